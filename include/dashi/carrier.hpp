@@ -5,9 +5,6 @@
 /// Balanced-ternary carriers: `trit`, `Shape`, the owning `TernaryField`, the views
 /// `TernaryView` / `TernarySpan`, the `Carrier` concept and `fingerprint`.
 
-#include <dashi/detail/aligned_buffer.hpp>
-#include <dashi/detail/trit_scan.hpp>
-
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -15,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dashi/detail/aligned_buffer.hpp>
+#include <dashi/detail/trit_scan.hpp>
 #include <initializer_list>
 #include <limits>
 #include <ranges>
@@ -243,8 +242,7 @@ class TernaryView : public detail::TernaryReadApi<TernaryView> {
 
   /// Equal when shapes and values are equal.
   friend bool operator==(const TernaryView& a, const TernaryView& b) noexcept {
-    return a.shape_ == b.shape_ &&
-           (a.size() == 0 || std::memcmp(a.data_, b.data_, a.size()) == 0);
+    return a.shape_ == b.shape_ && (a.size() == 0 || std::memcmp(a.data_, b.data_, a.size()) == 0);
   }
 
   /// Throws `std::out_of_range` unless rows `[first, first + count)` lie inside `shape`.
@@ -324,118 +322,124 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
   /// equal -1, 0 or +1 exactly (`0.2` is rejected, `1.0` accepted).
   template <std::ranges::contiguous_range R>
     requires std::is_arithmetic_v<std::ranges::range_value_t<R>> &&
-             (!std::convertible_to<const R&, std::span<const std::int8_t>>)
-  [[nodiscard]] static TernaryField from_signed(const R& values, Shape shape) {
-    const char* where = "dashi::TernaryField::from_signed";
-    detail::check_size_matches(where, std::ranges::size(values), shape);
-    TernaryField field = uninitialized(shape);
-    std::size_t i = 0;
-    for (const auto v : values) {
-      if (!(v == -1 || v == 0 || v == 1)) {
-        throw CarrierError(detail::bad_trit_message(where, i, v));
+        (!std::convertible_to<const R&, std::span<const std::int8_t>>)
+            [[nodiscard]] static TernaryField from_signed(const R& values, Shape shape) {
+      const char* where = "dashi::TernaryField::from_signed";
+      detail::check_size_matches(where, std::ranges::size(values), shape);
+      TernaryField field = uninitialized(shape);
+      std::size_t i = 0;
+      for (const auto v : values) {
+        if (!(v == -1 || v == 0 || v == 1)) {
+          throw CarrierError(detail::bad_trit_message(where, i, v));
+        }
+        field.data()[i++] = static_cast<std::int8_t>(v);
       }
-      field.data()[i++] = static_cast<std::int8_t>(v);
+      return field;
     }
-    return field;
-  }
-  /// 1-D overload of the range form.
-  template <std::ranges::contiguous_range R>
-    requires std::is_arithmetic_v<std::ranges::range_value_t<R>> &&
-             (!std::convertible_to<const R&, std::span<const std::int8_t>>)
-  [[nodiscard]] static TernaryField from_signed(const R& values) {
-    return from_signed(values, Shape{std::ranges::size(values)});
-  }
-  /// `from_signed({1, 0, -1})`.
-  [[nodiscard]] static TernaryField from_signed(std::initializer_list<int> values) {
-    return from_signed(std::span<const int>(values.begin(), values.size()));
-  }
-  /// `from_signed({1, 0, -1, 1}, Shape{2, 2})`.
-  [[nodiscard]] static TernaryField from_signed(std::initializer_list<int> values, Shape shape) {
-    return from_signed(std::span<const int>(values.begin(), values.size()), shape);
-  }
-
-  /// Field from its factorisation, validated like the Python `Carrier(support, sign)`:
-  /// sizes must match the shape, support must be 0/1, sign must be in {-1,0,1}, 0 where
-  /// support is 0 and ±1 where support is 1. Throws `CarrierError` naming the first bad site.
-  [[nodiscard]] static TernaryField from_support_sign(std::span<const std::uint8_t> support,
-                                                     std::span<const std::int8_t> sign,
-                                                     Shape shape) {
-    const char* where = "dashi::TernaryField::from_support_sign";
-    if (support.size() != sign.size()) {
-      throw CarrierError(std::string(where) + ": support and sign must have identical shape (" +
-                         std::to_string(support.size()) + " vs " + std::to_string(sign.size()) +
-                         " sites)");
-    }
-    detail::check_size_matches(where, sign.size(), shape);
-    for (std::size_t i = 0; i < support.size(); ++i) {
-      if (support[i] > 1) {
-        throw CarrierError(std::string(where) + ": support must be boolean, got " +
-                           std::to_string(support[i]) + " at index " + std::to_string(i));
+    /// 1-D overload of the range form.
+    template <std::ranges::contiguous_range R>
+      requires std::is_arithmetic_v<std::ranges::range_value_t<R>> &&
+          (!std::convertible_to<const R&, std::span<const std::int8_t>>)
+              [[nodiscard]] static TernaryField from_signed(const R& values) {
+        return from_signed(values, Shape{std::ranges::size(values)});
       }
-    }
-    detail::check_trits(where, sign);
-    TernaryField field = uninitialized(shape);
-    for (std::size_t i = 0; i < sign.size(); ++i) {
-      if (support[i] == 0 && sign[i] != 0) {
-        throw CarrierError(std::string(where) + ": sign must be zero wherever support is 0, got " +
-                           std::to_string(sign[i]) + " at index " + std::to_string(i));
+      /// `from_signed({1, 0, -1})`.
+      [[nodiscard]] static TernaryField from_signed(std::initializer_list<int> values) {
+        return from_signed(std::span<const int>(values.begin(), values.size()));
       }
-      if (support[i] != 0 && sign[i] == 0) {
-        throw CarrierError(std::string(where) +
-                           ": sign must be +1 or -1 wherever support is 1, got 0 at index " +
-                           std::to_string(i));
+      /// `from_signed({1, 0, -1, 1}, Shape{2, 2})`.
+      [[nodiscard]] static TernaryField from_signed(std::initializer_list<int> values,
+                                                    Shape shape) {
+        return from_signed(std::span<const int>(values.begin(), values.size()), shape);
       }
-      field.data()[i] = sign[i];
-    }
-    return field;
-  }
-  /// Overload taking the support as `bool`s.
-  [[nodiscard]] static TernaryField from_support_sign(std::span<const bool> support,
-                                                     std::span<const std::int8_t> sign,
-                                                     Shape shape) {
-    std::vector<std::uint8_t> bytes(support.begin(), support.end());
-    return from_support_sign(std::span<const std::uint8_t>(bytes), sign, shape);
-  }
 
-  /// All-zero field of `shape`.
-  [[nodiscard]] static TernaryField zeros(Shape shape) {
-    TernaryField field = uninitialized(shape);
-    std::fill_n(field.data(), field.size(), std::int8_t{0});
-    return field;
-  }
-  /// Field of `shape` whose values are unspecified until written (for outputs that are
-  /// written in full). Throws `std::bad_alloc` when memory runs out.
-  [[nodiscard]] static TernaryField uninitialized(Shape shape) {
-    TernaryField field;
-    field.shape_ = shape;
-    field.storage_ = detail::AlignedBuffer<std::int8_t>(shape.size());
-    return field;
-  }
+      /// Field from its factorisation, validated like the Python `Carrier(support, sign)`:
+      /// sizes must match the shape, support must be 0/1, sign must be in {-1,0,1}, 0 where
+      /// support is 0 and ±1 where support is 1. Throws `CarrierError` naming the first bad site.
+      [[nodiscard]] static TernaryField from_support_sign(std::span<const std::uint8_t> support,
+                                                          std::span<const std::int8_t> sign,
+                                                          Shape shape) {
+        const char* where = "dashi::TernaryField::from_support_sign";
+        if (support.size() != sign.size()) {
+          throw CarrierError(std::string(where) + ": support and sign must have identical shape (" +
+                             std::to_string(support.size()) + " vs " + std::to_string(sign.size()) +
+                             " sites)");
+        }
+        detail::check_size_matches(where, sign.size(), shape);
+        for (std::size_t i = 0; i < support.size(); ++i) {
+          if (support[i] > 1) {
+            throw CarrierError(std::string(where) + ": support must be boolean, got " +
+                               std::to_string(support[i]) + " at index " + std::to_string(i));
+          }
+        }
+        detail::check_trits(where, sign);
+        TernaryField field = uninitialized(shape);
+        for (std::size_t i = 0; i < sign.size(); ++i) {
+          if (support[i] == 0 && sign[i] != 0) {
+            throw CarrierError(std::string(where) +
+                               ": sign must be zero wherever support is 0, got " +
+                               std::to_string(sign[i]) + " at index " + std::to_string(i));
+          }
+          if (support[i] != 0 && sign[i] == 0) {
+            throw CarrierError(std::string(where) +
+                               ": sign must be +1 or -1 wherever support is 1, got 0 at index " +
+                               std::to_string(i));
+          }
+          field.data()[i] = sign[i];
+        }
+        return field;
+      }
+      /// Overload taking the support as `bool`s.
+      [[nodiscard]] static TernaryField from_support_sign(std::span<const bool> support,
+                                                          std::span<const std::int8_t> sign,
+                                                          Shape shape) {
+        std::vector<std::uint8_t> bytes(support.begin(), support.end());
+        return from_support_sign(std::span<const std::uint8_t>(bytes), sign, shape);
+      }
 
-  [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
-  [[nodiscard]] std::span<const std::int8_t> values() const noexcept {
-    return {storage_.data(), shape_.size()};
-  }
-  [[nodiscard]] const std::int8_t* data() const noexcept { return storage_.data(); }
-  [[nodiscard]] std::int8_t* data() noexcept { return storage_.data(); }
+      /// All-zero field of `shape`.
+      [[nodiscard]] static TernaryField zeros(Shape shape) {
+        TernaryField field = uninitialized(shape);
+        std::fill_n(field.data(), field.size(), std::int8_t{0});
+        return field;
+      }
+      /// Field of `shape` whose values are unspecified until written (for outputs that are
+      /// written in full). Throws `std::bad_alloc` when memory runs out.
+      [[nodiscard]] static TernaryField uninitialized(Shape shape) {
+        TernaryField field;
+        field.shape_ = shape;
+        field.storage_ = detail::AlignedBuffer<std::int8_t>(shape.size());
+        return field;
+      }
 
-  /// Read-only view of the whole field.
-  [[nodiscard]] TernaryView view() const noexcept { return TernaryView::unchecked(data(), shape_); }
-  /// Writable view of the whole field.
-  [[nodiscard]] TernarySpan span() noexcept { return TernarySpan::unchecked(data(), shape_); }
-  operator TernaryView() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
-  /// Read-only view of `count` axis-0 slices from `first`; throws `std::out_of_range`.
-  [[nodiscard]] TernaryView rows(std::size_t first, std::size_t count) const {
-    return view().rows(first, count);
-  }
+      [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+      [[nodiscard]] std::span<const std::int8_t> values() const noexcept {
+        return {storage_.data(), shape_.size()};
+      }
+      [[nodiscard]] const std::int8_t* data() const noexcept { return storage_.data(); }
+      [[nodiscard]] std::int8_t* data() noexcept { return storage_.data(); }
 
-  friend bool operator==(const TernaryField& a, const TernaryField& b) noexcept {
-    return a.view() == b.view();
-  }
+      /// Read-only view of the whole field.
+      [[nodiscard]] TernaryView view() const noexcept {
+        return TernaryView::unchecked(data(), shape_);
+      }
+      /// Writable view of the whole field.
+      [[nodiscard]] TernarySpan span() noexcept { return TernarySpan::unchecked(data(), shape_); }
+      operator TernaryView() const noexcept {
+        return view();
+      }  // NOLINT(google-explicit-constructor)
+      /// Read-only view of `count` axis-0 slices from `first`; throws `std::out_of_range`.
+      [[nodiscard]] TernaryView rows(std::size_t first, std::size_t count) const {
+        return view().rows(first, count);
+      }
 
- private:
-  Shape shape_;
-  detail::AlignedBuffer<std::int8_t> storage_;
+      friend bool operator==(const TernaryField& a, const TernaryField& b) noexcept {
+        return a.view() == b.view();
+      }
+
+     private:
+      Shape shape_;
+      detail::AlignedBuffer<std::int8_t> storage_;
 };
 
 /// Anything that exposes `shape()` and contiguous signed values.

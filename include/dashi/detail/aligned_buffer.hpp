@@ -21,8 +21,8 @@ class AlignedBuffer {
   AlignedBuffer() = default;
   explicit AlignedBuffer(std::size_t count) : size_(count) {
     if (count != 0) {
-      data_.reset(static_cast<T*>(
-          ::operator new(count * sizeof(T), std::align_val_t{cache_line_bytes})));
+      data_.reset(
+          static_cast<T*>(::operator new (count * sizeof(T), std::align_val_t{cache_line_bytes})));
     }
   }
   AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {
@@ -53,7 +53,7 @@ class AlignedBuffer {
  private:
   struct Free {
     void operator()(T* p) const noexcept {
-      ::operator delete(p, std::align_val_t{cache_line_bytes});
+      ::operator delete (p, std::align_val_t{cache_line_bytes});
     }
   };
   std::unique_ptr<T, Free> data_;

@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// Byte-wise loops over ternary values written with GCC/Clang vector extensions, so they
+/// vectorise at any optimisation level; on x86-64 an AVX2 clone is chosen at run time.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace dashi::detail {
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define DASHI_HAS_VECTOR_EXTENSIONS 1
+/// 32 signed bytes.
+using bytes32 = std::int8_t __attribute__((vector_size(32)));
+#else
+#  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
+#endif
+
+#if (defined(__x86_64__) || defined(__i386__))
+#  define DASHI_X86_DISPATCH 1
+#  define DASHI_TARGET_AVX2 __attribute__((target("avx2")))
+#else
+#  define DASHI_X86_DISPATCH 0
+#endif
+
+/// True when the CPU runs AVX2 code (checked once).
+[[nodiscard]] inline bool cpu_has_avx2() noexcept {
+#if DASHI_X86_DISPATCH
+  static const bool has = __builtin_cpu_supports("avx2") != 0;
+  return has;
+#else
+  return false;
+#endif
+}
+
+// Vectors are passed by reference throughout: 32-byte vectors by value change the ABI
+// between AVX and non-AVX code, which compilers warn about.
+inline void load32(bytes32& v, const std::int8_t* p) noexcept { std::memcpy(&v, p, sizeof v); }
+inline void store32(std::int8_t* p, const bytes32& v) noexcept { std::memcpy(p, &v, sizeof v); }
+
+/// `out[i] = op(in[i])` for 32 bytes at a time; `op(bytes32& v)` rewrites `v` in place.
+/// The tail is padded with zeros, so `op` on 0 must be harmless. `in` may equal `out`.
+template <class Op>
+inline void map_bytes_generic(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
+  std::size_t i = 0;
+  bytes32 v{};
+  for (; i + 32 <= n; i += 32) {
+    load32(v, in + i);
+    op(v);
+    store32(out + i, v);
+  }
+  if (i < n) {
+    v = bytes32{};
+    std::memcpy(&v, in + i, n - i);
+    op(v);
+    std::memcpy(out + i, &v, n - i);
+  }
+}
+
+#if DASHI_X86_DISPATCH
+template <class Op>
+DASHI_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in, std::int8_t* out, std::size_t n,
+                                      Op op) {
+  map_bytes_generic(in, out, n, op);
+}
+#endif
+
+/// Applies the in-place byte map `op(bytes32&)` over `n` bytes, with AVX2 when present.
+template <class Op>
+inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
+#if DASHI_X86_DISPATCH
+  if (cpu_has_avx2()) {
+    map_bytes_avx2(in, out, n, op);
+    return;
+  }
+#endif
+  map_bytes_generic(in, out, n, op);
+}
+
+/// Non-zero when some byte breaks the kernel contract: `out` not in {-1,0,1}, or `out`
+/// supported where `in` is not.
+[[nodiscard]] inline bool contract_violated_generic(const std::int8_t* in, const std::int8_t* out,
+                                                    std::size_t n) noexcept {
+  const bytes32 one = bytes32{} + 1;
+  const bytes32 two = bytes32{} + 2;
+  bytes32 bad{};
+  bytes32 a{};
+  bytes32 b{};
+  auto step = [&] {
+    using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
+    const auto shifted = reinterpret_cast<ubytes32>(b + one);  // trits map to 0, 1, 2
+    bad |= reinterpret_cast<bytes32>(shifted > reinterpret_cast<ubytes32>(two));
+    bad |= (b != 0) & (a == 0);
+  };
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    load32(a, in + i);
+    load32(b, out + i);
+    step();
+  }
+  if (i < n) {
+    a = bytes32{};
+    b = bytes32{};
+    std::memcpy(&a, in + i, n - i);
+    std::memcpy(&b, out + i, n - i);
+    step();
+  }
+  std::int64_t words[4];
+  std::memcpy(words, &bad, sizeof words);
+  return (words[0] | words[1] | words[2] | words[3]) != 0;
+}
+
+#if DASHI_X86_DISPATCH
+DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, const std::int8_t* out,
+                                                     std::size_t n) noexcept {
+  return contract_violated_generic(in, out, n);
+}
+#endif
+
+/// True when some byte of `out` is not a trit or is supported where `in` is not.
+[[nodiscard]] inline bool contract_violated(const std::int8_t* in, const std::int8_t* out,
+                                            std::size_t n) noexcept {
+#if DASHI_X86_DISPATCH
+  if (cpu_has_avx2()) {
+    return contract_violated_avx2(in, out, n);
+  }
+#endif
+  return contract_violated_generic(in, out, n);
+}
+
+}  // namespace dashi::detail

@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `run_kernel_parallel`: partition axis 0 into blocks → add halos → run the blocks on a
+/// `ThreadPool` → crop → recombine in block-index order. The output equals the monolithic
+/// run byte for byte, whatever the worker count, block size or scheduling order.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/scratch.hpp>
+#include <dashi/execution/thread_pool.hpp>
+#include <dashi/kernel.hpp>
+#include <dashi/partition.hpp>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+namespace dashi {
+
+/// What lies beyond the ends of axis 0.
+enum class Boundary {
+  clip,     ///< nothing: halos stop at the field's edges, which kernels see as the boundary
+  periodic  ///< axis 0 wraps around: as if the field were padded periodically by the halo
+};
+
+/// Options of `run_kernel_parallel`. Designated initialisers read like the seed:
+/// `{.num_workers = 4, .block_elems = 4096, .halo = 1}`.
+struct ParallelOptions {
+  /// Threads working at once, the caller included (0 → the pool's size).
+  std::size_t num_workers = 0;
+  /// Sites per block, rounded up to whole axis-0 slices (0 → `auto_block_elems()`, which
+  /// depends on the caches, never on `num_workers`). The partition is exact, not a hint.
+  std::size_t block_elems = 0;
+  /// Halo rows on each side of a block (unset → `kernel_radius_v<K>`; below it → error).
+  std::optional<std::size_t> halo = std::nullopt;
+  /// Check shape, value range and no support creation on every block.
+  bool check_contract = true;
+  /// What lies beyond the ends of axis 0.
+  Boundary boundary = Boundary::clip;
+};
+
+namespace detail {
+
+/// Inputs with at most this many sites run on the calling thread: waking a worker would
+/// cost more than it could save.
+inline constexpr std::size_t inline_sites = std::size_t{1} << 15;
+
+[[nodiscard]] inline bool overlaps(TernaryView a, TernarySpan b) noexcept {
+  if (a.size() == 0 || b.size() == 0) {
+    return false;
+  }
+  const auto a0 = reinterpret_cast<std::uintptr_t>(a.data());
+  const auto b0 = reinterpret_cast<std::uintptr_t>(b.data());
+  return a0 < b0 + b.size() && b0 < a0 + a.size();
+}
+
+/// Validates options against the kernel and the buffers; throws `std::invalid_argument`.
+template <class K>
+std::size_t checked_halo(TernaryView input, TernarySpan output, const ParallelOptions& options) {
+  constexpr std::size_t radius = kernel_radius_v<K>;
+  const std::size_t halo = options.halo.value_or(radius);
+  if (halo < radius) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: halo " + std::to_string(halo) +
+                                " is below the kernel's radius " + std::to_string(radius));
+  }
+  if (!(input.shape() == output.shape())) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: output shape " +
+                                output.shape().to_string() + " differs from input shape " +
+                                input.shape().to_string());
+  }
+  if (overlaps(input, output)) {
+    throw std::invalid_argument(
+        "dashi::run_kernel_parallel: output overlaps the input; use a separate buffer");
+  }
+  return halo;
+}
+
+/// Runs block `b` of `partition`: the kernel sees the block's extended rows and the core of
+/// its result lands in `output`. Into kernels whose block has no halo rows write straight
+/// into `output`; otherwise the thread's scratch holds the extended result.
+template <class K>
+void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
+               std::size_t index, std::size_t halo, const ParallelOptions& options) {
+  const ScratchLease::Level level;
+  const std::size_t row_elems = input.shape().row_elems();
+  const std::size_t rows = input.shape().rows();
+  const Block block = partition.block(index, halo);
+  TernaryView extended;
+  std::size_t before = 0;  // halo rows before the core inside `extended`
+  std::optional<ScratchLease> padded;
+  if (options.boundary == Boundary::periodic && halo != 0) {
+    // Rows [first - halo, end + halo) taken modulo the field's rows.
+    const std::size_t ext_rows = block.row_count + 2 * halo;
+    padded.emplace(ext_rows * row_elems, 0);
+    const std::size_t start = (block.first_row + rows - halo % rows) % rows;
+    for (std::size_t r = 0; r < ext_rows; ++r) {
+      std::copy_n(input.data() + ((start + r) % rows) * row_elems, row_elems,
+                  padded->data() + r * row_elems);
+    }
+    extended = TernaryView::unchecked(padded->data(), input.shape().with_rows(ext_rows));
+    before = halo;
+  } else {
+    extended = input.rows(block.halo_first_row, block.halo_row_count);
+    before = block.halo_before();
+  }
+  const TernarySpan core_out = output.rows(block.first_row, block.row_count);
+  if constexpr (IntoKernel<K>) {
+    if (extended.shape().rows() == block.row_count) {
+      kernel(extended, core_out);
+    } else {
+      const ScratchLease result(extended.size(), 1);
+      kernel(extended, TernarySpan::unchecked(result.data(), extended.shape()));
+      std::copy_n(result.data() + before * row_elems, core_out.size(), core_out.data());
+    }
+  } else {
+    const TernaryField result = kernel(extended);
+    if (!(result.shape() == extended.shape())) {
+      throw KernelContractError("dashi: kernel changed the shape of block " +
+                                std::to_string(index) + " from " + extended.shape().to_string() +
+                                " to " + result.shape().to_string());
+    }
+    std::copy_n(result.data() + before * row_elems, core_out.size(), core_out.data());
+  }
+  if (options.check_contract) {
+    check_contract(input.rows(block.first_row, block.row_count).data(), core_out.data(),
+                   core_out.size(), index, block.first_row * row_elems);
+  }
+}
+
+/// The executor. `order`, when not empty, is the order in which blocks are claimed (a
+/// permutation of the block indices): results never depend on it.
+template <class K>
+void run_kernel_parallel_ordered(ThreadPool& pool, const K& kernel, TernaryView input,
+                                 TernarySpan output, const ParallelOptions& options,
+                                 std::span<const std::size_t> order) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  const std::size_t halo = checked_halo<K>(input, output, options);
+  const Partition partition(input.shape(), options.block_elems);
+  const std::size_t blocks = partition.block_count();
+  if (!order.empty() && order.size() != blocks) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: block order has " +
+                                std::to_string(order.size()) + " entries for " +
+                                std::to_string(blocks) + " blocks");
+  }
+  const std::size_t threads = input.size() <= inline_sites ? 1 : options.num_workers;
+  auto body = [&](std::size_t index) {
+    run_block(kernel, input, output, partition, index, halo, options);
+  };
+  if (order.empty()) {
+    pool.parallel_for(blocks, body, threads);
+  } else {
+    pool.parallel_for_in_order(order, body, threads);
+  }
+}
+
+}  // namespace detail
+
+/// Runs `kernel` block-parallel on `pool`, writing into `output` (the input's shape, not
+/// overlapping it). No allocation for radius-0 into kernels; kernels with halos use
+/// per-thread scratch reused across blocks and calls.
+///
+/// Throws `std::invalid_argument` for bad options (halo below the kernel's radius, shape
+/// mismatch, overlapping buffers), `KernelContractError` when a block breaks the kernel
+/// contract, and otherwise rethrows, unchanged, the exception of the lowest-index failing
+/// block. The pool stays usable. Thread-safe: any number of threads may call at once, also
+/// from inside kernels (nested calls never deadlock).
+template <class K>
+void run_kernel_parallel(ThreadPool& pool, const K& kernel, TernaryView input, TernarySpan output,
+                         const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  detail::run_kernel_parallel_ordered(pool, kernel, input, output, options, {});
+}
+
+/// Runs `kernel` block-parallel on `pool` and returns the new field. Throws like the
+/// into overload, and `std::bad_alloc`.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_parallel(ThreadPool& pool, const K& kernel, TernaryView input,
+                                               const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  TernaryField output = TernaryField::uninitialized(input.shape());
+  detail::run_kernel_parallel_ordered(pool, kernel, input, output.span(), options, {});
+  return output;
+}
+
+/// Runs `kernel` block-parallel on `default_thread_pool()` and returns the new field.
+/// Throws like the pool overloads.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_parallel(const K& kernel, TernaryView input,
+                                               const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  return run_kernel_parallel(default_thread_pool(), kernel, input, options);
+}
+
+}  // namespace dashi

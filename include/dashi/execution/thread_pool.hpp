@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `ThreadPool`: a fixed set of `std::jthread` workers built for low dispatch latency.
+/// Index-space batches (`parallel_for`) are run by the calling thread together with the
+/// workers; workers spin briefly after work before they sleep, so back-to-back calls
+/// cost well under a microsecond, and an idle pool costs nothing.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/detail/batch.hpp>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <stop_token>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace dashi {
+
+/// A fixed pool of `std::jthread` workers.
+///
+/// Thread-safety: every member function may be called from any number of threads at once,
+/// including from inside tasks and `parallel_for` bodies running on this pool (nested calls
+/// never deadlock: the caller always takes part in its own batch). Destroying the pool while
+/// another thread is inside one of its member functions is undefined.
+class ThreadPool {
+ public:
+  /// Starts `num_threads` workers (0 → `std::thread::hardware_concurrency()`, at least 1).
+  /// Throws `std::system_error` when a thread cannot be started.
+  explicit ThreadPool(std::size_t num_threads = 0) {
+    const std::size_t count = num_threads != 0
+                                  ? num_threads
+                                  : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+    workers_.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      workers_.emplace_back([this](std::stop_token stop) { worker_loop(stop); });
+    }
+  }
+
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  ThreadPool(ThreadPool&&) = delete;
+  ThreadPool& operator=(ThreadPool&&) = delete;
+
+  /// Runs every task already submitted, then stops and joins the workers.
+  ~ThreadPool() {
+    for (auto& worker : workers_) {
+      worker.request_stop();
+    }
+    wake_all();
+    workers_.clear();  // joins
+  }
+
+  /// Number of worker threads.
+  [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
+
+  /// Queues `task` (callable with no argument) and returns the future of its result; an
+  /// exception thrown by the task is stored in the future. Throws `std::bad_alloc` only.
+  template <class F>
+  [[nodiscard]] auto submit(F&& task) -> std::future<std::invoke_result_t<std::decay_t<F>>> {
+    using Result = std::invoke_result_t<std::decay_t<F>>;
+    auto packaged = std::make_shared<std::packaged_task<Result()>>(std::forward<F>(task));
+    std::future<Result> future = packaged->get_future();
+    {
+      const std::lock_guard lock(mutex_);
+      tasks_.emplace_back([packaged] { (*packaged)(); });
+    }
+    announce_work(1);
+    return future;
+  }
+
+  /// Calls `body(i)` for every `i` in `[0, count)`, the calling thread taking part, with at
+  /// most `max_threads` threads at once (0 → `size() + 1`); returns when all calls are done.
+  /// If calls throw, the exception of the lowest failing index is rethrown unchanged (calls
+  /// above it may be skipped); the pool stays usable. Small batches and `max_threads == 1`
+  /// run inline. No allocation.
+  template <class F>
+  void parallel_for(std::size_t count, F&& body, std::size_t max_threads = 0) {
+    run_batch(count, {}, body, max_threads);
+  }
+
+  /// As `parallel_for`, claiming indices in the order `order` gives (a permutation of
+  /// `[0, order.size())`): used to prove that results never depend on scheduling.
+  template <class F>
+  void parallel_for_in_order(std::span<const std::size_t> order, F&& body,
+                             std::size_t max_threads = 0) {
+    run_batch(order.size(), order, body, max_threads);
+  }
+
+ private:
+  template <class F>
+  void run_batch(std::size_t count, std::span<const std::size_t> order, F& body,
+                 std::size_t max_threads) {
+    if (count == 0) {
+      return;
+    }
+    const std::size_t threads = max_threads == 0 ? size() + 1 : max_threads;
+    detail::Batch batch(count, order.empty() ? nullptr : order.data(), &body,
+                        [](void* ctx, std::size_t index) { (*static_cast<F*>(ctx))(index); });
+    const std::size_t helpers = std::min({threads - 1, size(), count - 1});
+    if (helpers != 0) {
+      batch.max_helpers = helpers;
+      post(batch);
+      batch.work();
+      batch.wait_finished();
+      retire(batch);
+    } else {
+      batch.work();
+    }
+    batch.rethrow_failure();
+  }
+
+  void post(detail::Batch& batch) {
+    {
+      const std::lock_guard lock(mutex_);
+      batch.next_in_list = batches_;
+      batches_ = &batch;
+    }
+    announce_work(batch.max_helpers);
+  }
+
+  void retire(detail::Batch& batch) {
+    {
+      const std::lock_guard lock(mutex_);
+      detail::Batch** link = &batches_;
+      while (*link != &batch) {
+        link = &(*link)->next_in_list;
+      }
+      *link = batch.next_in_list;
+    }
+    // Workers attach under the mutex only, so none can attach now; wait for the attached
+    // ones to step off (they are past their last block).
+    while (batch.helpers.load(std::memory_order_acquire) != 0) {
+      detail::cpu_relax();
+    }
+  }
+
+  /// Bumps the epoch so spinning workers see new work, and wakes sleepers when fewer
+  /// workers spin than `wanted`.
+  void announce_work(std::size_t wanted) {
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    const std::size_t spinning = spinners_.load(std::memory_order_seq_cst);
+    if (spinning < wanted && sleepers_.load(std::memory_order_seq_cst) != 0) {
+      if (wanted - spinning == 1) {
+        epoch_.notify_one();
+      } else {
+        epoch_.notify_all();
+      }
+    }
+  }
+
+  void wake_all() {
+    epoch_.fetch_add(1, std::memory_order_seq_cst);
+    epoch_.notify_all();
+  }
+
+  enum class Found { ran, capped, nothing };
+
+  /// Runs one unit of work: a share of a posted batch or one queued task.
+  Found run_one() {
+    detail::Batch* batch = nullptr;
+    std::function<void()> task;
+    bool capped = false;
+    {
+      const std::lock_guard lock(mutex_);
+      for (detail::Batch* b = batches_; b != nullptr; b = b->next_in_list) {
+        if (!b->has_unclaimed()) {
+          continue;
+        }
+        if (b->helpers.load(std::memory_order_relaxed) < b->max_helpers) {
+          b->helpers.fetch_add(1, std::memory_order_relaxed);
+          batch = b;
+          break;
+        }
+        capped = true;
+      }
+      if (batch == nullptr && !tasks_.empty()) {
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+      }
+    }
+    if (batch != nullptr) {
+      batch->work();
+      batch->helpers.fetch_sub(1, std::memory_order_release);
+      return Found::ran;
+    }
+    if (task) {
+      task();  // a packaged_task: exceptions land in its future
+      return Found::ran;
+    }
+    return capped ? Found::capped : Found::nothing;
+  }
+
+  [[nodiscard]] bool has_queued_tasks() {
+    const std::lock_guard lock(mutex_);
+    return !tasks_.empty();
+  }
+
+  void worker_loop(const std::stop_token& stop) {
+    using Clock = std::chrono::steady_clock;
+    constexpr auto spin_budget = std::chrono::microseconds(50);
+    for (;;) {
+      const std::uint32_t seen = epoch_.load(std::memory_order_seq_cst);
+      const Found found = run_one();
+      if (found == Found::ran) {
+        continue;
+      }
+      if (stop.stop_requested() && !has_queued_tasks()) {
+        return;
+      }
+      // Spin for new work only when we could take part in it: a worker shut out by a
+      // batch's thread cap sleeps, leaving the cores to the threads doing the work.
+      bool changed = false;
+      if (found == Found::nothing) {
+        spinners_.fetch_add(1, std::memory_order_seq_cst);
+        const auto deadline = Clock::now() + spin_budget;
+        for (unsigned round = 1; !changed; ++round) {
+          detail::cpu_relax();
+          changed = epoch_.load(std::memory_order_relaxed) != seen;
+          if (round % 64 == 0 && Clock::now() > deadline) {
+            break;
+          }
+        }
+        spinners_.fetch_sub(1, std::memory_order_seq_cst);
+      }
+      if (!changed) {
+        sleepers_.fetch_add(1, std::memory_order_seq_cst);
+        epoch_.wait(seen, std::memory_order_seq_cst);
+        sleepers_.fetch_sub(1, std::memory_order_seq_cst);
+      }
+    }
+  }
+
+  std::mutex mutex_;
+  detail::Batch* batches_ = nullptr;         // intrusive list of posted batches (guarded by mutex_)
+  std::deque<std::function<void()>> tasks_;  // guarded by mutex_
+  alignas(detail::cache_line_bytes) std::atomic<std::uint32_t> epoch_{0};
+  alignas(detail::cache_line_bytes) std::atomic<std::size_t> spinners_{0};
+  std::atomic<std::size_t> sleepers_{0};
+  std::vector<std::jthread> workers_;  // last: joined first on destruction
+};
+
+/// The process-wide pool used by the overloads without a pool argument: created on first
+/// use with `std::thread::hardware_concurrency()` workers. Thread-safe.
+[[nodiscard]] inline ThreadPool& default_thread_pool() {
+  static ThreadPool pool;
+  return pool;
+}
+
+}  // namespace dashi

@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Kernel concepts, locality radius, contract checks and the shipped reference kernels.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/byte_simd.hpp>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+
+namespace dashi {
+
+/// A kernel broke its contract: it changed the shape, created support or wrote a value
+/// outside {-1, 0, +1}. The message names the block and the (global) site.
+class KernelContractError : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// Functional kernel: `TernaryField k(TernaryView block)` (the seed's `K(block) -> Carrier`).
+template <class K>
+concept Kernel = requires(const K& k, TernaryView in) {
+  { k(in) } -> std::same_as<TernaryField>;
+};
+
+/// Into kernel: `void k(TernaryView in, TernarySpan out)`; `out` has `in`'s shape and the
+/// kernel writes every site of it. No allocation.
+template <class K>
+concept IntoKernel = requires(const K& k, TernaryView in, TernarySpan out) {
+  { k(in, out) } -> std::same_as<void>;
+};
+
+/// Either kernel form: what every entry point accepts. When a type models both, the into
+/// form is used.
+template <class K>
+concept AnyKernel = Kernel<K> || IntoKernel<K>;
+
+namespace detail {
+template <class K>
+concept DeclaresRadius = requires {
+  { K::radius } -> std::convertible_to<std::size_t>;
+};
+}  // namespace detail
+
+/// Locality radius of `K`: `K::radius` when declared, else 0 (pointwise). A kernel of
+/// radius r reads at most r axis-0 slices on each side of the site it writes.
+template <class K>
+inline constexpr std::size_t kernel_radius_v = [] {
+  if constexpr (detail::DeclaresRadius<std::remove_cvref_t<K>>) {
+    return static_cast<std::size_t>(std::remove_cvref_t<K>::radius);
+  } else {
+    return std::size_t{0};
+  }
+}();
+
+/// Sentence shown by each entry point's `static_assert` when a type is not a kernel.
+#define DASHI_KERNEL_REQUIREMENT                                                        \
+  "dashi: a kernel must be callable as TernaryField(TernaryView) or void(TernaryView, " \
+  "TernarySpan)"
+
+namespace detail {
+
+/// Runs `kernel` on `in`, writing `out` (same shape). Functional kernels' results are
+/// checked for shape and copied. Throws what the kernel throws, or `KernelContractError`
+/// when a functional kernel returns another shape.
+template <class K>
+void apply_into(const K& kernel, TernaryView in, TernarySpan out, std::size_t block_index) {
+  if constexpr (IntoKernel<K>) {
+    kernel(in, out);
+  } else {
+    const TernaryField result = kernel(in);
+    if (!(result.shape() == in.shape())) {
+      throw KernelContractError("dashi: kernel changed the shape of block " +
+                                std::to_string(block_index) + " from " + in.shape().to_string() +
+                                " to " + result.shape().to_string());
+    }
+    std::copy_n(result.data(), result.size(), out.data());
+  }
+}
+
+/// Checks the contract for sites `[0, n)` of `in`/`out`: values stay in {-1,0,1} and no
+/// support is created. `first_site` is the global index of site 0, used in the message.
+/// A vectorised scan first; the slow path only runs to name the first bad site.
+inline void check_contract(const std::int8_t* in, const std::int8_t* out, std::size_t n,
+                           std::size_t block_index, std::size_t first_site) {
+  if (!contract_violated(in, out, n)) {
+    return;
+  }
+  for (std::size_t j = 0; j < n; ++j) {
+    if (!is_trit(out[j])) {
+      throw KernelContractError("dashi: kernel wrote value " + std::to_string(out[j]) +
+                                " (not a trit) at site " + std::to_string(first_site + j) +
+                                " in block " + std::to_string(block_index));
+    }
+    if (out[j] != 0 && in[j] == 0) {
+      throw KernelContractError("dashi: kernel created support from nothing at site " +
+                                std::to_string(first_site + j) + " in block " +
+                                std::to_string(block_index) + " (input 0, output " +
+                                std::to_string(out[j]) + "); kernels must not create support");
+    }
+  }
+}
+
+}  // namespace detail
+
+/// Runs `kernel` once on the whole of `input` on the calling thread: the monolithic
+/// reference every parallel path is compared with. Checks the contract when
+/// `check_contract` is true. Throws what the kernel throws, or `KernelContractError`.
+template <class K>
+[[nodiscard]] TernaryField apply_kernel(const K& kernel, TernaryView input,
+                                        bool check_contract = true) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  TernaryField output = TernaryField::uninitialized(input.shape());
+  detail::apply_into(kernel, input, output.span(), 0);
+  if (check_contract) {
+    detail::check_contract(input.data(), output.data(), input.size(), 0, 0);
+  }
+  return output;
+}
+
+/// Reference kernels. All are stateless, thread-safe and pure.
+namespace kernels {
+
+/// `s -> -s` (an involution; radius 0).
+struct SignFlip {
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -v; });
+  }
+};
+
+/// The Python `ClampKernel`: the sign of every supported site forced to ±1, 0 off
+/// support. Identity on valid carriers, hence idempotent (radius 0).
+struct Clamp {
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    // Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
+    detail::map_bytes(in.data(), out.data(), in.size(),
+                      [](detail::bytes32& v) { v = (v < 0) - (v > 0); });
+  }
+};
+
+/// `-1 -> 0`, otherwise unchanged (idempotent; radius 0).
+struct ClampNonnegative {
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -(v > 0); });
+  }
+};
+
+/// Radius-1 stencil along axis 0 (the Python `LeftNeighbor`): on support,
+/// `out[i] = sign(s[i] + s[i-1])` with `s[-1] = 0` at the view's edge; off support 0.
+/// For rank > 1 the neighbour is the previous axis-0 slice at the same position.
+struct LeftNeighbor {
+  static constexpr std::size_t radius = 1;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    const std::int8_t* src = in.data();
+    std::int8_t* dst = out.data();
+    const std::size_t n = in.size();
+    const std::size_t stride = in.shape().row_elems();
+    for (std::size_t i = 0; i < n; ++i) {
+      const int left = i >= stride ? src[i - stride] : 0;
+      const int sum = src[i] + left;
+      dst[i] = src[i] == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
+    }
+  }
+};
+
+/// Radius-1, 2-D majority vote: on support, the sign of the sum of the 3×3 neighbourhood
+/// (clipped at the view's edges), 0 on a tie; off support 0. Never creates support.
+/// Throws `std::invalid_argument` for a field that is not 2-D.
+struct Majority3x3 {
+  static constexpr std::size_t radius = 1;
+  void operator()(TernaryView in, TernarySpan out) const {
+    if (in.shape().rank() != 2) {
+      throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +
+                                  in.shape().to_string());
+    }
+    const std::size_t rows = in.shape()[0];
+    const std::size_t cols = in.shape()[1];
+    const std::int8_t* src = in.data();
+    std::int8_t* dst = out.data();
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::int8_t* up = r > 0 ? src + (r - 1) * cols : nullptr;
+      const std::int8_t* mid = src + r * cols;
+      const std::int8_t* down = r + 1 < rows ? src + (r + 1) * cols : nullptr;
+      auto column_sum = [&](std::size_t c) {
+        return (up != nullptr ? up[c] : 0) + mid[c] + (down != nullptr ? down[c] : 0);
+      };
+      int left = 0;
+      int centre = cols > 0 ? column_sum(0) : 0;
+      for (std::size_t c = 0; c < cols; ++c) {
+        const int right = c + 1 < cols ? column_sum(c + 1) : 0;
+        const int sum = left + centre + right;
+        dst[r * cols + c] =
+            mid[c] == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
+        left = centre;
+        centre = right;
+      }
+    }
+  }
+};
+
+}  // namespace kernels
+
+}  // namespace dashi
