@@ -59,6 +59,26 @@ inline constexpr std::size_t kernel_radius_v = [] {
   }
 }();
 
+namespace detail {
+template <class K>
+concept DeclaresContractProven = requires {
+  { K::contract_proven } -> std::convertible_to<bool>;
+};
+}  // namespace detail
+
+/// True when `K` declares `static constexpr bool contract_proven = true`: the kernel keeps
+/// the contract (shape, values in {-1,0,1}, no support created) by construction on every
+/// valid input, so the executor skips its per-block check. Declare it only with a proof —
+/// the shipped kernels do, and their tests check it.
+template <class K>
+inline constexpr bool kernel_contract_proven_v = [] {
+  if constexpr (detail::DeclaresContractProven<std::remove_cvref_t<K>>) {
+    return static_cast<bool>(std::remove_cvref_t<K>::contract_proven);
+  } else {
+    return false;
+  }
+}();
+
 /// Sentence shown by each entry point's `static_assert` when a type is not a kernel.
 #define DASHI_KERNEL_REQUIREMENT                                                        \
   "dashi: a kernel must be callable as TernaryField(TernaryView) or void(TernaryView, " \
@@ -124,11 +144,13 @@ template <class K>
   return output;
 }
 
-/// Reference kernels. All are stateless, thread-safe and pure.
+/// Reference kernels. All are stateless, thread-safe and pure, and keep the contract by
+/// construction (`contract_proven`).
 namespace kernels {
 
 /// `s -> -s` (an involution; radius 0).
 struct SignFlip {
+  static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -v; });
   }
@@ -137,6 +159,7 @@ struct SignFlip {
 /// The Python `ClampKernel`: the sign of every supported site forced to ±1, 0 off
 /// support. Identity on valid carriers, hence idempotent (radius 0).
 struct Clamp {
+  static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     // Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
     detail::map_bytes(in.data(), out.data(), in.size(),
@@ -146,6 +169,7 @@ struct Clamp {
 
 /// `-1 -> 0`, otherwise unchanged (idempotent; radius 0).
 struct ClampNonnegative {
+  static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -(v > 0); });
   }
@@ -156,6 +180,7 @@ struct ClampNonnegative {
 /// For rank > 1 the neighbour is the previous axis-0 slice at the same position.
 struct LeftNeighbor {
   static constexpr std::size_t radius = 1;
+  static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     const std::int8_t* src = in.data();
     std::int8_t* dst = out.data();
@@ -174,6 +199,7 @@ struct LeftNeighbor {
 /// Throws `std::invalid_argument` for a field that is not 2-D.
 struct Majority3x3 {
   static constexpr std::size_t radius = 1;
+  static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const {
     if (in.shape().rank() != 2) {
       throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +

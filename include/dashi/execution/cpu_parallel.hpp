@@ -37,7 +37,8 @@ struct ParallelOptions {
   std::size_t block_elems = 0;
   /// Halo rows on each side of a block (unset → `kernel_radius_v<K>`; below it → error).
   std::optional<std::size_t> halo = std::nullopt;
-  /// Check shape, value range and no support creation on every block.
+  /// Check shape, value range and no support creation on every block (skipped for kernels
+  /// that declare `contract_proven`, see `kernel_contract_proven_v`).
   bool check_contract = true;
   /// What lies beyond the ends of axis 0.
   Boundary boundary = Boundary::clip;
@@ -48,6 +49,9 @@ namespace detail {
 /// Inputs with at most this many sites run on the calling thread: waking a worker would
 /// cost more than it could save.
 inline constexpr std::size_t inline_sites = std::size_t{1} << 15;
+
+/// Sites per piece when a pointwise kernel and its contract check run piece by piece.
+inline constexpr std::size_t l1_piece_bytes = std::size_t{1} << 13;
 
 [[nodiscard]] inline bool overlaps(TernaryView a, TernarySpan b) noexcept {
   if (a.size() == 0 || b.size() == 0) {
@@ -86,6 +90,7 @@ template <class K>
 void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
                std::size_t index, std::size_t halo, const ParallelOptions& options) {
   const ScratchLease::Level level;
+  const bool check = options.check_contract && !kernel_contract_proven_v<K>;
   const std::size_t row_elems = input.shape().row_elems();
   const std::size_t rows = input.shape().rows();
   const Block block = partition.block(index, halo);
@@ -109,6 +114,20 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
   }
   const TernarySpan core_out = output.rows(block.first_row, block.row_count);
   if constexpr (IntoKernel<K>) {
+    if (extended.shape().rows() == block.row_count && kernel_radius_v<K> == 0 && check) {
+      // Pointwise along axis 0: run and check L1-sized pieces of the block, so the check
+      // reads what the kernel just wrote from L1 instead of the whole block from L2.
+      const std::size_t piece_rows = std::max<std::size_t>(1, l1_piece_bytes / row_elems);
+      for (std::size_t r = 0; r < block.row_count; r += piece_rows) {
+        const std::size_t count = std::min(piece_rows, block.row_count - r);
+        const TernaryView piece_in = extended.rows(r, count);
+        const TernarySpan piece_out = core_out.rows(r, count);
+        kernel(piece_in, piece_out);
+        check_contract(piece_in.data(), piece_out.data(), piece_out.size(), index,
+                       (block.first_row + r) * row_elems);
+      }
+      return;
+    }
     if (extended.shape().rows() == block.row_count) {
       kernel(extended, core_out);
     } else {
@@ -125,7 +144,7 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
     }
     std::copy_n(result.data() + before * row_elems, core_out.size(), core_out.data());
   }
-  if (options.check_contract) {
+  if (check) {
     check_contract(input.rows(block.first_row, block.row_count).data(), core_out.data(),
                    core_out.size(), index, block.first_row * row_elems);
   }
