@@ -6,6 +6,7 @@
 
 #include <dashi/carrier.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>

@@ -133,6 +133,57 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
 }
 #endif
 
+/// Sum of `|a[i] - b[i]|` over `n` trits (each term 0, 1 or 2).
+[[nodiscard]] inline std::uint64_t l1_distance_generic(const std::int8_t* a, const std::int8_t* b,
+                                                       std::size_t n) noexcept {
+  using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
+  std::uint64_t total = 0;
+  const auto flush = [&total](const ubytes32& lanes) {
+    std::uint8_t bytes[32];
+    std::memcpy(bytes, &lanes, sizeof bytes);
+    for (const std::uint8_t v : bytes) {
+      total += v;
+    }
+  };
+  std::size_t i = 0;
+  while (i + 32 <= n) {
+    ubytes32 lanes{};  // at most 127 terms of 2 per lane before flushing
+    for (std::size_t k = 0; k < 127 && i + 32 <= n; ++k, i += 32) {
+      bytes32 va;
+      bytes32 vb;
+      load32(va, a + i);
+      load32(vb, b + i);
+      const bytes32 d = va - vb;
+      const bytes32 sign = d >> 7;
+      lanes += reinterpret_cast<ubytes32>((d ^ sign) - sign);
+    }
+    flush(lanes);
+  }
+  for (; i < n; ++i) {
+    const int d = a[i] - b[i];
+    total += static_cast<std::uint64_t>(d < 0 ? -d : d);
+  }
+  return total;
+}
+
+#if DASHI_X86_DISPATCH
+DASHI_TARGET_AVX2 inline std::uint64_t l1_distance_avx2(const std::int8_t* a, const std::int8_t* b,
+                                                        std::size_t n) noexcept {
+  return l1_distance_generic(a, b, n);
+}
+#endif
+
+/// Sum of `|a[i] - b[i]|` over `n` trits, with AVX2 when present.
+[[nodiscard]] inline std::uint64_t l1_distance(const std::int8_t* a, const std::int8_t* b,
+                                               std::size_t n) noexcept {
+#if DASHI_X86_DISPATCH
+  if (cpu_has_avx2()) {
+    return l1_distance_avx2(a, b, n);
+  }
+#endif
+  return l1_distance_generic(a, b, n);
+}
+
 /// True when some byte of `out` is not a trit or is supported where `in` is not.
 [[nodiscard]] inline bool contract_violated(const std::int8_t* in, const std::int8_t* out,
                                             std::size_t n) noexcept {

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `compose(k1, k2, ...)`: a kernel applying several kernels in order on one block while it
+/// is in cache. Its radius is the sum of theirs, so the executor gives each block enough
+/// halo for the whole chain and the result equals applying the kernels one after another.
+
+#include <cstddef>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/scratch.hpp>
+#include <dashi/kernel.hpp>
+#include <tuple>
+#include <utility>
+
+namespace dashi {
+
+/// The kernel returned by `compose`. Into form; thread-safe when its kernels are.
+template <class... K>
+class ComposedKernel {
+ public:
+  /// Sum of the radii.
+  static constexpr std::size_t radius = (kernel_radius_v<K> + ... + 0);
+  /// Proven when every kernel of the chain is.
+  static constexpr bool contract_proven = (kernel_contract_proven_v<K> && ...);
+
+  explicit ComposedKernel(K... kernels) : kernels_(std::move(kernels)...) {}
+
+  /// Applies the kernels in order: the first reads `in`, the last writes `out`, the
+  /// intermediate results live in the calling thread's scratch. Throws what a kernel
+  /// throws, `KernelContractError` when a functional kernel changes the shape, and
+  /// `std::bad_alloc`.
+  void operator()(TernaryView in, TernarySpan out) const {
+    const detail::ScratchLease::Level level;
+    const detail::ScratchLease first(in.size(), 0);
+    const detail::ScratchLease second(in.size(), 1);
+    std::int8_t* buffers[2] = {first.data(), second.data()};
+    TernaryView current = in;
+    std::size_t stage = 0;
+    const auto apply_one = [&](const auto& kernel) {
+      const bool last = stage + 1 == sizeof...(K);
+      const TernarySpan target =
+          last ? out : TernarySpan::unchecked(buffers[stage % 2], in.shape());
+      detail::apply_into(kernel, current, target, 0);
+      current = target.view();
+      ++stage;
+    };
+    std::apply([&](const auto&... kernels) { (apply_one(kernels), ...); }, kernels_);
+  }
+
+ private:
+  std::tuple<K...> kernels_;
+};
+
+/// A kernel applying `kernels` in order (left to right); radius = sum of radii.
+/// `run_kernel_parallel(compose(a, b), x)` equals `b` applied to `a` applied to `x`.
+template <class... K>
+[[nodiscard]] ComposedKernel<K...> compose(K... kernels) {
+  static_assert(sizeof...(K) >= 1, "dashi::compose needs at least one kernel");
+  static_assert((AnyKernel<K> && ...), DASHI_KERNEL_REQUIREMENT);
+  return ComposedKernel<K...>(std::move(kernels)...);
+}
+
+}  // namespace dashi
