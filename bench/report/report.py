@@ -1,0 +1,834 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Turn dashicore_bench results into plots and a verdict on the seed's hypotheses.
+
+Run it with the system Python, which has matplotlib (python3-matplotlib):
+
+    /usr/bin/python3 bench/report/report.py results.jsonl [more.jsonl | gbench.json ...] \
+        --img-dir docs/img --markdown docs/benchmarks.md
+
+Inputs are JSONL files written by `dashicore_bench --jsonl FILE` and/or Google Benchmark
+JSON files (`--benchmark_out=FILE --benchmark_out_format=json`). Rows with the same
+benchmark name from several inputs (repeated runs) are combined: their median time is used.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+MODES = ("dense-1t", "dense-mt", "pq-1t", "pq-mt")
+REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = "sign_flip", "random_sparse", 0.5
+COLORS = {
+    "dense-1t": "#1f77b4",
+    "dense-mt": "#2ca02c",
+    "peer_serial": "#7f7f7f",
+    "peer_omp": "#9467bd",
+    "pq-1t packed": "#ff7f0e",
+    "pq-mt packed": "#d62728",
+    "pq-1t roundtrip": "#e377c2",
+    "pq-mt roundtrip": "#8c564b",
+}
+
+
+# --------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------
+
+
+def parse_name(name: str) -> dict:
+    """Fields of a dashicore_bench benchmark name (Google Benchmark JSON input)."""
+    parts = name.split("/")
+    row = {"benchmark": name}
+    head = parts[0]
+    if head == "dispatch_empty":
+        row.update(mode="dispatch", backend="dashi", kernel="empty", workload="zeros",
+                   suite="dispatch", memory_mode="dense")
+        rest = parts[1:]
+    else:
+        backend = {"peer_serial": "peer_serial", "peer_omp": "peer_omp"}.get(head, "dashi")
+        mode = {"peer_serial": "dense-1t", "peer_omp": "dense-mt"}.get(head, head.replace("_", "-"))
+        row.update(mode=mode, backend=backend, kernel=parts[1], workload=parts[2])
+        rest = parts[3:]
+    for part in rest:
+        if ":" not in part:
+            continue
+        key, value = part.split(":", 1)
+        if key == "N":
+            row["size"] = int(value)
+        elif key in ("threads", "block", "pq_block"):
+            row[{"block": "block_elems", "pq_block": "pq_block_sites"}.get(key, key)] = int(value)
+        elif key == "sparsity":
+            row["sparsity"] = float(value)
+        elif key == "pipeline":
+            row["pipeline"] = value
+    return row
+
+
+def load_gbench(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as handle:
+        data = json.load(handle)
+    rows = []
+    for bench in data.get("benchmarks", []):
+        if bench.get("run_type") == "aggregate" and bench.get("aggregate_name") != "median":
+            continue
+        name = bench.get("run_name", bench["name"])
+        for suffix in ("/real_time",):
+            name = name.split(suffix)[0]
+        name = "/".join(p for p in name.split("/") if not p.startswith(("min_time:", "repeats:")))
+        row = parse_name(name)
+        if "t_total_ms" not in bench:
+            continue
+        row.update({k: bench.get(k) for k in ("t_encode_ms", "t_kernel_ms", "t_decode_ms",
+                                              "t_total_ms", "sites_per_s", "bits_per_site")})
+        row["match"] = None if row["mode"] == "dispatch" else bool(bench.get("match", 0))
+        row["error"] = bench.get("error_message") if bench.get("error_occurred") else None
+        row.setdefault("pipeline", "dense")
+        row.setdefault("pq_block_sites", 4096)
+        row["overhead_bits_per_site"] = bench.get("overhead_bits_per_site")
+        row["entropy_bits_per_site"] = bench.get("entropy_bits_per_site")
+        row["GB_per_s"] = bench.get("GB_per_s")
+        row["suite"] = row.get("suite") or ("block_sweep" if (row.get("block_elems") or row.get(
+            "pq_block_sites", 4096) != 4096) else "cpu_multithread")
+        rows.append(row)
+    return rows
+
+
+def load_jsonl(path: str) -> list[dict]:
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            line = line.strip()
+            if not line:
+                continue
+            raw = json.loads(line)
+            meta = raw.get("meta", {})
+            row = dict(raw)
+            row["benchmark"] = meta.get("benchmark")
+            row["pipeline"] = meta.get("pipeline", "dense")
+            row["pq_block_sites"] = meta.get("pq_block_sites", 4096)
+            row["overhead_bits_per_site"] = meta.get("overhead_bits_per_site")
+            row["entropy_bits_per_site"] = meta.get("entropy_bits_per_site")
+            row["GB_per_s"] = meta.get("GB_per_s")
+            row["error"] = meta.get("error")
+            row["block_elems"] = raw.get("block_elems", 0)
+            rows.append(row)
+    return rows
+
+
+def load(paths: list[str]) -> list[dict]:
+    """All rows, repeated benchmarks combined into one row with the median times."""
+    by_name: dict[str, list[dict]] = defaultdict(list)
+    for path in paths:
+        with open(path, encoding="utf-8") as handle:
+            first = handle.read(1)
+        rows = load_gbench(path) if first == "{" and path.endswith(".json") else load_jsonl(path)
+        for row in rows:
+            by_name[row["benchmark"]].append(row)
+    combined = []
+    for runs in by_name.values():
+        good = [r for r in runs if not r.get("error")]
+        base = dict((good or runs)[-1])
+        base["runs"] = len(runs)
+        base["errors"] = len(runs) - len(good)
+        base["mismatch"] = any(r.get("match") is False for r in runs)
+        if good:
+            for key in ("t_encode_ms", "t_kernel_ms", "t_decode_ms", "t_total_ms", "sites_per_s",
+                        "GB_per_s"):
+                values = [r[key] for r in good if r.get(key) is not None]
+                if values:
+                    base[key] = statistics.median(values)
+            base["t_total_all"] = sorted(r["t_total_ms"] for r in good)
+        combined.append(base)
+    return combined
+
+
+# --------------------------------------------------------------------------------------
+# Selection helpers
+# --------------------------------------------------------------------------------------
+
+
+def ok(row: dict) -> bool:
+    return not row.get("error") and not row.get("mismatch") and row.get("t_total_ms")
+
+
+def select(rows, **want):
+    out = []
+    for row in rows:
+        if not ok(row):
+            continue
+        if all(row.get(k) == v for k, v in want.items()):
+            out.append(row)
+    return out
+
+
+def sweep(rows, **want):
+    """Rows of the main sweep (default executor and codec blocks)."""
+    return [r for r in select(rows, **want)
+            if r.get("suite") == "cpu_multithread" and r.get("block_elems", 0) == 0
+            and r.get("pq_block_sites", 4096) == 4096]
+
+
+def best(rows):
+    rows = [r for r in rows if ok(r)]
+    return min(rows, key=lambda r: r["t_total_ms"]) if rows else None
+
+
+def label(row) -> str:
+    if row["backend"] != "dashi":
+        return row["backend"]
+    if row["mode"].startswith("pq"):
+        return f"{row['mode']} {row['pipeline']}"
+    return row["mode"]
+
+
+def fmt_ms(value) -> str:
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 1:
+        return f"{value:.2f}"
+    if value >= 0.01:
+        return f"{value:.3f}"
+    return f"{value:.2e}"
+
+
+def fmt_n(n: int) -> str:
+    exponent = round(math.log10(n)) if n > 0 else 0
+    return f"1e{exponent}" if 10 ** exponent == n else str(n)
+
+
+def sizes(rows):
+    return sorted({r["size"] for r in rows if r.get("mode") in MODES})
+
+
+def threads_axis(rows):
+    return sorted({r["threads"] for r in rows if r.get("mode") in MODES})
+
+
+def groups(rows):
+    """(kernel, workload, sparsity) combinations of the sweep."""
+    return sorted({(r["kernel"], r["workload"], r["sparsity"]) for r in rows
+                   if r.get("suite") == "cpu_multithread" and r.get("mode") in MODES})
+
+
+def dense_best(rows, n, kernel, workload, sparsity):
+    return best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity,
+                      backend="dashi", pipeline="dense"))
+
+
+def pq_best(rows, n, kernel, workload, sparsity, pipeline="packed"):
+    return best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity,
+                      backend="dashi", pipeline=pipeline))
+
+
+# --------------------------------------------------------------------------------------
+# Plots
+# --------------------------------------------------------------------------------------
+
+
+def save(fig, path):
+    fig.tight_layout()
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+
+
+def plot_time_vs_n(rows, path, hw):
+    kernels = sorted({r["kernel"] for r in rows if r.get("mode") in MODES})
+    fig, axes = plt.subplots(1, len(kernels), figsize=(4.2 * len(kernels), 3.8), squeeze=False)
+    for ax, kernel in zip(axes[0], kernels):
+        common = dict(kernel=kernel, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+        series = {
+            "dense-1t": sweep(rows, mode="dense-1t", backend="dashi", **common),
+            "peer_serial": sweep(rows, backend="peer_serial", **common),
+            "dense-mt": sweep(rows, mode="dense-mt", backend="dashi", threads=hw, **common),
+            "peer_omp": sweep(rows, backend="peer_omp", threads=hw, **common),
+            "pq-1t packed": sweep(rows, mode="pq-1t", pipeline="packed", **common),
+            "pq-mt packed": sweep(rows, mode="pq-mt", pipeline="packed", threads=hw, **common),
+            "pq-mt roundtrip": sweep(rows, mode="pq-mt", pipeline="roundtrip", threads=hw,
+                                     **common),
+        }
+        for name, points in series.items():
+            points = sorted(points, key=lambda r: r["size"])
+            if not points:
+                continue
+            style = "--" if name.startswith("peer") else "-"
+            ax.plot([p["size"] for p in points], [p["t_total_ms"] for p in points], style,
+                    marker="o", ms=3, color=COLORS[name], label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(f"{kernel}", fontsize=10)
+        ax.set_xlabel("N (sites)")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("time per call (ms)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle(f"Time vs N ({REF_WORKLOAD}, sparsity {REF_SPARSITY}; mt rows with {hw} threads)",
+                 fontsize=10)
+    save(fig, path)
+
+
+def plot_speedup_vs_threads(rows, path):
+    panels = [("dense-mt", "dense", "dashi"), ("peer_omp", "dense", "peer_omp"),
+              ("pq-mt packed", "packed", "dashi")]
+    fig, axes = plt.subplots(1, len(panels), figsize=(12.5, 3.8), sharey=True)
+    ns = sizes(rows)
+    cmap = plt.get_cmap("viridis")
+    for ax, (title, pipeline, backend) in zip(axes, panels):
+        for i, n in enumerate(ns):
+            ref = best(sweep(rows, mode="dense-1t", backend="dashi", size=n, kernel=REF_KERNEL,
+                             workload=REF_WORKLOAD, sparsity=REF_SPARSITY))
+            mode = "pq-mt" if pipeline == "packed" else "dense-mt"
+            points = sorted(sweep(rows, mode=mode, backend=backend, pipeline=pipeline, size=n,
+                                  kernel=REF_KERNEL, workload=REF_WORKLOAD,
+                                  sparsity=REF_SPARSITY), key=lambda r: r["threads"])
+            if not ref or not points:
+                continue
+            ax.plot([p["threads"] for p in points],
+                    [ref["t_total_ms"] / p["t_total_ms"] for p in points], marker="o", ms=3,
+                    color=cmap(i / max(1, len(ns) - 1)), label=f"N={fmt_n(n)}")
+        ax.axhline(1.0, color="black", lw=0.8, ls=":")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel("threads")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0].set_ylabel("speedup over dense-1t")
+    axes[-1].legend(fontsize=7)
+    fig.suptitle(f"Speedup vs threads ({REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY})",
+                 fontsize=10)
+    save(fig, path)
+
+
+def plot_crossover(rows, path):
+    kernels = sorted({r["kernel"] for r in rows if r.get("mode") in MODES})
+    fig, axes = plt.subplots(1, len(kernels), figsize=(4.2 * len(kernels), 3.8), sharey=True,
+                             squeeze=False)
+    styles = {0.0: "o", 0.5: "s", 0.9: "^"}
+    for ax, kernel in zip(axes[0], kernels):
+        for (k, workload, sparsity) in groups(rows):
+            if k != kernel:
+                continue
+            xs, ys = [], []
+            for n in sizes(rows):
+                d = dense_best(rows, n, kernel, workload, sparsity)
+                p = pq_best(rows, n, kernel, workload, sparsity)
+                if d and p:
+                    xs.append(n)
+                    ys.append(p["t_total_ms"] / d["t_total_ms"])
+            if xs:
+                ax.plot(xs, ys, marker=styles.get(sparsity, "o"), ms=3,
+                        ls="-" if workload == "random_sparse" else "--",
+                        label=f"{workload.split('_')[0]} s={sparsity:g}")
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(kernel, fontsize=10)
+        ax.set_xlabel("N (sites)")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[0][0].set_ylabel("best PQ packed / best dense (time)")
+    axes[0][-1].legend(fontsize=7)
+    fig.suptitle("PQ vs dense crossover (below 1: PQ faster)", fontsize=10)
+    save(fig, path)
+
+
+def plot_block_size(rows, path):
+    blocks = select(rows, suite="block_sweep")
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    if not blocks:
+        for ax in axes:
+            ax.text(0.5, 0.5, "no block sweep rows", ha="center", va="center")
+        save(fig, path)
+        return
+    n = blocks[0]["size"]
+    common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+    ax = axes[0]
+    for (mode, pipeline, backend), marker in ((("dense-mt", "dense", "dashi"), "o"),
+                                              (("pq-mt", "packed", "dashi"), "s"),
+                                              (("pq-mt", "roundtrip", "dashi"), "^")):
+        for t in threads_axis(rows):
+            points = [r for r in select(rows, mode=mode, pipeline=pipeline, backend=backend,
+                                        threads=t, **common)
+                      if r.get("pq_block_sites", 4096) == 4096]
+            by_block = {}
+            for r in points:
+                by_block[r["block_elems"]] = r["t_total_ms"]
+            if len(by_block) < 2:
+                continue
+            xs = sorted(by_block)
+            ax.plot([x if x else 1 for x in xs], [by_block[x] for x in xs], marker=marker, ms=3,
+                    label=f"{mode} {pipeline if pipeline != 'dense' else ''} T={t}".replace("  ", " "))
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("executor block_elems (1 = auto)")
+    ax.set_ylabel("time per call (ms)")
+    ax.set_title(f"executor block size, N={fmt_n(n)}", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=6, ncol=2)
+    ax = axes[1]
+    for mode in ("pq-1t", "pq-mt"):
+        for pipeline in ("packed", "roundtrip"):
+            points = select(rows, mode=mode, pipeline=pipeline, backend="dashi", block_elems=0,
+                            **common)
+            by_block = {}
+            for r in points:
+                if mode == "pq-mt" and r["threads"] != hardware_threads(rows):
+                    continue
+                by_block[r["pq_block_sites"]] = r["t_total_ms"]
+            if len(by_block) < 2:
+                continue
+            xs = sorted(by_block)
+            ax.plot(xs, [by_block[x] for x in xs], marker="o", ms=3,
+                    color=COLORS[f"{mode} {pipeline}"],
+                    label=f"{mode} {pipeline}" + (f" T={hardware_threads(rows)}" if mode == "pq-mt" else ""))
+    ax.set_xscale("log", base=2)
+    ax.set_yscale("log")
+    ax.set_xlabel("PQ block_sites (codec block)")
+    ax.set_title(f"PQ codec block size, N={fmt_n(n)}", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.suptitle(f"Block-size sensitivity ({REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY})",
+                 fontsize=10)
+    save(fig, path)
+
+
+def plot_pq_phases(rows, path):
+    n = max(sizes(rows))
+    common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+    bars = []
+    for pipeline in ("roundtrip", "packed"):
+        one = sweep(rows, mode="pq-1t", pipeline=pipeline, **common)
+        if one:
+            bars.append((f"{pipeline}\n1t", one[0]))
+        for r in sorted(sweep(rows, mode="pq-mt", pipeline=pipeline, **common),
+                        key=lambda r: r["threads"]):
+            bars.append((f"{pipeline}\nT={r['threads']}", r))
+    fig, ax = plt.subplots(figsize=(max(6, 0.8 * len(bars)), 3.8))
+    xs = range(len(bars))
+    bottom = [0.0] * len(bars)
+    for key, color in (("t_encode_ms", "#ff7f0e"), ("t_decode_ms", "#1f77b4"),
+                       ("t_kernel_ms", "#2ca02c")):
+        values = [b[1].get(key) or 0.0 for b in bars]
+        ax.bar(xs, values, bottom=bottom, color=color, label=key[2:-3])
+        bottom = [a + b for a, b in zip(bottom, values)]
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([b[0] for b in bars], fontsize=7)
+    ax.set_ylabel("ms per call")
+    ax.set_title(f"PQ phases vs threads, N={fmt_n(n)} ({REF_KERNEL}, sparsity {REF_SPARSITY})",
+                 fontsize=10)
+    ax.legend(fontsize=7)
+    ax.grid(True, axis="y", alpha=0.3)
+    save(fig, path)
+
+
+def hardware_threads(rows) -> int:
+    for r in rows:
+        cpu = (r.get("meta") or {}).get("cpu") or {}
+        if cpu.get("hardware_concurrency"):
+            return int(cpu["hardware_concurrency"])
+    return max(threads_axis(rows) or [1])
+
+
+# --------------------------------------------------------------------------------------
+# Verdict
+# --------------------------------------------------------------------------------------
+
+
+def paired_ratio(rows, n, num, den):
+    """Median over the (workload, sparsity) pairs of sign_flip of time(num) / time(den)."""
+    ratios = []
+    for (kernel, workload, sparsity) in groups(rows):
+        if kernel != REF_KERNEL:
+            continue
+        a = best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity, **num))
+        b = best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity, **den))
+        if a and b:
+            ratios.append(a["t_total_ms"] / b["t_total_ms"])
+    if not ratios:
+        return None
+    return statistics.median(ratios), min(ratios), max(ratios), len(ratios)
+
+
+def executor_section(rows) -> list[str]:
+    out = ["## Executor speed", "",
+           "Figures the executor is held to (BENCH figures, not tests), with 2 workers on this "
+           "machine. Each ratio is the median over the six sign_flip inputs (2 workloads × 3 "
+           "sparsities) of the per-input time ratio; the range follows in brackets.", "",
+           "| figure | measured | target | status |", "|---|---|---|---|"]
+
+    def status(value, target, lower_is_better=True):
+        if value is None:
+            return "not measured"
+        good = value <= target if lower_is_better else value >= target
+        if good:
+            return "met"
+        miss = value / target if lower_is_better else target / value
+        return f"**missed** by {100 * (miss - 1):.0f}%"
+
+    for n in (1000000, 10000000):
+        r = paired_ratio(rows, n, dict(mode="dense-mt", backend="dashi", threads=2),
+                         dict(backend="peer_omp", threads=2))
+        value = r[0] if r else None
+        measured = f"{r[0]:.3f} [{r[1]:.2f}–{r[2]:.2f}]" if r else "–"
+        out.append(f"| dense-mt / peer_omp, sign_flip, N={fmt_n(n)}, 2 threads | {measured} | "
+                   f"≤ 1.05 | {status(value, 1.05)} |")
+    r = paired_ratio(rows, 10000, dict(mode="dense-mt", backend="dashi", threads=2),
+                     dict(backend="peer_serial"))
+    out.append(f"| dense-mt (2 threads) / peer_serial, sign_flip, N=1e4 | "
+               f"{f'{r[0]:.3f} [{r[1]:.2f}–{r[2]:.2f}]' if r else '–'} | ≤ 2 | "
+               f"{status(r[0] if r else None, 2.0)} |")
+    dispatch = [x for x in rows if x.get("mode") == "dispatch" and ok(x)]
+    if dispatch:
+        us = 1e3 * statistics.median(x["t_total_ms"] for x in dispatch)
+        runs = sum(x.get("runs", 1) for x in dispatch)
+        out.append(f"| dispatch + join of an empty kernel, warm workers (N=2^16, 2 blocks, 2 "
+                   f"workers), median µs ({runs} run(s) of repeated medians) | {us:.3f} | ≤ 1 | "
+                   f"{status(us, 1.0)} |")
+    else:
+        out.append("| dispatch + join of an empty kernel (median µs) | – | ≤ 1 | not measured |")
+    big = [n for n in sizes(rows) if n >= 10000000]
+    for n in big or [max(sizes(rows))]:
+        points = [x for x in sweep(rows, mode="dense-mt", backend="dashi", threads=1, size=n,
+                                   kernel=REF_KERNEL)]
+        if not points:
+            continue
+        gs = statistics.median(n / (x["t_total_ms"] * 1e-3) * 1e-9 for x in points)
+        target = "≥ 10" if n >= 10000000 else "(≥ 10 applies at N ≥ 1e7)"
+        out.append(f"| dense-mt, 1 worker, sign_flip, N={fmt_n(n)}: Gsites/s | {gs:.2f} | {target} | "
+                   f"{status(gs, 10.0, lower_is_better=False) if n >= 10000000 else 'n/a'} |")
+    out.append("")
+    return out
+
+
+def hypotheses(rows, hw) -> tuple[list[str], str]:
+    ns = sizes(rows)
+    lines = ["| hypothesis (seed §8) | measured | verdict |", "|---|---|---|"]
+    combos = groups(rows)
+
+    # H1: dense wins small N.
+    n0 = ns[0]
+    wins, ratios = 0, []
+    for (k, w, s) in combos:
+        d, p = dense_best(rows, n0, k, w, s), pq_best(rows, n0, k, w, s)
+        if d and p:
+            ratios.append(p["t_total_ms"] / d["t_total_ms"])
+            wins += d["t_total_ms"] < p["t_total_ms"]
+    if ratios:
+        verdict = "supported" if wins == len(ratios) else (
+            "mostly supported" if wins >= 0.8 * len(ratios) else "refuted")
+        lines.append(f"| Dense wins for small N | N={fmt_n(n0)}: dense fastest in {wins}/{len(ratios)} "
+                     f"(kernel, workload, sparsity) cases; best PQ takes {statistics.median(ratios):.1f}× "
+                     f"the best dense time (median; {min(ratios):.1f}–{max(ratios):.1f}×) | {verdict} |")
+
+    # H2: dense scales until bandwidth saturates.
+    parts, speedups = [], {}
+    for n in ns:
+        one = best(sweep(rows, mode="dense-mt", backend="dashi", threads=1, size=n,
+                         kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY))
+        many = best([r for r in sweep(rows, mode="dense-mt", backend="dashi", size=n,
+                                      kernel=REF_KERNEL, workload=REF_WORKLOAD,
+                                      sparsity=REF_SPARSITY) if r["threads"] > 1])
+        if one and many:
+            s = one["t_total_ms"] / many["t_total_ms"]
+            speedups[n] = s
+            parts.append(f"N={fmt_n(n)}: {s:.2f}× at T={many['threads']} "
+                         f"({one.get('GB_per_s') or 0:.0f}→{many.get('GB_per_s') or 0:.0f} GB/s)")
+    if speedups:
+        top = max(speedups.values())
+        last = speedups[max(speedups)]
+        if top < 1.15:
+            verdict = "not observed: no thread count beats 1 thread"
+        elif last < 0.85 * top:
+            verdict = "supported: scaling fades at the largest N"
+        elif max(speedups) >= 10000000:
+            verdict = "partly: scales, no saturation seen up to the largest N"
+        else:
+            verdict = "partly: scales; N too small to reach DRAM (run --large)"
+        lines.append(f"| Dense scales until memory bandwidth saturates | speedup of the best "
+                     f"dense-mt over dense-mt T=1 (sign_flip): {'; '.join(parts)} | {verdict} |")
+
+    # H3: PQ encode/decode parallelise.
+    parts, best_codec = [], None
+    for n in ns:
+        one = sweep(rows, mode="pq-1t", pipeline="roundtrip", size=n, kernel=REF_KERNEL,
+                    workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+        many = [r for r in sweep(rows, mode="pq-mt", pipeline="roundtrip", size=n,
+                                 kernel=REF_KERNEL, workload=REF_WORKLOAD,
+                                 sparsity=REF_SPARSITY) if r["threads"] > 1]
+        if not one or not many:
+            continue
+        c1 = one[0]["t_encode_ms"] + one[0]["t_decode_ms"]
+        cm = min(many, key=lambda r: r["t_encode_ms"] + r["t_decode_ms"])
+        s = c1 / (cm["t_encode_ms"] + cm["t_decode_ms"])
+        parts.append(f"N={fmt_n(n)}: {s:.2f}× (T={cm['threads']})")
+        best_codec = (n, s)
+    if best_codec:
+        n, s = best_codec
+        ideal = min(hw, max(threads_axis(rows)))
+        verdict = ("supported" if s >= 0.65 * ideal else
+                   "partly" if s >= 1.1 else "refuted at these sizes")
+        lines.append(f"| PQ encode/decode parallelise | encode+decode time, pq-1t over the best "
+                     f"pq-mt (roundtrip, sign_flip): {'; '.join(parts)} ({hw} hardware threads) | "
+                     f"{verdict} |")
+
+    # H4: PQ wins only for large N.
+    per_n = []
+    win_ns = []
+    for n in ns:
+        wins, total, ratios = 0, 0, []
+        for (k, w, s) in combos:
+            d, p = dense_best(rows, n, k, w, s), pq_best(rows, n, k, w, s)
+            if d and p:
+                total += 1
+                wins += p["t_total_ms"] < d["t_total_ms"]
+                ratios.append(p["t_total_ms"] / d["t_total_ms"])
+        if total:
+            per_n.append(f"N={fmt_n(n)}: PQ faster in {wins}/{total}, PQ/dense {statistics.median(ratios):.2f}×")
+            if wins:
+                win_ns.append(n)
+    if per_n:
+        if not win_ns:
+            verdict = "refuted here: PQ never wins at the sizes measured"
+        elif win_ns[0] == ns[0]:
+            verdict = "refuted: PQ also wins at small N"
+        else:
+            verdict = f"supported: PQ wins from N={fmt_n(win_ns[0])}"
+        lines.append(f"| PQ wins only for large N | best packed pipeline vs best dense (median "
+                     f"over kernels, workloads, sparsities): {'; '.join(per_n)} | {verdict} |")
+
+    # H5: PQ sensitive to block size.
+    blocks = select(rows, suite="block_sweep")
+    if blocks:
+        n = blocks[0]["size"]
+        common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+
+        def spread(mode, pipeline, threads=None, key="block_elems"):
+            pts = [r for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi", **common)
+                   if threads is None or r["threads"] == threads]
+            if key == "block_elems":
+                pts = [r for r in pts if r.get("pq_block_sites", 4096) == 4096]
+            else:
+                pts = [r for r in pts if r.get("block_elems", 0) == 0]
+            values = {}
+            for r in pts:
+                values[r[key]] = r["t_total_ms"]
+            return (max(values.values()) / min(values.values()), len(values)) if len(values) > 1 else None
+
+        d = spread("dense-mt", "dense", hw)
+        p = spread("pq-mt", "packed", hw)
+        q1 = spread("pq-1t", "packed", key="pq_block_sites")
+        qm = spread("pq-mt", "packed", hw, key="pq_block_sites")
+        parts = []
+        if d:
+            parts.append(f"dense-mt T={hw} over {d[1]} executor blocks: max/min {d[0]:.2f}×")
+        if p:
+            parts.append(f"pq-mt packed T={hw} over {p[1]} executor blocks: {p[0]:.2f}×")
+        if q1:
+            parts.append(f"pq-1t packed over {q1[1]} codec blocks: {q1[0]:.2f}×")
+        if qm:
+            parts.append(f"pq-mt packed over {qm[1]} codec blocks: {qm[0]:.2f}×")
+        pq_spread = max([x[0] for x in (p, q1, qm) if x] or [1.0])
+        dense_spread = d[0] if d else 1.0
+        verdict = ("supported" if pq_spread >= 1.25 and pq_spread > dense_spread else
+                   "refuted: PQ no more sensitive than dense" if pq_spread <= dense_spread else
+                   "weak: under 25% spread")
+        lines.append(f"| PQ is sensitive to block size | N={fmt_n(n)}, sign_flip: {'; '.join(parts)} "
+                     f"| {verdict} |")
+
+    # The answer.
+    n_big = ns[-1]
+    d_all, p_all, r_all = [], [], []
+    for (k, w, s) in combos:
+        d, p = dense_best(rows, n_big, k, w, s), pq_best(rows, n_big, k, w, s)
+        if d and p:
+            d_all.append(d)
+            p_all.append(p)
+            r_all.append(p["t_total_ms"] / d["t_total_ms"])
+    answer = "not enough data"
+    if r_all:
+        wins = sum(r < 1 for r in r_all)
+        d_ref = dense_best(rows, n_big, REF_KERNEL, REF_WORKLOAD, REF_SPARSITY)
+        p_ref = pq_best(rows, n_big, REF_KERNEL, REF_WORKLOAD, REF_SPARSITY)
+        detail = ""
+        if d_ref and p_ref:
+            detail = (f" (sign_flip, sparsity {REF_SPARSITY}: {label(d_ref)} T={d_ref['threads']} "
+                      f"{fmt_ms(d_ref['t_total_ms'])} ms vs {label(p_ref)} T={p_ref['threads']} "
+                      f"{fmt_ms(p_ref['t_total_ms'])} ms)")
+        if wins == 0:
+            answer = (f"**Dense multithreading is better.** At the largest N measured "
+                      f"({fmt_n(n_big)}) the best dense run beats the best PQ pipeline in every "
+                      f"case; PQ takes {statistics.median(r_all):.1f}× the dense time (median)"
+                      f"{detail}. PQ pays for itself only as a storage format (bits/site), not "
+                      f"as a way to run kernels faster on this machine.")
+        elif wins == len(r_all):
+            answer = (f"**PQ + multithreading helps at large N.** At N={fmt_n(n_big)} the best "
+                      f"PQ pipeline beats the best dense run in every case (median "
+                      f"{1 / statistics.median(r_all):.2f}× faster){detail}.")
+        else:
+            answer = (f"**It depends on the input.** At N={fmt_n(n_big)} PQ wins in {wins} of "
+                      f"{len(r_all)} cases (median PQ/dense {statistics.median(r_all):.2f}×){detail}.")
+    return lines, answer
+
+
+# --------------------------------------------------------------------------------------
+# Markdown
+# --------------------------------------------------------------------------------------
+
+
+def machine_text(rows) -> list[str]:
+    meta = next(((r.get("meta") or {}) for r in rows if r.get("meta")), {})
+    cpu = meta.get("cpu", {})
+    model = platform.processor() or ""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    commit = ""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True, check=False).stdout.strip()
+    except OSError:
+        pass
+    kib = lambda v: f"{int(v) // 1024} KiB" if v else "?"  # noqa: E731
+    return [
+        f"- CPU: {model or 'unknown'}, {cpu.get('hardware_concurrency', '?')} hardware threads; "
+        f"L1d {kib(cpu.get('L1_Data'))}, L2 {kib(cpu.get('L2_Unified'))}, "
+        f"L3 {kib(cpu.get('L3_Unified'))} (as reported by the OS); automatic executor block "
+        f"{meta.get('auto_block_elems', '?')} sites",
+        f"- OS: {platform.system()} {platform.release()}; commit {commit or '?'}; generated "
+        f"{datetime.date.today().isoformat()}",
+    ]
+
+
+def summary_table(rows, hw) -> list[str]:
+    out = [f"Best time per mode (ms per call; sign_flip, {REF_WORKLOAD}, sparsity {REF_SPARSITY}; "
+           "`@T` = threads of the best row):", "",
+           "| N | dense-1t | dense-mt | peer_serial | peer_omp | pq-1t packed | pq-mt packed | "
+           "pq-1t roundtrip | pq-mt roundtrip |", "|---|---|---|---|---|---|---|---|---|"]
+    common = dict(kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+    for n in sizes(rows):
+        cells = []
+        for sel in (dict(mode="dense-1t", backend="dashi"), dict(mode="dense-mt", backend="dashi"),
+                    dict(backend="peer_serial"), dict(backend="peer_omp"),
+                    dict(mode="pq-1t", pipeline="packed"), dict(mode="pq-mt", pipeline="packed"),
+                    dict(mode="pq-1t", pipeline="roundtrip"),
+                    dict(mode="pq-mt", pipeline="roundtrip")):
+            b = best(sweep(rows, size=n, **sel, **common))
+            if not b:
+                cells.append("–")
+            elif b["mode"] in ("dense-mt", "pq-mt"):
+                cells.append(f"{fmt_ms(b['t_total_ms'])} @{b['threads']}")
+            else:
+                cells.append(fmt_ms(b["t_total_ms"]))
+        out.append(f"| {fmt_n(n)} | " + " | ".join(cells) + " |")
+    out.append("")
+    return out
+
+
+def bits_table(rows) -> list[str]:
+    out = ["PQ storage (codec block 4096), from the packed rows:", "",
+           "| workload | sparsity | bits/site | entropy bound H(s)+s | overhead |",
+           "|---|---|---|---|---|"]
+    seen = set()
+    for r in sorted(select(rows, pipeline="packed"), key=lambda r: (r["workload"], r["sparsity"])):
+        key = (r["workload"], r["sparsity"])
+        if key in seen or r.get("pq_block_sites", 4096) != 4096 or r.get("bits_per_site") is None:
+            continue
+        seen.add(key)
+        out.append(f"| {r['workload']} | {r['sparsity']:g} | {r['bits_per_site']:.3f} | "
+                   f"{(r.get('entropy_bits_per_site') or 0):.3f} | "
+                   f"{(r.get('overhead_bits_per_site') or 0):.3f} |")
+    out.append("")
+    return out
+
+
+def write_markdown(rows, path, img_rel, inputs, hw, commands):
+    lines, answer = hypotheses(rows, hw)
+    failures = [r for r in rows if r.get("errors") or r.get("mismatch")]
+    md = ["# Benchmarks", "",
+          "What `dashicore_bench` measures and why: [bench/README.md](../bench/README.md) and "
+          "the bench specification. This page is generated by `bench/report/report.py` from "
+          "one run on the machine below; numbers from another machine will differ.", "",
+          "## The question", "",
+          "> Does PQ + multithreading help, or is dense MT better?", "",
+          answer, "",
+          "## Machine and commands", ""]
+    md += machine_text(rows)
+    md += ["", "```sh"] + commands + ["```", "",
+           f"Inputs: {', '.join(os.path.basename(p) for p in inputs)}; {len(rows)} distinct rows"
+           f"{'' if not failures else f', {len(failures)} with an error or mismatch'}. Every row's "
+           "output fingerprint was compared with dense-1t's; a mismatch is an error, never a "
+           "number. The 2 cores of this machine were shared with other work while it ran, so "
+           "multithreaded rows are noisy; the executor figures below were re-run several times "
+           "and combined by their median.", ""]
+    md += executor_section(rows)
+    md += ["## Hypotheses", ""] + lines + [""]
+    md += summary_table(rows, hw)
+    md += bits_table(rows)
+    md += ["## Plots", "",
+           f"![Time vs N]({img_rel}/time_vs_n.png)", "",
+           "Time per call against N for each mode. `pq packed` is packed in → kernel → packed "
+           "out; `pq roundtrip` is encode → decode → kernel on a dense input.", "",
+           f"![Speedup vs threads]({img_rel}/speedup_vs_threads.png)", "",
+           "Speedup over dense-1t of the same input against the thread count (threads beyond "
+           f"the {hw} hardware threads share cores).", "",
+           f"![PQ crossover]({img_rel}/pq_crossover.png)", "",
+           "Best PQ packed pipeline over best dense time, per kernel, workload and sparsity: "
+           "below 1 PQ is faster.", "",
+           f"![Block size]({img_rel}/block_size.png)", "",
+           "Executor block size (left) and PQ codec block size (right) at one N.", "",
+           f"![PQ phases]({img_rel}/pq_phases.png)", "",
+           "Where PQ time goes at the largest N: encode, decode and kernel per call.", ""]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(md))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("inputs", nargs="+", help="JSONL (--jsonl) or Google Benchmark JSON files")
+    parser.add_argument("--img-dir", default="docs/img", help="where the PNGs go")
+    parser.add_argument("--markdown", default="docs/benchmarks.md", help="the report page")
+    parser.add_argument("--command", action="append", default=[],
+                        help="a command line shown in the report (repeatable)")
+    args = parser.parse_args()
+
+    rows = load(args.inputs)
+    if not rows:
+        print("report.py: no rows in the inputs", file=sys.stderr)
+        return 1
+    hw = hardware_threads(rows)
+    os.makedirs(args.img_dir, exist_ok=True)
+    plot_time_vs_n(rows, os.path.join(args.img_dir, "time_vs_n.png"), hw)
+    plot_speedup_vs_threads(rows, os.path.join(args.img_dir, "speedup_vs_threads.png"))
+    plot_crossover(rows, os.path.join(args.img_dir, "pq_crossover.png"))
+    plot_block_size(rows, os.path.join(args.img_dir, "block_size.png"))
+    plot_pq_phases(rows, os.path.join(args.img_dir, "pq_phases.png"))
+    md_dir = os.path.dirname(os.path.abspath(args.markdown))
+    img_rel = os.path.relpath(os.path.abspath(args.img_dir), md_dir)
+    write_markdown(rows, args.markdown, img_rel, args.inputs, hw, args.command or [
+        "build/release/bench/dashicore_bench --large --jsonl results.jsonl",
+        "/usr/bin/python3 bench/report/report.py results.jsonl"])
+    print(f"report.py: {len(rows)} rows -> {args.markdown}, {args.img_dir}/*.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
