@@ -77,7 +77,7 @@ using Clock = std::chrono::steady_clock;
 // ---------------------------------------------------------------------------------------
 
 enum class Mode : std::uint8_t { dense_1t, dense_mt, pq_1t, pq_mt };
-enum class Backend : std::uint8_t { dashi, serial, openmp };
+enum class Backend : std::uint8_t { dashi, serial, openmp, memcpy };
 enum class Pipeline : std::uint8_t { none, roundtrip, packed };
 enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
 
@@ -103,6 +103,8 @@ enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
       return "peer_serial";
     case Backend::openmp:
       return "peer_omp";
+    case Backend::memcpy:
+      return "memcpy";
   }
   return "?";
 }
@@ -152,7 +154,11 @@ struct Row {
   std::size_t block_elems = 0;  // executor block (0 = automatic)
   double sparsity = 0.0;
   std::uint32_t pq_block_sites = 4096;  // codec block (PQ rows)
-  bool dispatch_empty = false;
+  bool dispatch_empty = false;          // dispatch + join of an empty kernel
+  bool copy = false;                    // memcpy of N bytes: the machine's copy bandwidth
+
+  /// Rows without a kernel output to compare with dense-1t.
+  [[nodiscard]] bool no_output() const noexcept { return dispatch_empty || copy; }
 };
 
 /// Rows sharing a dense-1t reference: (kernel, workload, N, sparsity).
@@ -167,6 +173,9 @@ using GroupKey = std::tuple<KernelId, Workload, std::size_t, double>;
   if (row.dispatch_empty) {
     return "dispatch_empty/N:" + std::to_string(row.n) + "/threads:" + std::to_string(row.threads) +
            "/block:" + std::to_string(row.block_elems);
+  }
+  if (row.copy) {
+    return "memcpy/N:" + std::to_string(row.n);
   }
   if (row.backend == Backend::serial) {
     prefix = "peer_serial";
@@ -554,7 +563,7 @@ void set_counters(benchmark::State& state, const Row& row, double wall_seconds,
     state.counters["entropy_bits_per_site"] = *entropy_bits;
     state.counters["overhead_bits_per_site"] = *bits_per_site - *entropy_bits;
   }
-  if (!row.dispatch_empty) {
+  if (!row.no_output()) {
     const double reference = dense_1t_seconds(row);
     state.counters["speedup"] = total > 0.0 ? reference / total : 0.0;
     state.counters["match"] = match ? 1.0 : 0.0;
@@ -625,6 +634,22 @@ void run_dispatch_empty(benchmark::State& state, const Row& row) {
   }
   const double wall = seconds_between(t0, Clock::now());
   set_counters(state, row, wall, Phases{}, false, 0.0, std::nullopt, std::nullopt, true);
+}
+
+/// `std::memcpy` of N bytes: what one thread can move on this machine, to read the dense
+/// rows' bandwidth against.
+void run_copy(benchmark::State& state, const Row& row) {
+  const dashi::TernaryField in = dashi::TernaryField::zeros(dashi::Shape{row.n});
+  dashi::TernaryField out = dashi::TernaryField::zeros(dashi::Shape{row.n});
+  const auto t0 = Clock::now();
+  for (auto _ : state) {
+    std::memcpy(out.data(), in.data(), row.n);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  const double wall = seconds_between(t0, Clock::now());
+  set_counters(state, row, wall, Phases{}, false, 2.0 * static_cast<double>(row.n), std::nullopt,
+               std::nullopt, true);
 }
 
 #if DASHI_BENCH_HAVE_PQ
@@ -713,6 +738,8 @@ void run_row(benchmark::State& state, const Row& row) {
   try {
     if (row.dispatch_empty) {
       run_dispatch_empty(state, row);
+    } else if (row.copy) {
+      run_copy(state, row);
     } else if (row.pipeline == Pipeline::none) {
       run_dense(state, row);
     } else {
@@ -806,6 +833,17 @@ struct Plan {
     row.block_elems = std::size_t{1} << 15;
     row.threads = 2;
     add(row);
+  }
+  if (dense_1t || dense_mt) {
+    // The copy bandwidth of one thread at each N.
+    for (const std::size_t n : plan.sizes) {
+      Row row;
+      row.suite = Suite::dispatch;
+      row.backend = Backend::memcpy;
+      row.copy = true;
+      row.n = n;
+      add(row);
+    }
   }
 
   for (const Workload workload : plan.workloads) {
@@ -1048,7 +1086,7 @@ class JsonObject {
   JsonObject meta;
   meta.str("benchmark", row.name)
       .raw("cpu", cpu_meta())
-      .str("workload", row.dispatch_empty ? "zeros" : workload_name(row.workload))
+      .str("workload", row.no_output() ? "zeros" : workload_name(row.workload))
       .integer("seed", g.config.seed)
       .integer("iterations", static_cast<std::uint64_t>(std::max<std::int64_t>(0, r.iterations)))
       .integer("pool_workers", g.pool->size())
@@ -1076,10 +1114,15 @@ class JsonObject {
   if (row.dispatch_empty) {
     meta.str("note", "empty into-kernel: dispatch and join only, no output to compare");
   }
+  if (row.copy) {
+    meta.str("note", "memcpy of N bytes on one thread: the copy bandwidth, no kernel");
+  }
 
   JsonObject line;
   line.str("suite", suite_name(row.suite))
-      .str("mode", row.dispatch_empty ? "dispatch" : mode_name(row.mode))
+      .str("mode", row.dispatch_empty ? "dispatch"
+                   : row.copy         ? "copy"
+                                      : mode_name(row.mode))
       .str("backend", backend_name(row.backend))
       .integer("size", row.n)
       .num("sparsity", row.sparsity)
@@ -1095,12 +1138,14 @@ class JsonObject {
       .num("t_decode_ms", r.counter("t_decode_ms"))
       .num("t_total_ms", r.counter("t_total_ms"))
       .integer("threads", row.threads)
-      .str("kernel", row.dispatch_empty ? "empty" : kernel_name(row.kernel))
-      .str("workload", row.dispatch_empty ? "zeros" : workload_name(row.workload))
+      .str("kernel", row.dispatch_empty ? "empty"
+                     : row.copy         ? "copy"
+                                        : kernel_name(row.kernel))
+      .str("workload", row.no_output() ? "zeros" : workload_name(row.workload))
       .num("sites_per_s", r.counter("sites_per_s"))
-      .num("bits_per_site", row.dispatch_empty ? std::nan("") : r.counter("bits_per_site", 8.0))
+      .num("bits_per_site", row.no_output() ? std::nan("") : r.counter("bits_per_site", 8.0))
       .raw("meta", meta.text());
-  if (row.dispatch_empty) {
+  if (row.no_output()) {
     line.str("hash_out", "").str("hash_ref", "").raw("match", "null");
   } else {
     line.str("hash_out", outcome.has_hash ? hex64(outcome.hash_out) : "")
@@ -1204,7 +1249,7 @@ template <class Pred>
 void print_verdict(std::ostream& out, const std::vector<Result>& results, const Plan& plan) {
   const std::size_t hw = hardware_threads();
   auto is = [](const Row& r, Mode m, Backend b) {
-    return r.suite == Suite::sweep && !r.dispatch_empty && r.mode == m && r.backend == b;
+    return r.suite == Suite::sweep && !r.no_output() && r.mode == m && r.backend == b;
   };
   auto reference_case = [](const Row& r, std::size_t n) {
     return r.kernel == KernelId::sign_flip && r.workload == Workload::random_sparse && r.n == n &&
@@ -1339,6 +1384,13 @@ void print_verdict(std::ostream& out, const std::vector<Result>& results, const 
           line, sizeof line,
           "  dense-mt, 1 thread, sign_flip, N=%zu: %.2f Gsites/s (target >= 10 at N >= 1e7)\n",
           largest, static_cast<double>(largest) / (*t * 1e-3) * 1e-9);
+      out << line;
+    }
+    const auto copy = best_time(results, [&](const Row& r) { return r.copy && r.n == largest; });
+    if (copy) {
+      std::snprintf(line, sizeof line,
+                    "  memcpy, 1 thread, N=%zu: %.2f Gsites/s (for comparison)\n", largest,
+                    static_cast<double>(largest) / (*copy * 1e-3) * 1e-9);
       out << line;
     }
   }

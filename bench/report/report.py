@@ -284,7 +284,7 @@ def plot_time_vs_n(rows, path, hw):
 def plot_speedup_vs_threads(rows, path):
     panels = [("dense-mt", "dense", "dashi"), ("peer_omp", "dense", "peer_omp"),
               ("pq-mt packed", "packed", "dashi")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(12.5, 3.8), sharey=True)
+    fig, axes = plt.subplots(1, len(panels), figsize=(12.5, 3.8))
     ns = sizes(rows)
     cmap = plt.get_cmap("viridis")
     for ax, (title, pipeline, backend) in zip(axes, panels):
@@ -354,49 +354,55 @@ def plot_block_size(rows, path):
         save(fig, path)
         return
     n = blocks[0]["size"]
+    hw = hardware_threads(rows)
     common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+
+    # Left: executor block size (categorical axis; 0 = automatic).
     ax = axes[0]
-    for (mode, pipeline, backend), marker in ((("dense-mt", "dense", "dashi"), "o"),
-                                              (("pq-mt", "packed", "dashi"), "s"),
-                                              (("pq-mt", "roundtrip", "dashi"), "^")):
-        for t in threads_axis(rows):
-            points = [r for r in select(rows, mode=mode, pipeline=pipeline, backend=backend,
+    exec_blocks = sorted({r["block_elems"] for r in blocks} | {0})
+    positions = {b: i for i, b in enumerate(exec_blocks)}
+    for mode, pipeline, color in (("dense-mt", "dense", COLORS["dense-mt"]),
+                                  ("pq-mt", "packed", COLORS["pq-mt packed"]),
+                                  ("pq-mt", "roundtrip", COLORS["pq-mt roundtrip"])):
+        for t, style in ((1, ":"), (hw, "-")):
+            by_block = {r["block_elems"]: r["t_total_ms"]
+                        for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi",
                                         threads=t, **common)
-                      if r.get("pq_block_sites", 4096) == 4096]
-            by_block = {}
-            for r in points:
-                by_block[r["block_elems"]] = r["t_total_ms"]
+                        if r.get("pq_block_sites", 4096) == 4096}
             if len(by_block) < 2:
                 continue
             xs = sorted(by_block)
-            ax.plot([x if x else 1 for x in xs], [by_block[x] for x in xs], marker=marker, ms=3,
-                    label=f"{mode} {pipeline if pipeline != 'dense' else ''} T={t}".replace("  ", " "))
-    ax.set_xscale("log", base=2)
+            name = mode if pipeline == "dense" else f"{mode} {pipeline}"
+            ax.plot([positions[x] for x in xs], [by_block[x] for x in xs], style, marker="o",
+                    ms=3, color=color, label=f"{name} T={t}")
+    ax.set_xticks(range(len(exec_blocks)))
+    ax.set_xticklabels(["auto" if b == 0 else str(b) for b in exec_blocks])
     ax.set_yscale("log")
-    ax.set_xlabel("executor block_elems (1 = auto)")
+    ax.set_xlabel("executor block_elems (sites)")
     ax.set_ylabel("time per call (ms)")
     ax.set_title(f"executor block size, N={fmt_n(n)}", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=6, ncol=2)
+    ax.legend(fontsize=6)
+
+    # Right: PQ codec block size, automatic executor block.
     ax = axes[1]
-    for mode in ("pq-1t", "pq-mt"):
+    codec_blocks = sorted({r.get("pq_block_sites", 4096) for r in blocks if r["mode"].startswith("pq")}
+                          | {4096})
+    positions = {b: i for i, b in enumerate(codec_blocks)}
+    for mode, t, style in (("pq-1t", 1, ":"), ("pq-mt", hw, "-")):
         for pipeline in ("packed", "roundtrip"):
-            points = select(rows, mode=mode, pipeline=pipeline, backend="dashi", block_elems=0,
-                            **common)
-            by_block = {}
-            for r in points:
-                if mode == "pq-mt" and r["threads"] != hardware_threads(rows):
-                    continue
-                by_block[r["pq_block_sites"]] = r["t_total_ms"]
+            by_block = {r["pq_block_sites"]: r["t_total_ms"]
+                        for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi",
+                                        block_elems=0, threads=t, **common)}
             if len(by_block) < 2:
                 continue
             xs = sorted(by_block)
-            ax.plot(xs, [by_block[x] for x in xs], marker="o", ms=3,
-                    color=COLORS[f"{mode} {pipeline}"],
-                    label=f"{mode} {pipeline}" + (f" T={hardware_threads(rows)}" if mode == "pq-mt" else ""))
-    ax.set_xscale("log", base=2)
+            ax.plot([positions[x] for x in xs], [by_block[x] for x in xs], style, marker="o",
+                    ms=3, color=COLORS[f"pq-mt {pipeline}"], label=f"{mode} {pipeline} T={t}")
+    ax.set_xticks(range(len(codec_blocks)))
+    ax.set_xticklabels([str(b) for b in codec_blocks])
     ax.set_yscale("log")
-    ax.set_xlabel("PQ block_sites (codec block)")
+    ax.set_xlabel("PQ block_sites (codec block, sites)")
     ax.set_title(f"PQ codec block size, N={fmt_n(n)}", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=7)
@@ -509,6 +515,11 @@ def executor_section(rows) -> list[str]:
         target = "≥ 10" if n >= 10000000 else "(≥ 10 applies at N ≥ 1e7)"
         out.append(f"| dense-mt, 1 worker, sign_flip, N={fmt_n(n)}: Gsites/s | {gs:.2f} | {target} | "
                    f"{status(gs, 10.0, lower_is_better=False) if n >= 10000000 else 'n/a'} |")
+        copy = [x for x in select(rows, mode="copy", size=n)]
+        if copy:
+            cs = n / (copy[0]["t_total_ms"] * 1e-3) * 1e-9
+            out.append(f"| for comparison: `memcpy` of N bytes, 1 thread, N={fmt_n(n)}: Gsites/s | "
+                       f"{cs:.2f} | – | – |")
     out.append("")
     return out
 
@@ -759,7 +770,7 @@ def bits_table(rows) -> list[str]:
     return out
 
 
-def write_markdown(rows, path, img_rel, inputs, hw, commands):
+def write_markdown(rows, path, img_rel, inputs, hw, commands, notes):
     lines, answer = hypotheses(rows, hw)
     failures = [r for r in rows if r.get("errors") or r.get("mismatch")]
     md = ["# Benchmarks", "",
@@ -775,9 +786,7 @@ def write_markdown(rows, path, img_rel, inputs, hw, commands):
            f"Inputs: {', '.join(os.path.basename(p) for p in inputs)}; {len(rows)} distinct rows"
            f"{'' if not failures else f', {len(failures)} with an error or mismatch'}. Every row's "
            "output fingerprint was compared with dense-1t's; a mismatch is an error, never a "
-           "number. The 2 cores of this machine were shared with other work while it ran, so "
-           "multithreaded rows are noisy; the executor figures below were re-run several times "
-           "and combined by their median.", ""]
+           "number.", ""] + [note + "\n" for note in notes]
     md += executor_section(rows)
     md += ["## Hypotheses", ""] + lines + [""]
     md += summary_table(rows, hw)
@@ -808,6 +817,8 @@ def main() -> int:
     parser.add_argument("--markdown", default="docs/benchmarks.md", help="the report page")
     parser.add_argument("--command", action="append", default=[],
                         help="a command line shown in the report (repeatable)")
+    parser.add_argument("--note", action="append", default=[],
+                        help="a paragraph about the run shown in the report (repeatable)")
     args = parser.parse_args()
 
     rows = load(args.inputs)
@@ -825,7 +836,7 @@ def main() -> int:
     img_rel = os.path.relpath(os.path.abspath(args.img_dir), md_dir)
     write_markdown(rows, args.markdown, img_rel, args.inputs, hw, args.command or [
         "build/release/bench/dashicore_bench --large --jsonl results.jsonl",
-        "/usr/bin/python3 bench/report/report.py results.jsonl"])
+        "/usr/bin/python3 bench/report/report.py results.jsonl"], args.note)
     print(f"report.py: {len(rows)} rows -> {args.markdown}, {args.img_dir}/*.png")
     return 0
 
