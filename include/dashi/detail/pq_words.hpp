@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `PqWords`: the owning u64 array behind the P, Q and O sections of a packed field.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <new>
+#include <utility>
+
+namespace dashi::detail {
+
+/// Owning array of `std::uint64_t`, left uninitialised on allocation (outputs are
+/// written in full) and shrinkable in place (`realloc`), so an encoder can allocate
+/// an upper bound and give back what it did not use without copying.
+/// Throws `std::bad_alloc`. Not thread-safe for concurrent writes to the same word.
+class PqWords {
+ public:
+  PqWords() noexcept = default;
+  explicit PqWords(std::size_t count) : size_(count) {
+    if (count != 0) {
+      if (count > std::numeric_limits<std::size_t>::max() / sizeof(std::uint64_t)) {
+        throw std::bad_alloc();
+      }
+      data_ = static_cast<std::uint64_t*>(std::malloc(count * sizeof(std::uint64_t)));
+      if (data_ == nullptr) {
+        throw std::bad_alloc();
+      }
+    }
+  }
+  PqWords(const PqWords& other) : PqWords(other.size_) {
+    if (size_ != 0) {
+      std::memcpy(data_, other.data_, size_ * sizeof(std::uint64_t));
+    }
+  }
+  PqWords& operator=(const PqWords& other) {
+    if (this != &other) {
+      PqWords copy(other);
+      swap(copy);
+    }
+    return *this;
+  }
+  PqWords(PqWords&& other) noexcept
+      : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
+  PqWords& operator=(PqWords&& other) noexcept {
+    PqWords moved(std::move(other));
+    swap(moved);
+    return *this;
+  }
+  ~PqWords() { std::free(data_); }
+
+  void swap(PqWords& other) noexcept {
+    std::swap(data_, other.data_);
+    std::swap(size_, other.size_);
+  }
+
+  /// Keeps the first `count` words (`count <= size()`), returning the rest to the
+  /// allocator; the data never moves more than `realloc` decides. Never throws.
+  void shrink(std::size_t count) noexcept {
+    if (count >= size_) {
+      return;
+    }
+    if (count == 0) {
+      std::free(std::exchange(data_, nullptr));
+      size_ = 0;
+      return;
+    }
+    if (void* smaller = std::realloc(data_, count * sizeof(std::uint64_t))) {
+      data_ = static_cast<std::uint64_t*>(smaller);
+    }
+    size_ = count;
+  }
+
+  [[nodiscard]] std::uint64_t* data() noexcept { return data_; }
+  [[nodiscard]] const std::uint64_t* data() const noexcept { return data_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] std::uint64_t& operator[](std::size_t i) noexcept { return data_[i]; }
+  [[nodiscard]] std::uint64_t operator[](std::size_t i) const noexcept { return data_[i]; }
+
+ private:
+  std::uint64_t* data_ = nullptr;
+  std::size_t size_ = 0;
+};
+
+}  // namespace dashi::detail
