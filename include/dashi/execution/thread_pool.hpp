@@ -105,7 +105,8 @@ class ThreadPool {
       return;
     }
     const std::size_t threads = max_threads == 0 ? size() + 1 : max_threads;
-    detail::Batch batch(count, order.empty() ? nullptr : order.data(), &body,
+    detail::Batch batch(count, order.empty() ? nullptr : order.data(),
+                        const_cast<void*>(static_cast<const void*>(&body)),
                         [](void* ctx, std::size_t index) { (*static_cast<F*>(ctx))(index); });
     const std::size_t helpers = std::min({threads - 1, size(), count - 1});
     if (helpers != 0) {

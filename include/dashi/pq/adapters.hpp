@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// PQ on the executor: `run_kernel_parallel(kernel, const pq::PackedField&, options)` runs a
+/// kernel packed in → packed out, and `pq::roundtrip(kernel)` wraps a kernel so that its
+/// block is packed and unpacked around it. Dense stays the reference: `decode` of the
+/// packed result equals the dense executor's result, byte for byte.
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/pq_build.hpp>
+#include <dashi/detail/scratch.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/kernel.hpp>
+#include <dashi/partition.hpp>
+#include <dashi/pq/codec.hpp>
+#include <utility>
+
+namespace dashi {
+
+namespace detail {
+
+/// Decodes rows `[first_row, first_row + count)` of `input`, taken modulo its rows (so
+/// a range may wrap around the end), into `dst`.
+inline void pq_decode_rows_wrapped(const pq::PackedField& input, std::ptrdiff_t first_row,
+                                   std::size_t count, std::int8_t* dst) {
+  const auto rows = static_cast<std::ptrdiff_t>(input.shape().rows());
+  const std::size_t row_elems = input.shape().row_elems();
+  auto row = static_cast<std::size_t>(((first_row % rows) + rows) % rows);
+  while (count != 0) {
+    const std::size_t run = std::min(count, static_cast<std::size_t>(rows) - row);
+    pq_decode_sites(input, row * row_elems, run * row_elems, dst);
+    dst += run * row_elems;
+    count -= run;
+    row = 0;
+  }
+}
+
+/// The packed executor. Tasks are ranges of whole PQ blocks of about `block_elems` sites
+/// (a pure function of the shape, the PQ block size and `block_elems`); each decodes the
+/// rows covering its sites plus the halo into the thread's scratch, runs the kernel there,
+/// checks the contract and packs its sites.
+template <class K>
+pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::PackedField& input,
+                                  const ParallelOptions& options) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  constexpr std::size_t radius = kernel_radius_v<K>;
+  const std::size_t halo = options.halo.value_or(radius);
+  if (halo < radius) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: halo " + std::to_string(halo) +
+                                " is below the kernel's radius " + std::to_string(radius));
+  }
+  const Shape& shape = input.shape();
+  const std::size_t n = shape.size();
+  const std::size_t row_elems = shape.row_elems();
+  const std::size_t rows = shape.rows();
+  const std::size_t block_sites = input.block_sites();
+  const std::size_t elems = options.block_elems == 0 ? auto_block_elems() : options.block_elems;
+  const std::size_t blocks_per_task =
+      std::max<std::size_t>(1, elems / block_sites + (elems % block_sites != 0));
+  PqTaskPlan plan;
+  plan.blocks = input.block_count();
+  plan.tasks = std::max<std::size_t>(
+      1, plan.blocks / blocks_per_task + (plan.blocks % blocks_per_task != 0));
+  const std::size_t threads = n <= inline_sites ? 1 : options.num_workers;
+  const PqPath path = pq_resolve_path(PqPath::automatic);
+  const auto shift = static_cast<unsigned>(std::countr_zero(input.block_sites()) - 6);
+  const bool periodic = options.boundary == Boundary::periodic && halo != 0;
+  const bool check = options.check_contract && !kernel_contract_proven_v<K>;
+
+  const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
+                               std::uint64_t* p, std::uint64_t* stream,
+                               std::uint64_t* offsets) -> std::uint64_t {
+    if (count == 0) {
+      return 0;
+    }
+    const ScratchLease::Level level;
+    const std::size_t row_first = first / row_elems;
+    const std::size_t row_end = (first + count + row_elems - 1) / row_elems;
+    const std::size_t ext_first = periodic ? row_first : row_first - std::min(halo, row_first);
+    const std::size_t ext_end = periodic ? row_end + 2 * halo : std::min(rows, row_end + halo);
+    const std::size_t ext_rows = ext_end - ext_first;
+    const ScratchLease in(ext_rows * row_elems, 0);
+    const ScratchLease out(ext_rows * row_elems, 1);
+    if (periodic) {
+      pq_decode_rows_wrapped(
+          input, static_cast<std::ptrdiff_t>(row_first) - static_cast<std::ptrdiff_t>(halo % rows),
+          ext_rows, in.data());
+    } else {
+      pq_decode_sites(input, ext_first * row_elems, ext_rows * row_elems, in.data());
+    }
+    const Shape ext_shape = shape.with_rows(ext_rows);
+    apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
+               TernarySpan::unchecked(out.data(), ext_shape), task);
+    const std::size_t halo_before = periodic ? halo : row_first - ext_first;
+    const std::size_t offset = first - row_first * row_elems + halo_before * row_elems;
+    if (check) {
+      check_contract(in.data() + offset, out.data() + offset, count, task, first);
+    }
+    return pq_encode_kernel(path, out.data() + offset, count, p, stream, shift, offsets);
+  };
+  const auto parallel_for = [&](std::size_t count, const auto& body) {
+    pool.parallel_for(count, body, threads);
+  };
+  return pq_build(shape, input.block_sites(), plan, parallel_for, encode_task);
+}
+
+}  // namespace detail
+
+/// Runs `kernel` on a packed field, packed in → packed out, on `pool`: each worker decodes
+/// the rows it needs (its sites plus the halo) into its own scratch, runs the kernel and
+/// packs its sites. The result has the input's block size, and `pq::decode(result)` equals
+/// `run_kernel_parallel(pool, kernel, pq::decode(input), options)` byte for byte, for any
+/// workers and `block_elems` (tasks are whole PQ blocks of about `block_elems` sites).
+/// Throws like the dense overloads (`std::invalid_argument`, `KernelContractError`, the
+/// lowest failing task's exception) and `std::bad_alloc`. Thread-safe.
+template <class K>
+[[nodiscard]] pq::PackedField run_kernel_parallel(ThreadPool& pool, const K& kernel,
+                                                  const pq::PackedField& input,
+                                                  const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  return detail::run_kernel_packed(pool, kernel, input, options);
+}
+
+/// The packed overload on `default_thread_pool()`.
+template <class K>
+[[nodiscard]] pq::PackedField run_kernel_parallel(const K& kernel, const pq::PackedField& input,
+                                                  const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  return detail::run_kernel_packed(default_thread_pool(), kernel, input, options);
+}
+
+namespace pq {
+
+/// A kernel whose block is packed and unpacked around `K`: the block is encoded and
+/// decoded before the kernel sees it, and its output is encoded and decoded before it is
+/// written. Observationally identical to `K` (PQ is lossless); used to measure and test
+/// the codec inside real pipelines. Same radius and contract as `K`.
+template <class K>
+class RoundtripKernel {
+ public:
+  static constexpr std::size_t radius = kernel_radius_v<K>;
+  static constexpr bool contract_proven = kernel_contract_proven_v<K>;
+
+  explicit RoundtripKernel(K kernel, PqOptions options = {})
+      : kernel_(std::move(kernel)), options_(options) {
+    options_.num_workers = 1;  // already inside a parallel block
+  }
+
+  /// Throws what `K` or the codec throws.
+  void operator()(TernaryView in, TernarySpan out) const {
+    const TernaryField unpacked = decode(encode(in, options_), options_);
+    const TernaryField result = apply_kernel(kernel_, unpacked, false);
+    const TernaryField repacked = decode(encode(result, options_), options_);
+    std::copy_n(repacked.data(), repacked.size(), out.data());
+  }
+
+ private:
+  K kernel_;
+  PqOptions options_;
+};
+
+/// Wraps `kernel` so its block is packed and unpacked around it (see `RoundtripKernel`).
+template <class K>
+[[nodiscard]] RoundtripKernel<K> roundtrip(K kernel, PqOptions options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  return RoundtripKernel<K>(std::move(kernel), options);
+}
+
+}  // namespace pq
+
+}  // namespace dashi
