@@ -10,9 +10,11 @@
 #include <dashi/detail/crc32c.hpp>
 #include <dashi/pq/codec.hpp>
 #include <functional>
+#include <limits>
 #include <random>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -139,8 +141,9 @@ TEST(PqSerialize, WritesTheDocumentedLayout) {
   EXPECT_EQ(load(b, 192, 8), 0b01U);   // Q: +1 then -1
   EXPECT_EQ(load(b, 256, 8), 0U);      // O[0]
   EXPECT_EQ(load(b, 264, 8), 2U);      // O[1] = S
-  for (const std::size_t section : {std::size_t{136}, std::size_t{200}, std::size_t{272}}) {
-    for (std::size_t i = section; i < section + 56; ++i) {
+  const std::pair<std::size_t, std::size_t> padding[] = {{136, 192}, {200, 256}, {272, 320}};
+  for (const auto& [from, to] : padding) {
+    for (std::size_t i = from; i < to; ++i) {
       EXPECT_EQ(b[i], std::byte{0}) << "padding byte " << i;
     }
   }
@@ -153,6 +156,9 @@ TEST(PqSerialize, EmptyFieldHasOnlyHeaderAndOffsets) {
   EXPECT_TRUE(pq::from_bytes(b) == pq::PackedField{});
   const Bytes b2 = pq::to_bytes(pq::encode(TernaryField::zeros(Shape{4, 0, 3})));
   EXPECT_EQ(pq::from_bytes(b2).shape(), (Shape{4, 0, 3}));
+  // An empty shape may have extents whose product with the others would overflow.
+  const Shape wide{std::size_t{0}, std::numeric_limits<std::size_t>::max()};
+  EXPECT_EQ(pq::from_bytes(pq::to_bytes(pq::encode(TernaryField::zeros(wide)))).shape(), wide);
 }
 
 TEST(PqSerialize, RoundTripsShapesSparsitiesAndBlockSizes) {

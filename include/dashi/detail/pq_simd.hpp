@@ -50,6 +50,10 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_masks64_avx2(
   positive = support & ~(std::uint64_t{neg_lo} | (std::uint64_t{neg_hi} << 32));
 }
 
+/// How many words ahead of the input the encoder prefetches: hardware prefetchers
+/// alone leave one core well short of memory bandwidth (2 KiB measured best on Zen 3).
+inline constexpr std::size_t pq_prefetch_words = 32;
+
 /// Packs one word: stores its support word and appends its sign bits.
 __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_encode_word_avx2(
     const std::int8_t* src, std::uint64_t* p, std::uint64_t* q, std::size_t& index,
@@ -76,6 +80,9 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
     offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
     const std::size_t block_end = std::min(full, k + words_per_block);
     for (; k + 2 <= block_end; k += 2) {
+      const std::size_t ahead = std::min(k + pq_prefetch_words, full - 2);  // stays in bounds
+      _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead + 64), _MM_HINT_T0);
       pq_encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
       pq_encode_word_avx2(src + 64 * k + 64, p + k + 1, q, index, acc, fill);
     }

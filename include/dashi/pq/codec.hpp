@@ -80,7 +80,9 @@ class PackedField {
  public:
   /// The packed form of the empty 1-D field (`Shape{0}`, B = 4096). Does not allocate.
   PackedField() noexcept = default;
+  /// Deep copy. Throws `std::bad_alloc`.
   PackedField(const PackedField&) = default;
+  /// Deep copy. Throws `std::bad_alloc`.
   PackedField& operator=(const PackedField&) = default;
   /// Leaves `other` as the empty field.
   PackedField(PackedField&& other) noexcept
@@ -146,6 +148,7 @@ class PackedField {
            same(a.offsets(), b.offsets());
   }
 
+  /// Exchanges the contents of two packed fields. Never throws.
   void swap(PackedField& other) noexcept {
     std::swap(shape_, other.shape_);
     std::swap(block_sites_, other.block_sites_);
@@ -431,7 +434,7 @@ inline void pq_decode_sites(const pq::PackedField& field, std::size_t first, std
   std::size_t word = first / 64;
   std::uint64_t q_bit = field.offsets()[first / field.block_sites()];
   for (std::size_t w = (first / field.block_sites()) * words_per_block; w < word; ++w) {
-    q_bit += static_cast<std::uint64_t>(std::popcount(p[w]));
+    q_bit += detail::pq_popcount(p[w]);
   }
   if (const std::size_t head = first % 64; head != 0) {
     std::int8_t sites[64];
@@ -439,7 +442,7 @@ inline void pq_decode_sites(const pq::PackedField& field, std::size_t first, std
     pq_decode_kernel(path, p + word, available, q, q_bit, sites);
     const std::size_t take = std::min(count, available - head);
     std::memcpy(dst, sites + head, take);
-    q_bit += static_cast<std::uint64_t>(std::popcount(p[word]));
+    q_bit += detail::pq_popcount(p[word]);
     dst += take;
     count -= take;
     ++word;
@@ -597,10 +600,9 @@ namespace dashi::pq {
     return 0;
   }
   const std::size_t block = site / packed.block_sites();
-  std::uint64_t rank =
-      packed.offsets()[block] + static_cast<std::uint64_t>(std::popcount(p[word] & below));
+  std::uint64_t rank = packed.offsets()[block] + detail::pq_popcount(p[word] & below);
   for (std::size_t w = block * (packed.block_sites() / 64); w < word; ++w) {
-    rank += static_cast<std::uint64_t>(std::popcount(p[w]));
+    rank += detail::pq_popcount(p[w]);
   }
   const std::uint64_t sign =
       (packed.q_words()[static_cast<std::size_t>(rank / 64)] >> (rank % 64)) & 1U;
@@ -692,7 +694,12 @@ namespace dashi::pq {
       }
       continue;
     }
-    if (extent > size_limit || (extent != 0 && product > size_limit / extent)) {
+    // The same rule as `Shape`: the product of the extents fits a `std::ptrdiff_t`.
+    bool too_large = extent != 0 && product > size_limit / extent;
+    if constexpr (sizeof(std::size_t) < sizeof(std::uint64_t)) {
+      too_large = too_large || extent > std::numeric_limits<std::size_t>::max();
+    }
+    if (too_large) {
       throw FormatError(where, "extents", 24 + 8 * axis,
                         "the extents have more sites than memory can hold");
     }
@@ -767,7 +774,7 @@ namespace dashi::pq {
   check_padding("Q padding", layout->q_offset + 8 * layout->q_count, layout->o_offset);
   std::uint64_t popcount = 0;
   for (std::size_t w = 0; w < layout->p_count; ++w) {
-    popcount += static_cast<std::uint64_t>(std::popcount(p[w]));
+    popcount += detail::pq_popcount(p[w]);
   }
   if (popcount != support) {
     throw FormatError(where, "n_support", 64,
@@ -788,7 +795,7 @@ namespace dashi::pq {
     const std::size_t first = k * words_per_block;
     const std::size_t last = std::min(layout->p_count, first + words_per_block);
     for (std::size_t w = first; w < last; ++w) {
-      running += static_cast<std::uint64_t>(std::popcount(p[w]));
+      running += detail::pq_popcount(p[w]);
     }
   }
   check_padding("O padding", layout->o_offset + 8 * layout->o_count, layout->total);
