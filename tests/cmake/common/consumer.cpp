@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // A downstream program written only against the public names: it must build against the
-// package and get byte-identical results from every executor overload.
-#include <dashi/execution/cpu_parallel.hpp>
-
+// package and get byte-identical results from every executor overload, dense and packed.
 #include <cstdio>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/pq/adapters.hpp>
+#include <dashi/pq/codec.hpp>
+#include <dashi/pq/legacy.hpp>
 #include <vector>
 
 int main() {
@@ -22,7 +24,19 @@ int main() {
   dashi::TernaryField c = dashi::TernaryField::zeros(field.shape());
   dashi::run_kernel_parallel(pool, kernel, field, c.span(), {.num_workers = 3});
 
-  const bool same = a == reference && b == reference && c == reference &&
+  // PQ (ARCHITECTURE §5): packed execution, serialisation and the legacy 2-bit form.
+  const dashi::pq::PackedField packed = dashi::pq::encode(field, {.num_workers = 2});
+  const dashi::pq::PackedField packed_out =
+      dashi::run_kernel_parallel(kernel, packed, {.num_workers = 2});
+  const dashi::pq::PackedField reloaded = dashi::pq::from_bytes(dashi::pq::to_bytes(packed_out));
+  const dashi::TernaryField roundtrip =
+      dashi::run_kernel_parallel(pool, dashi::pq::roundtrip(kernel), field);
+  const std::vector<std::uint8_t> legacy = dashi::pq::legacy::encode_2bit(field);
+  const bool packed_same = dashi::pq::decode(reloaded) == reference && roundtrip == reference &&
+                           dashi::pq::decode_site(packed, 7) == field.value(7) &&
+                           dashi::pq::legacy::decode_2bit(legacy, field.shape()) == field;
+
+  const bool same = a == reference && b == reference && c == reference && packed_same &&
                     dashi::fingerprint(a) == dashi::fingerprint(reference);
   std::printf("consumer: %s (fingerprint %016llx)\n", same ? "identical" : "MISMATCH",
               static_cast<unsigned long long>(dashi::fingerprint(a)));
