@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// File I/O of PQ-FS: `PqfsOutput` writes a temporary file beside the target and commits
+/// it atomically (flush, fsync, rename, fsync of the folder); `PqfsInput` reads with
+/// positioned reads. POSIX `open/pread/pwrite/fsync/rename` on Unix-like systems; a
+/// portable fallback on `std::fstream` and `std::filesystem::rename` elsewhere (without
+/// the fsyncs, and with reads serialised by a mutex).
+///
+/// Every I/O failure throws `std::system_error` whose message names the path.
+
+#include <atomic>
+#include <cerrno>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#if defined(__unix__) || defined(__APPLE__)
+#  define DASHI_DETAIL_PQFS_POSIX 1
+#  include <fcntl.h>
+#  include <sys/stat.h>
+#  include <sys/types.h>
+#  include <unistd.h>
+#else
+#  define DASHI_DETAIL_PQFS_POSIX 0
+#  include <fstream>
+#  include <memory>
+#  include <mutex>
+#endif
+
+namespace dashi::detail {
+
+/// `std::system_error` for `code` with "<where>: <what> '<path>'" (the system adds the
+/// reason).
+[[nodiscard]] inline std::system_error pqfs_io_error(std::error_code code, const std::string& where,
+                                                     const std::string& what,
+                                                     const std::filesystem::path& path) {
+  return {code, where + ": " + what + " '" + path.string() + "'"};
+}
+
+[[nodiscard]] inline std::error_code pqfs_errno() noexcept {
+  return {errno, std::generic_category()};
+}
+
+/// A temporary file beside `target`, renamed onto it by `commit()`; removed when
+/// destroyed uncommitted. Not thread-safe. Move-only.
+class PqfsOutput {
+ public:
+  /// Creates the temporary file (mode 0666 minus the umask). Throws `std::system_error`
+  /// when `target` names a folder or the temporary file cannot be created.
+  PqfsOutput(std::filesystem::path target, std::string where)
+      : target_(std::move(target)), where_(std::move(where)) {
+    std::error_code ignored;
+    if (target_.filename().empty() || std::filesystem::is_directory(target_, ignored)) {
+      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where_,
+                          "cannot write a file over the folder", target_);
+    }
+    static std::atomic<std::uint64_t> counter{0};
+    const std::filesystem::path folder = target_.parent_path();
+    for (int attempt = 0;; ++attempt) {
+      const std::uint64_t serial = counter.fetch_add(1, std::memory_order_relaxed);
+      // Built with += (GCC 12 warns falsely about `"." + std::string`).
+      std::string name(1, '.');
+      name += target_.filename().string();
+      name += ".tmp-";
+      name += process_tag();
+      name += '-';
+      name += std::to_string(serial);
+      temp_ = folder.empty() ? std::filesystem::path(name) : folder / name;
+#if DASHI_DETAIL_PQFS_POSIX
+      fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      if (fd_ >= 0) {
+        break;
+      }
+      if (errno != EEXIST || attempt >= 100) {
+        throw pqfs_io_error(pqfs_errno(), where_, "cannot create a temporary file to write",
+                            target_);
+      }
+#else
+      std::error_code exists_error;
+      if (std::filesystem::exists(temp_, exists_error) && attempt < 100) {
+        continue;
+      }
+      file_ = std::make_unique<std::fstream>(
+          temp_, std::ios::binary | std::ios::in | std::ios::out | std::ios::trunc);
+      if (!*file_) {
+        throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_,
+                            "cannot create a temporary file to write", target_);
+      }
+      break;
+#endif
+    }
+  }
+
+  PqfsOutput(const PqfsOutput&) = delete;
+  PqfsOutput& operator=(const PqfsOutput&) = delete;
+  PqfsOutput(PqfsOutput&&) = delete;
+  PqfsOutput& operator=(PqfsOutput&&) = delete;
+
+  /// Removes the temporary file unless committed.
+  ~PqfsOutput() { discard(); }
+
+  /// Appends `size` bytes. Throws `std::system_error` (for example ENOSPC).
+  void write(const void* data, std::size_t size) {
+    write_at(size_, data, size);
+    size_ += size;
+  }
+
+  /// Writes `size` bytes at `offset` (inside what was written). Throws `std::system_error`.
+  void write_at(std::uint64_t offset, const void* data, std::size_t size) {
+    const auto* bytes = static_cast<const char*>(data);
+#if DASHI_DETAIL_PQFS_POSIX
+    while (size != 0) {
+      const ::ssize_t done = ::pwrite(fd_, bytes, size, static_cast<::off_t>(offset));
+      if (done < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        throw pqfs_io_error(pqfs_errno(), where_, "cannot write", target_);
+      }
+      bytes += done;
+      size -= static_cast<std::size_t>(done);
+      offset += static_cast<std::uint64_t>(done);
+    }
+#else
+    file_->seekp(static_cast<std::streamoff>(offset));
+    file_->write(bytes, static_cast<std::streamsize>(size));
+    if (!*file_) {
+      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_, "cannot write",
+                          target_);
+    }
+#endif
+  }
+
+  /// Bytes appended so far.
+  [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
+
+  /// Flushes and fsyncs the temporary file, renames it onto the target and fsyncs the
+  /// folder. Throws `std::system_error`; the target is then untouched (or, if only the
+  /// folder sync failed, already replaced).
+  void commit() {
+#if DASHI_DETAIL_PQFS_POSIX
+    if (::fsync(fd_) != 0) {
+      throw pqfs_io_error(pqfs_errno(), where_, "cannot flush", target_);
+    }
+    const int fd = std::exchange(fd_, -1);
+    if (::close(fd) != 0) {
+      throw pqfs_io_error(pqfs_errno(), where_, "cannot close", target_);
+    }
+    if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+      throw pqfs_io_error(pqfs_errno(), where_, "cannot rename the temporary file onto", target_);
+    }
+    committed_ = true;
+    const std::filesystem::path folder =
+        target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
+    const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) {
+      throw pqfs_io_error(pqfs_errno(), where_, "cannot open the folder to sync it", folder);
+    }
+    // Some file systems cannot sync a folder (EINVAL): the rename is then as durable as
+    // they make it.
+    const int synced = ::fsync(dir);
+    const int sync_errno = errno;
+    ::close(dir);
+    if (synced != 0 && sync_errno != EINVAL && sync_errno != ENOTSUP) {
+      throw pqfs_io_error({sync_errno, std::generic_category()}, where_, "cannot sync the folder",
+                          folder);
+    }
+#else
+    file_->flush();
+    const bool flushed = static_cast<bool>(*file_);
+    file_->close();
+    if (!flushed || file_->fail()) {
+      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_, "cannot flush",
+                          target_);
+    }
+    std::error_code error;
+    std::filesystem::rename(temp_, target_, error);
+    if (error) {
+      throw pqfs_io_error(error, where_, "cannot rename the temporary file onto", target_);
+    }
+    committed_ = true;
+#endif
+  }
+
+  /// Closes and removes the temporary file (nothing once committed). Never throws.
+  void discard() noexcept {
+    if (committed_ || temp_.empty()) {
+      return;
+    }
+#if DASHI_DETAIL_PQFS_POSIX
+    if (fd_ >= 0) {
+      ::close(std::exchange(fd_, -1));
+    }
+    ::unlink(temp_.c_str());
+#else
+    if (file_) {
+      file_->close();
+    }
+    std::error_code ignored;
+    std::filesystem::remove(temp_, ignored);
+#endif
+    temp_.clear();
+  }
+
+  /// The temporary file's path (empty once committed or discarded).
+  [[nodiscard]] const std::filesystem::path& temp_path() const noexcept { return temp_; }
+
+ private:
+  [[nodiscard]] static std::string process_tag() {
+#if DASHI_DETAIL_PQFS_POSIX
+    return std::to_string(static_cast<long long>(::getpid()));
+#else
+    return std::to_string(reinterpret_cast<std::uintptr_t>(&counter_anchor()));
+#endif
+  }
+#if !DASHI_DETAIL_PQFS_POSIX
+  static const int& counter_anchor() noexcept {
+    static const int anchor = 0;
+    return anchor;
+  }
+#endif
+
+  std::filesystem::path target_;
+  std::string where_;
+  std::filesystem::path temp_;
+  std::uint64_t size_ = 0;
+  bool committed_ = false;
+#if DASHI_DETAIL_PQFS_POSIX
+  int fd_ = -1;
+#else
+  std::unique_ptr<std::fstream> file_;
+#endif
+};
+
+/// A file opened for positioned reads. `read_at` is thread-safe. Move-only.
+class PqfsInput {
+ public:
+  /// Opens `path` read-only. Throws `std::system_error` naming the path when it is
+  /// missing, unreadable or a folder.
+  PqfsInput(const std::filesystem::path& path, const std::string& where) : path_(path) {
+#if DASHI_DETAIL_PQFS_POSIX
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      throw pqfs_io_error(pqfs_errno(), where, "cannot open", path);
+    }
+    struct ::stat status {};
+    if (::fstat(fd_, &status) != 0) {
+      const std::error_code code = pqfs_errno();
+      close();
+      throw pqfs_io_error(code, where, "cannot stat", path);
+    }
+    if (S_ISDIR(status.st_mode)) {
+      close();
+      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where,
+                          "cannot read a folder as a file:", path);
+    }
+    length_ = static_cast<std::uint64_t>(status.st_size);
+#else
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) {
+      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where,
+                          "cannot read a folder as a file:", path);
+    }
+    file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
+    if (!*file_) {
+      throw pqfs_io_error(std::make_error_code(std::errc::no_such_file_or_directory), where,
+                          "cannot open", path);
+    }
+    file_->seekg(0, std::ios::end);
+    length_ = static_cast<std::uint64_t>(file_->tellg());
+    mutex_ = std::make_unique<std::mutex>();
+#endif
+  }
+
+  PqfsInput(const PqfsInput&) = delete;
+  PqfsInput& operator=(const PqfsInput&) = delete;
+  PqfsInput(PqfsInput&& other) noexcept
+      : path_(std::move(other.path_)),
+        length_(other.length_)
+#if DASHI_DETAIL_PQFS_POSIX
+        ,
+        fd_(std::exchange(other.fd_, -1))
+#else
+        ,
+        file_(std::move(other.file_)),
+        mutex_(std::move(other.mutex_))
+#endif
+  {
+  }
+  PqfsInput& operator=(PqfsInput&& other) noexcept {
+    if (this != &other) {
+      close();
+      path_ = std::move(other.path_);
+      length_ = other.length_;
+#if DASHI_DETAIL_PQFS_POSIX
+      fd_ = std::exchange(other.fd_, -1);
+#else
+      file_ = std::move(other.file_);
+      mutex_ = std::move(other.mutex_);
+#endif
+    }
+    return *this;
+  }
+  ~PqfsInput() { close(); }
+
+  /// Length of the file when it was opened.
+  [[nodiscard]] std::uint64_t length() const noexcept { return length_; }
+  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
+
+  /// Reads up to `size` bytes at `offset` into `dst`; returns the bytes read (fewer only
+  /// at the end of the file). Throws `std::system_error` on a read error. Thread-safe.
+  [[nodiscard]] std::size_t read_at(std::uint64_t offset, void* dst, std::size_t size,
+                                    const std::string& where) const {
+    auto* bytes = static_cast<char*>(dst);
+    std::size_t total = 0;
+#if DASHI_DETAIL_PQFS_POSIX
+    while (total < size) {
+      const ::ssize_t done =
+          ::pread(fd_, bytes + total, size - total, static_cast<::off_t>(offset + total));
+      if (done < 0) {
+        if (errno == EINTR) {
+          continue;
+        }
+        throw pqfs_io_error(pqfs_errno(), where, "cannot read", path_);
+      }
+      if (done == 0) {
+        break;
+      }
+      total += static_cast<std::size_t>(done);
+    }
+#else
+    const std::lock_guard lock(*mutex_);
+    file_->clear();
+    file_->seekg(static_cast<std::streamoff>(offset));
+    file_->read(bytes, static_cast<std::streamsize>(size));
+    total = static_cast<std::size_t>(file_->gcount());
+    if (file_->bad()) {
+      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where, "cannot read", path_);
+    }
+#endif
+    return total;
+  }
+
+ private:
+  void close() noexcept {
+#if DASHI_DETAIL_PQFS_POSIX
+    if (fd_ >= 0) {
+      ::close(std::exchange(fd_, -1));
+    }
+#else
+    file_.reset();
+#endif
+  }
+
+  std::filesystem::path path_;
+  std::uint64_t length_ = 0;
+#if DASHI_DETAIL_PQFS_POSIX
+  int fd_ = -1;
+#else
+  std::unique_ptr<std::ifstream> file_;
+  std::unique_ptr<std::mutex> mutex_;
+#endif
+};
+
+}  // namespace dashi::detail
