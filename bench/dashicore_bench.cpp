@@ -967,6 +967,9 @@ struct Result {
   bool error = false;
   std::string error_message;
   std::int64_t iterations = 0;
+  double cpu_ms = 0.0;    // CPU time of the calling thread per iteration (Google Benchmark's)
+  double real_ms = 0.0;   // wall time per iteration (Google Benchmark's)
+  double loadavg = -1.0;  // 1-minute load average when the row was reported
   std::map<std::string, double> counters;
 
   [[nodiscard]] double counter(const std::string& name, double fallback = 0.0) const {
@@ -1060,6 +1063,16 @@ class JsonObject {
 #endif
 }
 
+/// The 1-minute load average (-1 where unknown): how busy the machine was.
+[[nodiscard]] double load_average() {
+  std::ifstream in("/proc/loadavg");
+  double load = -1.0;
+  if (!(in >> load)) {
+    return -1.0;
+  }
+  return load;
+}
+
 [[nodiscard]] std::string cpu_meta() {
   JsonObject cpu;
 #if defined(_SC_LEVEL1_DCACHE_SIZE)
@@ -1098,6 +1111,9 @@ class JsonObject {
       .num("GB_per_s", r.counter("GB_per_s"))
       .num("Gsites_per_s", r.counter("Gsites_per_s"))
       .num("speedup_vs_dense_1t", r.counter("speedup", std::nan("")))
+      .num("cpu_ms_calling_thread", r.cpu_ms)
+      .num("real_ms", r.real_ms)
+      .num("loadavg_1min", r.loadavg >= 0.0 ? r.loadavg : std::nan(""))
       .boolean("quick", g.config.quick);
   if (row.pipeline != Pipeline::none) {
     meta.integer("pq_block_sites", row.pq_block_sites)
@@ -1183,6 +1199,10 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
       result.error = run.error_occurred;
       result.error_message = run.error_message;
       result.iterations = run.iterations;
+      const double unit = benchmark::GetTimeUnitMultiplier(run.time_unit);
+      result.cpu_ms = 1e3 * run.GetAdjustedCPUTime() / unit;
+      result.real_ms = 1e3 * run.GetAdjustedRealTime() / unit;
+      result.loadavg = load_average();
       for (const auto& [name, counter] : run.counters) {
         result.counters[name] = counter.value;
       }
