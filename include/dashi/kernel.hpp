@@ -86,20 +86,44 @@ inline constexpr bool kernel_contract_proven_v = [] {
 
 namespace detail {
 
+/// The index of the block the calling thread is running, for the error messages of code
+/// deep inside a block (such as `compose`); 0 outside the executor. Scoped: nested runs
+/// restore the outer index.
+class CurrentBlock {
+ public:
+  explicit CurrentBlock(std::size_t index) noexcept : previous_(slot()) { slot() = index; }
+  CurrentBlock(const CurrentBlock&) = delete;
+  CurrentBlock& operator=(const CurrentBlock&) = delete;
+  ~CurrentBlock() { slot() = previous_; }
+  [[nodiscard]] static std::size_t index() noexcept { return slot(); }
+
+ private:
+  static std::size_t& slot() noexcept {
+    thread_local std::size_t current = 0;
+    return current;
+  }
+  std::size_t previous_;
+};
+
+/// Throws `KernelContractError` naming the current block unless `result == expected`.
+inline void check_kernel_shape(const Shape& expected, const Shape& result) {
+  if (!(result == expected)) {
+    throw KernelContractError("dashi: kernel changed the shape of block " +
+                              std::to_string(CurrentBlock::index()) + " from " +
+                              expected.to_string() + " to " + result.to_string());
+  }
+}
+
 /// Runs `kernel` on `in`, writing `out` (same shape). Functional kernels' results are
 /// checked for shape and copied. Throws what the kernel throws, or `KernelContractError`
 /// when a functional kernel returns another shape.
 template <class K>
-void apply_into(const K& kernel, TernaryView in, TernarySpan out, std::size_t block_index) {
+void apply_into(const K& kernel, TernaryView in, TernarySpan out) {
   if constexpr (IntoKernel<K>) {
     kernel(in, out);
   } else {
     const TernaryField result = kernel(in);
-    if (!(result.shape() == in.shape())) {
-      throw KernelContractError("dashi: kernel changed the shape of block " +
-                                std::to_string(block_index) + " from " + in.shape().to_string() +
-                                " to " + result.shape().to_string());
-    }
+    check_kernel_shape(in.shape(), result.shape());
     std::copy_n(result.data(), result.size(), out.data());
   }
 }
@@ -137,7 +161,7 @@ template <class K>
                                         bool check_contract = true) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
   TernaryField output = TernaryField::uninitialized(input.shape());
-  detail::apply_into(kernel, input, output.span(), 0);
+  detail::apply_into(kernel, input, output.span());
   if (check_contract) {
     detail::check_contract(input.data(), output.data(), input.size(), 0, 0);
   }

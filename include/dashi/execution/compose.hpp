@@ -41,7 +41,7 @@ class ComposedKernel {
       const bool last = stage + 1 == sizeof...(K);
       const TernarySpan target =
           last ? out : TernarySpan::unchecked(buffers[stage % 2], in.shape());
-      detail::apply_into(kernel, current, target, 0);
+      detail::apply_into(kernel, current, target);
       current = target.view();
       ++stage;
     };

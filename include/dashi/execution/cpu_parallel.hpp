@@ -90,6 +90,7 @@ template <class K>
 void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
                std::size_t index, std::size_t halo, const ParallelOptions& options) {
   const ScratchLease::Level level;
+  const CurrentBlock current(index);
   const bool check = options.check_contract && !kernel_contract_proven_v<K>;
   const std::size_t row_elems = input.shape().row_elems();
   const std::size_t rows = input.shape().rows();
@@ -137,11 +138,7 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
     }
   } else {
     const TernaryField result = kernel(extended);
-    if (!(result.shape() == extended.shape())) {
-      throw KernelContractError("dashi: kernel changed the shape of block " +
-                                std::to_string(index) + " from " + extended.shape().to_string() +
-                                " to " + result.shape().to_string());
-    }
+    check_kernel_shape(extended.shape(), result.shape());
     std::copy_n(result.data() + before * row_elems, core_out.size(), core_out.data());
   }
   if (check) {

@@ -40,8 +40,8 @@ struct IterateOptions : ParallelOptions {
 /// Result of `iterate_to_fixed_point`.
 struct IterationResult {
   TernaryField field;      ///< the state after `steps` kernel applications
-  std::size_t steps = 0;   ///< applications performed before the state stopped changing
-  bool converged = false;  ///< true when `field` is a fixed point of the kernel
+  std::size_t steps = 0;   ///< applications after which the state stopped changing (or max)
+  bool converged = false;  ///< true when an application within `max_steps` changed nothing
 };
 
 namespace detail {
@@ -50,13 +50,21 @@ namespace detail {
 /// change (bit j-1 set ⇔ step j left the core as it was).
 using StepMask = std::vector<std::uint64_t>;
 
+/// The first failure of a block during one synchronisation: the step it happened at.
+struct StepFailure {
+  std::size_t step = std::numeric_limits<std::size_t>::max();
+  std::exception_ptr error;
+};
+
 /// Advances block `index` by `steps` steps from `src` and writes its core into `dst`.
-/// `unchanged`, when not null, receives the step mask of the core.
+/// `unchanged`, when not null, receives the step mask of the core; `step_reached` follows
+/// the step being computed (so that a failure can be placed in time).
 template <class K>
 void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Partition& partition,
                    std::size_t index, std::size_t halo, std::size_t steps,
-                   const ParallelOptions& options, StepMask* unchanged) {
+                   const ParallelOptions& options, StepMask* unchanged, std::size_t& step_reached) {
   const ScratchLease::Level level;
+  const CurrentBlock current_block(index);
   const std::size_t row_elems = src.shape().row_elems();
   const std::size_t rows = src.shape().rows();
   const std::size_t depth = halo * steps;
@@ -91,10 +99,11 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   std::int8_t* targets[2] = {periodic ? second.data() : first.data(),
                              periodic ? first.data() : second.data()};
   for (std::size_t step = 0; step < steps; ++step) {
+    step_reached = step;
     std::int8_t* target = targets[step % 2];
     const TernaryView in = current.rows(low, high - low);
     const TernarySpan out = TernarySpan::unchecked(target + low * row_elems, in.shape());
-    apply_into(kernel, in, out, index);
+    apply_into(kernel, in, out);
     const std::int8_t* core_in = current.data() + core_first * row_elems;
     const std::int8_t* core_out = target + core_first * row_elems;
     if (check) {
@@ -134,6 +143,7 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
   const std::size_t threads = input.size() <= inline_sites ? 1 : options.num_workers;
   TernaryField spare = TernaryField::uninitialized(input.shape());
   std::vector<StepMask> masks(stop_at_fixed_point ? blocks : 0);
+  std::vector<StepFailure> failures(blocks);
   // Ping-pong: each synchronisation reads `from` and writes the other buffer; the sequence
   // of writes is arranged so that the last one lands in `result.field`.
   const std::size_t syncs = (steps + options.steps_per_sync - 1) / options.steps_per_sync;
@@ -146,13 +156,26 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
     for (StepMask& mask : masks) {
       mask.assign((count + 63) / 64, 0);
     }
+    std::fill(failures.begin(), failures.end(), StepFailure{});
     pool.parallel_for(
         blocks,
         [&](std::size_t index) {
-          advance_block(kernel, from, to, partition, index, halo, count, options,
-                        masks.empty() ? nullptr : &masks[index]);
+          std::size_t step_reached = 0;
+          try {
+            advance_block(kernel, from, to, partition, index, halo, count, options,
+                          masks.empty() ? nullptr : &masks[index], step_reached);
+          } catch (...) {
+            failures[index] = {step_reached, std::current_exception()};
+          }
         },
         threads);
+    // The earliest step fails first, then the lowest block: as in a step-by-step run.
+    const auto first_failure = std::min_element(
+        failures.begin(), failures.end(),
+        [](const StepFailure& a, const StepFailure& b) { return a.step < b.step; });
+    if (first_failure != failures.end() && first_failure->error) {
+      std::rethrow_exception(first_failure->error);
+    }
     if (stop_at_fixed_point) {
       for (std::size_t step = 0; step < count; ++step) {
         const bool all_unchanged = std::all_of(masks.begin(), masks.end(), [&](const StepMask& m) {
@@ -182,7 +205,8 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
 /// applications byte for byte, for any workers, block size, order and `steps_per_sync`.
 /// Two field-sized buffers per call; no allocation per step. Throws `std::invalid_argument`
 /// for bad options (also `steps_per_sync == 0`), `KernelContractError`, and what the
-/// kernel throws (lowest failing block first). Thread-safe like `run_kernel_parallel`.
+/// kernel throws: the failure of the earliest step, and within it of the lowest block, as in
+/// a step-by-step run. Thread-safe like `run_kernel_parallel`.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input,
                                                std::size_t steps,
@@ -198,12 +222,14 @@ template <class K>
   return detail::iterate(default_thread_pool(), kernel, input, steps, options, false).field;
 }
 
-/// Applies `kernel` until the state stops changing (zero defect) or `max_steps`
+/// Applies `kernel` until an application changes nothing (zero defect) or `max_steps`
 /// applications were made. `steps` is the number of applications after which the state was
-/// a fixed point (so `run_kernel_iterated(kernel, input, steps)` gives the same field).
-/// Detection is exact and deterministic; with `steps_per_sync = s` up to `s - 1` extra
-/// applications run past the fixed point (they change nothing). Throws like
-/// `run_kernel_iterated`.
+/// a fixed point (so `run_kernel_iterated(kernel, input, steps)` gives the same field), and
+/// `converged` says whether an application within `max_steps` changed nothing: a field that
+/// becomes a fixed point at exactly `max_steps` is returned with `converged == false`, as no
+/// application beyond `max_steps` is made. Detection is exact and deterministic; with
+/// `steps_per_sync = s` up to `s - 1` extra applications run past the fixed point (they
+/// change nothing). Throws like `run_kernel_iterated`.
 template <class K>
 [[nodiscard]] IterationResult iterate_to_fixed_point(ThreadPool& pool, const K& kernel,
                                                      TernaryView input, std::size_t max_steps,

@@ -79,6 +79,7 @@ pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::P
       return 0;
     }
     const ScratchLease::Level level;
+    const CurrentBlock current(task);
     const std::size_t row_first = first / row_elems;
     const std::size_t row_end = (first + count + row_elems - 1) / row_elems;
     const std::size_t ext_first = periodic ? row_first : row_first - std::min(halo, row_first);
@@ -95,7 +96,7 @@ pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::P
     }
     const Shape ext_shape = shape.with_rows(ext_rows);
     apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
-               TernarySpan::unchecked(out.data(), ext_shape), task);
+               TernarySpan::unchecked(out.data(), ext_shape));
     const std::size_t halo_before = periodic ? halo : row_first - ext_first;
     const std::size_t offset = first - row_first * row_elems + halo_before * row_elems;
     if (check) {
