@@ -551,11 +551,13 @@ void set_counters(benchmark::State& state, const Row& row, double wall_seconds,
   state.counters["t_encode_ms"] = 1e3 * phases.encode / iterations;
   state.counters["t_decode_ms"] = 1e3 * phases.decode / iterations;
   state.counters["t_kernel_ms"] = phased ? 1e3 * phases.kernel / iterations : 1e3 * total;
-  const double sites_per_s = total > 0.0 ? static_cast<double>(row.n) / total : 0.0;
-  state.counters["sites_per_s"] = sites_per_s;
-  state.counters["Gsites_per_s"] = sites_per_s * 1e-9;
-  state.counters["GB_per_s"] = total > 0.0 ? bytes_per_iter / total * 1e-9 : 0.0;
-  state.SetBytesProcessed(static_cast<std::int64_t>(bytes_per_iter * iterations));
+  if (!row.dispatch_empty) {  // an empty kernel moves nothing
+    const double sites_per_s = total > 0.0 ? static_cast<double>(row.n) / total : 0.0;
+    state.counters["sites_per_s"] = sites_per_s;
+    state.counters["Gsites_per_s"] = sites_per_s * 1e-9;
+    state.counters["GB_per_s"] = total > 0.0 ? bytes_per_iter / total * 1e-9 : 0.0;
+    state.SetBytesProcessed(static_cast<std::int64_t>(bytes_per_iter * iterations));
+  }
   if (bits_per_site) {
     state.counters["bits_per_site"] = *bits_per_site;
   }
