@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <cstddef>
 #include <dashi/detail/pq_parallel.hpp>
 #include <stdexcept>
@@ -11,7 +12,7 @@
 
 namespace {
 
-constexpr std::size_t worker_counts[] = {0, 1, 2, 3, 8};
+constexpr std::array<std::size_t, 5> worker_counts = {0, 1, 2, 3, 8};
 
 TEST(PqParallelFor, RunsEveryTaskExactlyOnce) {
   for (const std::size_t tasks :

@@ -141,7 +141,8 @@ TEST(PqSerialize, WritesTheDocumentedLayout) {
   EXPECT_EQ(load(b, 192, 8), 0b01U);   // Q: +1 then -1
   EXPECT_EQ(load(b, 256, 8), 0U);      // O[0]
   EXPECT_EQ(load(b, 264, 8), 2U);      // O[1] = S
-  const std::pair<std::size_t, std::size_t> padding[] = {{136, 192}, {200, 256}, {272, 320}};
+  const std::vector<std::pair<std::size_t, std::size_t>> padding = {
+      {136, 192}, {200, 256}, {272, 320}};
   for (const auto& [from, to] : padding) {
     for (std::size_t i = from; i < to; ++i) {
       EXPECT_EQ(b[i], std::byte{0}) << "padding byte " << i;
@@ -162,8 +163,9 @@ TEST(PqSerialize, EmptyFieldHasOnlyHeaderAndOffsets) {
 }
 
 TEST(PqSerialize, RoundTripsShapesSparsitiesAndBlockSizes) {
-  const Shape shapes[] = {Shape{1},     Shape{63},      Shape{64},         Shape{65},
-                          Shape{7, 13}, Shape{3, 5, 7}, Shape{2, 3, 4, 5}, Shape{300, 301}};
+  const std::vector<Shape> shapes = {Shape{1},          Shape{63},      Shape{64},
+                                     Shape{65},         Shape{7, 13},   Shape{3, 5, 7},
+                                     Shape{2, 3, 4, 5}, Shape{300, 301}};
   std::uint64_t seed = 10;
   for (const Shape& shape : shapes) {
     for (const double zeros : {0.0, 0.5, 0.9, 1.0}) {
@@ -297,8 +299,9 @@ TEST(PqSerialize, RejectsEachBadFieldByName) {
 
 TEST(PqSerialize, SurvivesRandomHostileEdits) {
   std::mt19937_64 rng(2024);
-  const Bytes bases[] = {small_buffer(), pq::to_bytes(pq::encode(random_field(Shape{3, 50}, 0.2, 5),
-                                                                 {.block_sites = 64}))};
+  const std::vector<Bytes> bases = {
+      small_buffer(),
+      pq::to_bytes(pq::encode(random_field(Shape{3, 50}, 0.2, 5), {.block_sites = 64}))};
   std::size_t accepted = 0;
   std::size_t rejected = 0;
   for (int trial = 0; trial < 4000; ++trial) {

@@ -152,7 +152,7 @@ inline void pq_masks64_portable(const std::int8_t* src, std::uint64_t& support,
   constexpr std::uint64_t low = 0x0101010101010101ULL;
   std::uint64_t sup = 0;
   std::uint64_t neg = 0;
-  for (unsigned g = 0; g < 8; ++g) {
+  for (std::size_t g = 0; g < 8; ++g) {
     const std::uint64_t x = load_le64(src + 8 * g);
     sup |= (x & low) << g;
     neg |= (x >> (7 - g)) & (low << g);
@@ -163,8 +163,9 @@ inline void pq_masks64_portable(const std::int8_t* src, std::uint64_t& support,
 
 /// Software `pext` of 4 independent words at once, `x[j] = pext(x[j], mask[j])`.
 /// Interleaving four words hides the long dependency chains of the 6-step algorithm.
-inline void pq_compress_bits4(std::uint64_t (&x)[4], std::uint64_t (&mask)[4]) noexcept {
-  std::uint64_t mk[4];
+inline void pq_compress_bits4(std::array<std::uint64_t, 4>& x,
+                              std::array<std::uint64_t, 4> mask) noexcept {
+  std::array<std::uint64_t, 4> mk{};
   for (unsigned j = 0; j < 4; ++j) {
     x[j] &= mask[j];
     mk[j] = ~mask[j] << 1;
@@ -182,10 +183,11 @@ inline void pq_compress_bits4(std::uint64_t (&x)[4], std::uint64_t (&mask)[4]) n
 }
 
 /// Software `pdep` of 4 independent words at once, `x[j] = pdep(x[j], mask[j])`.
-inline void pq_expand_bits4(std::uint64_t (&x)[4], const std::uint64_t (&mask)[4]) noexcept {
-  std::uint64_t moves[6][4];
-  std::uint64_t m[4];
-  std::uint64_t mk[4];
+inline void pq_expand_bits4(std::array<std::uint64_t, 4>& x,
+                            const std::array<std::uint64_t, 4>& mask) noexcept {
+  std::array<std::array<std::uint64_t, 4>, 6> moves{};
+  std::array<std::uint64_t, 4> m{};
+  std::array<std::uint64_t, 4> mk{};
   for (unsigned j = 0; j < 4; ++j) {
     m[j] = mask[j];
     mk[j] = ~mask[j] << 1;
@@ -242,7 +244,7 @@ inline void pq_store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
 /// Writes the 64 sites of one word from its support and sign words.
 inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t positive,
                                       std::int8_t* dst) noexcept {
-  for (unsigned g = 0; g < 8; ++g) {
+  for (std::size_t g = 0; g < 8; ++g) {
     const std::uint64_t value = pq_support_bytes[(support >> (8 * g)) & 0xFFU] ^
                                 pq_positive_bytes[(positive >> (8 * g)) & 0xFFU];
     pq_store_le64(dst + 8 * g, value);
@@ -269,14 +271,13 @@ inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t posit
   };
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
-    std::uint64_t support[4];
-    std::uint64_t bits[4];
+    std::array<std::uint64_t, 4> support{};
+    std::array<std::uint64_t, 4> bits{};
     for (unsigned j = 0; j < 4; ++j) {
       pq_masks64_portable(src + 64 * (k + j), support[j], bits[j]);
     }
     if ((support[0] & support[1] & support[2] & support[3]) != ~std::uint64_t{0}) {
-      std::uint64_t mask[4] = {support[0], support[1], support[2], support[3]};
-      pq_compress_bits4(bits, mask);
+      pq_compress_bits4(bits, support);
     }
     for (unsigned j = 0; j < 4; ++j) {
       append(k + j, support[j], bits[j]);
@@ -292,9 +293,9 @@ inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t posit
     one_word(src + 64 * k, k);
   }
   if (const std::size_t tail = count % 64; tail != 0) {
-    std::int8_t padded[64] = {};
-    std::memcpy(padded, src + 64 * full, tail);
-    one_word(padded, full);
+    std::array<std::int8_t, 64> padded{};
+    std::memcpy(padded.data(), src + 64 * full, tail);
+    one_word(padded.data(), full);
   }
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
@@ -306,8 +307,8 @@ inline void pq_decode_portable(const std::uint64_t* p, std::size_t count, const 
   const std::size_t full = count / 64;
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
-    const std::uint64_t support[4] = {p[k], p[k + 1], p[k + 2], p[k + 3]};
-    std::uint64_t bits[4];
+    const std::array<std::uint64_t, 4> support = {p[k], p[k + 1], p[k + 2], p[k + 3]};
+    std::array<std::uint64_t, 4> bits{};
     for (unsigned j = 0; j < 4; ++j) {
       bits[j] = pq_read_bits64(q, q_bit);
       q_bit += pq_popcount(support[j]);
@@ -328,9 +329,9 @@ inline void pq_decode_portable(const std::uint64_t* p, std::size_t count, const 
     one_word(p[k], dst + 64 * k);
   }
   if (const std::size_t tail = count % 64; tail != 0) {
-    std::int8_t padded[64];
-    one_word(p[full], padded);
-    std::memcpy(dst + 64 * full, padded, tail);
+    std::array<std::int8_t, 64> padded{};
+    one_word(p[full], padded.data());
+    std::memcpy(dst + 64 * full, padded.data(), tail);
   }
 }
 

@@ -13,6 +13,7 @@
 /// support - 2 * positive in two's complement bytes, i.e. 0x00, 0xFF or 0x01.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -66,8 +67,12 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_encode_word_avx2(
                  static_cast<std::uint64_t>(_mm_popcnt_u64(support)));
 }
 
-/// AVX2 + BMI2 encode kernel.
-__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
+/// Inputs of at least this many sites (beyond a core's L2) are prefetched.
+inline constexpr std::size_t pq_prefetch_min_sites = std::size_t{1} << 21;
+
+/// AVX2 + BMI2 encode kernel body; `Prefetch` for inputs streamed from memory.
+template <bool Prefetch>
+__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2_impl(
     const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets) noexcept {
   const std::size_t full = count / 64;
@@ -80,9 +85,11 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
     offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
     const std::size_t block_end = std::min(full, k + words_per_block);
     for (; k + 2 <= block_end; k += 2) {
-      const std::size_t ahead = std::min(k + pq_prefetch_words, full - 2);  // stays in bounds
-      _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
-      _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead + 64), _MM_HINT_T0);
+      if constexpr (Prefetch) {
+        const std::size_t ahead = std::min(k + pq_prefetch_words, full - 2);  // stays in bounds
+        _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead + 64), _MM_HINT_T0);
+      }
       pq_encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
       pq_encode_word_avx2(src + 64 * k + 64, p + k + 1, q, index, acc, fill);
     }
@@ -95,12 +102,22 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
     if ((full & (words_per_block - 1)) == 0) {
       offsets[full >> block_shift] = 64 * std::uint64_t{index} + fill;
     }
-    alignas(32) std::int8_t padded[64] = {};
-    std::memcpy(padded, src + 64 * full, tail);
-    pq_encode_word_avx2(padded, p + full, q, index, acc, fill);
+    alignas(32) std::array<std::int8_t, 64> padded{};
+    std::memcpy(padded.data(), src + 64 * full, tail);
+    pq_encode_word_avx2(padded.data(), p + full, q, index, acc, fill);
   }
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
+}
+
+/// AVX2 + BMI2 encode kernel.
+__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
+  if (count >= pq_prefetch_min_sites) {
+    return pq_encode_avx2_impl<true>(src, count, p, q, block_shift, offsets);
+  }
+  return pq_encode_avx2_impl<false>(src, count, p, q, block_shift, offsets);
 }
 
 /// Writes 64 sites from their support and positive-sign words.
@@ -159,9 +176,9 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_decode_avx2(const std
   if (const std::size_t tail = count % 64; tail != 0) {
     const std::uint64_t support = p[full];
     const std::uint64_t positive = _pdep_u64(pq_read_bits64(q, q_bit), support);
-    alignas(32) std::int8_t padded[64];
-    pq_write_sites64_avx2<false>(support, positive, padded);
-    std::memcpy(dst + 64 * full, padded, tail);
+    alignas(32) std::array<std::int8_t, 64> padded{};
+    pq_write_sites64_avx2<false>(support, positive, padded.data());
+    std::memcpy(dst + 64 * full, padded.data(), tail);
   }
 }
 

@@ -437,11 +437,11 @@ inline void pq_decode_sites(const pq::PackedField& field, std::size_t first, std
     q_bit += detail::pq_popcount(p[w]);
   }
   if (const std::size_t head = first % 64; head != 0) {
-    std::int8_t sites[64];
+    std::array<std::int8_t, 64> sites{};
     const std::size_t available = std::min<std::size_t>(64, field.size() - 64 * word);
-    pq_decode_kernel(path, p + word, available, q, q_bit, sites);
+    pq_decode_kernel(path, p + word, available, q, q_bit, sites.data());
     const std::size_t take = std::min(count, available - head);
-    std::memcpy(dst, sites + head, take);
+    std::memcpy(dst, sites.data() + head, take);
     q_bit += detail::pq_popcount(p[word]);
     dst += take;
     count -= take;
