@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <dashi/carrier.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
@@ -1117,6 +1118,11 @@ class JsonObject {
       .num("real_ms", r.real_ms)
       .num("loadavg_1min", r.loadavg >= 0.0 ? r.loadavg : std::nan(""))
       .boolean("quick", g.config.quick);
+  if (row.backend == Backend::openmp) {
+    // GCC's OpenMP spins at its barriers by default; under load that decides the OpenMP rows.
+    const char* policy = std::getenv("OMP_WAIT_POLICY");
+    meta.str("omp_wait_policy", policy != nullptr && *policy != '\0' ? policy : "default");
+  }
   if (row.pipeline != Pipeline::none) {
     meta.integer("pq_block_sites", row.pq_block_sites)
         .num("entropy_bits_per_site", r.counter("entropy_bits_per_site"))
