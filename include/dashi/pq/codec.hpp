@@ -611,7 +611,7 @@ namespace dashi::pq {
 
 /// Serialises `packed` (PQ_FORMAT §2): a 128-byte header, then P, Q and O, each
 /// zero-padded to 64 bytes, with CRC-32C of the header and of the rest. Deterministic.
-/// O(n). Throws `std::bad_alloc`. Thread-safe.
+/// O(n). Throws `std::bad_alloc` (`std::length_error` if the size overflows). Thread-safe.
 [[nodiscard]] inline std::vector<std::byte> to_bytes(const PackedField& packed) {
   using detail::pq_store_le;
   const auto layout =
