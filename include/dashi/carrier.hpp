@@ -328,8 +328,13 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
       detail::check_size_matches(where, std::ranges::size(values), shape);
       TernaryField field = uninitialized(shape);
       std::size_t i = 0;
+      using Value = std::ranges::range_value_t<R>;
       for (const auto v : values) {
-        if (!(v == -1 || v == 0 || v == 1)) {
+        bool is_trit = v == Value{0} || v == Value{1};
+        if constexpr (std::is_signed_v<Value> || std::is_floating_point_v<Value>) {
+          is_trit = is_trit || v == Value{-1};
+        }
+        if (!is_trit) {
           throw CarrierError(detail::bad_trit_message(where, i, v));
         }
         field.data()[i++] = static_cast<std::int8_t>(v);
@@ -373,13 +378,16 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
           }
         }
         detail::check_trits(where, sign);
-        TernaryField field = uninitialized(shape);
+        // The Python order: every off-support sign is checked before any on-support sign.
         for (std::size_t i = 0; i < sign.size(); ++i) {
           if (support[i] == 0 && sign[i] != 0) {
             throw CarrierError(std::string(where) +
                                ": sign must be zero wherever support is 0, got " +
                                std::to_string(sign[i]) + " at index " + std::to_string(i));
           }
+        }
+        TernaryField field = uninitialized(shape);
+        for (std::size_t i = 0; i < sign.size(); ++i) {
           if (support[i] != 0 && sign[i] == 0) {
             throw CarrierError(std::string(where) +
                                ": sign must be +1 or -1 wherever support is 1, got 0 at index " +

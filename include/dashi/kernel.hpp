@@ -44,7 +44,7 @@ concept AnyKernel = Kernel<K> || IntoKernel<K>;
 namespace detail {
 template <class K>
 concept DeclaresRadius = requires {
-  { K::radius } -> std::convertible_to<std::size_t>;
+  typename std::integral_constant<std::size_t, K::radius>;  // a constant, static member
 };
 }  // namespace detail
 
@@ -62,7 +62,7 @@ inline constexpr std::size_t kernel_radius_v = [] {
 namespace detail {
 template <class K>
 concept DeclaresContractProven = requires {
-  { K::contract_proven } -> std::convertible_to<bool>;
+  typename std::bool_constant<K::contract_proven>;  // a constant, static member
 };
 }  // namespace detail
 

@@ -14,6 +14,8 @@ namespace dashi::detail {
 #  define DASHI_HAS_VECTOR_EXTENSIONS 1
 /// 32 signed bytes.
 using bytes32 = std::int8_t __attribute__((vector_size(32)));
+/// 32 unsigned bytes (wrapping arithmetic).
+using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
 #else
 #  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
 #endif
@@ -90,9 +92,10 @@ inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op
   bytes32 a{};
   bytes32 b{};
   auto step = [&] {
-    const bytes32 sign = b >> 7;
-    const bytes32 magnitude = (b ^ sign) - sign;  // |out|; -128 gives 0x80
-    bad |= magnitude & ~(a & one);
+    // |out| in unsigned lanes (wrapping, so -128 gives 0x80 without overflow).
+    const auto sign = reinterpret_cast<ubytes32>(b >> 7);
+    const ubytes32 magnitude = (reinterpret_cast<ubytes32>(b) ^ sign) - sign;
+    bad |= reinterpret_cast<bytes32>(magnitude) & ~(a & one);
   };
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
@@ -136,7 +139,6 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
 /// Sum of `|a[i] - b[i]|` over `n` trits (each term 0, 1 or 2).
 [[nodiscard]] inline std::uint64_t l1_distance_generic(const std::int8_t* a, const std::int8_t* b,
                                                        std::size_t n) noexcept {
-  using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
   std::uint64_t total = 0;
   const auto flush = [&total](const ubytes32& lanes) {
     std::uint8_t bytes[32];
@@ -153,9 +155,9 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
       bytes32 vb;
       load32(va, a + i);
       load32(vb, b + i);
-      const bytes32 d = va - vb;
-      const bytes32 sign = d >> 7;
-      lanes += reinterpret_cast<ubytes32>((d ^ sign) - sign);
+      const ubytes32 d = reinterpret_cast<ubytes32>(va) - reinterpret_cast<ubytes32>(vb);
+      const auto sign = reinterpret_cast<ubytes32>(reinterpret_cast<bytes32>(d) >> 7);
+      lanes += (d ^ sign) - sign;
     }
     flush(lanes);
   }

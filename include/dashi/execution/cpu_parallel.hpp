@@ -50,6 +50,16 @@ namespace detail {
 /// cost more than it could save.
 inline constexpr std::size_t inline_sites = std::size_t{1} << 15;
 
+/// Threads to use for `sites` sites on `pool`: 1 for tiny inputs, else `num_workers`
+/// (0 → the pool's size), the calling thread included.
+[[nodiscard]] inline std::size_t resolve_threads(const ThreadPool& pool, std::size_t num_workers,
+                                                 std::size_t sites) noexcept {
+  if (sites <= inline_sites) {
+    return 1;
+  }
+  return num_workers == 0 ? std::max<std::size_t>(1, pool.size()) : num_workers;
+}
+
 /// Sites per piece when a pointwise kernel and its contract check run piece by piece.
 inline constexpr std::size_t l1_piece_bytes = std::size_t{1} << 13;
 
@@ -162,7 +172,7 @@ void run_kernel_parallel_ordered(ThreadPool& pool, const K& kernel, TernaryView 
                                 std::to_string(order.size()) + " entries for " +
                                 std::to_string(blocks) + " blocks");
   }
-  const std::size_t threads = input.size() <= inline_sites ? 1 : options.num_workers;
+  const std::size_t threads = resolve_threads(pool, options.num_workers, input.size());
   auto body = [&](std::size_t index) {
     run_block(kernel, input, output, partition, index, halo, options);
   };

@@ -140,7 +140,7 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
   }
   const Partition partition(input.shape(), options.block_elems);
   const std::size_t blocks = partition.block_count();
-  const std::size_t threads = input.size() <= inline_sites ? 1 : options.num_workers;
+  const std::size_t threads = resolve_threads(pool, options.num_workers, input.size());
   TernaryField spare = TernaryField::uninitialized(input.shape());
   std::vector<StepMask> masks(stop_at_fixed_point ? blocks : 0);
   std::vector<StepFailure> failures(blocks);

@@ -38,7 +38,7 @@ template <class T, class Map, class Combine>
   const Partition partition(input.shape(),
                             options.block_elems == 0 ? reduce_block_elems : options.block_elems);
   std::vector<std::optional<T>> results(partition.block_count());
-  const std::size_t threads = input.size() <= detail::inline_sites ? 1 : options.num_workers;
+  const std::size_t threads = detail::resolve_threads(pool, options.num_workers, input.size());
   pool.parallel_for(
       results.size(),
       [&](std::size_t index) {

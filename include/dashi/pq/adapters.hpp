@@ -66,7 +66,7 @@ pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::P
   plan.blocks = input.block_count();
   plan.tasks = std::max<std::size_t>(
       1, plan.blocks / blocks_per_task + (plan.blocks % blocks_per_task != 0));
-  const std::size_t threads = n <= inline_sites ? 1 : options.num_workers;
+  const std::size_t threads = resolve_threads(pool, options.num_workers, n);
   const PqPath path = pq_resolve_path(PqPath::automatic);
   const auto shift = static_cast<unsigned>(std::countr_zero(input.block_sites()) - 6);
   const bool periodic = options.boundary == Boundary::periodic && halo != 0;
