@@ -45,10 +45,8 @@ TEST(PqParallelFor, RethrowsTheLowestFailingTask) {
       for (std::size_t i = 0; i < 8; ++i) {
         EXPECT_EQ(runs[i], 1) << "task " << i << " before the first failure must have run";
       }
-      if (workers > 1) {  // with threads, every task still runs once
-        for (std::size_t i = 0; i < runs.size(); ++i) {
-          EXPECT_EQ(runs[i], 1) << "task " << i << ", workers = " << workers;
-        }
+      for (std::size_t i = 0; i < runs.size(); ++i) {  // tasks above 7 may be skipped
+        EXPECT_LE(runs[i], 1) << "task " << i << " ran twice, workers = " << workers;
       }
     }
   }
