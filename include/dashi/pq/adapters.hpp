@@ -12,7 +12,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/pq_build.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/kernel.hpp>

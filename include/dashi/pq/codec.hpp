@@ -330,44 +330,41 @@ struct PqAccess {
   }
 };
 
-/// Encodes `field` (see `pq::encode`) with explicit internal tuning.
-[[nodiscard]] inline pq::PackedField pq_encode(TernaryView field, const pq::PqOptions& options,
-                                               const PqTuning& tuning) {
-  constexpr const char* where = "dashi::pq::encode";
-  pq_check_block_sites(options.block_sites, where);
-  const PqPath path = pq_resolve_path(tuning.path);
-  const std::size_t workers = pq_resolve_workers(options.num_workers);
-  const std::size_t n = field.size();
-  const std::size_t block = options.block_sites;
-  const std::size_t blocks = n / block + static_cast<std::size_t>(n % block != 0);
+/// Builds a packed field from tasks that each encode a range of whole blocks, in two
+/// parallel passes with no shared writable state: (1) every task packs its sites into its
+/// own P words (disjoint), its own sign stream and block offsets relative to its first
+/// block; (2) offsets become absolute and every Q word is written by the task holding its
+/// first bit. The result is byte-identical for any number of tasks and threads.
+/// `encode_task(t, first, count, p, stream, offsets)` must pack sites `[first, first + count)`
+/// (the blocks of task `t` of `plan`) into `p` (its P words), `stream` (its sign bits from
+/// bit 0; `count / 64 + 2` words, zero past the end not required) and `offsets` (its blocks'
+/// offsets relative to its first block) and return its number of supported sites — what
+/// `pq_encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index.
+template <class ParallelFor, class EncodeTask>
+[[nodiscard]] pq::PackedField pq_build(const Shape& shape, std::uint32_t block_sites,
+                                       const PqTaskPlan& plan, ParallelFor&& parallel_for,
+                                       EncodeTask&& encode_task) {
+  const std::size_t n = shape.size();
+  const std::size_t block = block_sites;
+  const std::size_t blocks = plan.blocks;
   const std::size_t p_count = n / 64 + static_cast<std::size_t>(n % 64 != 0);
-  const auto shift = static_cast<unsigned>(std::countr_zero(options.block_sites) - 6);
-  const std::int8_t* src = field.data();
-
   PqWords p(p_count);
   PqWords o(blocks + 1);
   PqWords q;
   std::uint64_t support = 0;
-  const PqTaskPlan plan = pq_plan(n, blocks, workers, tuning);
   if (plan.tasks == 1) {
     q = PqWords(p_count + 2);
-    support = pq_encode_kernel(path, src, n, p.data(), q.data(), shift, o.data());
+    support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
   } else {
-    // Pass 1: each task packs its blocks into P (disjoint words), its own sign
-    // stream, and block offsets relative to its first block.
     const std::size_t tasks = plan.tasks;
     std::vector<PqWords> streams(tasks);
     std::vector<std::uint64_t> counts(tasks);
-    const auto site_range = [&](std::size_t t) {
-      return std::pair{std::min(n, plan.first_block(t) * block),
-                       std::min(n, plan.first_block(t + 1) * block)};
-    };
-    pq_parallel_for(tasks, workers, [&](std::size_t t) {
-      const auto [first, last] = site_range(t);
-      const std::size_t count = last - first;
+    parallel_for(tasks, [&](std::size_t t) {
+      const std::size_t first = std::min(n, plan.first_block(t) * block);
+      const std::size_t count = std::min(n, plan.first_block(t + 1) * block) - first;
       PqWords stream(count / 64 + 4);
-      counts[t] = pq_encode_kernel(path, src + first, count, p.data() + first / 64, stream.data(),
-                                   shift, o.data() + plan.first_block(t));
+      counts[t] = encode_task(t, first, count, p.data() + first / 64, stream.data(),
+                              o.data() + plan.first_block(t));
       const std::size_t used = static_cast<std::size_t>(counts[t] / 64) + (counts[t] % 64 != 0);
       stream[used] = 0;
       stream[used + 1] = 0;
@@ -380,8 +377,7 @@ struct PqAccess {
     support = bases[tasks];
     const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
     q = PqWords(q_count + 2);
-    // Pass 2: offsets become absolute; each Q word is written by the task holding its
-    // first bit, reading the following tasks' streams when the word straddles them.
+    // A Q word straddling tasks is gathered from the following tasks' streams.
     const auto gather = [&](std::uint64_t bit, std::size_t t) {
       std::uint64_t value = 0;
       std::uint64_t filled = 0;
@@ -397,7 +393,7 @@ struct PqAccess {
       }
       return value;
     };
-    pq_parallel_for(tasks, workers, [&](std::size_t t) {
+    parallel_for(tasks, [&](std::size_t t) {
       for (std::size_t b = plan.first_block(t); b < plan.first_block(t + 1); ++b) {
         o[b] += bases[t];
       }
@@ -416,8 +412,28 @@ struct PqAccess {
   q[q_count] = 0;
   q[q_count + 1] = 0;
   q.shrink(q_count + 2);
-  return PqAccess::make(field.shape(), options.block_sites, support, std::move(p), std::move(q),
-                        q_count, std::move(o));
+  return PqAccess::make(shape, block_sites, support, std::move(p), std::move(q), q_count,
+                        std::move(o));
+}
+
+/// Encodes `field` (see `pq::encode`) with explicit internal tuning.
+[[nodiscard]] inline pq::PackedField pq_encode(TernaryView field, const pq::PqOptions& options,
+                                               const PqTuning& tuning) {
+  pq_check_block_sites(options.block_sites, "dashi::pq::encode");
+  const PqPath path = pq_resolve_path(tuning.path);
+  const std::size_t workers = pq_resolve_workers(options.num_workers);
+  const std::size_t n = field.size();
+  const std::size_t blocks =
+      n / options.block_sites + static_cast<std::size_t>(n % options.block_sites != 0);
+  const auto shift = static_cast<unsigned>(std::countr_zero(options.block_sites) - 6);
+  const std::int8_t* src = field.data();
+  return pq_build(
+      field.shape(), options.block_sites, pq_plan(n, blocks, workers, tuning),
+      [&](std::size_t tasks, const auto& body) { pq_parallel_for(tasks, workers, body); },
+      [&](std::size_t, std::size_t first, std::size_t count, std::uint64_t* p,
+          std::uint64_t* stream, std::uint64_t* offsets) {
+        return pq_encode_kernel(path, src + first, count, p, stream, shift, offsets);
+      });
 }
 
 /// Decodes sites `[first, first + count)` of `field` into `dst` on the calling thread.
