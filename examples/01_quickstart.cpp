@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // Quickstart: flip the sign of a ternary field on every core, and check that the result is
 // byte-identical to a single-threaded run.
-#include <dashi/execution/cpu_parallel.hpp>
-
 #include <cstdio>
+#include <dashi/execution/cpu_parallel.hpp>
 #include <random>
 #include <vector>
 

@@ -2,9 +2,8 @@
 // A 2-D stencil with a halo: a user kernel of radius 1 (each site looks at the rows above
 // and below), run block-parallel. Blocks overlap by one row of halo, so the parallel result
 // equals the monolithic one exactly.
-#include <dashi/execution/cpu_parallel.hpp>
-
 #include <cstdio>
+#include <dashi/execution/cpu_parallel.hpp>
 #include <random>
 #include <vector>
 
@@ -20,10 +19,9 @@ struct ErodeIsolated {
     for (std::size_t r = 0; r < rows; ++r) {
       for (std::size_t c = 0; c < cols; ++c) {
         const std::int8_t s = at(r, c);
-        const bool kept = s != 0 && ((r > 0 && at(r - 1, c) == s) ||
-                                     (r + 1 < rows && at(r + 1, c) == s) ||
-                                     (c > 0 && at(r, c - 1) == s) ||
-                                     (c + 1 < cols && at(r, c + 1) == s));
+        const bool kept =
+            s != 0 && ((r > 0 && at(r - 1, c) == s) || (r + 1 < rows && at(r + 1, c) == s) ||
+                       (c > 0 && at(r, c - 1) == s) || (c + 1 < cols && at(r, c + 1) == s));
         out.values()[r * cols + c] = kept ? s : std::int8_t{0};
       }
     }
@@ -46,7 +44,7 @@ int main() {
       dashi::run_kernel_parallel(pool, ErodeIsolated{}, field, {.block_elems = 8 * 384});
   const dashi::TernaryField reference = dashi::apply_kernel(ErodeIsolated{}, field);
 
-  std::printf("support before %zu, after %zu, identical to 1 thread: %s\n",
-              field.count_support(), eroded.count_support(), eroded == reference ? "yes" : "NO");
+  std::printf("support before %zu, after %zu, identical to 1 thread: %s\n", field.count_support(),
+              eroded.count_support(), eroded == reference ? "yes" : "NO");
   return eroded == reference ? 0 : 1;
 }

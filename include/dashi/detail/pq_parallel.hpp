@@ -5,9 +5,8 @@
 /// The one place where the PQ codec runs work on several threads: the process-wide
 /// `ThreadPool`, so no call creates threads.
 
-#include <dashi/execution/thread_pool.hpp>
-
 #include <cstddef>
+#include <dashi/execution/thread_pool.hpp>
 #include <utility>
 
 namespace dashi::detail {
