@@ -2,10 +2,11 @@
 //
 // dashicore_bench: the four modes of the CPU multithread question (dense-1t, dense-mt,
 // pq-1t, pq-mt) with a serial and an OpenMP peer, over N × threads × block size ×
-// sparsity × kernel × workload. What it measures and why: bench/README.md and
+// sparsity × kernel × workload, and the iterated suite (run_kernel_iterated with temporal
+// blocking against the naive step loop). What it measures and why: bench/README.md and
 // docs/benchmarks.md.
 //
-//   dashicore_bench [--mode dense-1t,dense-mt,pq-1t,pq-mt] [--quick] [--large]
+//   dashicore_bench [--mode dense-1t,dense-mt,pq-1t,pq-mt,iterated] [--quick] [--large]
 //                   [--jsonl FILE] [--seed N] [any Google Benchmark flag]
 
 #include <benchmark/benchmark.h>
@@ -21,6 +22,7 @@
 #include <cstring>
 #include <dashi/carrier.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>
@@ -39,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "iterated.hpp"
 #include "peers/omp.hpp"
 #include "peers/serial.hpp"
 #include "workloads.hpp"
@@ -77,10 +80,11 @@ using Clock = std::chrono::steady_clock;
 // Rows
 // ---------------------------------------------------------------------------------------
 
-enum class Mode : std::uint8_t { dense_1t, dense_mt, pq_1t, pq_mt };
-enum class Backend : std::uint8_t { dashi, serial, openmp, memcpy };
+enum class Mode : std::uint8_t { dense_1t, dense_mt, pq_1t, pq_mt, iterated };
+constexpr std::size_t mode_count = 5;
+enum class Backend : std::uint8_t { dashi, serial, openmp, memcpy, step_loop };
 enum class Pipeline : std::uint8_t { none, roundtrip, packed };
-enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
+enum class Suite : std::uint8_t { sweep, block_sweep, dispatch, iterated };
 
 [[nodiscard]] std::string_view mode_name(Mode m) noexcept {
   switch (m) {
@@ -92,6 +96,8 @@ enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
       return "pq-1t";
     case Mode::pq_mt:
       return "pq-mt";
+    case Mode::iterated:
+      return "iterated";
   }
   return "?";
 }
@@ -106,6 +112,8 @@ enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
       return "peer_omp";
     case Backend::memcpy:
       return "memcpy";
+    case Backend::step_loop:
+      return "step_loop";
   }
   return "?";
 }
@@ -130,6 +138,8 @@ enum class Suite : std::uint8_t { sweep, block_sweep, dispatch };
       return "block_sweep";
     case Suite::dispatch:
       return "dispatch";
+    case Suite::iterated:
+      return "iterated";
   }
   return "?";
 }
@@ -157,6 +167,8 @@ struct Row {
   std::uint32_t pq_block_sites = 4096;  // codec block (PQ rows)
   bool dispatch_empty = false;          // dispatch + join of an empty kernel
   bool copy = false;                    // memcpy of N bytes: the machine's copy bandwidth
+  std::size_t steps = 1;                // kernel applications per call (iterated suite)
+  std::size_t steps_per_sync = 1;       // temporal blocking depth (iterated suite)
 
   /// Rows without a kernel output to compare with dense-1t.
   [[nodiscard]] bool no_output() const noexcept { return dispatch_empty || copy; }
@@ -177,6 +189,17 @@ using GroupKey = std::tuple<KernelId, Workload, std::size_t, double>;
   }
   if (row.copy) {
     return "memcpy/N:" + std::to_string(row.n);
+  }
+  if (row.suite == Suite::iterated) {
+    std::string name = std::string(row.backend == Backend::step_loop ? "step_loop" : "iterated") +
+                       "/" + std::string(kernel_name(row.kernel)) + "/" +
+                       std::string(workload_name(row.workload)) + "/N:" + std::to_string(row.n) +
+                       "/threads:" + std::to_string(row.threads) +
+                       "/steps:" + std::to_string(row.steps);
+    if (row.backend != Backend::step_loop) {
+      name += "/steps_per_sync:" + std::to_string(row.steps_per_sync);
+    }
+    return name;
   }
   if (row.backend == Backend::serial) {
     prefix = "peer_serial";
@@ -203,7 +226,7 @@ using GroupKey = std::tuple<KernelId, Workload, std::size_t, double>;
 // ---------------------------------------------------------------------------------------
 
 struct Config {
-  std::array<bool, 4> modes{true, true, true, true};
+  std::array<bool, mode_count> modes{true, true, true, true, true};
   bool quick = false;
   bool large = false;
   std::string jsonl;
@@ -219,13 +242,15 @@ struct Config {
 }
 
 void print_usage() {
-  std::cout << "dashicore_bench: dense vs PQ, single- vs multithreaded (see bench/README.md)\n"
-               "  --mode M[,M...]  dense-1t, dense-mt, pq-1t, pq-mt (repeatable; default all)\n"
-               "  --quick          a small sweep with a short min_time (CI)\n"
-               "  --large          add N = 1e7 and 1e8 to the sweep\n"
-               "  --jsonl FILE     one JSON object per row (the dashiCORE bench schema)\n"
-               "  --seed N         workload seed (default 0)\n"
-               "All Google Benchmark flags work as usual; its own help follows.\n\n";
+  std::cout
+      << "dashicore_bench: dense vs PQ, single- vs multithreaded (see bench/README.md)\n"
+         "  --mode M[,M...]  dense-1t, dense-mt, pq-1t, pq-mt, iterated (repeatable; default\n"
+         "                   all)\n"
+         "  --quick          a small sweep with a short min_time (CI)\n"
+         "  --large          add N = 1e7 and 1e8 to the sweep\n"
+         "  --jsonl FILE     one JSON object per row (the dashiCORE bench schema)\n"
+         "  --seed N         workload seed (default 0)\n"
+         "All Google Benchmark flags work as usual; its own help follows.\n\n";
 }
 
 [[nodiscard]] Mode parse_mode(std::string_view text) {
@@ -241,8 +266,11 @@ void print_usage() {
   if (text == "pq-mt" || text == "pq_mt") {
     return Mode::pq_mt;
   }
+  if (text == "iterated") {
+    return Mode::iterated;
+  }
   throw std::invalid_argument("unknown mode '" + std::string(text) +
-                              "' (expected dense-1t, dense-mt, pq-1t or pq-mt)");
+                              "' (expected dense-1t, dense-mt, pq-1t, pq-mt or iterated)");
 }
 
 /// Parses and removes our flags; leaves Google Benchmark's in `argv`.
@@ -303,12 +331,35 @@ Config parse_args(int& argc, char** argv) {
   argc = kept;
   argv[argc] = nullptr;
   if (!modes.empty()) {
-    config.modes = {false, false, false, false};
+    config.modes = {};
     for (const Mode m : modes) {
       config.modes[static_cast<std::size_t>(m)] = true;
     }
   }
   return config;
+}
+
+// ---------------------------------------------------------------------------------------
+// Kernels
+// ---------------------------------------------------------------------------------------
+
+/// Calls `f` with the shipped kernel object of `id`.
+template <class F>
+void with_kernel(KernelId id, F&& f) {
+  switch (id) {
+    case KernelId::sign_flip:
+      f(dashi::kernels::SignFlip{});
+      return;
+    case KernelId::clamp:
+      f(dashi::kernels::Clamp{});
+      return;
+    case KernelId::left_neighbor:
+      f(dashi::kernels::LeftNeighbor{});
+      return;
+    case KernelId::majority3x3:
+      f(dashi::kernels::Majority3x3{});
+      return;
+  }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -335,26 +386,24 @@ class InputCache {
     return input_;
   }
 
-  /// Fingerprint of the monolithic reference output (`dashi::apply_kernel`), i.e. of
-  /// dense-1t's output.
-  std::uint64_t reference(const Key& key, KernelId kernel) {
-    const auto full = std::tuple_cat(key, std::make_tuple(kernel));
+  /// The input seen in the shape `kernel` runs on (`iterated_shape`).
+  dashi::TernaryView input_view(const Key& key, KernelId kernel) {
+    const dashi::TernaryField& in = input(key);
+    return dashi::TernaryView::unchecked(in.data(), iterated_shape(kernel, in.size()));
+  }
+
+  /// Fingerprint of the monolithic reference output: `kernel` applied `steps` times with
+  /// `dashi::apply_kernel` (one step: dense-1t's output).
+  std::uint64_t reference(const Key& key, KernelId kernel, std::size_t steps = 1) {
+    const auto full = std::tuple_cat(key, std::make_tuple(kernel, steps));
     if (const auto it = references_.find(full); it != references_.end()) {
       return it->second;
     }
-    const dashi::TernaryField& in = input(key);
+    const dashi::TernaryView in = input_view(key, kernel);
     std::uint64_t hash = 0;
-    switch (kernel) {
-      case KernelId::sign_flip:
-        hash = dashi::fingerprint(dashi::apply_kernel(dashi::kernels::SignFlip{}, in.view()));
-        break;
-      case KernelId::clamp:
-        hash = dashi::fingerprint(dashi::apply_kernel(dashi::kernels::Clamp{}, in.view()));
-        break;
-      case KernelId::left_neighbor:
-        hash = dashi::fingerprint(dashi::apply_kernel(dashi::kernels::LeftNeighbor{}, in.view()));
-        break;
-    }
+    with_kernel(kernel, [&](const auto& k) {
+      hash = dashi::fingerprint(monolithic_steps(k, in, steps).view());
+    });
     references_.emplace(full, hash);
     return hash;
   }
@@ -378,7 +427,8 @@ class InputCache {
   std::uint64_t seed_;
   std::optional<Key> key_;
   dashi::TernaryField input_;
-  std::map<std::tuple<Workload, std::size_t, double, KernelId>, std::uint64_t> references_;
+  std::map<std::tuple<Workload, std::size_t, double, KernelId, std::size_t>, std::uint64_t>
+      references_;
 #if DASHI_BENCH_HAVE_PQ
   std::map<std::uint32_t, dashi::pq::PackedField> packed_;
 #endif
@@ -396,7 +446,8 @@ struct State {
   Config config;
   std::unique_ptr<dashi::ThreadPool> pool;
   std::unique_ptr<InputCache> inputs;
-  std::map<GroupKey, double> dense_1t_seconds;  // per-iteration time of each dense-1t row
+  std::map<GroupKey, double> dense_1t_seconds;      // per-iteration time of each dense-1t row
+  std::map<std::string, double> step_loop_seconds;  // per call, by step_loop row name
   std::map<std::string, Outcome> outcomes;
   std::map<std::string, Row> rows;
   bool failed = false;  // a mismatch or an error: the process exits non-zero
@@ -405,26 +456,6 @@ struct State {
 State& global() {
   static State state;
   return state;
-}
-
-// ---------------------------------------------------------------------------------------
-// Kernels
-// ---------------------------------------------------------------------------------------
-
-/// Calls `f` with the shipped kernel object of `id`.
-template <class F>
-void with_kernel(KernelId id, F&& f) {
-  switch (id) {
-    case KernelId::sign_flip:
-      f(dashi::kernels::SignFlip{});
-      return;
-    case KernelId::clamp:
-      f(dashi::kernels::Clamp{});
-      return;
-    case KernelId::left_neighbor:
-      f(dashi::kernels::LeftNeighbor{});
-      return;
-  }
 }
 
 /// An into-kernel that does nothing: what is left is dispatch and join.
@@ -520,6 +551,28 @@ double dense_1t_seconds(const Row& row) {
   return best;
 }
 
+/// The step loop row of an iterated row: the `step_loop` row with the same kernel,
+/// workload, N, threads and steps.
+[[nodiscard]] Row step_loop_of(const Row& row) {
+  Row loop = row;
+  loop.backend = Backend::step_loop;
+  loop.steps_per_sync = 1;
+  loop.name = row_name(loop);
+  return loop;
+}
+
+/// Seconds per call of the naive step loop matching an iterated row (the row's own
+/// `total` for a step loop row; 0 when the loop row did not run).
+double step_loop_seconds(const Row& row, double total) {
+  State& g = global();
+  if (row.backend == Backend::step_loop) {
+    g.step_loop_seconds[row.name] = total;
+    return total;
+  }
+  const auto it = g.step_loop_seconds.find(step_loop_of(row).name);
+  return it != g.step_loop_seconds.end() ? it->second : 0.0;
+}
+
 /// Records a fingerprint check; on a mismatch the row is skipped with an error and the
 /// process will exit non-zero. Returns true on a match.
 bool check_match(benchmark::State& state, const Row& row, std::uint64_t out, std::uint64_t ref) {
@@ -553,7 +606,9 @@ void set_counters(benchmark::State& state, const Row& row, double wall_seconds,
   state.counters["t_decode_ms"] = 1e3 * phases.decode / iterations;
   state.counters["t_kernel_ms"] = phased ? 1e3 * phases.kernel / iterations : 1e3 * total;
   if (!row.dispatch_empty) {  // an empty kernel moves nothing
-    const double sites_per_s = total > 0.0 ? static_cast<double>(row.n) / total : 0.0;
+    // Site updates per second: N per kernel application.
+    const double updates = static_cast<double>(row.n) * static_cast<double>(row.steps);
+    const double sites_per_s = total > 0.0 ? updates / total : 0.0;
     state.counters["sites_per_s"] = sites_per_s;
     state.counters["Gsites_per_s"] = sites_per_s * 1e-9;
     state.counters["GB_per_s"] = total > 0.0 ? bytes_per_iter / total * 1e-9 : 0.0;
@@ -567,7 +622,8 @@ void set_counters(benchmark::State& state, const Row& row, double wall_seconds,
     state.counters["overhead_bits_per_site"] = *bits_per_site - *entropy_bits;
   }
   if (!row.no_output()) {
-    const double reference = dense_1t_seconds(row);
+    const double reference =
+        row.suite == Suite::iterated ? step_loop_seconds(row, total) : dense_1t_seconds(row);
     state.counters["speedup"] = total > 0.0 ? reference / total : 0.0;
     state.counters["match"] = match ? 1.0 : 0.0;
   }
@@ -653,6 +709,56 @@ void run_copy(benchmark::State& state, const Row& row) {
   const double wall = seconds_between(t0, Clock::now());
   set_counters(state, row, wall, Phases{}, false, 2.0 * static_cast<double>(row.n), std::nullopt,
                std::nullopt, true);
+}
+
+/// The iterated suite: `steps` applications of the kernel, either as the naive loop of
+/// `run_kernel_parallel` calls or as one `run_kernel_iterated` call with temporal blocking
+/// of `steps_per_sync`; both ping-pong between the same two preallocated buffers.
+void run_iterated(benchmark::State& state, const Row& row) {
+  State& g = global();
+  const InputCache::Key key{row.workload, row.n, row.sparsity};
+  const dashi::TernaryView in = g.inputs->input_view(key, row.kernel);
+  const std::uint64_t ref = g.inputs->reference(key, row.kernel, row.steps);
+  dashi::ThreadPool& pool = *g.pool;
+  dashi::IterateOptions options;
+  options.num_workers = row.threads;
+  options.block_elems = row.block_elems;
+  options.steps_per_sync = row.steps_per_sync;
+  dashi::TernaryField a = dashi::TernaryField::uninitialized(in.shape());
+  dashi::TernaryField b = dashi::TernaryField::uninitialized(in.shape());
+  dashi::TernaryField result;
+
+  dashi::TernaryView last;  // the output of the latest call
+
+  with_kernel(row.kernel, [&](const auto& kernel) {
+    auto once = [&] {
+      if (row.backend == Backend::step_loop) {
+        last = naive_step_loop(pool, kernel, in, row.steps, options, a, b);
+      } else {
+        dashi::run_kernel_iterated(pool, kernel, in, row.steps, a.span(), b.span(), options);
+        last = a.view();
+      }
+      benchmark::DoNotOptimize(last.data());
+    };
+    once();
+    if (!check_match(state, row, dashi::fingerprint(last), ref)) {
+      return;
+    }
+    const auto t0 = Clock::now();
+    for (auto _ : state) {
+      once();
+      benchmark::ClobberMemory();
+    }
+    const double wall = seconds_between(t0, Clock::now());
+    const bool match = check_match(state, row, dashi::fingerprint(last), ref);
+    // Each synchronisation reads the field and writes it once.
+    const std::size_t passes = row.backend == Backend::step_loop
+                                   ? row.steps
+                                   : (row.steps + row.steps_per_sync - 1) / row.steps_per_sync;
+    set_counters(state, row, wall, Phases{}, false,
+                 2.0 * static_cast<double>(row.n) * static_cast<double>(passes), 8.0, std::nullopt,
+                 match);
+  });
 }
 
 #if DASHI_BENCH_HAVE_PQ
@@ -743,6 +849,8 @@ void run_row(benchmark::State& state, const Row& row) {
       run_dispatch_empty(state, row);
     } else if (row.copy) {
       run_copy(state, row);
+    } else if (row.suite == Suite::iterated) {
+      run_iterated(state, row);
     } else if (row.pipeline == Pipeline::none) {
       run_dense(state, row);
     } else {
@@ -769,6 +877,11 @@ struct Plan {
   std::vector<std::size_t> sweep_blocks;       // executor blocks of the block sweep
   std::vector<std::uint32_t> sweep_pq_blocks;  // codec blocks of the block sweep
   std::size_t block_sweep_n = 1000000;
+  std::vector<KernelId> iterated_kernels;  // the iterated suite
+  std::vector<std::size_t> iterated_sizes;
+  std::vector<std::size_t> iterated_threads;
+  std::vector<std::size_t> iterated_steps;
+  std::vector<std::size_t> iterated_steps_per_sync;
   int dispatch_repetitions = 15;
   double min_time = 0.2;
 };
@@ -788,6 +901,11 @@ struct Plan {
     plan.sparsities = {0.5};
     plan.sweep_blocks = {16384};
     plan.sweep_pq_blocks = {65536};
+    plan.iterated_kernels = {KernelId::majority3x3};
+    plan.iterated_sizes = {100000};
+    plan.iterated_threads = {std::max<std::size_t>(2, hw)};
+    plan.iterated_steps = {8};
+    plan.iterated_steps_per_sync = {1, 4};
     plan.dispatch_repetitions = 5;
     plan.min_time = 0.02;
   } else {
@@ -798,13 +916,20 @@ struct Plan {
     plan.sparsities = {0.0, 0.5, 0.9};
     plan.sweep_blocks = {1024, 16384, 262144};
     plan.sweep_pq_blocks = {1024, 16384, 65536};
+    plan.iterated_kernels = {KernelId::sign_flip, KernelId::left_neighbor, KernelId::majority3x3};
+    plan.iterated_sizes = {100000, 1000000, 10000000};
+    plan.iterated_threads = {1, std::max<std::size_t>(2, hw)};
+    plan.iterated_steps = {1, 4, 16, 64};
+    plan.iterated_steps_per_sync = {1, 2, 4, 8};
   }
   if (config.large) {
     plan.sizes.push_back(10000000);
     plan.sizes.push_back(100000000);
   }
-  std::sort(plan.threads.begin(), plan.threads.end());
-  plan.threads.erase(std::unique(plan.threads.begin(), plan.threads.end()), plan.threads.end());
+  for (std::vector<std::size_t>* axis : {&plan.threads, &plan.iterated_threads}) {
+    std::sort(axis->begin(), axis->end());
+    axis->erase(std::unique(axis->begin(), axis->end()), axis->end());
+  }
   return plan;
 }
 
@@ -952,6 +1077,37 @@ struct Plan {
         row.threads = hardware_threads();
         row.pq_block_sites = pq_block;
         add(row);
+      }
+    }
+  }
+
+  // The iterated suite: per (kernel, N, threads, steps) the naive step loop first, then
+  // run_kernel_iterated at each temporal blocking depth up to `steps`.
+  if (mode_on(config, Mode::iterated)) {
+    for (const KernelId kernel : plan.iterated_kernels) {
+      for (const std::size_t n : plan.iterated_sizes) {
+        for (const std::size_t t : plan.iterated_threads) {
+          for (const std::size_t steps : plan.iterated_steps) {
+            Row row;
+            row.suite = Suite::iterated;
+            row.mode = Mode::iterated;
+            row.kernel = kernel;
+            row.workload = Workload::random_sparse;
+            row.sparsity = 0.5;
+            row.n = n;
+            row.threads = t;
+            row.steps = steps;
+            row.backend = Backend::step_loop;
+            add(row);
+            row.backend = Backend::dashi;
+            for (const std::size_t depth : plan.iterated_steps_per_sync) {
+              if (depth <= steps) {
+                row.steps_per_sync = depth;
+                add(row);
+              }
+            }
+          }
+        }
       }
     }
   }
@@ -1113,7 +1269,8 @@ class JsonObject {
       .num("bytes_per_iter", outcome.bytes_per_iter)
       .num("GB_per_s", r.counter("GB_per_s"))
       .num("Gsites_per_s", r.counter("Gsites_per_s"))
-      .num("speedup_vs_dense_1t", r.counter("speedup", std::nan("")))
+      .num(row.suite == Suite::iterated ? "speedup_vs_step_loop" : "speedup_vs_dense_1t",
+           r.counter("speedup", std::nan("")))
       .num("cpu_ms_calling_thread", r.cpu_ms)
       .num("real_ms", r.real_ms)
       .num("loadavg_1min", r.loadavg >= 0.0 ? r.loadavg : std::nan(""))
@@ -1122,6 +1279,9 @@ class JsonObject {
     // GCC's OpenMP spins at its barriers by default; under load that decides the OpenMP rows.
     const char* policy = std::getenv("OMP_WAIT_POLICY");
     meta.str("omp_wait_policy", policy != nullptr && *policy != '\0' ? policy : "default");
+  }
+  if (row.suite == Suite::iterated) {
+    meta.str("shape", iterated_shape(row.kernel, row.n).to_string());
   }
   if (row.pipeline != Pipeline::none) {
     meta.integer("pq_block_sites", row.pq_block_sites)
@@ -1166,6 +1326,8 @@ class JsonObject {
                      : row.copy         ? "copy"
                                         : kernel_name(row.kernel))
       .str("workload", row.no_output() ? "zeros" : workload_name(row.workload))
+      .integer("steps", row.steps)
+      .integer("steps_per_sync", row.steps_per_sync)
       .num("sites_per_s", r.counter("sites_per_s"))
       .num("bits_per_site", row.no_output() ? std::nan("") : r.counter("bits_per_site", 8.0))
       .raw("meta", meta.text());
@@ -1271,6 +1433,52 @@ template <class Pred>
     }
   }
   return best;
+}
+
+/// The iterated suite's summary: per kernel, N and threads, the step loop's time at the
+/// most steps and run_kernel_iterated's best speedup over it (with its steps_per_sync).
+void print_iterated_verdict(std::ostream& out, const std::vector<Result>& results,
+                            const Plan& plan) {
+  if (plan.iterated_steps.empty() ||
+      std::none_of(results.begin(), results.end(),
+                   [](const Result& r) { return r.row->suite == Suite::iterated; })) {
+    return;
+  }
+  const std::size_t steps = plan.iterated_steps.back();
+  char line[256];
+  std::snprintf(line, sizeof line,
+                "\nIterated suite, %zu steps (random_sparse 0.5): run_kernel_iterated vs the "
+                "naive step loop\n",
+                steps);
+  out << line;
+  std::snprintf(line, sizeof line, "%-14s %10s %8s %14s %14s %9s\n", "kernel", "N", "threads",
+                "step loop ms", "best ms", "speedup");
+  out << line;
+  for (const KernelId kernel : plan.iterated_kernels) {
+    for (const std::size_t n : plan.iterated_sizes) {
+      for (const std::size_t t : plan.iterated_threads) {
+        auto same = [&](const Row& r) {
+          return r.suite == Suite::iterated && r.kernel == kernel && r.n == n && r.threads == t &&
+                 r.steps == steps;
+        };
+        const auto loop = best_time(
+            results, [&](const Row& r) { return same(r) && r.backend == Backend::step_loop; });
+        const Row* which = nullptr;
+        const auto best = best_time(
+            results, [&](const Row& r) { return same(r) && r.backend == Backend::dashi; }, &which);
+        if (!loop || !best || which == nullptr) {
+          continue;
+        }
+        const std::string best_cell =
+            std::to_string(*best).substr(0, 8) + "@" + std::to_string(which->steps_per_sync);
+        std::snprintf(line, sizeof line, "%-14s %10zu %8zu %14.4g %14s %8.2fx\n",
+                      std::string(kernel_name(kernel)).c_str(), n, t, *loop, best_cell.c_str(),
+                      *loop / *best);
+        out << line;
+      }
+    }
+  }
+  out << "(best ms@S: the fastest steps_per_sync S; speedup: step loop time / best time)\n";
 }
 
 /// The summary printed after the run: the executor figures and, per N, which mode wins.
@@ -1422,6 +1630,7 @@ void print_verdict(std::ostream& out, const std::vector<Result>& results, const 
       out << line;
     }
   }
+  print_iterated_verdict(out, results, plan);
   std::size_t errors = 0;
   for (const Result& r : results) {
     errors += r.error ? 1 : 0;

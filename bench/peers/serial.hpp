@@ -14,9 +14,10 @@ namespace dashi_bench {
 
 /// The kernels the bench runs.
 enum class KernelId : std::uint8_t {
-  sign_flip,     ///< `dashi::kernels::SignFlip`
-  clamp,         ///< `dashi::kernels::Clamp`
-  left_neighbor  ///< `dashi::kernels::LeftNeighbor` (radius 1)
+  sign_flip,      ///< `dashi::kernels::SignFlip`
+  clamp,          ///< `dashi::kernels::Clamp`
+  left_neighbor,  ///< `dashi::kernels::LeftNeighbor` (radius 1)
+  majority3x3     ///< `dashi::kernels::Majority3x3` (2-D, radius 1; iterated suite only, no peer)
 };
 
 [[nodiscard]] inline std::string_view kernel_name(KernelId k) noexcept {
@@ -27,6 +28,8 @@ enum class KernelId : std::uint8_t {
       return "clamp";
     case KernelId::left_neighbor:
       return "left_neighbor";
+    case KernelId::majority3x3:
+      return "majority3x3";
   }
   return "?";
 }
@@ -67,7 +70,7 @@ inline void left_neighbor_range(const std::int8_t* in, std::int8_t* out, std::si
   }
 }
 
-/// Runs kernel `k` over sites `[first, last)` of a 1-D field.
+/// Runs kernel `k` over sites `[first, last)` of a 1-D field (the 1-D kernels only).
 inline void run_range(KernelId k, const std::int8_t* in, std::int8_t* out, std::size_t first,
                       std::size_t last) noexcept {
   switch (k) {
@@ -79,6 +82,8 @@ inline void run_range(KernelId k, const std::int8_t* in, std::int8_t* out, std::
       return;
     case KernelId::left_neighbor:
       left_neighbor_range(in, out, first, last);
+      return;
+    case KernelId::majority3x3:  // 2-D: the bench never asks a peer for it
       return;
   }
 }

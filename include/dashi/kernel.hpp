@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/byte_simd.hpp>
+#include <dashi/detail/stencil_simd.hpp>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -206,15 +207,7 @@ struct LeftNeighbor {
   static constexpr std::size_t radius = 1;
   static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
-    const std::int8_t* src = in.data();
-    std::int8_t* dst = out.data();
-    const std::size_t n = in.size();
-    const std::size_t stride = in.shape().row_elems();
-    for (std::size_t i = 0; i < n; ++i) {
-      const int left = i >= stride ? src[i - stride] : 0;
-      const int sum = src[i] + left;
-      dst[i] = src[i] == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
-    }
+    detail::left_neighbor(in.data(), out.data(), in.size(), in.shape().row_elems());
   }
 };
 
@@ -229,28 +222,7 @@ struct Majority3x3 {
       throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +
                                   in.shape().to_string());
     }
-    const std::size_t rows = in.shape()[0];
-    const std::size_t cols = in.shape()[1];
-    const std::int8_t* src = in.data();
-    std::int8_t* dst = out.data();
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::int8_t* up = r > 0 ? src + (r - 1) * cols : nullptr;
-      const std::int8_t* mid = src + r * cols;
-      const std::int8_t* down = r + 1 < rows ? src + (r + 1) * cols : nullptr;
-      auto column_sum = [&](std::size_t c) {
-        return (up != nullptr ? up[c] : 0) + mid[c] + (down != nullptr ? down[c] : 0);
-      };
-      int left = 0;
-      int centre = cols > 0 ? column_sum(0) : 0;
-      for (std::size_t c = 0; c < cols; ++c) {
-        const int right = c + 1 < cols ? column_sum(c + 1) : 0;
-        const int sum = left + centre + right;
-        dst[r * cols + c] =
-            mid[c] == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
-        left = centre;
-        centre = right;
-      }
-    }
+    detail::majority3x3(in.data(), out.data(), in.shape()[0], in.shape()[1]);
   }
 };
 

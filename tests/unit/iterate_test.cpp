@@ -168,6 +168,65 @@ TEST(RunKernelIterated, RepeatedCallsAndBothOverloadsAgree) {
   EXPECT_EQ(first, dashi_iter::reference_iterate(kernels::Majority3x3{}, x.view(), 11));
 }
 
+TEST(RunKernelIterated, IntoOverloadEqualsTheStepLoopAndReusesItsBuffers) {
+  const TernaryField x = random_field(shape_of({157, 33}), 0.3, 9);
+  TernaryField output = TernaryField::uninitialized(x.shape());
+  TernaryField spare = TernaryField::uninitialized(x.shape());
+  // Steps and depths giving one, an odd and an even number of synchronisations.
+  for (const std::size_t steps : {0U, 1U, 4U, 5U, 12U}) {
+    for (const std::size_t depth : {1U, 2U, 4U, 8U}) {
+      for (const std::size_t block : {0U, 33U, 500U}) {
+        IterateOptions options;
+        options.steps_per_sync = depth;
+        options.block_elems = block;
+        options.num_workers = 3;
+        dashi::run_kernel_iterated(wide_pool(), kernels::Majority3x3{}, x.view(), steps,
+                                   output.span(), spare.span(), options);
+        EXPECT_EQ(first_difference(output.view(), dashi_iter::reference_iterate(
+                                                      kernels::Majority3x3{}, x.view(), steps)),
+                  "")
+            << "steps=" << steps << " " << describe(options);
+      }
+    }
+  }
+}
+
+TEST(RunKernelIterated, IntoOverloadLeavesTheSpareAloneWithinOneSync) {
+  const TernaryField x = random_field(Shape{5000}, 0.3, 10);
+  TernaryField output = TernaryField::uninitialized(x.shape());
+  TernaryField spare = TernaryField::zeros(x.shape());
+  spare.data()[17] = 1;
+  const TernaryField before = spare;
+  IterateOptions options;
+  options.steps_per_sync = 4;
+  options.block_elems = 256;
+  dashi::run_kernel_iterated(wide_pool(), kernels::LeftNeighbor{}, x.view(), 4, output.span(),
+                             spare.span(), options);
+  EXPECT_EQ(spare, before);
+  EXPECT_EQ(output, dashi_iter::reference_iterate(kernels::LeftNeighbor{}, x.view(), 4));
+}
+
+TEST(RunKernelIterated, IntoOverloadRejectsBadBuffers) {
+  TernaryField x = random_field(Shape{64, 4}, 0.3, 11);
+  TernaryField output = TernaryField::uninitialized(x.shape());
+  TernaryField spare = TernaryField::uninitialized(x.shape());
+  TernaryField short_field = TernaryField::uninitialized(Shape{63, 4});
+  auto message_of = [&](TernarySpan out, TernarySpan extra) {
+    try {
+      dashi::run_kernel_iterated(wide_pool(), kernels::LeftNeighbor{}, x.view(), 3, out, extra);
+    } catch (const std::invalid_argument& error) {
+      return std::string(error.what());
+    }
+    return std::string("no exception");
+  };
+  EXPECT_NE(message_of(short_field.span(), spare.span()).find("output shape"), std::string::npos);
+  EXPECT_NE(message_of(output.span(), short_field.span()).find("spare shape"), std::string::npos);
+  EXPECT_NE(message_of(output.span(), output.span()).find("spare buffer overlaps"),
+            std::string::npos);
+  EXPECT_NE(message_of(output.span(), x.span()).find("spare buffer overlaps"), std::string::npos);
+  EXPECT_NE(message_of(x.span(), spare.span()).find("overlaps the input"), std::string::npos);
+}
+
 // ---------------------------------------------------------------------------------------
 // iterate_to_fixed_point.
 

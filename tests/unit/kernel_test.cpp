@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <dashi/detail/stencil_simd.hpp>
 #include <dashi/kernel.hpp>
 #include <span>
 #include <stdexcept>
@@ -191,6 +192,57 @@ TEST(Kernels, Majority3x3MatchesReference) {
       const TernaryField in = random_field(shape, sparsity, seed++);
       expect_same(dashi::apply_kernel(kernels::Majority3x3{}, in), majority_reference(in),
                   shape.to_string() + " sparsity=" + std::to_string(sparsity));
+    }
+  }
+}
+
+/// The stencil loops of each instruction set this CPU runs: the portable one always, the
+/// AVX2 clone when the CPU has AVX2 (the kernels call the best of them).
+struct StencilPath {
+  const char* name;
+  void (*left_neighbor)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t) noexcept;
+  void (*majority3x3)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t) noexcept;
+};
+
+std::vector<StencilPath> stencil_paths() {
+  std::vector<StencilPath> paths = {
+      {"portable", dashi::detail::left_neighbor_generic, dashi::detail::majority3x3_generic}};
+#if DASHI_X86_DISPATCH
+  if (dashi::detail::cpu_has_avx2()) {
+    paths.push_back({"avx2", dashi::detail::left_neighbor_avx2, dashi::detail::majority3x3_avx2});
+  }
+#endif
+  return paths;
+}
+
+TEST(Kernels, LeftNeighborPathsMatchReferenceAcrossVectorTails) {
+  std::uint64_t seed = 300;
+  for (const StencilPath& path : stencil_paths()) {
+    for (const std::size_t stride : {1U, 2U, 3U, 31U, 32U, 33U, 70U}) {
+      for (const std::size_t rows : {0U, 1U, 2U, 3U, 5U, 17U}) {
+        const TernaryField in = random_field(Shape{rows, stride}, 0.3, seed++);
+        TernaryField out = TernaryField::uninitialized(in.shape());
+        path.left_neighbor(in.data(), out.data(), in.size(), stride);
+        expect_same(out, left_neighbor_reference(in),
+                    std::string(path.name) + " " + in.shape().to_string());
+      }
+    }
+  }
+}
+
+TEST(Kernels, Majority3x3PathsMatchReferenceAcrossVectorTails) {
+  std::uint64_t seed = 400;
+  for (const StencilPath& path : stencil_paths()) {
+    for (std::size_t cols = 1; cols <= 100; ++cols) {
+      for (const std::size_t rows : {1U, 2U, 3U, 4U}) {
+        for (const double sparsity : {0.0, 0.5}) {
+          const TernaryField in = random_field(Shape{rows, cols}, sparsity, seed++);
+          TernaryField out = TernaryField::uninitialized(in.shape());
+          path.majority3x3(in.data(), out.data(), rows, cols);
+          expect_same(out, majority_reference(in),
+                      std::string(path.name) + " " + in.shape().to_string());
+        }
+      }
     }
   }
 }

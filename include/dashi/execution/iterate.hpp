@@ -98,9 +98,12 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   const std::size_t core_sites = block.row_count * row_elems;
   std::int8_t* targets[2] = {periodic ? second.data() : first.data(),
                              periodic ? first.data() : second.data()};
+  // Without a halo the extended rows are the core: the last step writes straight into `dst`.
+  std::int8_t* const dst_core = dst.data() + block.first_row * row_elems;
+  const bool direct = depth == 0;
   for (std::size_t step = 0; step < steps; ++step) {
     step_reached = step;
-    std::int8_t* target = targets[step % 2];
+    std::int8_t* target = direct && step + 1 == steps ? dst_core : targets[step % 2];
     const TernaryView in = current.rows(low, high - low);
     const TernarySpan out = TernarySpan::unchecked(target + low * row_elems, in.shape());
     apply_into(kernel, in, out);
@@ -116,38 +119,67 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
     low += low_edge ? 0 : halo;
     high -= high_edge ? 0 : halo;
   }
-  std::memcpy(dst.data() + block.first_row * row_elems, current.data() + core_first * row_elems,
-              core_sites);
+  if (!direct) {
+    std::memcpy(dst_core, current.data() + core_first * row_elems, core_sites);
+  }
 }
 
-/// The iteration driver: `steps` applications in synchronisations of `steps_per_sync`;
-/// with `stop_at_fixed_point`, stops after the first synchronisation in which some step
-/// changed nothing.
+/// What the iteration driver did: the applications after which the state stopped changing
+/// (or all of them) and whether it converged.
+struct IterationCount {
+  std::size_t steps = 0;
+  bool converged = false;
+};
+
+/// Synchronisations of a run of `steps` applications, `steps_per_sync` at a time.
+[[nodiscard]] inline std::size_t sync_count(std::size_t steps, std::size_t steps_per_sync) {
+  return (steps + steps_per_sync - 1) / steps_per_sync;
+}
+
+/// Checks the options, the output and (when given) the spare buffer of an iteration;
+/// returns the halo.
 template <class K>
-IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, std::size_t steps,
-                        const IterateOptions& options, bool stop_at_fixed_point) {
+std::size_t checked_iteration(TernaryView input, TernarySpan output, const TernarySpan* spare,
+                              const IterateOptions& options) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
   if (options.steps_per_sync == 0) {
     throw std::invalid_argument("dashi::run_kernel_iterated: steps_per_sync must be at least 1");
   }
-  IterationResult result;
-  result.field = TernaryField::uninitialized(input.shape());
-  const std::size_t halo = checked_halo<K>(input, result.field.span(), options);
+  const std::size_t halo = checked_halo<K>(input, output, options);
+  if (spare != nullptr) {
+    if (!(spare->shape() == input.shape())) {
+      throw std::invalid_argument("dashi::run_kernel_iterated: spare shape " +
+                                  spare->shape().to_string() + " differs from input shape " +
+                                  input.shape().to_string());
+    }
+    if (overlaps(input, *spare) || overlaps(output.view(), *spare)) {
+      throw std::invalid_argument(
+          "dashi::run_kernel_iterated: the spare buffer overlaps the input or the output");
+    }
+  }
+  return halo;
+}
+
+/// The iteration driver: `steps` applications from `input` in synchronisations of
+/// `steps_per_sync`, ping-ponging between `output` and `spare` so that the last one lands in
+/// `output` (`spare` is not touched when one synchronisation is enough). With
+/// `stop_at_fixed_point`, stops after the first synchronisation in which some step changed
+/// nothing. Buffers are checked by `checked_iteration` first.
+template <class K>
+IterationCount iterate_into(ThreadPool& pool, const K& kernel, TernaryView input, std::size_t steps,
+                            TernarySpan output, TernarySpan spare, const IterateOptions& options,
+                            std::size_t halo, bool stop_at_fixed_point) {
   if (steps == 0 || input.size() == 0) {
-    std::copy_n(input.data(), input.size(), result.field.data());
-    result.converged = input.size() == 0;
-    return result;
+    std::copy_n(input.data(), input.size(), output.data());
+    return {0, input.size() == 0};
   }
   const Partition partition(input.shape(), options.block_elems);
   const std::size_t blocks = partition.block_count();
   const std::size_t threads = resolve_threads(pool, options.num_workers, input.size());
-  TernaryField spare = TernaryField::uninitialized(input.shape());
   std::vector<StepMask> masks(stop_at_fixed_point ? blocks : 0);
   std::vector<StepFailure> failures(blocks);
-  // Ping-pong: each synchronisation reads `from` and writes the other buffer; the sequence
-  // of writes is arranged so that the last one lands in `result.field`.
-  const std::size_t syncs = (steps + options.steps_per_sync - 1) / options.steps_per_sync;
-  TernarySpan buffers[2] = {result.field.span(), spare.span()};
+  const std::size_t syncs = sync_count(steps, options.steps_per_sync);
+  const TernarySpan buffers[2] = {output, spare};
   TernaryView from = input;
   std::size_t done = 0;
   for (std::size_t sync = 0; sync < syncs; ++sync) {
@@ -182,19 +214,35 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
           return ((m[step / 64] >> (step % 64)) & 1U) != 0;
         });
         if (all_unchanged) {
-          result.steps = done + step;
-          result.converged = true;
-          if (to.data() != result.field.data()) {
-            std::copy_n(to.data(), to.size(), result.field.data());
+          if (to.data() != output.data()) {
+            std::copy_n(to.data(), to.size(), output.data());
           }
-          return result;
+          return {done + step, true};
         }
       }
     }
     done += count;
     from = to.view();
   }
-  result.steps = steps;
+  return {steps, false};
+}
+
+/// The allocating form: a fresh result field, and a spare one only when the iteration
+/// needs more than one synchronisation.
+template <class K>
+IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, std::size_t steps,
+                        const IterateOptions& options, bool stop_at_fixed_point) {
+  IterationResult result;
+  result.field = TernaryField::uninitialized(input.shape());
+  const std::size_t halo = checked_iteration<K>(input, result.field.span(), nullptr, options);
+  TernaryField spare;
+  if (sync_count(steps, options.steps_per_sync) > 1) {
+    spare = TernaryField::uninitialized(input.shape());
+  }
+  const IterationCount count = iterate_into(pool, kernel, input, steps, result.field.span(),
+                                            spare.span(), options, halo, stop_at_fixed_point);
+  result.steps = count.steps;
+  result.converged = count.converged;
   return result;
 }
 
@@ -212,6 +260,21 @@ template <class K>
                                                std::size_t steps,
                                                const IterateOptions& options = {}) {
   return detail::iterate(pool, kernel, input, steps, options, false).field;
+}
+
+/// `kernel` applied `steps` times to `input`, written into the caller-owned `output`, with
+/// `spare` as the second ping-pong buffer: no allocation of field-sized buffers, so a loop
+/// of calls reuses the same memory. `output` and `spare` have the input's shape and overlap
+/// neither the input nor each other; `spare` is left with unspecified trits (it is not
+/// touched when `steps <= steps_per_sync`). Same result, throws and thread safety as the
+/// allocating overload, plus `std::invalid_argument` for a bad `output` or `spare`; on a
+/// throw both buffers hold unspecified trits.
+template <class K>
+void run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input, std::size_t steps,
+                         TernarySpan output, TernarySpan spare,
+                         const IterateOptions& options = {}) {
+  const std::size_t halo = detail::checked_iteration<K>(input, output, &spare, options);
+  detail::iterate_into(pool, kernel, input, steps, output, spare, options, halo, false);
 }
 
 /// `run_kernel_iterated` on `default_thread_pool()`.

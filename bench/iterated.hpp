@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The pieces of the bench's `iterated` suite: the shape a workload takes for each
+/// kernel, the naive step loop that `dashi::run_kernel_iterated` is compared with, and
+/// the monolithic reference both must equal.
+
+#include <algorithm>
+#include <cstddef>
+#include <dashi/carrier.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/thread_pool.hpp>
+#include <dashi/kernel.hpp>
+#include <utility>
+
+#include "peers/serial.hpp"
+
+namespace dashi_bench {
+
+/// Columns of the 2-D fields of the iterated suite (`majority3x3` runs on N / 1000 rows).
+inline constexpr std::size_t iterated_columns = 1000;
+
+/// The shape of an N-site workload for `kernel`: rows × 1000 for the 2-D majority stencil,
+/// 1-D otherwise. N must be a multiple of 1000 for the 2-D shape.
+[[nodiscard]] inline dashi::Shape iterated_shape(KernelId kernel, std::size_t n) {
+  if (kernel == KernelId::majority3x3) {
+    return dashi::Shape{n / iterated_columns, iterated_columns};
+  }
+  return dashi::Shape{n};
+}
+
+/// What a user writes without `run_kernel_iterated`: `steps` calls of the executor,
+/// ping-ponging between two caller-owned buffers of the input's shape (no allocation).
+/// Returns the buffer that holds the last step (the input itself for 0 steps).
+template <class K>
+[[nodiscard]] dashi::TernaryView naive_step_loop(dashi::ThreadPool& pool, const K& kernel,
+                                                 dashi::TernaryView input, std::size_t steps,
+                                                 const dashi::ParallelOptions& options,
+                                                 dashi::TernaryField& a, dashi::TernaryField& b) {
+  dashi::TernaryView from = input;
+  dashi::TernaryField* to = &a;
+  dashi::TernaryField* spare = &b;
+  for (std::size_t step = 0; step < steps; ++step) {
+    dashi::run_kernel_parallel(pool, kernel, from, to->span(), options);
+    from = to->view();
+    std::swap(to, spare);
+  }
+  return from;
+}
+
+/// The reference of the suite: `kernel` applied `steps` times with `dashi::apply_kernel`
+/// on the calling thread.
+template <class K>
+[[nodiscard]] dashi::TernaryField monolithic_steps(const K& kernel, dashi::TernaryView input,
+                                                   std::size_t steps) {
+  dashi::TernaryField state = dashi::TernaryField::uninitialized(input.shape());
+  std::copy_n(input.data(), input.size(), state.data());
+  for (std::size_t step = 0; step < steps; ++step) {
+    state = dashi::apply_kernel(kernel, state.view());
+  }
+  return state;
+}
+
+}  // namespace dashi_bench

@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// The shipped stencils (`LeftNeighbor`, `Majority3x3`) as 32-site vector loops, written
+/// with the GCC/Clang vector extensions of byte_simd.hpp; on x86-64 an AVX2 clone is chosen
+/// at run time. Inputs are valid trits, so every neighbourhood sum fits a signed byte.
+
+#include <cstddef>
+#include <cstdint>
+#include <dashi/detail/byte_simd.hpp>
+
+namespace dashi::detail {
+
+/// On support the sign of `sum`, off support 0, 32 sites at a time (comparisons give -1
+/// for true, so `sign(s) = (s < 0) - (s > 0)` and `support & x` keeps `x` where `centre`
+/// is not 0).
+inline void signed_on_support(const bytes32& centre, const bytes32& sum, bytes32& out) noexcept {
+  out = ((sum < 0) - (sum > 0)) & (centre != 0);
+}
+
+/// The same for one site.
+[[nodiscard]] inline std::int8_t signed_on_support(int centre, int sum) noexcept {
+  return centre == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
+}
+
+// ---------------------------------------------------------------------------------------
+// LeftNeighbor: out[i] = on support sign(in[i] + in[i - stride]), in[i - stride] = 0 in the
+// first slice.
+// ---------------------------------------------------------------------------------------
+
+[[gnu::always_inline]] inline void left_neighbor_generic(const std::int8_t* in, std::int8_t* out,
+                                                         std::size_t n,
+                                                         std::size_t stride) noexcept {
+  const std::size_t first = stride < n ? stride : n;
+  for (std::size_t i = 0; i < first; ++i) {
+    out[i] = signed_on_support(in[i], in[i]);
+  }
+  std::size_t i = first;
+  bytes32 centre{};
+  bytes32 left{};
+  bytes32 result{};
+  for (; i + 32 <= n; i += 32) {
+    load32(centre, in + i);
+    load32(left, in + i - stride);
+    signed_on_support(centre, centre + left, result);
+    store32(out + i, result);
+  }
+  for (; i < n; ++i) {
+    out[i] = signed_on_support(in[i], in[i] + in[i - stride]);
+  }
+}
+
+#if DASHI_X86_DISPATCH
+DASHI_TARGET_AVX2 inline void left_neighbor_avx2(const std::int8_t* in, std::int8_t* out,
+                                                 std::size_t n, std::size_t stride) noexcept {
+  left_neighbor_generic(in, out, n, stride);
+}
+#endif
+
+/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present.
+/// `in` and `out` must not overlap.
+inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
+                          std::size_t stride) noexcept {
+#if DASHI_X86_DISPATCH
+  if (cpu_has_avx2()) {
+    left_neighbor_avx2(in, out, n, stride);
+    return;
+  }
+#endif
+  left_neighbor_generic(in, out, n, stride);
+}
+
+// ---------------------------------------------------------------------------------------
+// Majority3x3: on support the sign of the 3×3 neighbourhood sum, clipped at the edges.
+// ---------------------------------------------------------------------------------------
+
+/// Column `c` of the three rows summed (absent rows count 0).
+template <bool HasUp, bool HasDown>
+[[nodiscard]] inline int column_sum(const std::int8_t* up, const std::int8_t* mid,
+                                    const std::int8_t* down, std::size_t c) noexcept {
+  int sum = mid[c];
+  if constexpr (HasUp) {
+    sum += up[c];
+  }
+  if constexpr (HasDown) {
+    sum += down[c];
+  }
+  return sum;
+}
+
+/// Adds the three horizontally adjacent 32-site windows of `row` around `c` to `sum`.
+inline void add_window(const std::int8_t* row, std::size_t c, bytes32& sum) noexcept {
+  bytes32 v{};
+  load32(v, row + c - 1);
+  sum += v;
+  load32(v, row + c);
+  sum += v;
+  load32(v, row + c + 1);
+  sum += v;
+}
+
+/// One output row from its row (`mid`) and the rows above and below when present.
+template <bool HasUp, bool HasDown>
+[[gnu::always_inline]] inline void majority_row(const std::int8_t* up, const std::int8_t* mid,
+                                                const std::int8_t* down, std::int8_t* out,
+                                                std::size_t cols) noexcept {
+  auto site = [&](std::size_t c) {
+    int sum = column_sum<HasUp, HasDown>(up, mid, down, c);
+    if (c > 0) {
+      sum += column_sum<HasUp, HasDown>(up, mid, down, c - 1);
+    }
+    if (c + 1 < cols) {
+      sum += column_sum<HasUp, HasDown>(up, mid, down, c + 1);
+    }
+    out[c] = signed_on_support(mid[c], sum);
+  };
+  if (cols == 0) {
+    return;
+  }
+  site(0);
+  std::size_t c = 1;
+  bytes32 sum{};
+  bytes32 centre{};
+  bytes32 result{};
+  for (; c + 33 <= cols; c += 32) {  // reads columns c - 1 .. c + 32
+    sum = bytes32{};
+    add_window(mid, c, sum);
+    if constexpr (HasUp) {
+      add_window(up, c, sum);
+    }
+    if constexpr (HasDown) {
+      add_window(down, c, sum);
+    }
+    load32(centre, mid + c);
+    signed_on_support(centre, sum, result);
+    store32(out + c, result);
+  }
+  for (; c < cols; ++c) {
+    site(c);
+  }
+}
+
+[[gnu::always_inline]] inline void majority3x3_generic(const std::int8_t* in, std::int8_t* out,
+                                                       std::size_t rows,
+                                                       std::size_t cols) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int8_t* mid = in + r * cols;
+    const bool has_up = r > 0;
+    const bool has_down = r + 1 < rows;
+    const std::int8_t* up = has_up ? mid - cols : nullptr;
+    const std::int8_t* down = has_down ? mid + cols : nullptr;
+    std::int8_t* dst = out + r * cols;
+    if (has_up && has_down) {
+      majority_row<true, true>(up, mid, down, dst, cols);
+    } else if (has_up) {
+      majority_row<true, false>(up, mid, down, dst, cols);
+    } else if (has_down) {
+      majority_row<false, true>(up, mid, down, dst, cols);
+    } else {
+      majority_row<false, false>(nullptr, mid, nullptr, dst, cols);
+    }
+  }
+}
+
+#if DASHI_X86_DISPATCH
+DASHI_TARGET_AVX2 inline void majority3x3_avx2(const std::int8_t* in, std::int8_t* out,
+                                               std::size_t rows, std::size_t cols) noexcept {
+  majority3x3_generic(in, out, rows, cols);
+}
+#endif
+
+/// `Majority3x3` over a `rows × cols` field, with AVX2 when present. `in` and `out` must
+/// not overlap.
+inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows,
+                        std::size_t cols) noexcept {
+#if DASHI_X86_DISPATCH
+  if (cpu_has_avx2()) {
+    majority3x3_avx2(in, out, rows, cols);
+    return;
+  }
+#endif
+  majority3x3_generic(in, out, rows, cols);
+}
+
+}  // namespace dashi::detail
