@@ -11,6 +11,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -46,12 +47,19 @@ std::optional<std::pair<std::size_t, fs::path>> latest_checkpoint(const fs::path
 }
 
 /// Runs from `state` at `step` to `stop_at`, writing a checkpoint every
-/// `checkpoint_every` steps and keeping only the newest one.
+/// `checkpoint_every` steps and keeping only the newest one. The steps between two
+/// checkpoints are one `run_kernel_iterated` call into buffers reused across calls.
 dashi::TernaryField run(dashi::TernaryField state, std::size_t step, std::size_t stop_at,
                         const fs::path& dir) {
+  dashi::TernaryField next_state = dashi::TernaryField::uninitialized(state.shape());
+  dashi::TernaryField spare = dashi::TernaryField::uninitialized(state.shape());
+  dashi::IterateOptions options;
+  options.steps_per_sync = 4;  // temporal blocking: 4 steps per synchronisation
   while (step < stop_at) {
     const std::size_t next = std::min(stop_at, (step / checkpoint_every + 1) * checkpoint_every);
-    state = dashi::run_kernel_iterated(step_kernel, state, next - step);
+    dashi::run_kernel_iterated(dashi::default_thread_pool(), step_kernel, state, next - step,
+                               next_state.span(), spare.span(), options);
+    std::swap(state, next_state);
     const std::size_t previous = step;
     step = next;
     if (step % checkpoint_every == 0) {

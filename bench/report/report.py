@@ -31,6 +31,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import ticker  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import iterated  # noqa: E402
+
 MODES = ("dense-1t", "dense-mt", "pq-1t", "pq-mt")
 REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = "sign_flip", "random_sparse", 0.5
 COLORS = {
@@ -60,6 +63,10 @@ def parse_name(name: str) -> dict:
         row.update(mode="dispatch", backend="dashi", kernel="empty", workload="zeros",
                    suite="dispatch", memory_mode="dense")
         rest = parts[1:]
+    elif head in ("iterated", "step_loop"):
+        row.update(mode="iterated", backend="dashi" if head == "iterated" else "step_loop",
+                   kernel=parts[1], workload=parts[2], suite="iterated", steps_per_sync=1)
+        rest = parts[3:]
     else:
         backend = {"peer_serial": "peer_serial", "peer_omp": "peer_omp"}.get(head, "dashi")
         mode = {"peer_serial": "dense-1t", "peer_omp": "dense-mt"}.get(head, head.replace("_", "-"))
@@ -71,7 +78,7 @@ def parse_name(name: str) -> dict:
         key, value = part.split(":", 1)
         if key == "N":
             row["size"] = int(value)
-        elif key in ("threads", "block", "pq_block"):
+        elif key in ("threads", "block", "pq_block", "steps", "steps_per_sync"):
             row[{"block": "block_elems", "pq_block": "pq_block_sites"}.get(key, key)] = int(value)
         elif key == "sparsity":
             row["sparsity"] = float(value)
@@ -834,8 +841,9 @@ def bits_table(rows) -> list[str]:
     return out
 
 
-def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit):
-    lines, answer = hypotheses(rows, hw)
+def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit, iterated_plot):
+    has_sweep = bool(sizes(rows))
+    lines, answer = hypotheses(rows, hw) if has_sweep else ([], "No sweep rows in the inputs.")
     failures = [r for r in rows if r.get("errors") or r.get("mismatch")]
     md = ["# Benchmarks", "",
           "What `dashicore_bench` measures and why: [bench/README.md](../bench/README.md) and "
@@ -851,11 +859,20 @@ def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit):
            f"{'' if not failures else f', {len(failures)} with an error or mismatch'}. Every row's "
            "output fingerprint was compared with dense-1t's; a mismatch is an error, never a "
            "number.", ""] + [note + "\n" for note in notes]
-    md += executor_section(rows)
-    md += ["## Hypotheses", ""] + lines + [""]
-    md += summary_table(rows, hw)
-    md += bits_table(rows)
-    md += ["## Plots", "",
+    if has_sweep:
+        md += executor_section(rows)
+    md += iterated.section(rows, img_rel, iterated_plot)
+    if has_sweep:
+        md += ["## Hypotheses", ""] + lines + [""]
+        md += summary_table(rows, hw)
+        md += bits_table(rows)
+        md += sweep_plots(img_rel, hw)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(md))
+
+
+def sweep_plots(img_rel, hw) -> list[str]:
+    return ["## Plots", "",
            f"![Time vs N]({img_rel}/time_vs_n.png)", "",
            "Time per call against N for each mode. `pq packed` is packed in → kernel → packed "
            "out; `pq roundtrip` is encode → decode → kernel on a dense input.", "",
@@ -869,8 +886,6 @@ def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit):
            "Executor block size (left) and PQ codec block size (right) at one N.", "",
            f"![PQ phases]({img_rel}/pq_phases.png)", "",
            "Where PQ time goes at the largest N: encode, decode and kernel per call.", ""]
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(md))
 
 
 def main() -> int:
@@ -893,16 +908,19 @@ def main() -> int:
         return 1
     hw = hardware_threads(rows)
     os.makedirs(args.img_dir, exist_ok=True)
-    plot_time_vs_n(rows, os.path.join(args.img_dir, "time_vs_n.png"), hw)
-    plot_speedup_vs_threads(rows, os.path.join(args.img_dir, "speedup_vs_threads.png"))
-    plot_crossover(rows, os.path.join(args.img_dir, "pq_crossover.png"))
-    plot_block_size(rows, os.path.join(args.img_dir, "block_size.png"))
-    plot_pq_phases(rows, os.path.join(args.img_dir, "pq_phases.png"))
+    if sizes(rows):
+        plot_time_vs_n(rows, os.path.join(args.img_dir, "time_vs_n.png"), hw)
+        plot_speedup_vs_threads(rows, os.path.join(args.img_dir, "speedup_vs_threads.png"))
+        plot_crossover(rows, os.path.join(args.img_dir, "pq_crossover.png"))
+        plot_block_size(rows, os.path.join(args.img_dir, "block_size.png"))
+        plot_pq_phases(rows, os.path.join(args.img_dir, "pq_phases.png"))
+    iterated_plot = iterated.plot(rows, os.path.join(args.img_dir, "iterated.png"))
     md_dir = os.path.dirname(os.path.abspath(args.markdown))
     img_rel = os.path.relpath(os.path.abspath(args.img_dir), md_dir)
     write_markdown(rows, args.markdown, img_rel, args.inputs, hw, args.command or [
         "build/release/bench/dashicore_bench --large --jsonl results.jsonl",
-        "/usr/bin/python3 bench/report/report.py results.jsonl"], args.note, args.commit)
+        "/usr/bin/python3 bench/report/report.py results.jsonl"], args.note, args.commit,
+        iterated_plot)
     print(f"report.py: {len(rows)} rows -> {args.markdown}, {args.img_dir}/*.png")
     return 0
 

@@ -308,6 +308,24 @@ TEST(Determinism, RepeatedRunsAreByteIdentical) {
   EXPECT_EQ(first, dashi::apply_kernel(kernels::Majority3x3{}, input));
 }
 
+TEST(Determinism, OutputsLargeEnoughToStreamEqualMonolithic) {
+  // Outputs of at least detail::streaming_store_bytes are written with streaming stores by
+  // the pointwise kernels, block by block (also blocks not aligned to 32 bytes).
+  const std::size_t n = dashi::detail::streaming_store_bytes + 4099;
+  const TernaryField input = dashi_test::random_field(Shape{n}, 0.3, 6);
+  const TernaryField expected = dashi::apply_kernel(kernels::Clamp{}, input);
+  TernaryField output = TernaryField::uninitialized(input.shape());
+  for (const std::size_t workers : {std::size_t{1}, std::size_t{2}, std::size_t{8}}) {
+    for (const std::size_t block_elems : {std::size_t{0}, std::size_t{1000003}}) {
+      std::fill_n(output.data(), output.size(), std::int8_t{7});
+      dashi::run_kernel_parallel(pool_of(workers), kernels::Clamp{}, input, output.span(),
+                                 {.num_workers = workers, .block_elems = block_elems});
+      ASSERT_EQ(first_difference(output, expected), "")
+          << "workers=" << workers << " block_elems=" << block_elems;
+    }
+  }
+}
+
 TEST(Determinism, InputIsNeverWritten) {
   const TernaryField input = dashi_test::random_field(Shape{300007}, 0.3, 5);
   const TernaryField copy = input;

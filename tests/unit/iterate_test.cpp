@@ -191,6 +191,23 @@ TEST(RunKernelIterated, IntoOverloadEqualsTheStepLoopAndReusesItsBuffers) {
   }
 }
 
+TEST(RunKernelIterated, OutputsLargeEnoughToStreamEqualTheStepLoop) {
+  // Halo-free blocks write their last step straight into the output, with streaming stores
+  // when it is at least detail::streaming_store_bytes.
+  const TernaryField x = random_field(Shape{dashi::detail::streaming_store_bytes + 33}, 0.3, 12);
+  const auto chain = dashi::compose(kernels::SignFlip{}, kernels::ClampNonnegative{});
+  const TernaryField expected = dashi_iter::reference_iterate(chain, x.view(), 3);
+  for (const std::size_t depth : {1U, 3U}) {
+    IterateOptions options;
+    options.steps_per_sync = depth;
+    options.num_workers = 2;
+    EXPECT_EQ(first_difference(dashi::run_kernel_iterated(wide_pool(), chain, x.view(), 3, options),
+                               expected),
+              "")
+        << describe(options);
+  }
+}
+
 TEST(RunKernelIterated, IntoOverloadLeavesTheSpareAloneWithinOneSync) {
   const TernaryField x = random_field(Shape{5000}, 0.3, 10);
   TernaryField output = TernaryField::uninitialized(x.shape());

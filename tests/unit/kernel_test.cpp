@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/detail/stencil_simd.hpp>
@@ -155,6 +156,37 @@ TEST(Kernels, PointwiseKernelsWorkOnUnalignedViews) {
     expect_same(out, pointwise_reference(sub, [](int v) { return -v; }),
                 "first=" + std::to_string(first));
   }
+}
+
+TEST(Kernels, PointwiseKernelsWithStreamingStores) {
+  // Outputs the executor declares large stream their stores past the first 32-byte
+  // boundary: every length and alignment must still give the reference.
+  const TernaryField in = random_field(Shape{5000}, 0.3, 4);
+  TernaryField out = TernaryField::zeros(Shape{5000});
+  const dashi::detail::StreamingOutput streaming(out.data(), out.data() + out.size());
+  for (const std::size_t first : {0U, 1U, 7U, 31U, 32U, 33U}) {
+    for (const std::size_t n : {1024U, 1025U, 1055U, 2048U, 4000U}) {
+      const TernaryView sub = in.rows(first, n);
+      const TernarySpan sub_out = out.span().rows(first, n);
+      ASSERT_TRUE(dashi::detail::stream_stores(sub_out.data(), n));
+      kernels::SignFlip{}(sub, sub_out);
+      TernaryField copy = TernaryField::uninitialized(sub.shape());
+      std::copy_n(sub_out.data(), n, copy.data());
+      expect_same(copy, pointwise_reference(sub, [](int v) { return -v; }),
+                  "first=" + std::to_string(first) + " n=" + std::to_string(n));
+    }
+  }
+}
+
+TEST(Kernels, PointwiseKernelsStreamLargeOutputs) {
+  const std::size_t n = dashi::detail::streaming_store_bytes + 77;
+  const TernaryField in = random_field(Shape{n}, 0.4, 5);
+  TernaryField out = TernaryField::uninitialized(Shape{n - 3});
+  ASSERT_TRUE(dashi::detail::stream_stores(out.data() + 3, n - 6));
+  const TernaryView sub = in.rows(3, n - 6);
+  kernels::Clamp{}(sub, out.span().rows(3, n - 6));
+  EXPECT_TRUE(std::equal(sub.data(), sub.data() + sub.size(), out.data() + 3));
+  EXPECT_FALSE(dashi::detail::stream_stores(out.data(), 4096));  // small and not declared
 }
 
 TEST(Kernels, ClampIsIdentityOnValidCarriers) {

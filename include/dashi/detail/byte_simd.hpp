@@ -4,6 +4,7 @@
 /// Byte-wise loops over ternary values written with GCC/Clang vector extensions, so they
 /// vectorise at any optimisation level; on x86-64 an AVX2 clone is chosen at run time.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -62,7 +63,69 @@ inline void map_bytes_generic(const std::int8_t* in, std::int8_t* out, std::size
   }
 }
 
+/// Outputs of at least this many bytes are written with streaming (non-temporal) stores by
+/// the AVX2 byte maps: they would not stay in cache anyway, and skipping the read for
+/// ownership of their cache lines removes a third of the memory traffic.
+inline constexpr std::size_t streaming_store_bytes = std::size_t{8} << 20;
+
+/// Declares, for the calling thread and its scope, the one large output `[first, last)` a
+/// block of the executor writes into: byte maps writing inside it stream their stores even
+/// when the block itself is small. Writes elsewhere (a kernel's own scratch) are unaffected.
+/// Nestable; restores the previous range on exit.
+class StreamingOutput {
+ public:
+  StreamingOutput(const std::int8_t* first, const std::int8_t* last) noexcept : previous_(range()) {
+    range() = {first, last};
+  }
+  StreamingOutput(const StreamingOutput&) = delete;
+  StreamingOutput& operator=(const StreamingOutput&) = delete;
+  ~StreamingOutput() { range() = previous_; }
+
+  /// True when `[out, out + n)` lies in the declared output.
+  [[nodiscard]] static bool covers(const std::int8_t* out, std::size_t n) noexcept {
+    const Range r = range();
+    const auto first = reinterpret_cast<std::uintptr_t>(r.first);
+    const auto p = reinterpret_cast<std::uintptr_t>(out);
+    return first <= p && p + n <= reinterpret_cast<std::uintptr_t>(r.last);
+  }
+
+ private:
+  struct Range {
+    const std::int8_t* first = nullptr;
+    const std::int8_t* last = nullptr;
+  };
+  static Range& range() noexcept {
+    thread_local Range current;
+    return current;
+  }
+  Range previous_;
+};
+
+/// True when a byte map of `n` bytes into `out` should stream its stores.
+[[nodiscard]] inline bool stream_stores(const std::int8_t* out, std::size_t n) noexcept {
+  return n >= streaming_store_bytes || (n >= 1024 && StreamingOutput::covers(out, n));
+}
+
 #if DASHI_X86_DISPATCH
+/// `map_bytes_generic` with non-temporal stores: plain stores up to the first 32-byte
+/// boundary of `out`, streaming stores after it, and a store fence before returning (so
+/// the bytes are ordered before whatever publishes them to other threads).
+template <class Op>
+DASHI_TARGET_AVX2 void map_bytes_streaming_avx2(const std::int8_t* in, std::int8_t* out,
+                                                std::size_t n, Op op) {
+  const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
+  map_bytes_generic(in, out, head, op);
+  std::size_t i = head;
+  bytes32 v{};
+  for (; i + 32 <= n; i += 32) {
+    load32(v, in + i);
+    op(v);
+    _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), reinterpret_cast<__m256i>(v));
+  }
+  _mm_sfence();
+  map_bytes_generic(in + i, out + i, n - i, op);
+}
+
 template <class Op>
 DASHI_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in, std::int8_t* out, std::size_t n,
                                       Op op) {
@@ -70,12 +133,17 @@ DASHI_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in, std::int8_t* out, s
 }
 #endif
 
-/// Applies the in-place byte map `op(bytes32&)` over `n` bytes, with AVX2 when present.
+/// Applies the in-place byte map `op(bytes32&)` over `n` bytes, with AVX2 when present
+/// (streaming the stores of large outputs, see `stream_stores`).
 template <class Op>
 inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
 #if DASHI_X86_DISPATCH
   if (cpu_has_avx2()) {
-    map_bytes_avx2(in, out, n, op);
+    if (stream_stores(out, n)) {
+      map_bytes_streaming_avx2(in, out, n, op);
+    } else {
+      map_bytes_avx2(in, out, n, op);
+    }
     return;
   }
 #endif

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/byte_simd.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
@@ -140,6 +141,11 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
       return;
     }
     if (extended.shape().rows() == block.row_count) {
+      // A large output will not stay in cache: byte maps writing it may stream their stores
+      // (unless the contract check is about to read it back).
+      const bool stream = !check && output.size() >= streaming_store_bytes;
+      const StreamingOutput streaming(stream ? core_out.data() : nullptr,
+                                      stream ? core_out.data() + core_out.size() : nullptr);
       kernel(extended, core_out);
     } else {
       const ScratchLease result(extended.size(), 1);

@@ -106,6 +106,10 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
     std::int8_t* target = direct && step + 1 == steps ? dst_core : targets[step % 2];
     const TernaryView in = current.rows(low, high - low);
     const TernarySpan out = TernarySpan::unchecked(target + low * row_elems, in.shape());
+    // The last step of a halo-free block writes a large `dst` directly: let it stream.
+    const bool stream = target == dst_core && !check && dst.size() >= streaming_store_bytes;
+    const StreamingOutput streaming(stream ? dst_core : nullptr,
+                                    stream ? dst_core + core_sites : nullptr);
     apply_into(kernel, in, out);
     const std::int8_t* core_in = current.data() + core_first * row_elems;
     const std::int8_t* core_out = target + core_first * row_elems;
@@ -251,10 +255,10 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
 /// `kernel` applied `steps` times to `input` (0 steps: a copy), block-parallel on `pool`
 /// with temporal blocking of `options.steps_per_sync` steps. Equals `steps` monolithic
 /// applications byte for byte, for any workers, block size, order and `steps_per_sync`.
-/// Two field-sized buffers per call; no allocation per step. Throws `std::invalid_argument`
-/// for bad options (also `steps_per_sync == 0`), `KernelContractError`, and what the
-/// kernel throws: the failure of the earliest step, and within it of the lowest block, as in
-/// a step-by-step run. Thread-safe like `run_kernel_parallel`.
+/// Allocates the result, and a spare ping-pong field when `steps > steps_per_sync`; nothing
+/// per step. Throws `std::invalid_argument` for bad options (also `steps_per_sync == 0`),
+/// `KernelContractError`, and what the kernel throws: the failure of the earliest step, and
+/// within it of the lowest block, as in a step-by-step run. Thread-safe like `run_kernel_parallel`.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input,
                                                std::size_t steps,
