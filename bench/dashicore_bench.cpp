@@ -1481,10 +1481,10 @@ void print_iterated_verdict(std::ostream& out, const std::vector<Result>& result
         if (!loop || !best || which == nullptr) {
           continue;
         }
-        const std::string best_cell =
-            std::to_string(*best).substr(0, 8) + "@" + std::to_string(which->steps_per_sync);
+        char best_cell[48];
+        std::snprintf(best_cell, sizeof best_cell, "%.4g@%zu", *best, which->steps_per_sync);
         std::snprintf(line, sizeof line, "%-14s %10zu %8zu %14.4g %14s %8.2fx\n",
-                      std::string(kernel_name(kernel)).c_str(), n, t, *loop, best_cell.c_str(),
+                      std::string(kernel_name(kernel)).c_str(), n, t, *loop, best_cell,
                       *loop / *best);
         out << line;
       }

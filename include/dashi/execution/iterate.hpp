@@ -98,32 +98,36 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   const std::size_t core_sites = block.row_count * row_elems;
   std::int8_t* targets[2] = {periodic ? second.data() : first.data(),
                              periodic ? first.data() : second.data()};
-  // Without a halo the extended rows are the core: the last step writes straight into `dst`.
   std::int8_t* const dst_core = dst.data() + block.first_row * row_elems;
-  const bool direct = depth == 0;
+  bool wrote_dst = false;
   for (std::size_t step = 0; step < steps; ++step) {
     step_reached = step;
-    std::int8_t* target = direct && step + 1 == steps ? dst_core : targets[step % 2];
+    // When the last step's rows are exactly the core (no halo, or a block clipped at both
+    // field ends) it writes straight into `dst`; earlier steps ping-pong in scratch.
+    const bool direct = step + 1 == steps && low == core_first && high - low == block.row_count;
+    std::int8_t* const target = targets[step % 2];
+    std::int8_t* const out_rows = direct ? dst_core : target + low * row_elems;
     const TernaryView in = current.rows(low, high - low);
-    const TernarySpan out = TernarySpan::unchecked(target + low * row_elems, in.shape());
-    // The last step of a halo-free block writes a large `dst` directly: let it stream.
-    const bool stream = target == dst_core && !check && dst.size() >= streaming_store_bytes;
+    const TernarySpan out = TernarySpan::unchecked(out_rows, in.shape());
+    // A large `dst` written directly will not stay in cache: let byte maps stream it.
+    const bool stream = direct && !check && dst.size() >= streaming_store_bytes;
     const StreamingOutput streaming(stream ? dst_core : nullptr,
                                     stream ? dst_core + core_sites : nullptr);
     apply_into(kernel, in, out);
     const std::int8_t* core_in = current.data() + core_first * row_elems;
-    const std::int8_t* core_out = target + core_first * row_elems;
+    const std::int8_t* core_out = direct ? dst_core : target + core_first * row_elems;
     if (check) {
       check_contract(core_in, core_out, core_sites, index, block.first_row * row_elems);
     }
     if (unchanged != nullptr && std::memcmp(core_in, core_out, core_sites) == 0) {
       (*unchanged)[step / 64] |= std::uint64_t{1} << (step % 64);
     }
+    wrote_dst = direct;
     current = TernaryView::unchecked(target, ext_shape);
     low += low_edge ? 0 : halo;
     high -= high_edge ? 0 : halo;
   }
-  if (!direct) {
+  if (!wrote_dst) {
     std::memcpy(dst_core, current.data() + core_first * row_elems, core_sites);
   }
 }
