@@ -68,7 +68,9 @@ def plot(rows, path) -> bool:
         for ax in (top, bottom):
             ax.axhline(1.0, color="black", lw=0.8)
             ax.set_xscale("log", base=2)
-            ax.xaxis.set_major_formatter(ticker.ScalarFormatter())
+            ax.xaxis.set_major_locator(ticker.LogLocator(base=2))
+            ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+            ax.xaxis.set_minor_formatter(ticker.NullFormatter())
             ax.grid(True, which="major", alpha=0.3)
             ax.set_ylabel("speedup over the step loop")
         top.set_title(f"{kernel}: {most_steps} steps", fontsize=10)

@@ -8,7 +8,8 @@ Run it with the system Python, which has matplotlib (python3-matplotlib):
         --img-dir docs/img --markdown docs/benchmarks.md
 
 Inputs are JSONL files written by `dashicore_bench --jsonl FILE` and/or Google Benchmark
-JSON files (`--benchmark_out=FILE --benchmark_out_format=json`). Rows with the same
+JSON files (`--benchmark_out=FILE --benchmark_out_format=json`); a name ending in .gz is read
+through gzip. Rows with the same
 benchmark name from several inputs (repeated runs) are combined: their median time is used.
 """
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import gzip
 import json
 import math
 import os
@@ -116,9 +118,16 @@ def load_gbench(path: str) -> list[dict]:
     return rows
 
 
+def open_text(path: str):
+    """A results file for reading, gzip-compressed when its name ends in .gz."""
+    if path.endswith(".gz"):
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
 def load_jsonl(path: str) -> list[dict]:
     rows = []
-    with open(path, encoding="utf-8") as handle:
+    with open_text(path) as handle:
         for line in handle:
             line = line.strip()
             if not line:
@@ -147,7 +156,7 @@ def load(paths: list[str]) -> list[dict]:
     """All rows, repeated benchmarks combined into one row with the median times."""
     by_name: dict[str, list[dict]] = defaultdict(list)
     for path in paths:
-        with open(path, encoding="utf-8") as handle:
+        with open_text(path) as handle:
             first = handle.read(1)
         rows = load_gbench(path) if first == "{" and path.endswith(".json") else load_jsonl(path)
         for row in rows:
