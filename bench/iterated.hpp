@@ -37,14 +37,12 @@ template <class K>
 [[nodiscard]] dashi::TernaryView naive_step_loop(dashi::ThreadPool& pool, const K& kernel,
                                                  dashi::TernaryView input, std::size_t steps,
                                                  const dashi::ParallelOptions& options,
-                                                 dashi::TernaryField& a, dashi::TernaryField& b) {
+                                                 dashi::TernarySpan a, dashi::TernarySpan b) {
   dashi::TernaryView from = input;
-  dashi::TernaryField* to = &a;
-  dashi::TernaryField* spare = &b;
   for (std::size_t step = 0; step < steps; ++step) {
-    dashi::run_kernel_parallel(pool, kernel, from, to->span(), options);
-    from = to->view();
-    std::swap(to, spare);
+    dashi::run_kernel_parallel(pool, kernel, from, a, options);
+    from = a.view();
+    std::swap(a, b);
   }
   return from;
 }
