@@ -19,39 +19,15 @@
 #include <string>
 #include <vector>
 
+#include "support/seeded.hpp"
+
 namespace {
 
 using dashi::Shape;
 using dashi::TernaryField;
 using Bytes = std::vector<std::uint8_t>;
 
-/// SplitMix64: portable and deterministic.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-/// Field of `shape` with about `percent`% supported sites, random signs.
-TernaryField field_of(const Shape& shape, unsigned percent, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<std::int8_t> values(shape.size());
-  for (auto& v : values) {
-    const std::uint64_t r = rng.next();
-    v = r % 100 >= percent      ? std::int8_t{0}
-        : ((r >> 32) & 1U) != 0 ? std::int8_t{1}
-                                : std::int8_t{-1};
-  }
-  return TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
-}
+using dashi_test::percent_field;
 
 void save(const std::filesystem::path& path, std::uint8_t mode,
           std::span<const std::uint8_t> body) {
@@ -138,7 +114,7 @@ int main(int argc, char** argv) {
     };
     std::uint64_t seed = 1;
     for (const auto& c : cases) {
-      const TernaryField field = field_of(c.field.shape, c.field.percent, seed++);
+      const TernaryField field = percent_field(c.field.shape, c.field.percent, seed++);
       const auto bytes = dashi::pq::to_bytes(dashi::pq::encode(field, {.block_sites = c.block}));
       const std::span<const std::uint8_t> body(reinterpret_cast<const std::uint8_t*>(bytes.data()),
                                                bytes.size());
@@ -165,7 +141,7 @@ int main(int argc, char** argv) {
     };
     std::uint64_t seed = 100;
     for (const auto& c : cases) {
-      const TernaryField field = field_of(c.shape, c.percent, seed++);
+      const TernaryField field = percent_field(c.shape, c.percent, seed++);
       const Bytes bytes = dashi::pq::legacy::encode_2bit(field);
       const std::size_t t = 4 * bytes.size() - field.size();
       const auto control = static_cast<std::uint8_t>(t | ((c.shape.rank() - 1) << 2));
@@ -202,7 +178,7 @@ int main(int argc, char** argv) {
         std::filesystem::temp_directory_path() / "dashi_make_corpus.pqfs";
     std::uint64_t seed = 200;
     for (const auto& c : cases) {
-      const TernaryField field = field_of(c.field.shape, c.field.percent, seed++);
+      const TernaryField field = percent_field(c.field.shape, c.field.percent, seed++);
       dashi::pq::write_file(temp, field, {.sb_bytes = c.sb_bytes});
       const Bytes file = read_all(temp);
       const Bytes body = c.raw ? file : compact(file);

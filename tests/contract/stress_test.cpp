@@ -28,6 +28,8 @@
 #include <typeinfo>
 #include <vector>
 
+#include "support/seeded.hpp"
+
 namespace {
 
 using dashi::ParallelOptions;
@@ -53,35 +55,8 @@ constexpr bool kSanitizedAllocator = false;
 constexpr bool kSanitizedAllocator = false;
 #endif
 
-/// SplitMix64: deterministic and portable.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  std::size_t below(std::size_t bound) noexcept {
-    return static_cast<std::size_t>(next() % static_cast<std::uint64_t>(bound));
-  }
-
- private:
-  std::uint64_t state_;
-};
-
-TernaryField random_field(const Shape& shape, unsigned percent_support, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<std::int8_t> values(shape.size());
-  for (auto& v : values) {
-    const std::uint64_t r = rng.next();
-    v = r % 100 >= percent_support ? std::int8_t{0}
-        : ((r >> 32) & 1U) != 0    ? std::int8_t{1}
-                                   : std::int8_t{-1};
-  }
-  return TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
-}
+using dashi_test::percent_field;
+using dashi_test::Rng;
 
 /// Empty when equal; else the first differing site.
 std::string first_difference(TernaryView actual, TernaryView expected) {
@@ -133,8 +108,8 @@ struct FunctionalRightProduct {
 
 TEST(Stress, ManyCallersShareOnePoolAndEveryResultIsExact) {
   // Fields above the inline threshold (2^15 sites), so every call really fans out.
-  const TernaryField line = random_field(Shape{70001}, 70, 1);
-  const TernaryField plane = random_field(Shape{257, 131}, 60, 2);  // 33667 sites
+  const TernaryField line = percent_field(Shape{70001}, 70, 1);
+  const TernaryField plane = percent_field(Shape{257, 131}, 60, 2);  // 33667 sites
   const TernaryField flip_line = dashi::apply_kernel(kernels::SignFlip{}, line);
   const TernaryField left_line = dashi::apply_kernel(kernels::LeftNeighbor{}, line);
   const TernaryField majority_plane = dashi::apply_kernel(kernels::Majority3x3{}, plane);
@@ -311,7 +286,7 @@ Outcome run_and_catch(ThreadPool& pool, const K& kernel, TernaryView input,
 void lowest_failure_storm(ThreadPool& pool, std::size_t callers, std::size_t calls,
                           bool with_bad_alloc) {
   constexpr std::size_t kBlockSites = 4096;
-  const TernaryField input = random_field(Shape{60000}, 60, 3);  // 15 blocks
+  const TernaryField input = percent_field(Shape{60000}, 60, 3);  // 15 blocks
   const std::size_t blocks = (input.size() + kBlockSites - 1) / kBlockSites;
   const TernaryField flipped = dashi::apply_kernel(kernels::SignFlip{}, input);
   const TernaryField left = dashi::apply_kernel(kernels::LeftNeighbor{}, input);
@@ -376,7 +351,7 @@ void lowest_failure_storm(ThreadPool& pool, std::size_t callers, std::size_t cal
 
 /// The pool still does exact work, through both entry points.
 void expect_pool_works(ThreadPool& pool) {
-  const TernaryField input = random_field(Shape{50000}, 50, 4);
+  const TernaryField input = percent_field(Shape{50000}, 50, 4);
   EXPECT_EQ(dashi::run_kernel_parallel(pool, kernels::LeftNeighbor{}, input, {.block_elems = 3000}),
             dashi::apply_kernel(kernels::LeftNeighbor{}, input));
   std::vector<std::future<std::size_t>> futures;
@@ -429,7 +404,7 @@ TEST(Stress, HugeAllocationInAKernelThrowsBadAllocAndThePoolSurvives) {
                     "instead of throwing std::bad_alloc";
   }
   constexpr std::size_t kBlockSites = 8192;
-  const TernaryField input = random_field(Shape{80000}, 50, 5);  // 10 blocks
+  const TernaryField input = percent_field(Shape{80000}, 50, 5);  // 10 blocks
   ThreadPool pool(3);
   for (const std::size_t failing : {std::size_t{0}, std::size_t{4}, std::size_t{9}}) {
     for (const std::size_t workers : {std::size_t{1}, std::size_t{4}}) {
@@ -485,7 +460,7 @@ TEST(Stress, NestedCallsThreeDeepFromManyCallers) {
   // 4 outer blocks of 72000 sites (72001-72002 with their halo) → middle blocks of 36000
   // (36001-36002 with theirs, above the inline threshold) → inner blocks of at most 8192
   // sites: every level fans out.
-  const TernaryField input = random_field(Shape{288000}, 70, 6);
+  const TernaryField input = percent_field(Shape{288000}, 70, 6);
   const TernaryField expected =
       dashi::apply_kernel(kernels::LeftNeighbor{}, dashi::apply_kernel(kernels::SignFlip{}, input));
   for (const std::size_t pool_size : {std::size_t{1}, std::size_t{3}}) {
@@ -513,7 +488,7 @@ TEST(Stress, DestroyingAPoolRunsEveryQueuedTask) {
   // ready when it returns, holding the task's value or its exception (never a broken
   // promise). Tasks are submitted from several threads, some run kernels on another pool.
   ThreadPool shared(2);
-  const TernaryField input = random_field(Shape{40000}, 50, 7);
+  const TernaryField input = percent_field(Shape{40000}, 50, 7);
   const TernaryField expected = dashi::apply_kernel(kernels::SignFlip{}, input);
   constexpr std::size_t kSubmitters = 3;
   constexpr std::size_t kTasksEach = 150;

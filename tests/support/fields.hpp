@@ -26,6 +26,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/seeded.hpp"
+
 namespace dashi_test {
 
 using dashi::Shape;
@@ -34,28 +36,7 @@ using dashi::TernarySpan;
 using dashi::TernaryView;
 
 // ---------------------------------------------------------------------------------------
-// Randomness: a small portable generator, so fields are identical on every platform.
-
-/// SplitMix64: deterministic and portable (no implementation-defined distributions).
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, bound); `bound > 0`.
-  std::size_t below(std::size_t bound) noexcept {
-    return static_cast<std::size_t>(next() % static_cast<std::uint64_t>(bound));
-  }
-  /// Uniform in [0, 1).
-  double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
+// Fields (randomness: support/seeded.hpp, so fields are identical on every platform).
 
 /// Shape from a run-time list of extents.
 inline Shape make_shape(std::initializer_list<std::size_t> extents) {

@@ -22,31 +22,15 @@
 #include <string>
 #include <vector>
 
+#include "support/seeded.hpp"
+
 namespace pqfs_test {
 
 using dashi::Shape;
 using dashi::TernaryField;
 using Bytes = std::vector<std::uint8_t>;
 
-/// SplitMix64: portable and deterministic.
-class Rng {
- public:
-  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, bound).
-  std::size_t below(std::size_t bound) noexcept {
-    return static_cast<std::size_t>(next() % static_cast<std::uint64_t>(bound));
-  }
-  double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
-};
+using Rng = dashi_test::Rng;
 
 /// Field of `shape`: 0 with probability `sparsity`, else ±1 with equal odds.
 inline TernaryField random_field(const Shape& shape, double sparsity, std::uint64_t seed) {

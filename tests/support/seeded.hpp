@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Seeded randomness shared by the tests and the fuzz corpus generator: SplitMix64 (fully
+/// specified, so every platform and compiler builds the same fields) and a field with a
+/// given percentage of supported sites.
+
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <span>
+#include <vector>
+
+namespace dashi_test {
+
+/// SplitMix64: deterministic and portable (no implementation-defined distributions).
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
+  std::uint64_t next() noexcept {
+    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+  /// Uniform in [0, bound); `bound > 0`.
+  std::size_t below(std::size_t bound) noexcept {
+    return static_cast<std::size_t>(next() % static_cast<std::uint64_t>(bound));
+  }
+  /// Uniform in [0, 1).
+  double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+
+ private:
+  std::uint64_t state_;
+};
+
+/// Field of `shape` with about `percent`% supported sites and random signs.
+inline dashi::TernaryField percent_field(const dashi::Shape& shape, unsigned percent,
+                                         std::uint64_t seed) {
+  Rng rng(seed);
+  std::vector<std::int8_t> values(shape.size());
+  for (auto& v : values) {
+    const std::uint64_t r = rng.next();
+    v = r % 100 >= percent      ? std::int8_t{0}
+        : ((r >> 32) & 1U) != 0 ? std::int8_t{1}
+                                : std::int8_t{-1};
+  }
+  return dashi::TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
+}
+
+}  // namespace dashi_test
