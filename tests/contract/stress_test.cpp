@@ -28,6 +28,7 @@
 #include <typeinfo>
 #include <vector>
 
+#include "support/compare.hpp"
 #include "support/seeded.hpp"
 
 namespace {
@@ -58,22 +59,7 @@ constexpr bool kSanitizedAllocator = false;
 using dashi_test::percent_field;
 using dashi_test::Rng;
 
-/// Empty when equal; else the first differing site.
-std::string first_difference(TernaryView actual, TernaryView expected) {
-  if (!(actual.shape() == expected.shape())) {
-    return "shape " + actual.shape().to_string() + " != " + expected.shape().to_string();
-  }
-  if (actual.size() == 0 || std::memcmp(actual.data(), expected.data(), actual.size()) == 0) {
-    return {};
-  }
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    if (actual.value(i) != expected.value(i)) {
-      return "site " + std::to_string(i) + ": got " + std::to_string(actual.value(i)) +
-             ", expected " + std::to_string(expected.value(i));
-    }
-  }
-  return {};
-}
+using dashi_test::first_difference;
 
 /// Runs `body(t)` on `count` threads at once and joins them.
 template <class F>

@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/compare.hpp"
 #include "support/seeded.hpp"
 
 namespace dashi_test {
@@ -109,23 +110,6 @@ inline std::vector<NamedOrder> block_orders(std::size_t blocks) {
 
 // ---------------------------------------------------------------------------------------
 // Comparisons and descriptions.
-
-/// Empty when `actual` equals `expected` (shape and every byte); otherwise a description
-/// of the first difference.
-inline std::string first_difference(TernaryView actual, TernaryView expected) {
-  if (!(actual.shape() == expected.shape())) {
-    return "shape " + actual.shape().to_string() + " != expected " + expected.shape().to_string();
-  }
-  const auto a = actual.values();
-  const auto e = expected.values();
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i] != e[i]) {
-      return "site " + std::to_string(i) + " of " + std::to_string(a.size()) + ": got " +
-             std::to_string(a[i]) + ", expected " + std::to_string(e[i]);
-    }
-  }
-  return {};
-}
 
 inline std::string describe(const dashi::ParallelOptions& options) {
   std::ostringstream out;

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "support/compare.hpp"
 #include "support/seeded.hpp"
 
 namespace dashi_iter {
@@ -155,20 +156,7 @@ ReferenceFixedPoint reference_fixed_point(const K& kernel, TernaryView x, std::s
 // ---------------------------------------------------------------------------------------
 // Descriptions.
 
-/// Empty when `actual` equals `expected` (shape and bytes), else the first difference.
-inline std::string first_difference(TernaryView actual, TernaryView expected) {
-  if (!(actual.shape() == expected.shape())) {
-    return "shape " + actual.shape().to_string() + " != expected " + expected.shape().to_string();
-  }
-  for (std::size_t i = 0; i < actual.size(); ++i) {
-    if (actual.value(i) != expected.value(i)) {
-      return "first difference at site " + std::to_string(i) + " of " +
-             std::to_string(actual.size()) + ": got " + std::to_string(actual.value(i)) +
-             ", expected " + std::to_string(expected.value(i));
-    }
-  }
-  return {};
-}
+using dashi_test::first_difference;
 
 inline const char* boundary_name(Boundary boundary) {
   return boundary == Boundary::clip ? "clip" : "periodic";
