@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <cstring>
 
+#if defined(__x86_64__) || defined(__i386__)
+#  include <immintrin.h>  // at global scope, before the namespace below
+#endif
+
 namespace dashi::detail {
 
 #if defined(__GNUC__) || defined(__clang__)
