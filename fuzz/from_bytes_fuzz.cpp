@@ -37,10 +37,10 @@ using dashi::TernaryField;
 using dashi::pq::PackedField;
 using dashi_fuzz::require;
 
-std::vector<dashi::detail::PqPath> codec_paths() {
-  std::vector<dashi::detail::PqPath> paths{dashi::detail::PqPath::scalar};
-  if (dashi::detail::pq_simd_available()) {
-    paths.push_back(dashi::detail::PqPath::simd);
+std::vector<dashi::pq::detail::CodecPath> codec_paths() {
+  std::vector<dashi::pq::detail::CodecPath> paths{dashi::pq::detail::CodecPath::scalar};
+  if (dashi::pq::detail::avx2_available()) {
+    paths.push_back(dashi::pq::detail::CodecPath::simd);
   }
   return paths;
 }
@@ -91,10 +91,10 @@ void check_parsed(const PackedField& packed, std::span<const std::byte> buffer, 
           "encode(decode(p)) != p with p's block size");
 
   for (const auto path : codec_paths()) {
-    const dashi::detail::PqTuning tuning{.path = path};
-    require(dashi::detail::pq_decode(packed, {}, tuning) == dense, harness,
+    const dashi::pq::detail::Tuning tuning{.path = path};
+    require(dashi::pq::detail::decode_with(packed, {}, tuning) == dense, harness,
             "scalar and SIMD decode disagree");
-    require(dashi::detail::pq_encode(dense, same_block, tuning) == packed, harness,
+    require(dashi::pq::detail::encode_with(dense, same_block, tuning) == packed, harness,
             "scalar and SIMD encode disagree");
   }
 
@@ -112,7 +112,7 @@ void check_parsed(const PackedField& packed, std::span<const std::byte> buffer, 
       const std::size_t count = std::min(n - first, (seed >> (3 * k)) % 700 + 1);
       for (const auto path : codec_paths()) {
         std::vector<std::int8_t> part(count);
-        dashi::detail::pq_decode_sites(packed, first, count, part.data(), path);
+        dashi::pq::detail::decode_sites(packed, first, count, part.data(), path);
         require(std::equal(part.begin(), part.end(),
                            values.begin() + static_cast<std::ptrdiff_t>(first)),
                 harness,
@@ -123,12 +123,12 @@ void check_parsed(const PackedField& packed, std::span<const std::byte> buffer, 
   }
 
   if (threads) {
-    const dashi::detail::PqTuning small_tasks{
+    const dashi::pq::detail::Tuning small_tasks{
         .parallel_min_sites = 0, .task_min_sites = 64, .tasks_per_worker = 2};
     const dashi::pq::PqOptions three{.block_sites = packed.block_sites(), .num_workers = 3};
-    require(dashi::detail::pq_encode(dense, three, small_tasks) == packed, harness,
+    require(dashi::pq::detail::encode_with(dense, three, small_tasks) == packed, harness,
             "multi-threaded encode differs");
-    require(dashi::detail::pq_decode(packed, three, small_tasks) == dense, harness,
+    require(dashi::pq::detail::decode_with(packed, three, small_tasks) == dense, harness,
             "multi-threaded decode differs");
     static dashi::ThreadPool pool(2);
     const dashi::ParallelOptions options{.num_workers = 3, .block_elems = 200};

@@ -24,8 +24,8 @@ namespace pq = dashi::pq;
 using dashi::Shape;
 using dashi::TernaryField;
 using dashi::TernaryView;
-using dashi::detail::PqPath;
-using dashi::detail::PqTuning;
+using dashi::pq::detail::CodecPath;
+using dashi::pq::detail::Tuning;
 
 using Sizes = std::initializer_list<std::size_t>;
 
@@ -159,33 +159,33 @@ testing::AssertionResult random_access_matches(const pq::PackedField& packed, Te
   return testing::AssertionSuccess();
 }
 
-std::string path_name(const testing::TestParamInfo<PqPath>& info) {
-  return info.param == PqPath::simd ? "simd" : "scalar";
+std::string path_name(const testing::TestParamInfo<CodecPath>& info) {
+  return info.param == CodecPath::simd ? "simd" : "scalar";
 }
 
 /// Runs each test once per kernel path; the SIMD half is skipped only when the CPU
 /// cannot run it.
-class PqCodecPath : public testing::TestWithParam<PqPath> {
+class PqCodecPath : public testing::TestWithParam<CodecPath> {
  protected:
   void SetUp() override {
-    if (GetParam() == PqPath::simd && !dashi::detail::pq_simd_available()) {
+    if (GetParam() == CodecPath::simd && !dashi::pq::detail::avx2_available()) {
       GTEST_SKIP() << "this CPU lacks AVX2/BMI2 with fast pext/pdep; only the portable path runs";
     }
   }
-  [[nodiscard]] PqTuning tuning() const { return PqTuning{.path = GetParam()}; }
+  [[nodiscard]] Tuning tuning() const { return Tuning{.path = GetParam()}; }
 
   void check_round_trip(const TernaryField& field, std::uint32_t block) {
     const pq::PackedField packed =
-        dashi::detail::pq_encode(field, {.block_sites = block}, tuning());
+        dashi::pq::detail::encode_with(field, {.block_sites = block}, tuning());
     ASSERT_TRUE(matches_reference(packed, field)) << "n = " << field.size() << ", B = " << block;
-    const TernaryField back = dashi::detail::pq_decode(packed, {}, tuning());
+    const TernaryField back = dashi::pq::detail::decode_with(packed, {}, tuning());
     ASSERT_TRUE(same_sites(field, back)) << "n = " << field.size() << ", B = " << block;
     ASSERT_TRUE(random_access_matches(packed, field))
         << "n = " << field.size() << ", B = " << block;
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath, testing::Values(PqPath::scalar, PqPath::simd),
+INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath, testing::Values(CodecPath::scalar, CodecPath::simd),
                          path_name);
 
 TEST_P(PqCodecPath, RoundTripsEverySizeUpTo300) {
@@ -249,23 +249,23 @@ TEST_P(PqCodecPath, ByteIdenticalForEveryWorkerCount) {
     for (const double zeros : zero_fractions) {
       for (const std::uint32_t block : {64U, 128U, 4096U}) {
         const TernaryField field = random_field(Shape{n}, zeros, seed++);
-        const pq::PackedField single =
-            dashi::detail::pq_encode(field, {.block_sites = block, .num_workers = 1}, tuning());
+        const pq::PackedField single = dashi::pq::detail::encode_with(
+            field, {.block_sites = block, .num_workers = 1}, tuning());
         ASSERT_TRUE(matches_reference(single, field)) << "n = " << n << ", B = " << block;
         for (const std::size_t workers : Sizes{1, 2, 3, 8}) {
           for (const std::size_t per_worker : Sizes{1, 3}) {
-            const PqTuning small{.path = GetParam(),
-                                 .parallel_min_sites = 0,
-                                 .task_min_sites = 64,
-                                 .tasks_per_worker = per_worker};
-            const pq::PackedField packed = dashi::detail::pq_encode(
+            const Tuning small{.path = GetParam(),
+                               .parallel_min_sites = 0,
+                               .task_min_sites = 64,
+                               .tasks_per_worker = per_worker};
+            const pq::PackedField packed = dashi::pq::detail::encode_with(
                 field, {.block_sites = block, .num_workers = workers}, small);
             ASSERT_TRUE(matches_reference(packed, field))
                 << "n = " << n << ", B = " << block << ", workers = " << workers
                 << ", tasks per worker = " << per_worker;
             ASSERT_EQ(pq::to_bytes(packed), pq::to_bytes(single));
             const TernaryField back =
-                dashi::detail::pq_decode(packed, {.num_workers = workers}, small);
+                dashi::pq::detail::decode_with(packed, {.num_workers = workers}, small);
             ASSERT_TRUE(same_sites(field, back)) << "n = " << n << ", workers = " << workers;
           }
         }
@@ -281,12 +281,12 @@ TEST_P(PqCodecPath, DecodesAnySiteRange) {
       const std::size_t n = 64 * 70 + 37;
       const TernaryField field = random_field(Shape{n}, zeros, rng());
       const pq::PackedField packed =
-          dashi::detail::pq_encode(field, {.block_sites = block}, tuning());
+          dashi::pq::detail::encode_with(field, {.block_sites = block}, tuning());
       for (int trial = 0; trial < 300; ++trial) {
         const std::size_t first = rng() % (n + 1);
         const std::size_t count = rng() % (n - first + 1);
         std::vector<std::int8_t> out(count + 1, 42);
-        dashi::detail::pq_decode_sites(packed, first, count, out.data(), GetParam());
+        dashi::pq::detail::decode_sites(packed, first, count, out.data(), GetParam());
         for (std::size_t i = 0; i < count; ++i) {
           ASSERT_EQ(out[i], field.value(first + i))
               << "first bad site " << first + i << " decoding [" << first << ", " << first + count
@@ -303,15 +303,15 @@ TEST_P(PqCodecPath, LargeFieldsTakeThePrefetchAndStreamingBranches) {
   // non-temporal stores when the destination is 32-byte aligned.
   const std::size_t n = (std::size_t{1} << 23) + 4099;
   const TernaryField field = random_field(Shape{n}, 0.5, 4500);
-  const pq::PackedField packed = dashi::detail::pq_encode(field, {}, tuning());
+  const pq::PackedField packed = dashi::pq::detail::encode_with(field, {}, tuning());
   ASSERT_TRUE(matches_reference(packed, field));
   for (const std::size_t workers : Sizes{1, 2}) {
-    ASSERT_TRUE(
-        same_sites(field, dashi::detail::pq_decode(packed, {.num_workers = workers}, tuning())))
+    ASSERT_TRUE(same_sites(
+        field, dashi::pq::detail::decode_with(packed, {.num_workers = workers}, tuning())))
         << "workers = " << workers;
   }
   std::vector<std::int8_t> unaligned(n + 1);
-  dashi::detail::pq_decode_into(packed, unaligned.data() + 1, 1, tuning());
+  dashi::pq::detail::decode_all_into(packed, unaligned.data() + 1, 1, tuning());
   ASSERT_TRUE(same_sites(field, TernaryView::unchecked(unaligned.data() + 1, Shape{n})));
 }
 
@@ -336,20 +336,20 @@ TEST(PqCodec, PublicApiIsByteIdenticalAcrossWorkersOnLargeFields) {
 }
 
 TEST(PqCodec, ScalarAndSimdPathsAgree) {
-  if (!dashi::detail::pq_simd_available()) {
+  if (!dashi::pq::detail::avx2_available()) {
     GTEST_SKIP() << "this CPU lacks AVX2/BMI2 with fast pext/pdep; nothing to compare";
   }
-  const PqTuning scalar{.path = PqPath::scalar};
-  const PqTuning simd{.path = PqPath::simd};
+  const Tuning scalar{.path = CodecPath::scalar};
+  const Tuning simd{.path = CodecPath::simd};
   std::uint64_t seed = 6000;
   for (std::size_t n = 0; n < 2000; n += 37) {
     for (const double zeros : {0.0, 0.3, 0.5, 0.9, 0.99, 1.0}) {
       const TernaryField field = random_field(Shape{n}, zeros, seed++);
-      const pq::PackedField a = dashi::detail::pq_encode(field, {.block_sites = 64}, scalar);
-      const pq::PackedField b = dashi::detail::pq_encode(field, {.block_sites = 64}, simd);
+      const pq::PackedField a = dashi::pq::detail::encode_with(field, {.block_sites = 64}, scalar);
+      const pq::PackedField b = dashi::pq::detail::encode_with(field, {.block_sites = 64}, simd);
       ASSERT_TRUE(a == b) << "n = " << n << ", zeros = " << zeros;
-      ASSERT_TRUE(same_sites(dashi::detail::pq_decode(a, {}, scalar),
-                             dashi::detail::pq_decode(a, {}, simd)))
+      ASSERT_TRUE(same_sites(dashi::pq::detail::decode_with(a, {}, scalar),
+                             dashi::pq::detail::decode_with(a, {}, simd)))
           << "n = " << n << ", zeros = " << zeros;
     }
   }
@@ -361,15 +361,16 @@ TEST(PqCodec, ScalarAndSimdPathsAgree) {
     b = static_cast<std::int8_t>(rng() & 0xFFU);
   }
   const TernaryView raw = TernaryView::unchecked(bytes.data(), Shape{bytes.size()});
-  EXPECT_TRUE(dashi::detail::pq_encode(raw, {}, scalar) == dashi::detail::pq_encode(raw, {}, simd));
+  EXPECT_TRUE(dashi::pq::detail::encode_with(raw, {}, scalar) ==
+              dashi::pq::detail::encode_with(raw, {}, simd));
 }
 
 TEST(PqCodec, AutomaticPathIsSimdExactlyWhenAvailable) {
-  const PqPath chosen = dashi::detail::pq_resolve_path(PqPath::automatic);
-  EXPECT_EQ(chosen == PqPath::simd, dashi::detail::pq_simd_available());
-  EXPECT_EQ(dashi::detail::pq_resolve_path(PqPath::scalar), PqPath::scalar);
-  if (!dashi::detail::pq_simd_available()) {
-    EXPECT_THROW((void)dashi::detail::pq_resolve_path(PqPath::simd), std::invalid_argument);
+  const CodecPath chosen = dashi::pq::detail::resolve_path(CodecPath::automatic);
+  EXPECT_EQ(chosen == CodecPath::simd, dashi::pq::detail::avx2_available());
+  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::scalar), CodecPath::scalar);
+  if (!dashi::pq::detail::avx2_available()) {
+    EXPECT_THROW((void)dashi::pq::detail::resolve_path(CodecPath::simd), std::invalid_argument);
   }
 }
 

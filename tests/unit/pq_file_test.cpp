@@ -107,9 +107,9 @@ TEST(PqFile, PlannerDecidesTheSameSuperblocksFromPartialData) {
       counts[w] = static_cast<std::uint8_t>(rng.below(static_cast<std::size_t>(sites) + 1));
     }
     const std::uint64_t sb = 4096 * (1 + rng.below(3));
-    std::vector<dashi::detail::PqfsPlanEntry> whole;
-    ASSERT_EQ(dashi::detail::pqfs_plan(counts, n, n, sb, 0, whole), n);
-    std::vector<dashi::detail::PqfsPlanEntry> pieces;
+    std::vector<dashi::pq::detail::SuperblockPlanEntry> whole;
+    ASSERT_EQ(dashi::pq::detail::plan_superblocks(counts, n, n, sb, 0, whole), n);
+    std::vector<dashi::pq::detail::SuperblockPlanEntry> pieces;
     std::uint64_t done = 0;
     std::uint64_t available = 0;
     while (done < n) {
@@ -117,9 +117,9 @@ TEST(PqFile, PlannerDecidesTheSameSuperblocksFromPartialData) {
       const std::uint64_t words = available == n ? counts.size() : available / 64;
       const std::span<const std::uint8_t> part(counts.data() + done / 64,
                                                static_cast<std::size_t>(words - done / 64));
-      std::vector<dashi::detail::PqfsPlanEntry> out;
+      std::vector<dashi::pq::detail::SuperblockPlanEntry> out;
       const std::uint64_t planned =
-          dashi::detail::pqfs_plan(part, available - done, n - done, sb, done, out);
+          dashi::pq::detail::plan_superblocks(part, available - done, n - done, sb, done, out);
       for (const auto& entry : out) {
         pieces.push_back(entry);
       }
@@ -244,9 +244,9 @@ TEST(PqFile, ReadRowsReadsLogarithmicallyManyHeadersAndOnlyItsSuperblocks) {
   for (int trial = 0; trial < 200; ++trial) {
     const std::size_t first = rng.below(4000);
     const std::size_t rows = 1 + rng.below(std::min<std::size_t>(4000 - first, 30));
-    const auto before = dashi::detail::pq_file_stats(file);
+    const auto before = dashi::pq::detail::file_stats(file);
     ASSERT_EQ(file.read_rows(first, rows), copy_rows(field, first, rows));
-    const auto after = dashi::detail::pq_file_stats(file);
+    const auto after = dashi::pq::detail::file_stats(file);
     // Superblocks overlapping the rows, found from the file's own headers.
     const std::uint64_t lo = first * 1000;
     const std::uint64_t hi = (first + rows) * 1000;

@@ -13,7 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/crc32c.hpp>
+#include <dashi/pq/detail/crc32c.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -113,7 +113,7 @@ inline void store(Bytes& b, std::size_t offset, std::uint64_t value, std::size_t
 
 inline std::uint32_t crc(const Bytes& b, std::size_t offset, std::size_t size,
                          std::uint32_t previous = 0) {
-  return dashi::detail::crc32c(b.data() + offset, size, previous);
+  return dashi::pq::detail::crc32c(b.data() + offset, size, previous);
 }
 
 /// Recomputes the file header CRC (bytes 80-83).

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-// detail::pq_parallel_for: every task once, and the lowest failing task's exception.
+// detail::parallel_for_tasks: every task once, and the lowest failing task's exception.
 
 #include <gtest/gtest.h>
 
 #include <array>
 #include <cstddef>
-#include <dashi/detail/pq_parallel.hpp>
+#include <dashi/pq/detail/parallel.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,7 +19,7 @@ TEST(PqParallelFor, RunsEveryTaskExactlyOnce) {
        {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{17}, std::size_t{1000}}) {
     for (const std::size_t workers : worker_counts) {
       std::vector<int> runs(tasks, 0);  // each task writes only its own slot
-      dashi::detail::pq_parallel_for(tasks, workers, [&](std::size_t i) { ++runs[i]; });
+      dashi::pq::detail::parallel_for_tasks(tasks, workers, [&](std::size_t i) { ++runs[i]; });
       for (std::size_t i = 0; i < tasks; ++i) {
         ASSERT_EQ(runs[i], 1) << "task " << i << " of " << tasks << ", workers = " << workers;
       }
@@ -32,7 +32,7 @@ TEST(PqParallelFor, RethrowsTheLowestFailingTask) {
     for (const std::size_t workers : worker_counts) {
       std::vector<int> runs(64, 0);
       try {
-        dashi::detail::pq_parallel_for(runs.size(), workers, [&](std::size_t i) {
+        dashi::pq::detail::parallel_for_tasks(runs.size(), workers, [&](std::size_t i) {
           ++runs[i];
           if (i == 7 || i == 13 || i == 40 || i == 63) {
             throw std::runtime_error("task " + std::to_string(i));
@@ -53,12 +53,12 @@ TEST(PqParallelFor, RethrowsTheLowestFailingTask) {
 }
 
 TEST(PqParallelFor, PropagatesNonStandardExceptions) {
-  EXPECT_THROW(dashi::detail::pq_parallel_for(5, 3,
-                                              [](std::size_t i) {
-                                                if (i == 2) {
-                                                  throw 42;
-                                                }
-                                              }),
+  EXPECT_THROW(dashi::pq::detail::parallel_for_tasks(5, 3,
+                                                     [](std::size_t i) {
+                                                       if (i == 2) {
+                                                         throw 42;
+                                                       }
+                                                     }),
                int);
 }
 

@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/crc32c.hpp>
 #include <dashi/pq/codec.hpp>
+#include <dashi/pq/detail/crc32c.hpp>
 #include <functional>
 #include <limits>
 #include <random>
@@ -51,8 +51,8 @@ void store(Bytes& b, std::size_t offset, std::uint64_t value, std::size_t size) 
 
 /// Recomputes both CRCs after an edit, so the structural checks behind them are reached.
 void reseal(Bytes& b) {
-  store(b, 80, dashi::detail::crc32c(b.data() + 128, b.size() - 128), 4);
-  store(b, 84, dashi::detail::crc32c(b.data(), 84), 4);
+  store(b, 80, dashi::pq::detail::crc32c(b.data() + 128, b.size() - 128), 4);
+  store(b, 84, dashi::pq::detail::crc32c(b.data(), 84), 4);
 }
 
 /// `from_bytes` throws `FormatError` naming `field`, with the field and "byte offset"
@@ -87,15 +87,16 @@ Bytes small_buffer() {
 
 TEST(Crc32c, CheckValueOnEveryPath) {
   const char* text = "123456789";
-  EXPECT_EQ(dashi::detail::crc32c(text, 9, 0, /*portable=*/true), 0xE3069283U);
-  EXPECT_EQ(dashi::detail::crc32c(text, 9), 0xE3069283U);
-  EXPECT_EQ(dashi::detail::crc32c(text, 0), 0U);
+  EXPECT_EQ(dashi::pq::detail::crc32c(text, 9, 0, /*portable=*/true), 0xE3069283U);
+  EXPECT_EQ(dashi::pq::detail::crc32c(text, 9), 0xE3069283U);
+  EXPECT_EQ(dashi::pq::detail::crc32c(text, 0), 0U);
   if (!dashi::detail::cpu_features().sse42) {
     GTEST_SKIP() << "no SSE4.2 on this CPU: only the table path was checked";
   }
 #if DASHI_DETAIL_X86_DISPATCH
-  EXPECT_EQ(~dashi::detail::crc32c_raw_sse42(~0U, reinterpret_cast<const unsigned char*>(text), 9),
-            0xE3069283U);
+  EXPECT_EQ(
+      ~dashi::pq::detail::crc32c_raw_sse42(~0U, reinterpret_cast<const unsigned char*>(text), 9),
+      0xE3069283U);
 #endif
 }
 
@@ -107,11 +108,12 @@ TEST(Crc32c, PathsAgreeAndContinue) {
   }
   for (std::size_t offset = 0; offset < 9; ++offset) {
     for (std::size_t size = 0; size + offset <= data.size(); size += 7) {
-      const std::uint32_t table = dashi::detail::crc32c(data.data() + offset, size, 0, true);
-      ASSERT_EQ(dashi::detail::crc32c(data.data() + offset, size), table) << offset << " " << size;
+      const std::uint32_t table = dashi::pq::detail::crc32c(data.data() + offset, size, 0, true);
+      ASSERT_EQ(dashi::pq::detail::crc32c(data.data() + offset, size), table)
+          << offset << " " << size;
       const std::size_t half = size / 3;
-      const std::uint32_t first = dashi::detail::crc32c(data.data() + offset, half);
-      ASSERT_EQ(dashi::detail::crc32c(data.data() + offset + half, size - half, first), table);
+      const std::uint32_t first = dashi::pq::detail::crc32c(data.data() + offset, half);
+      ASSERT_EQ(dashi::pq::detail::crc32c(data.data() + offset + half, size - half, first), table);
     }
   }
 }
@@ -132,8 +134,8 @@ TEST(PqSerialize, WritesTheDocumentedLayout) {
   EXPECT_EQ(load(b, 56, 8), 3U);    // n_sites
   EXPECT_EQ(load(b, 64, 8), 2U);    // n_support
   EXPECT_EQ(load(b, 72, 8), 320U);  // total length
-  EXPECT_EQ(load(b, 80, 4), dashi::detail::crc32c(b.data() + 128, 192));
-  EXPECT_EQ(load(b, 84, 4), dashi::detail::crc32c(b.data(), 84));
+  EXPECT_EQ(load(b, 80, 4), dashi::pq::detail::crc32c(b.data() + 128, 192));
+  EXPECT_EQ(load(b, 84, 4), dashi::pq::detail::crc32c(b.data(), 84));
   for (std::size_t i = 88; i < 128; ++i) {
     EXPECT_EQ(b[i], std::byte{0}) << "reserved byte " << i;
   }
@@ -260,7 +262,7 @@ TEST(PqSerialize, RejectsEachBadFieldByName) {
          store(b, 32, 0, 8);
          store(b, 56, std::uint64_t{1} << 60, 8);
          store(b, 64, 0, 8);
-         const auto layout = dashi::detail::pq_layout(std::uint64_t{1} << 60, 0, 64);
+         const auto layout = dashi::pq::detail::buffer_layout(std::uint64_t{1} << 60, 0, 64);
          ASSERT_TRUE(layout.has_value());
          store(b, 72, layout->total, 8);
        }},
@@ -271,7 +273,7 @@ TEST(PqSerialize, RejectsEachBadFieldByName) {
       {"payload crc", "payload_crc",
        [](Bytes& b) {
          b[80] ^= std::byte{1};
-         store(b, 84, dashi::detail::crc32c(b.data(), 84), 4);  // header CRC covers byte 80
+         store(b, 84, dashi::pq::detail::crc32c(b.data(), 84), 4);  // header CRC covers byte 80
        },
        false},
       {"payload bytes", "payload_crc", [](Bytes& b) { b[130] ^= std::byte{4}; }, false},

@@ -19,20 +19,18 @@
 #include <dashi/pq/codec.hpp>
 #include <utility>
 
-namespace dashi {
-
-namespace detail {
+namespace dashi::pq::detail {
 
 /// Decodes rows `[first_row, first_row + count)` of `input`, taken modulo its rows (so
 /// a range may wrap around the end), into `dst`.
-inline void pq_decode_rows_wrapped(const pq::PackedField& input, std::ptrdiff_t first_row,
-                                   std::size_t count, std::int8_t* dst) {
+inline void decode_rows_wrapped(const PackedField& input, std::ptrdiff_t first_row,
+                                std::size_t count, std::int8_t* dst) {
   const auto rows = static_cast<std::ptrdiff_t>(input.shape().rows());
   const std::size_t row_elems = input.shape().row_elems();
   auto row = static_cast<std::size_t>(((first_row % rows) + rows) % rows);
   while (count != 0) {
     const std::size_t run = std::min(count, static_cast<std::size_t>(rows) - row);
-    pq_decode_sites(input, row * row_elems, run * row_elems, dst);
+    decode_sites(input, row * row_elems, run * row_elems, dst);
     dst += run * row_elems;
     count -= run;
     row = 0;
@@ -44,8 +42,8 @@ inline void pq_decode_rows_wrapped(const pq::PackedField& input, std::ptrdiff_t 
 /// rows covering its sites plus the halo into the thread's scratch, runs the kernel there,
 /// checks the contract and packs its sites.
 template <class K>
-pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::PackedField& input,
-                                  const ParallelOptions& options) {
+PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedField& input,
+                              const ParallelOptions& options) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
   constexpr std::size_t radius = kernel_radius_v<K>;
   const std::size_t halo = options.halo.value_or(radius);
@@ -61,12 +59,12 @@ pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::P
   const std::size_t elems = options.block_elems == 0 ? auto_block_elems() : options.block_elems;
   const std::size_t blocks_per_task =
       std::max<std::size_t>(1, elems / block_sites + (elems % block_sites != 0));
-  PqTaskPlan plan;
+  TaskPlan plan;
   plan.blocks = input.block_count();
   plan.tasks = std::max<std::size_t>(
       1, plan.blocks / blocks_per_task + (plan.blocks % blocks_per_task != 0));
-  const std::size_t threads = resolve_threads(pool, options.num_workers, n);
-  const PqPath path = pq_resolve_path(PqPath::automatic);
+  const std::size_t threads = dashi::detail::resolve_threads(pool, options.num_workers, n);
+  const CodecPath path = resolve_path(CodecPath::automatic);
   const auto shift = static_cast<unsigned>(std::countr_zero(input.block_sites()) - 6);
   const bool periodic = options.boundary == Boundary::periodic && halo != 0;
   const bool check = options.check_contract && !kernel_contract_proven_v<K>;
@@ -77,39 +75,41 @@ pq::PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const pq::P
     if (count == 0) {
       return 0;
     }
-    const ScratchLease::Level level;
-    const CurrentBlock current(task);
+    const dashi::detail::ScratchLease::Level level;
+    const dashi::detail::CurrentBlock current(task);
     const std::size_t row_first = first / row_elems;
     const std::size_t row_end = (first + count + row_elems - 1) / row_elems;
     const std::size_t ext_first = periodic ? row_first : row_first - std::min(halo, row_first);
     const std::size_t ext_end = periodic ? row_end + 2 * halo : std::min(rows, row_end + halo);
     const std::size_t ext_rows = ext_end - ext_first;
-    const ScratchLease in(ext_rows * row_elems, 0);
-    const ScratchLease out(ext_rows * row_elems, 1);
+    const dashi::detail::ScratchLease in(ext_rows * row_elems, 0);
+    const dashi::detail::ScratchLease out(ext_rows * row_elems, 1);
     if (periodic) {
-      pq_decode_rows_wrapped(
+      decode_rows_wrapped(
           input, static_cast<std::ptrdiff_t>(row_first) - static_cast<std::ptrdiff_t>(halo % rows),
           ext_rows, in.data());
     } else {
-      pq_decode_sites(input, ext_first * row_elems, ext_rows * row_elems, in.data());
+      decode_sites(input, ext_first * row_elems, ext_rows * row_elems, in.data());
     }
     const Shape ext_shape = shape.with_rows(ext_rows);
-    apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
-               TernarySpan::unchecked(out.data(), ext_shape));
+    dashi::detail::apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
+                              TernarySpan::unchecked(out.data(), ext_shape));
     const std::size_t halo_before = periodic ? halo : row_first - ext_first;
     const std::size_t offset = first - row_first * row_elems + halo_before * row_elems;
     if (check) {
-      check_contract(in.data() + offset, out.data() + offset, count, task, first);
+      dashi::detail::check_contract(in.data() + offset, out.data() + offset, count, task, first);
     }
-    return pq_encode_kernel(path, out.data() + offset, count, p, stream, shift, offsets);
+    return encode_kernel(path, out.data() + offset, count, p, stream, shift, offsets);
   };
   const auto parallel_for = [&](std::size_t count, const auto& body) {
     pool.parallel_for(count, body, threads);
   };
-  return pq_build(shape, input.block_sites(), plan, parallel_for, encode_task);
+  return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
 }
 
-}  // namespace detail
+}  // namespace dashi::pq::detail
+
+namespace dashi {
 
 /// Runs `kernel` on a packed field, packed in → packed out, on `pool`: each worker decodes
 /// the rows it needs (its sites plus the halo) into its own scratch, runs the kernel and
@@ -123,7 +123,7 @@ template <class K>
                                                   const pq::PackedField& input,
                                                   const ParallelOptions& options = {}) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
-  return detail::run_kernel_packed(pool, kernel, input, options);
+  return pq::detail::run_kernel_packed(pool, kernel, input, options);
 }
 
 /// The packed overload on `default_thread_pool()`.
@@ -131,7 +131,7 @@ template <class K>
 [[nodiscard]] pq::PackedField run_kernel_parallel(const K& kernel, const pq::PackedField& input,
                                                   const ParallelOptions& options = {}) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
-  return detail::run_kernel_packed(default_thread_pool(), kernel, input, options);
+  return pq::detail::run_kernel_packed(default_thread_pool(), kernel, input, options);
 }
 
 namespace pq {

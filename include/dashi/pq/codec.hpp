@@ -14,11 +14,11 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/crc32c.hpp>
-#include <dashi/detail/pq_parallel.hpp>
-#include <dashi/detail/pq_scalar.hpp>
-#include <dashi/detail/pq_simd.hpp>
-#include <dashi/detail/pq_words.hpp>
+#include <dashi/pq/detail/avx2.hpp>
+#include <dashi/pq/detail/crc32c.hpp>
+#include <dashi/pq/detail/parallel.hpp>
+#include <dashi/pq/detail/portable.hpp>
+#include <dashi/pq/detail/words.hpp>
 #include <limits>
 #include <optional>
 #include <span>
@@ -28,9 +28,9 @@
 #include <utility>
 #include <vector>
 
-namespace dashi::detail {
-struct PqAccess;
-}  // namespace dashi::detail
+namespace dashi::pq::detail {
+struct Access;
+}  // namespace dashi::pq::detail
 
 namespace dashi::pq {
 
@@ -160,7 +160,7 @@ class PackedField {
   }
 
  private:
-  friend struct detail::PqAccess;
+  friend struct detail::Access;
   static constexpr std::uint32_t default_block_sites = 4096;
   static constexpr std::array<std::uint64_t, 2> zero_words{};
 
@@ -173,9 +173,9 @@ class PackedField {
   std::uint32_t block_sites_ = default_block_sites;
   std::uint64_t support_ = 0;
   std::size_t q_count_ = 0;
-  detail::PqWords p_;  // ceil(n / 64) words
-  detail::PqWords q_;  // q_count_ + 2 words, the last two zero (or empty)
-  detail::PqWords o_;  // nb + 1 words (or empty for the empty field)
+  detail::Words p_;  // ceil(n / 64) words
+  detail::Words q_;  // q_count_ + 2 words, the last two zero (or empty)
+  detail::Words o_;  // nb + 1 words (or empty for the empty field)
 };
 
 /// Entropy accounting of a packed field, in bits per site.
@@ -196,15 +196,15 @@ struct EntropyReport {
 
 }  // namespace dashi::pq
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
-/// Which kernels the codec runs. `automatic` picks `simd` when `pq_simd_available()`.
-enum class PqPath : std::uint8_t { automatic, scalar, simd };
+/// Which kernels the codec runs. `automatic` picks `simd` when `avx2_available()`.
+enum class CodecPath : std::uint8_t { automatic, scalar, simd };
 
 /// Internal knobs of the codec drivers (tests force small tasks and both paths).
 /// None of them changes any result.
-struct PqTuning {
-  PqPath path = PqPath::automatic;
+struct Tuning {
+  CodecPath path = CodecPath::automatic;
   /// Fields smaller than this run on the calling thread.
   std::size_t parallel_min_sites = std::size_t{1} << 16;
   /// Lower bound on the sites of one task.
@@ -214,7 +214,7 @@ struct PqTuning {
 };
 
 /// Throws `std::invalid_argument` unless `block_sites` is a power of two in [64, 65536].
-inline void pq_check_block_sites(std::uint32_t block_sites, const char* where) {
+inline void check_block_sites(std::uint32_t block_sites, const char* where) {
   if (block_sites < 64 || block_sites > 65536 || !std::has_single_bit(block_sites)) {
     throw std::invalid_argument(std::string(where) + ": block_sites must be a power of two in " +
                                 "[64, 65536], got " + std::to_string(block_sites));
@@ -222,7 +222,7 @@ inline void pq_check_block_sites(std::uint32_t block_sites, const char* where) {
 }
 
 /// `num_workers`, with 0 meaning the hardware concurrency (at least 1).
-[[nodiscard]] inline std::size_t pq_resolve_workers(std::size_t num_workers) noexcept {
+[[nodiscard]] inline std::size_t resolve_workers(std::size_t num_workers) noexcept {
   if (num_workers != 0) {
     return num_workers;
   }
@@ -231,57 +231,57 @@ inline void pq_check_block_sites(std::uint32_t block_sites, const char* where) {
 
 /// `automatic` → the best available path; `simd` where it cannot run →
 /// `std::invalid_argument`.
-[[nodiscard]] inline PqPath pq_resolve_path(PqPath path) {
-  const bool simd = pq_simd_available();
-  if (path == PqPath::automatic) {
-    return simd ? PqPath::simd : PqPath::scalar;
+[[nodiscard]] inline CodecPath resolve_path(CodecPath path) {
+  const bool simd = avx2_available();
+  if (path == CodecPath::automatic) {
+    return simd ? CodecPath::simd : CodecPath::scalar;
   }
-  if (path == PqPath::simd && !simd) {
+  if (path == CodecPath::simd && !simd) {
     throw std::invalid_argument("dashi::pq: the AVX2/BMI2 path is not available on this CPU");
   }
   return path;
 }
 
 /// Encode kernel of `path` (resolved). Contract in `pq_scalar.hpp`.
-[[nodiscard]] inline std::uint64_t pq_encode_kernel(PqPath path, const std::int8_t* src,
-                                                    std::size_t count, std::uint64_t* p,
-                                                    std::uint64_t* q, unsigned block_shift,
-                                                    std::uint64_t* offsets) noexcept {
+[[nodiscard]] inline std::uint64_t encode_kernel(CodecPath path, const std::int8_t* src,
+                                                 std::size_t count, std::uint64_t* p,
+                                                 std::uint64_t* q, unsigned block_shift,
+                                                 std::uint64_t* offsets) noexcept {
 #if DASHI_DETAIL_X86_DISPATCH
-  if (path == PqPath::simd) {
-    return pq_encode_avx2(src, count, p, q, block_shift, offsets);
+  if (path == CodecPath::simd) {
+    return encode_avx2(src, count, p, q, block_shift, offsets);
   }
 #endif
   (void)path;
-  return pq_encode_portable(src, count, p, q, block_shift, offsets);
+  return encode_portable(src, count, p, q, block_shift, offsets);
 }
 
 /// Outputs of at least this many sites are written with non-temporal stores (they
 /// would only evict the caches), when the destination is 32-byte aligned.
-inline constexpr std::size_t pq_stream_min_sites = std::size_t{1} << 23;
+inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 
 /// Decode kernel of `path` (resolved). Contract in `pq_scalar.hpp`. `stream` asks for
 /// non-temporal stores (honoured by the SIMD path when `dst` is 32-byte aligned).
-inline void pq_decode_kernel(PqPath path, const std::uint64_t* p, std::size_t count,
-                             const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
-                             bool stream = false) noexcept {
+inline void decode_kernel(CodecPath path, const std::uint64_t* p, std::size_t count,
+                          const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
+                          bool stream = false) noexcept {
 #if DASHI_DETAIL_X86_DISPATCH
-  if (path == PqPath::simd) {
+  if (path == CodecPath::simd) {
     if (stream && reinterpret_cast<std::uintptr_t>(dst) % 32 == 0) {
-      pq_decode_avx2<true>(p, count, q, q_bit, dst);
+      decode_avx2<true>(p, count, q, q_bit, dst);
     } else {
-      pq_decode_avx2<false>(p, count, q, q_bit, dst);
+      decode_avx2<false>(p, count, q, q_bit, dst);
     }
     return;
   }
 #endif
   (void)path;
   (void)stream;
-  pq_decode_portable(p, count, q, q_bit, dst);
+  decode_portable(p, count, q, q_bit, dst);
 }
 
 /// Split of `blocks` blocks into `tasks` contiguous ranges of whole blocks.
-struct PqTaskPlan {
+struct TaskPlan {
   std::size_t blocks = 0;
   std::size_t tasks = 1;
   /// First block of task `t` (`t == tasks` gives `blocks`).
@@ -292,9 +292,9 @@ struct PqTaskPlan {
   }
 };
 
-[[nodiscard]] inline PqTaskPlan pq_plan(std::size_t sites, std::size_t blocks, std::size_t workers,
-                                        const PqTuning& tuning) noexcept {
-  PqTaskPlan plan;
+[[nodiscard]] inline TaskPlan plan_tasks(std::size_t sites, std::size_t blocks, std::size_t workers,
+                                         const Tuning& tuning) noexcept {
+  TaskPlan plan;
   plan.blocks = blocks;
   if (workers <= 1 || blocks <= 1 || sites < tuning.parallel_min_sites) {
     return plan;
@@ -310,10 +310,10 @@ struct PqTaskPlan {
 }
 
 /// Builds and inspects packed fields (the codec's private constructor).
-struct PqAccess {
+struct Access {
   [[nodiscard]] static pq::PackedField make(Shape shape, std::uint32_t block_sites,
-                                            std::uint64_t support, PqWords p, PqWords q,
-                                            std::size_t q_count, PqWords o) noexcept {
+                                            std::uint64_t support, Words p, Words q,
+                                            std::size_t q_count, Words o) noexcept {
     pq::PackedField field;
     field.shape_ = shape;
     field.block_sites_ = block_sites;
@@ -339,30 +339,30 @@ struct PqAccess {
 /// (the blocks of task `t` of `plan`) into `p` (its P words), `stream` (its sign bits from
 /// bit 0; `count / 64 + 2` words, zero past the end not required) and `offsets` (its blocks'
 /// offsets relative to its first block) and return its number of supported sites — what
-/// `pq_encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index.
+/// `encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index.
 template <class ParallelFor, class EncodeTask>
-[[nodiscard]] pq::PackedField pq_build(const Shape& shape, std::uint32_t block_sites,
-                                       const PqTaskPlan& plan, ParallelFor&& parallel_for,
-                                       EncodeTask&& encode_task) {
+[[nodiscard]] pq::PackedField build_packed(const Shape& shape, std::uint32_t block_sites,
+                                           const TaskPlan& plan, ParallelFor&& parallel_for,
+                                           EncodeTask&& encode_task) {
   const std::size_t n = shape.size();
   const std::size_t block = block_sites;
   const std::size_t blocks = plan.blocks;
   const std::size_t p_count = n / 64 + static_cast<std::size_t>(n % 64 != 0);
-  PqWords p(p_count);
-  PqWords o(blocks + 1);
-  PqWords q;
+  Words p(p_count);
+  Words o(blocks + 1);
+  Words q;
   std::uint64_t support = 0;
   if (plan.tasks == 1) {
-    q = PqWords(p_count + 2);
+    q = Words(p_count + 2);
     support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
   } else {
     const std::size_t tasks = plan.tasks;
-    std::vector<PqWords> streams(tasks);
+    std::vector<Words> streams(tasks);
     std::vector<std::uint64_t> counts(tasks);
     parallel_for(tasks, [&](std::size_t t) {
       const std::size_t first = std::min(n, plan.first_block(t) * block);
       const std::size_t count = std::min(n, plan.first_block(t + 1) * block) - first;
-      PqWords stream(count / 64 + 4);
+      Words stream(count / 64 + 4);
       counts[t] = encode_task(t, first, count, p.data() + first / 64, stream.data(),
                               o.data() + plan.first_block(t));
       const std::size_t used = static_cast<std::size_t>(counts[t] / 64) + (counts[t] % 64 != 0);
@@ -376,7 +376,7 @@ template <class ParallelFor, class EncodeTask>
     }
     support = bases[tasks];
     const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
-    q = PqWords(q_count + 2);
+    q = Words(q_count + 2);
     // A Q word straddling tasks is gathered from the following tasks' streams.
     const auto gather = [&](std::uint64_t bit, std::size_t t) {
       std::uint64_t value = 0;
@@ -388,7 +388,7 @@ template <class ParallelFor, class EncodeTask>
           continue;
         }
         const std::uint64_t take = std::min<std::uint64_t>(64 - filled, counts[t] - local);
-        value |= (pq_read_bits64(streams[t].data(), local) & pq_low_mask(take)) << filled;
+        value |= (read_bits64(streams[t].data(), local) & low_mask(take)) << filled;
         filled += take;
       }
       return value;
@@ -403,7 +403,7 @@ template <class ParallelFor, class EncodeTask>
       const auto last_word = static_cast<std::size_t>((end + 63) / 64);
       for (std::size_t w = first_word; w < last_word; ++w) {
         const std::uint64_t bit = std::uint64_t{64} * w;
-        q[w] = bit + 64 <= end ? pq_read_bits64(streams[t].data(), bit - begin) : gather(bit, t);
+        q[w] = bit + 64 <= end ? read_bits64(streams[t].data(), bit - begin) : gather(bit, t);
       }
     });
   }
@@ -412,101 +412,102 @@ template <class ParallelFor, class EncodeTask>
   q[q_count] = 0;
   q[q_count + 1] = 0;
   q.shrink(q_count + 2);
-  return PqAccess::make(shape, block_sites, support, std::move(p), std::move(q), q_count,
-                        std::move(o));
+  return Access::make(shape, block_sites, support, std::move(p), std::move(q), q_count,
+                      std::move(o));
 }
 
 /// Encodes `field` (see `pq::encode`) with explicit internal tuning.
-[[nodiscard]] inline pq::PackedField pq_encode(TernaryView field, const pq::PqOptions& options,
-                                               const PqTuning& tuning) {
-  pq_check_block_sites(options.block_sites, "dashi::pq::encode");
-  const PqPath path = pq_resolve_path(tuning.path);
-  const std::size_t workers = pq_resolve_workers(options.num_workers);
+[[nodiscard]] inline pq::PackedField encode_with(TernaryView field, const pq::PqOptions& options,
+                                                 const Tuning& tuning) {
+  check_block_sites(options.block_sites, "dashi::pq::encode");
+  const CodecPath path = resolve_path(tuning.path);
+  const std::size_t workers = resolve_workers(options.num_workers);
   const std::size_t n = field.size();
   const std::size_t blocks =
       n / options.block_sites + static_cast<std::size_t>(n % options.block_sites != 0);
   const auto shift = static_cast<unsigned>(std::countr_zero(options.block_sites) - 6);
   const std::int8_t* src = field.data();
-  return pq_build(
-      field.shape(), options.block_sites, pq_plan(n, blocks, workers, tuning),
-      [&](std::size_t tasks, const auto& body) { pq_parallel_for(tasks, workers, body); },
+  return build_packed(
+      field.shape(), options.block_sites, plan_tasks(n, blocks, workers, tuning),
+      [&](std::size_t tasks, const auto& body) { parallel_for_tasks(tasks, workers, body); },
       [&](std::size_t, std::size_t first, std::size_t count, std::uint64_t* p,
           std::uint64_t* stream, std::uint64_t* offsets) {
-        return pq_encode_kernel(path, src + first, count, p, stream, shift, offsets);
+        return encode_kernel(path, src + first, count, p, stream, shift, offsets);
       });
 }
 
 /// Decodes sites `[first, first + count)` of `field` into `dst` on the calling thread.
 /// `first + count <= field.size()` is a precondition. Any alignment of `first`.
-inline void pq_decode_sites(const pq::PackedField& field, std::size_t first, std::size_t count,
-                            std::int8_t* dst, PqPath path = PqPath::automatic) {
-  path = pq_resolve_path(path);
+inline void decode_sites(const pq::PackedField& field, std::size_t first, std::size_t count,
+                         std::int8_t* dst, CodecPath path = CodecPath::automatic) {
+  path = resolve_path(path);
   if (count == 0) {
     return;
   }
   const std::uint64_t* p = field.p_words().data();
-  const std::uint64_t* q = PqAccess::q_data(field);
+  const std::uint64_t* q = Access::q_data(field);
   const std::size_t words_per_block = field.block_sites() / 64;
   std::size_t word = first / 64;
   std::uint64_t q_bit = field.offsets()[first / field.block_sites()];
   for (std::size_t w = (first / field.block_sites()) * words_per_block; w < word; ++w) {
-    q_bit += detail::pq_popcount(p[w]);
+    q_bit += detail::popcount64(p[w]);
   }
   if (const std::size_t head = first % 64; head != 0) {
     std::array<std::int8_t, 64> sites{};
     const std::size_t available = std::min<std::size_t>(64, field.size() - 64 * word);
-    pq_decode_kernel(path, p + word, available, q, q_bit, sites.data());
+    decode_kernel(path, p + word, available, q, q_bit, sites.data());
     const std::size_t take = std::min(count, available - head);
     std::memcpy(dst, sites.data() + head, take);
-    q_bit += detail::pq_popcount(p[word]);
+    q_bit += detail::popcount64(p[word]);
     dst += take;
     count -= take;
     ++word;
   }
-  pq_decode_kernel(path, p + word, count, q, q_bit, dst);
+  decode_kernel(path, p + word, count, q, q_bit, dst);
 }
 
 /// Decodes all of `field` into `dst` (`field.size()` bytes) with up to `num_workers`
 /// threads (0 = hardware concurrency).
-inline void pq_decode_into(const pq::PackedField& field, std::int8_t* dst, std::size_t num_workers,
-                           const PqTuning& tuning) {
-  const PqPath path = pq_resolve_path(tuning.path);
+inline void decode_all_into(const pq::PackedField& field, std::int8_t* dst, std::size_t num_workers,
+                            const Tuning& tuning) {
+  const CodecPath path = resolve_path(tuning.path);
   const std::size_t n = field.size();
   const std::size_t block = field.block_sites();
-  const PqTaskPlan plan = pq_plan(n, field.block_count(), pq_resolve_workers(num_workers), tuning);
+  const TaskPlan plan = plan_tasks(n, field.block_count(), resolve_workers(num_workers), tuning);
   const std::uint64_t* p = field.p_words().data();
-  const std::uint64_t* q = PqAccess::q_data(field);
+  const std::uint64_t* q = Access::q_data(field);
   const std::span<const std::uint64_t> o = field.offsets();
-  const bool stream = n >= pq_stream_min_sites;
+  const bool stream = n >= stream_min_sites;
   if (plan.tasks == 1) {
-    pq_decode_kernel(path, p, n, q, 0, dst, stream);
+    decode_kernel(path, p, n, q, 0, dst, stream);
     return;
   }
-  pq_parallel_for(plan.tasks, pq_resolve_workers(num_workers), [&](std::size_t t) {
+  parallel_for_tasks(plan.tasks, resolve_workers(num_workers), [&](std::size_t t) {
     const std::size_t first = std::min(n, plan.first_block(t) * block);
     const std::size_t last = std::min(n, plan.first_block(t + 1) * block);
-    pq_decode_kernel(path, p + first / 64, last - first, q, o[plan.first_block(t)], dst + first,
-                     stream);
+    decode_kernel(path, p + first / 64, last - first, q, o[plan.first_block(t)], dst + first,
+                  stream);
   });
 }
 
 /// Decodes `field` (see `pq::decode`) with explicit internal tuning.
-[[nodiscard]] inline TernaryField pq_decode(const pq::PackedField& field,
-                                            const pq::PqOptions& options, const PqTuning& tuning) {
+[[nodiscard]] inline TernaryField decode_with(const pq::PackedField& field,
+                                              const pq::PqOptions& options, const Tuning& tuning) {
   TernaryField out = TernaryField::uninitialized(field.shape());
-  pq_decode_into(field, out.data(), options.num_workers, tuning);
+  decode_all_into(field, out.data(), options.num_workers, tuning);
   return out;
 }
 
 // ---- serialisation (PQ_FORMAT §2) ----
 
-inline constexpr std::size_t pq_header_bytes = 128;
-inline constexpr std::array<unsigned char, 8> pq_magic = {'D', 'A', 'S', 'H', 'I', 'P', 'Q', '1'};
-inline constexpr std::uint32_t pq_version = 1;
-inline constexpr std::uint32_t pq_flags = 1;  // bit 0: sign bit 1 means +1
+inline constexpr std::size_t buffer_header_bytes = 128;
+inline constexpr std::array<unsigned char, 8> buffer_magic = {'D', 'A', 'S', 'H',
+                                                              'I', 'P', 'Q', '1'};
+inline constexpr std::uint32_t buffer_version = 1;
+inline constexpr std::uint32_t buffer_flags = 1;  // bit 0: sign bit 1 means +1
 
 /// Byte layout of a serialised field; computed with overflow checks.
-struct PqLayout {
+struct BufferLayout {
   std::size_t p_count = 0;  // words
   std::size_t q_count = 0;
   std::size_t o_count = 0;
@@ -518,8 +519,9 @@ struct PqLayout {
 
 /// The layout of a field of `n` sites, `support` supported, blocks of `block` sites;
 /// nothing when a size overflows `std::size_t`.
-[[nodiscard]] inline std::optional<PqLayout> pq_layout(std::uint64_t n, std::uint64_t support,
-                                                       std::uint64_t block) noexcept {
+[[nodiscard]] inline std::optional<BufferLayout> buffer_layout(std::uint64_t n,
+                                                               std::uint64_t support,
+                                                               std::uint64_t block) noexcept {
   constexpr std::uint64_t max = std::numeric_limits<std::size_t>::max();
   const auto words = [](std::uint64_t bits) { return bits / 64 + (bits % 64 != 0 ? 1 : 0); };
   const std::uint64_t p_count = words(n);
@@ -528,21 +530,21 @@ struct PqLayout {
   // Each section padded to 64 bytes: 8 * words rounded up, i.e. ceil(words / 8) * 64.
   const auto section = [](std::uint64_t count) { return count / 8 + (count % 8 != 0 ? 1 : 0); };
   const std::uint64_t lines = section(p_count) + section(q_count) + section(o_count);
-  if (lines > (max - pq_header_bytes) / 64) {
+  if (lines > (max - buffer_header_bytes) / 64) {
     return std::nullopt;
   }
-  PqLayout layout;
+  BufferLayout layout;
   layout.p_count = static_cast<std::size_t>(p_count);
   layout.q_count = static_cast<std::size_t>(q_count);
   layout.o_count = static_cast<std::size_t>(o_count);
-  layout.p_offset = pq_header_bytes;
+  layout.p_offset = buffer_header_bytes;
   layout.q_offset = layout.p_offset + static_cast<std::size_t>(64 * section(p_count));
   layout.o_offset = layout.q_offset + static_cast<std::size_t>(64 * section(q_count));
   layout.total = layout.o_offset + static_cast<std::size_t>(64 * section(o_count));
   return layout;
 }
 
-[[nodiscard]] inline std::uint64_t pq_load_le(const std::byte* src, std::size_t bytes) noexcept {
+[[nodiscard]] inline std::uint64_t load_le(const std::byte* src, std::size_t bytes) noexcept {
   std::uint64_t value = 0;
   for (std::size_t i = 0; i < bytes; ++i) {
     value |= static_cast<std::uint64_t>(std::to_integer<unsigned char>(src[i])) << (8 * i);
@@ -550,37 +552,37 @@ struct PqLayout {
   return value;
 }
 
-inline void pq_store_le(std::byte* dst, std::uint64_t value, std::size_t bytes) noexcept {
+inline void store_le(std::byte* dst, std::uint64_t value, std::size_t bytes) noexcept {
   for (std::size_t i = 0; i < bytes; ++i) {
     dst[i] = static_cast<std::byte>((value >> (8 * i)) & 0xFFU);
   }
 }
 
-inline void pq_store_words(std::byte* dst, std::span<const std::uint64_t> words) noexcept {
+inline void store_words(std::byte* dst, std::span<const std::uint64_t> words) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (!words.empty()) {
       std::memcpy(dst, words.data(), words.size_bytes());
     }
   } else {
     for (std::size_t i = 0; i < words.size(); ++i) {
-      pq_store_le(dst + 8 * i, words[i], 8);
+      store_le(dst + 8 * i, words[i], 8);
     }
   }
 }
 
-inline void pq_load_words(std::uint64_t* dst, const std::byte* src, std::size_t count) noexcept {
+inline void load_words(std::uint64_t* dst, const std::byte* src, std::size_t count) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (count != 0) {
       std::memcpy(dst, src, count * 8);
     }
   } else {
     for (std::size_t i = 0; i < count; ++i) {
-      dst[i] = pq_load_le(src + 8 * i, 8);
+      dst[i] = load_le(src + 8 * i, 8);
     }
   }
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail
 
 namespace dashi::pq {
 
@@ -590,14 +592,14 @@ namespace dashi::pq {
 /// [64, 65536] and `std::bad_alloc`; a thread the system refuses only means fewer
 /// threads. Thread-safe (no shared state).
 [[nodiscard]] inline PackedField encode(TernaryView field, const PqOptions& options = {}) {
-  return detail::pq_encode(field, options, detail::PqTuning{});
+  return detail::encode_with(field, options, detail::Tuning{});
 }
 
 /// Unpacks `packed` into a dense field (the exact inverse of `encode`). Uses the field's
 /// own block size and reads only `options.num_workers`. O(n). Throws `std::bad_alloc`.
 /// Thread-safe.
 [[nodiscard]] inline TernaryField decode(const PackedField& packed, const PqOptions& options = {}) {
-  return detail::pq_decode(packed, options, detail::PqTuning{});
+  return detail::decode_with(packed, options, detail::Tuning{});
 }
 
 /// Value of one site without decoding the rest: O[site / B] plus the popcount of the
@@ -611,14 +613,14 @@ namespace dashi::pq {
   }
   const std::span<const std::uint64_t> p = packed.p_words();
   const std::size_t word = site / 64;
-  const std::uint64_t below = detail::pq_low_mask(site % 64);
+  const std::uint64_t below = detail::low_mask(site % 64);
   if (((p[word] >> (site % 64)) & 1U) == 0) {
     return 0;
   }
   const std::size_t block = site / packed.block_sites();
-  std::uint64_t rank = packed.offsets()[block] + detail::pq_popcount(p[word] & below);
+  std::uint64_t rank = packed.offsets()[block] + detail::popcount64(p[word] & below);
   for (std::size_t w = block * (packed.block_sites() / 64); w < word; ++w) {
-    rank += detail::pq_popcount(p[w]);
+    rank += detail::popcount64(p[w]);
   }
   const std::uint64_t sign =
       (packed.q_words()[static_cast<std::size_t>(rank / 64)] >> (rank % 64)) & 1U;
@@ -629,32 +631,33 @@ namespace dashi::pq {
 /// zero-padded to 64 bytes, with CRC-32C of the header and of the rest. Deterministic.
 /// O(n). Throws `std::bad_alloc` (`std::length_error` if the size overflows). Thread-safe.
 [[nodiscard]] inline std::vector<std::byte> to_bytes(const PackedField& packed) {
-  using detail::pq_store_le;
+  using detail::store_le;
   const auto layout =
-      detail::pq_layout(packed.size(), packed.support_count(), packed.block_sites());
+      detail::buffer_layout(packed.size(), packed.support_count(), packed.block_sites());
   if (!layout) {
     throw std::length_error("dashi::pq::to_bytes: the field is too large to serialise");
   }
   std::vector<std::byte> out(layout->total);
   std::byte* b = out.data();
-  std::memcpy(b, detail::pq_magic.data(), detail::pq_magic.size());
-  pq_store_le(b + 8, detail::pq_version, 4);
-  pq_store_le(b + 12, detail::pq_flags, 4);
-  pq_store_le(b + 16, packed.shape().rank(), 4);
-  pq_store_le(b + 20, packed.block_sites(), 4);
+  std::memcpy(b, detail::buffer_magic.data(), detail::buffer_magic.size());
+  store_le(b + 8, detail::buffer_version, 4);
+  store_le(b + 12, detail::buffer_flags, 4);
+  store_le(b + 16, packed.shape().rank(), 4);
+  store_le(b + 20, packed.block_sites(), 4);
   for (std::size_t axis = 0; axis < packed.shape().rank(); ++axis) {
-    pq_store_le(b + 24 + 8 * axis, packed.shape()[axis], 8);
+    store_le(b + 24 + 8 * axis, packed.shape()[axis], 8);
   }
-  pq_store_le(b + 56, packed.size(), 8);
-  pq_store_le(b + 64, packed.support_count(), 8);
-  pq_store_le(b + 72, layout->total, 8);
-  detail::pq_store_words(b + layout->p_offset, packed.p_words());
-  detail::pq_store_words(b + layout->q_offset, packed.q_words());
-  detail::pq_store_words(b + layout->o_offset, packed.offsets());
-  pq_store_le(b + 80,
-              detail::crc32c(b + detail::pq_header_bytes, layout->total - detail::pq_header_bytes),
-              4);
-  pq_store_le(b + 84, detail::crc32c(b, 84), 4);
+  store_le(b + 56, packed.size(), 8);
+  store_le(b + 64, packed.support_count(), 8);
+  store_le(b + 72, layout->total, 8);
+  detail::store_words(b + layout->p_offset, packed.p_words());
+  detail::store_words(b + layout->q_offset, packed.q_words());
+  detail::store_words(b + layout->o_offset, packed.offsets());
+  store_le(
+      b + 80,
+      detail::crc32c(b + detail::buffer_header_bytes, layout->total - detail::buffer_header_bytes),
+      4);
+  store_le(b + 84, detail::crc32c(b, 84), 4);
   return out;
 }
 
@@ -667,30 +670,30 @@ namespace dashi::pq {
 /// Thread-safe.
 [[nodiscard]] inline PackedField from_bytes(std::span<const std::byte> bytes) {
   constexpr const char* where = "dashi::pq::from_bytes";
-  using detail::pq_load_le;
+  using detail::load_le;
   const std::size_t length = bytes.size();
-  if (length < detail::pq_header_bytes) {
+  if (length < detail::buffer_header_bytes) {
     throw FormatError(where, "header", length,
                       "the buffer has " + std::to_string(length) +
                           " bytes, fewer than the 128-byte header (truncated)");
   }
   const std::byte* b = bytes.data();
-  if (std::memcmp(b, detail::pq_magic.data(), detail::pq_magic.size()) != 0) {
+  if (std::memcmp(b, detail::buffer_magic.data(), detail::buffer_magic.size()) != 0) {
     throw FormatError(where, "magic", 0, "expected \"DASHIPQ1\"");
   }
-  if (const auto version = pq_load_le(b + 8, 4); version != detail::pq_version) {
+  if (const auto version = load_le(b + 8, 4); version != detail::buffer_version) {
     throw FormatError(where, "version", 8, "expected 1, got " + std::to_string(version));
   }
-  if (const auto flags = pq_load_le(b + 12, 4); flags != detail::pq_flags) {
+  if (const auto flags = load_le(b + 12, 4); flags != detail::buffer_flags) {
     throw FormatError(
         where, "flags", 12,
         "expected 1 (bit 0: sign bit 1 means +1; no other bit), got " + std::to_string(flags));
   }
-  const auto rank = static_cast<std::size_t>(pq_load_le(b + 16, 4));
+  const auto rank = static_cast<std::size_t>(load_le(b + 16, 4));
   if (rank < 1 || rank > Shape::max_rank) {
     throw FormatError(where, "rank", 16, "expected 1 to 4, got " + std::to_string(rank));
   }
-  const auto block = static_cast<std::uint32_t>(pq_load_le(b + 20, 4));
+  const auto block = static_cast<std::uint32_t>(load_le(b + 20, 4));
   if (block < 64 || block > 65536 || !std::has_single_bit(block)) {
     throw FormatError(where, "block_sites", 20,
                       "expected a power of two in [64, 65536], got " + std::to_string(block));
@@ -700,7 +703,7 @@ namespace dashi::pq {
       static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
   std::uint64_t product = 1;
   for (std::size_t axis = 0; axis < Shape::max_rank; ++axis) {
-    const std::uint64_t extent = pq_load_le(b + 24 + 8 * axis, 8);
+    const std::uint64_t extent = load_le(b + 24 + 8 * axis, 8);
     if (axis >= rank) {
       if (extent != 0) {
         throw FormatError(where, "extents", 24 + 8 * axis,
@@ -722,23 +725,23 @@ namespace dashi::pq {
     product *= extent;
     extents[axis] = static_cast<std::size_t>(extent);
   }
-  const std::uint64_t n = pq_load_le(b + 56, 8);
+  const std::uint64_t n = load_le(b + 56, 8);
   if (n != product) {
     throw FormatError(
         where, "n_sites", 56,
         "n_sites is " + std::to_string(n) + " but the extents give " + std::to_string(product));
   }
-  const std::uint64_t support = pq_load_le(b + 64, 8);
+  const std::uint64_t support = load_le(b + 64, 8);
   if (support > n) {
     throw FormatError(
         where, "n_support", 64,
         "n_support " + std::to_string(support) + " exceeds n_sites " + std::to_string(n));
   }
-  const auto layout = detail::pq_layout(n, support, block);
+  const auto layout = detail::buffer_layout(n, support, block);
   if (!layout) {
     throw FormatError(where, "n_sites", 56, "the field is too large for this machine");
   }
-  const std::uint64_t total = pq_load_le(b + 72, 8);
+  const std::uint64_t total = load_le(b + 72, 8);
   if (total != layout->total) {
     throw FormatError(where, "total_length", 72,
                       "total_length is " + std::to_string(total) +
@@ -751,16 +754,17 @@ namespace dashi::pq {
                           std::to_string(total) +
                           (length < total ? " (truncated)" : " (trailing bytes)"));
   }
-  for (std::size_t i = 88; i < detail::pq_header_bytes; ++i) {
+  for (std::size_t i = 88; i < detail::buffer_header_bytes; ++i) {
     if (b[i] != std::byte{0}) {
       throw FormatError(where, "reserved", i, "reserved header bytes 88-127 must be 0");
     }
   }
-  if (const auto stored = pq_load_le(b + 84, 4); stored != detail::crc32c(b, 84)) {
+  if (const auto stored = load_le(b + 84, 4); stored != detail::crc32c(b, 84)) {
     throw FormatError(where, "header_crc", 84, "CRC-32C of header bytes 0-83 does not match");
   }
-  if (const auto stored = pq_load_le(b + 80, 4);
-      stored != detail::crc32c(b + detail::pq_header_bytes, length - detail::pq_header_bytes)) {
+  if (const auto stored = load_le(b + 80, 4);
+      stored !=
+      detail::crc32c(b + detail::buffer_header_bytes, length - detail::buffer_header_bytes)) {
     throw FormatError(where, "payload_crc", 80,
                       "CRC-32C of the bytes after the header does not match");
   }
@@ -772,33 +776,33 @@ namespace dashi::pq {
       }
     }
   };
-  detail::PqWords p(layout->p_count);
-  detail::pq_load_words(p.data(), b + layout->p_offset, layout->p_count);
-  if (n % 64 != 0 && (p[layout->p_count - 1] & ~detail::pq_low_mask(n % 64)) != 0) {
+  detail::Words p(layout->p_count);
+  detail::load_words(p.data(), b + layout->p_offset, layout->p_count);
+  if (n % 64 != 0 && (p[layout->p_count - 1] & ~detail::low_mask(n % 64)) != 0) {
     throw FormatError(where, "P", layout->p_offset + 8 * (layout->p_count - 1),
                       "support bits past site n - 1 must be 0");
   }
   check_padding("P padding", layout->p_offset + 8 * layout->p_count, layout->q_offset);
-  detail::PqWords q(layout->q_count + 2);
-  detail::pq_load_words(q.data(), b + layout->q_offset, layout->q_count);
+  detail::Words q(layout->q_count + 2);
+  detail::load_words(q.data(), b + layout->q_offset, layout->q_count);
   q[layout->q_count] = 0;
   q[layout->q_count + 1] = 0;
-  if (support % 64 != 0 && (q[layout->q_count - 1] & ~detail::pq_low_mask(support % 64)) != 0) {
+  if (support % 64 != 0 && (q[layout->q_count - 1] & ~detail::low_mask(support % 64)) != 0) {
     throw FormatError(where, "Q", layout->q_offset + 8 * (layout->q_count - 1),
                       "sign bits past the last supported site must be 0");
   }
   check_padding("Q padding", layout->q_offset + 8 * layout->q_count, layout->o_offset);
   std::uint64_t popcount = 0;
   for (std::size_t w = 0; w < layout->p_count; ++w) {
-    popcount += detail::pq_popcount(p[w]);
+    popcount += detail::popcount64(p[w]);
   }
   if (popcount != support) {
     throw FormatError(where, "n_support", 64,
                       "n_support is " + std::to_string(support) + " but P has " +
                           std::to_string(popcount) + " supported sites");
   }
-  detail::PqWords o(layout->o_count);
-  detail::pq_load_words(o.data(), b + layout->o_offset, layout->o_count);
+  detail::Words o(layout->o_count);
+  detail::load_words(o.data(), b + layout->o_offset, layout->o_count);
   const std::size_t words_per_block = block / 64;
   std::uint64_t running = 0;
   for (std::size_t k = 0; k < layout->o_count; ++k) {
@@ -811,13 +815,13 @@ namespace dashi::pq {
     const std::size_t first = k * words_per_block;
     const std::size_t last = std::min(layout->p_count, first + words_per_block);
     for (std::size_t w = first; w < last; ++w) {
-      running += detail::pq_popcount(p[w]);
+      running += detail::popcount64(p[w]);
     }
   }
   check_padding("O padding", layout->o_offset + 8 * layout->o_count, layout->total);
   const Shape shape = Shape::from_extents(std::span<const std::size_t>(extents.data(), rank));
-  return detail::PqAccess::make(shape, block, support, std::move(p), std::move(q), layout->q_count,
-                                std::move(o));
+  return detail::Access::make(shape, block, support, std::move(p), std::move(q), layout->q_count,
+                              std::move(o));
 }
 
 /// Entropy accounting of `packed` (see `EntropyReport`). O(1); never throws.

@@ -17,10 +17,10 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/pqfs_format.hpp>
-#include <dashi/detail/pqfs_io.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/pq/codec.hpp>
+#include <dashi/pq/detail/file_format.hpp>
+#include <dashi/pq/detail/file_io.hpp>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -32,19 +32,19 @@ namespace dashi::pq {
 class PqFile;
 }  // namespace dashi::pq
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Counters of the superblock reads of a `PqFile` (tests use them to show that
 /// `read_rows` reads O(log count) headers and only the superblocks it decodes).
-struct PqFileStats {
+struct FileStats {
   std::uint64_t header_reads = 0;      ///< 64-byte superblock header reads
   std::uint64_t superblock_reads = 0;  ///< whole-superblock reads (each decoded)
 };
 
 /// Reads the counters of `file`.
-[[nodiscard]] inline PqFileStats pq_file_stats(const pq::PqFile& file) noexcept;
+[[nodiscard]] inline FileStats file_stats(const pq::PqFile& file) noexcept;
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail
 
 namespace dashi::pq {
 
@@ -77,14 +77,14 @@ class FileWriter {
   /// the path) when the file cannot be created or `path` is a folder.
   FileWriter(const std::filesystem::path& path, const Shape& shape, const FileOptions& options = {})
       : path_(path), shape_(shape), sb_bytes_(options.sb_bytes) {
-    detail::pqfs_check_sb_bytes(options.sb_bytes, where);
-    workers_ = detail::pq_resolve_workers(options.num_workers);
-    path_kind_ = detail::pq_resolve_path(detail::PqPath::automatic);
-    const std::uint64_t most = detail::pqfs_max_sites(sb_bytes_) + 64;
+    detail::check_sb_bytes(options.sb_bytes, where);
+    workers_ = detail::resolve_workers(options.num_workers);
+    path_kind_ = detail::resolve_path(detail::CodecPath::automatic);
+    const std::uint64_t most = detail::sb_max_sites(sb_bytes_) + 64;
     batch_ = std::max<std::size_t>(1, 2 * workers_);
     threshold_ = std::max<std::uint64_t>(most, (batch_ + 1) * most / 2);
-    output_ = std::make_unique<detail::PqfsOutput>(path_, where);
-    const std::array<std::byte, detail::pqfs_file_header_bytes> placeholder{};
+    output_ = std::make_unique<detail::FileOutput>(path_, where);
+    const std::array<std::byte, detail::file_header_bytes> placeholder{};
     output_->write(placeholder.data(), placeholder.size());
   }
 
@@ -173,7 +173,7 @@ class FileWriter {
     if (next_site_ != shape_.size()) {
       throw std::logic_error(std::string(where) + ": internal error: sites left unwritten");
     }
-    const auto header = detail::pqfs_file_header(shape_, support_, index_, sb_bytes_);
+    const auto header = detail::make_file_header(shape_, support_, index_, sb_bytes_);
     output_->write_at(0, header.data(), header.size());
     output_->commit();
     finished_ = true;
@@ -215,7 +215,7 @@ class FileWriter {
     const std::uint64_t remaining = shape_.size() - next_site_;
     const bool complete = available == remaining;
     const auto words =
-        static_cast<std::size_t>(complete ? detail::pqfs_ceil_div(available, 64) : available / 64);
+        static_cast<std::size_t>(complete ? detail::ceil_div(available, 64) : available / 64);
     counts_.resize(words);
     constexpr std::size_t words_per_task = std::size_t{1} << 14;
     const std::size_t count_tasks = words / words_per_task + (words % words_per_task != 0 ? 1 : 0);
@@ -224,17 +224,17 @@ class FileWriter {
     run(count_tasks, [&](std::size_t t) {
       const std::size_t first = t * words_per_task;
       const std::size_t last_site = std::min(count_sites, (first + words_per_task) * 64);
-      detail::pqfs_count_words(src + first * 64, last_site - first * 64, counts_.data() + first);
+      detail::count_words(src + first * 64, last_site - first * 64, counts_.data() + first);
     });
     plan_.clear();
     const std::uint64_t planned =
-        detail::pqfs_plan(counts_, available, remaining, sb_bytes_, next_site_, plan_);
+        detail::plan_superblocks(counts_, available, remaining, sb_bytes_, next_site_, plan_);
     if (buffers_.empty() && !plan_.empty()) {
       buffers_.resize(batch_);
       q_scratch_.resize(batch_);
     }
-    const std::size_t sb_words = detail::pqfs_buffer_words(sb_bytes_);
-    const auto q_words = static_cast<std::size_t>(detail::pqfs_max_sites(sb_bytes_) / 64 + 3);
+    const std::size_t sb_words = detail::sb_buffer_words(sb_bytes_);
+    const auto q_words = static_cast<std::size_t>(detail::sb_max_sites(sb_bytes_) / 64 + 3);
     for (std::size_t first = 0; first < plan_.size(); first += batch_) {
       const std::size_t count = std::min(batch_, plan_.size() - first);
       run(count, [&](std::size_t j) {
@@ -242,9 +242,9 @@ class FileWriter {
           buffers_[j] = std::make_unique_for_overwrite<std::uint64_t[]>(sb_words);
           q_scratch_[j] = std::make_unique_for_overwrite<std::uint64_t[]>(q_words);
         }
-        const detail::PqfsPlanEntry& entry = plan_[first + j];
-        detail::pqfs_build_superblock(src + entry.offset, entry, index_ + first + j, sb_bytes_,
-                                      path_kind_, buffers_[j].get(), q_scratch_[j].get());
+        const detail::SuperblockPlanEntry& entry = plan_[first + j];
+        detail::build_superblock(src + entry.offset, entry, index_ + first + j, sb_bytes_,
+                                 path_kind_, buffers_[j].get(), q_scratch_[j].get());
       });
       for (std::size_t j = 0; j < count; ++j) {
         output_->write(buffers_[j].get(), static_cast<std::size_t>(sb_bytes_));
@@ -271,10 +271,10 @@ class FileWriter {
   Shape shape_;
   std::uint64_t sb_bytes_ = 0;
   std::size_t workers_ = 1;
-  detail::PqPath path_kind_ = detail::PqPath::scalar;
+  detail::CodecPath path_kind_ = detail::CodecPath::scalar;
   std::size_t batch_ = 1;        // superblocks built at once
   std::uint64_t threshold_ = 0;  // staged sites that trigger a flush
-  std::unique_ptr<detail::PqfsOutput> output_;
+  std::unique_ptr<detail::FileOutput> output_;
   std::unique_ptr<std::int8_t[]> staging_;  // undecided sites, `staged_` of them
   std::uint64_t staged_ = 0;
   std::uint64_t next_site_ = 0;  // sites already in written superblocks
@@ -284,7 +284,7 @@ class FileWriter {
   bool finished_ = false;
   bool failed_ = false;
   std::vector<std::uint8_t> counts_;
-  std::vector<detail::PqfsPlanEntry> plan_;
+  std::vector<detail::SuperblockPlanEntry> plan_;
   std::vector<std::unique_ptr<std::uint64_t[]>> buffers_;
   std::vector<std::unique_ptr<std::uint64_t[]>> q_scratch_;
 };
@@ -322,18 +322,18 @@ class PqFile {
   /// header, wrong length) or `std::system_error` (missing file, no permission, a folder).
   explicit PqFile(const std::filesystem::path& path, const FileOptions& options = {})
       : input_(path, std::string(base_where)),
-        workers_(detail::pq_resolve_workers(options.num_workers)),
-        path_kind_(detail::pq_resolve_path(detail::PqPath::automatic)),
+        workers_(detail::resolve_workers(options.num_workers)),
+        path_kind_(detail::resolve_path(detail::CodecPath::automatic)),
         stats_(std::make_unique<Stats>()) {
     const std::string where_text = where();
-    std::array<std::byte, detail::pqfs_file_header_bytes> header{};
+    std::array<std::byte, detail::file_header_bytes> header{};
     const std::size_t got = input_.read_at(0, header.data(), header.size(), where_text);
     if (got < header.size()) {
       throw FormatError(where_text.c_str(), "file_header", got,
                         "the file has " + std::to_string(got) +
                             " bytes, fewer than the 4096-byte file header (truncated)");
     }
-    info_ = detail::pqfs_parse_file_header(header.data(), input_.length(), where_text.c_str());
+    info_ = detail::parse_file_header(header.data(), input_.length(), where_text.c_str());
   }
 
   PqFile(const PqFile&) = delete;
@@ -408,7 +408,7 @@ class PqFile {
   }
 
  private:
-  friend detail::PqFileStats detail::pq_file_stats(const PqFile& file) noexcept;
+  friend detail::FileStats detail::file_stats(const PqFile& file) noexcept;
 
   struct Stats {
     std::atomic<std::uint64_t> header_reads{0};
@@ -424,7 +424,7 @@ class PqFile {
     return where() + ", superblock " + std::to_string(index);
   }
   [[nodiscard]] std::uint64_t offset_of(std::uint64_t index) const noexcept {
-    return detail::pqfs_file_header_bytes + index * info_.sb_bytes;
+    return detail::file_header_bytes + index * info_.sb_bytes;
   }
 
   [[noreturn]] void truncated(std::uint64_t index, std::size_t got) const {
@@ -435,8 +435,8 @@ class PqFile {
   }
 
   /// Reads and validates the header of superblock `index`.
-  [[nodiscard]] detail::PqfsSuperblockInfo read_header(std::uint64_t index) const {
-    std::array<std::byte, detail::pqfs_sb_header_bytes> header{};
+  [[nodiscard]] detail::SuperblockInfo read_header(std::uint64_t index) const {
+    std::array<std::byte, detail::sb_header_bytes> header{};
     const std::string where_text = where(index);
     stats_->header_reads.fetch_add(1, std::memory_order_relaxed);
     const std::size_t got =
@@ -444,8 +444,8 @@ class PqFile {
     if (got != header.size()) {
       truncated(index, got);
     }
-    return detail::pqfs_parse_superblock_header(header.data(), index, info_, offset_of(index),
-                                                where_text.c_str());
+    return detail::parse_superblock_header(header.data(), index, info_, offset_of(index),
+                                           where_text.c_str());
   }
 
   /// The last superblock in [from, count) whose first_site is at most `site`, found by
@@ -500,7 +500,7 @@ class PqFile {
     }
     std::vector<std::uint64_t> support(groups, 0);
     auto body = [&](std::size_t g) {
-      const std::size_t words = detail::pqfs_buffer_words(info_.sb_bytes);
+      const std::size_t words = detail::sb_buffer_words(info_.sb_bytes);
       std::unique_ptr<std::uint64_t[]> sb = std::make_unique_for_overwrite<std::uint64_t[]>(words);
       sb[words - 2] = 0;
       sb[words - 1] = 0;
@@ -514,8 +514,8 @@ class PqFile {
           truncated(index, got);
         }
         const auto* bytes = reinterpret_cast<const std::byte*>(sb.get());
-        const detail::PqfsSuperblockInfo sb_info =
-            detail::pqfs_parse_superblock_header(bytes, index, info_, base, where_text.c_str());
+        const detail::SuperblockInfo sb_info =
+            detail::parse_superblock_header(bytes, index, info_, base, where_text.c_str());
         if (sb_info.first_site != expected) {
           throw FormatError(where_text.c_str(), "first_site", static_cast<std::size_t>(base + 24),
                             "superblocks out of order: first_site is " +
@@ -528,17 +528,17 @@ class PqFile {
                                 " overlaps the next superblock, which starts at site " +
                                 std::to_string(bounds[g + 1]));
         }
-        detail::pqfs_check_superblock_payload(sb.get(), sb_info, info_.sb_bytes, base,
-                                              where_text.c_str());
+        detail::check_superblock_payload(sb.get(), sb_info, info_.sb_bytes, base,
+                                         where_text.c_str());
         const std::uint64_t from = std::max(lo, sb_info.first_site);
         const std::uint64_t to = std::min(hi, sb_info.first_site + sb_info.sites);
         if (from < to) {
-          detail::pqfs_words_le(
-              sb.get() + detail::pqfs_sb_header_bytes / 8,
-              static_cast<std::size_t>(info_.sb_bytes / 8 - detail::pqfs_sb_header_bytes / 8));
-          detail::pqfs_decode_slice(path_kind_, sb.get(), sb_info, from - sb_info.first_site,
-                                    to - sb_info.first_site,
-                                    dst + static_cast<std::size_t>(from - lo));
+          detail::words_le(
+              sb.get() + detail::sb_header_bytes / 8,
+              static_cast<std::size_t>(info_.sb_bytes / 8 - detail::sb_header_bytes / 8));
+          detail::decode_superblock_slice(path_kind_, sb.get(), sb_info, from - sb_info.first_site,
+                                          to - sb_info.first_site,
+                                          dst + static_cast<std::size_t>(from - lo));
         }
         support[g] += sb_info.support;
         expected += sb_info.sites;
@@ -564,20 +564,20 @@ class PqFile {
     return total;
   }
 
-  detail::PqfsInput input_;
-  detail::PqfsFileInfo info_;
+  detail::FileInput input_;
+  detail::FileInfo info_;
   std::size_t workers_ = 1;
-  detail::PqPath path_kind_ = detail::PqPath::scalar;
+  detail::CodecPath path_kind_ = detail::CodecPath::scalar;
   std::unique_ptr<Stats> stats_;
 };
 
 }  // namespace dashi::pq
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
-[[nodiscard]] inline PqFileStats pq_file_stats(const pq::PqFile& file) noexcept {
+[[nodiscard]] inline FileStats file_stats(const pq::PqFile& file) noexcept {
   return {file.stats_->header_reads.load(std::memory_order_relaxed),
           file.stats_->superblock_reads.load(std::memory_order_relaxed)};
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

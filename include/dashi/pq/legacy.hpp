@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Byte → its four sites as 4 little-endian int8 values (code 3 decodes as 0; the
 /// caller rejects it first).
@@ -40,7 +40,7 @@ inline constexpr std::array<std::uint32_t, 256> legacy_2bit_table = make_legacy_
   return static_cast<unsigned>(value != 0) + static_cast<unsigned>(value > 0);
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail
 
 namespace dashi::pq::legacy {
 

@@ -4,7 +4,7 @@
 /// @file
 /// AVX2 + BMI2 PQ kernels (x86-64, GCC/Clang), compiled with per-function target
 /// attributes so the library needs no global `-mavx2`. Same contract as the portable
-/// kernels in `pq_scalar.hpp`; call them only when `pq_simd_available()`.
+/// kernels in `pq_scalar.hpp`; call them only when `avx2_available()`.
 ///
 /// Encode: per 64 sites, support = ~movemask(v == 0), negative = movemask(v),
 /// sign bits of the supported sites = pext(positive, support), appended to Q.
@@ -18,18 +18,18 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/detail/cpu_features.hpp>
-#include <dashi/detail/pq_scalar.hpp>
+#include <dashi/pq/detail/portable.hpp>
 
 #if DASHI_DETAIL_X86_DISPATCH
 #  include <immintrin.h>
 #endif
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// True when the AVX2 + BMI2 kernels may run here: the CPU has AVX2, BMI2 and
 /// POPCNT, and `pext`/`pdep` are not microcoded (see `pext_pdep_is_fast`).
-[[nodiscard]] inline bool pq_simd_available() noexcept {
-  const CpuFeatures& cpu = cpu_features();
+[[nodiscard]] inline bool avx2_available() noexcept {
+  const dashi::detail::CpuFeatures& cpu = dashi::detail::cpu_features();
   return cpu.avx2 && cpu.bmi2 && cpu.popcnt && cpu.fast_pext_pdep;
 }
 
@@ -38,7 +38,7 @@ namespace dashi::detail {
 /// Support and positive-sign words of 64 trits: support is bit 0 of each byte (set in
 /// 0x01 and 0xFF, clear in 0x00), negative is bit 7 — the same rule as the portable
 /// path, so both agree on any bytes.
-__attribute__((target("avx2,bmi2,popcnt"))) inline void pq_masks64_avx2(
+__attribute__((target("avx2,bmi2,popcnt"))) inline void masks64_avx2(
     const std::int8_t* src, std::uint64_t& support, std::uint64_t& positive) noexcept {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 32));
@@ -53,26 +53,26 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_masks64_avx2(
 
 /// How many words ahead of the input the encoder prefetches: hardware prefetchers
 /// alone leave one core well short of memory bandwidth (2 KiB measured best on Zen 3).
-inline constexpr std::size_t pq_prefetch_words = 32;
+inline constexpr std::size_t prefetch_words = 32;
 
 /// Packs one word: stores its support word and appends its sign bits.
-__attribute__((target("avx2,bmi2,popcnt"))) inline void pq_encode_word_avx2(
+__attribute__((target("avx2,bmi2,popcnt"))) inline void encode_word_avx2(
     const std::int8_t* src, std::uint64_t* p, std::uint64_t* q, std::size_t& index,
     std::uint64_t& acc, std::uint64_t& fill) noexcept {
   std::uint64_t support = 0;
   std::uint64_t positive = 0;
-  pq_masks64_avx2(src, support, positive);
+  masks64_avx2(src, support, positive);
   *p = support;
-  pq_append_bits(q, index, acc, fill, _pext_u64(positive, support),
-                 static_cast<std::uint64_t>(_mm_popcnt_u64(support)));
+  append_bits(q, index, acc, fill, _pext_u64(positive, support),
+              static_cast<std::uint64_t>(_mm_popcnt_u64(support)));
 }
 
 /// Inputs of at least this many sites (beyond a core's L2) are prefetched.
-inline constexpr std::size_t pq_prefetch_min_sites = std::size_t{1} << 21;
+inline constexpr std::size_t prefetch_min_sites = std::size_t{1} << 21;
 
 /// AVX2 + BMI2 encode kernel body; `Prefetch` for inputs streamed from memory.
 template <bool Prefetch>
-__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2_impl(
+__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2_impl(
     const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets) noexcept {
   const std::size_t full = count / 64;
@@ -86,15 +86,15 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2_
     const std::size_t block_end = std::min(full, k + words_per_block);
     for (; k + 2 <= block_end; k += 2) {
       if constexpr (Prefetch) {
-        const std::size_t ahead = std::min(k + pq_prefetch_words, full - 2);  // stays in bounds
+        const std::size_t ahead = std::min(k + prefetch_words, full - 2);  // stays in bounds
         _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
         _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead + 64), _MM_HINT_T0);
       }
-      pq_encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
-      pq_encode_word_avx2(src + 64 * k + 64, p + k + 1, q, index, acc, fill);
+      encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
+      encode_word_avx2(src + 64 * k + 64, p + k + 1, q, index, acc, fill);
     }
     if (k < block_end) {
-      pq_encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
+      encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
       ++k;
     }
   }
@@ -104,26 +104,26 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2_
     }
     alignas(32) std::array<std::int8_t, 64> padded{};
     std::memcpy(padded.data(), src + 64 * full, tail);
-    pq_encode_word_avx2(padded.data(), p + full, q, index, acc, fill);
+    encode_word_avx2(padded.data(), p + full, q, index, acc, fill);
   }
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
 }
 
 /// AVX2 + BMI2 encode kernel.
-__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t pq_encode_avx2(
+__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2(
     const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets) noexcept {
-  if (count >= pq_prefetch_min_sites) {
-    return pq_encode_avx2_impl<true>(src, count, p, q, block_shift, offsets);
+  if (count >= prefetch_min_sites) {
+    return encode_avx2_impl<true>(src, count, p, q, block_shift, offsets);
   }
-  return pq_encode_avx2_impl<false>(src, count, p, q, block_shift, offsets);
+  return encode_avx2_impl<false>(src, count, p, q, block_shift, offsets);
 }
 
 /// Writes 64 sites from their support and positive-sign words.
 /// With `Stream`, `dst` must be 32-byte aligned and the stores bypass the caches.
 template <bool Stream>
-__attribute__((target("avx2,bmi2,popcnt"))) inline void pq_write_sites64_avx2(
+__attribute__((target("avx2,bmi2,popcnt"))) inline void write_sites64_avx2(
     std::uint64_t support, std::uint64_t positive, std::int8_t* dst) noexcept {
   // Byte i of the low (high) half takes mask byte i / 8 (4 + i / 8); the shuffle works
   // within 128-bit lanes, and every 64-bit element holds the whole broadcast mask.
@@ -158,30 +158,30 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void pq_write_sites64_avx2(
 /// caches) `dst` must be 32-byte aligned and full words are written with
 /// non-temporal stores, fenced before returning.
 template <bool Stream>
-__attribute__((target("avx2,bmi2,popcnt"))) inline void pq_decode_avx2(const std::uint64_t* p,
-                                                                       std::size_t count,
-                                                                       const std::uint64_t* q,
-                                                                       std::uint64_t q_bit,
-                                                                       std::int8_t* dst) noexcept {
+__attribute__((target("avx2,bmi2,popcnt"))) inline void decode_avx2(const std::uint64_t* p,
+                                                                    std::size_t count,
+                                                                    const std::uint64_t* q,
+                                                                    std::uint64_t q_bit,
+                                                                    std::int8_t* dst) noexcept {
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
     const std::uint64_t support = p[k];
-    const std::uint64_t positive = _pdep_u64(pq_read_bits64(q, q_bit), support);
+    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
     q_bit += static_cast<std::uint64_t>(_mm_popcnt_u64(support));
-    pq_write_sites64_avx2<Stream>(support, positive, dst + 64 * k);
+    write_sites64_avx2<Stream>(support, positive, dst + 64 * k);
   }
   if constexpr (Stream) {
     _mm_sfence();
   }
   if (const std::size_t tail = count % 64; tail != 0) {
     const std::uint64_t support = p[full];
-    const std::uint64_t positive = _pdep_u64(pq_read_bits64(q, q_bit), support);
+    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
     alignas(32) std::array<std::int8_t, 64> padded{};
-    pq_write_sites64_avx2<false>(support, positive, padded.data());
+    write_sites64_avx2<false>(support, positive, padded.data());
     std::memcpy(dst + 64 * full, padded.data(), tail);
   }
 }
 
 #endif  // DASHI_DETAIL_X86_DISPATCH
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

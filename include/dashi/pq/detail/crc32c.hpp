@@ -16,7 +16,7 @@
 #  include <immintrin.h>
 #endif
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Reflected CRC-32C polynomial.
 inline constexpr std::uint32_t crc32c_polynomial = 0x82F63B78U;
@@ -93,7 +93,7 @@ __attribute__((target("sse4.2"))) inline std::uint32_t crc32c_raw_sse42(std::uin
   const auto* bytes = static_cast<const unsigned char*>(data);
   std::uint32_t raw = ~crc;
 #if DASHI_DETAIL_X86_DISPATCH
-  if (!portable && cpu_features().sse42) {
+  if (!portable && dashi::detail::cpu_features().sse42) {
     return ~crc32c_raw_sse42(raw, bytes, size);
   }
 #endif
@@ -102,4 +102,4 @@ __attribute__((target("sse4.2"))) inline std::uint32_t crc32c_raw_sse42(std::uin
   return ~raw;
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

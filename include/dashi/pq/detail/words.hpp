@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// `PqWords`: the owning u64 array behind the P, Q and O sections of a packed field.
+/// `Words`: the owning u64 array behind the P, Q and O sections of a packed field.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,16 +12,16 @@
 #include <new>
 #include <utility>
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Owning array of `std::uint64_t`, left uninitialised on allocation (outputs are
 /// written in full) and shrinkable in place (`realloc`), so an encoder can allocate
 /// an upper bound and give back what it did not use without copying.
 /// Throws `std::bad_alloc`. Not thread-safe for concurrent writes to the same word.
-class PqWords {
+class Words {
  public:
-  PqWords() noexcept = default;
-  explicit PqWords(std::size_t count) : size_(count) {
+  Words() noexcept = default;
+  explicit Words(std::size_t count) : size_(count) {
     if (count != 0) {
       if (count > std::numeric_limits<std::size_t>::max() / sizeof(std::uint64_t)) {
         throw std::bad_alloc();
@@ -32,28 +32,28 @@ class PqWords {
       }
     }
   }
-  PqWords(const PqWords& other) : PqWords(other.size_) {
+  Words(const Words& other) : Words(other.size_) {
     if (size_ != 0) {
       std::memcpy(data_, other.data_, size_ * sizeof(std::uint64_t));
     }
   }
-  PqWords& operator=(const PqWords& other) {
+  Words& operator=(const Words& other) {
     if (this != &other) {
-      PqWords copy(other);
+      Words copy(other);
       swap(copy);
     }
     return *this;
   }
-  PqWords(PqWords&& other) noexcept
+  Words(Words&& other) noexcept
       : data_(std::exchange(other.data_, nullptr)), size_(std::exchange(other.size_, 0)) {}
-  PqWords& operator=(PqWords&& other) noexcept {
-    PqWords moved(std::move(other));
+  Words& operator=(Words&& other) noexcept {
+    Words moved(std::move(other));
     swap(moved);
     return *this;
   }
-  ~PqWords() { std::free(data_); }
+  ~Words() { std::free(data_); }
 
-  void swap(PqWords& other) noexcept {
+  void swap(Words& other) noexcept {
     std::swap(data_, other.data_);
     std::swap(size_, other.size_);
   }
@@ -86,4 +86,4 @@ class PqWords {
   std::size_t size_ = 0;
 };
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

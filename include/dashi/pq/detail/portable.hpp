@@ -23,11 +23,11 @@
 #include <cstring>
 #include <dashi/carrier.hpp>
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Population count that never becomes a library call: GCC lowers `std::popcount` to
 /// `__popcountdi2` on x86-64 without `-mpopcnt`, ten times slower than this.
-[[nodiscard]] constexpr std::uint64_t pq_popcount(std::uint64_t x) noexcept {
+[[nodiscard]] constexpr std::uint64_t popcount64(std::uint64_t x) noexcept {
 #if defined(__x86_64__) && !defined(__POPCNT__)
   x = x - ((x >> 1) & 0x5555555555555555ULL);
   x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
@@ -39,14 +39,14 @@ namespace dashi::detail {
 }
 
 /// Mask of the `bits` low bits, `bits` in [0, 64].
-[[nodiscard]] constexpr std::uint64_t pq_low_mask(std::uint64_t bits) noexcept {
+[[nodiscard]] constexpr std::uint64_t low_mask(std::uint64_t bits) noexcept {
   return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
 }
 
 /// The 64 bits of the little-endian bit stream `words` that start at bit `pos`.
 /// Reads `words[pos / 64]` and `words[pos / 64 + 1]`.
-[[nodiscard]] inline std::uint64_t pq_read_bits64(const std::uint64_t* words,
-                                                  std::uint64_t pos) noexcept {
+[[nodiscard]] inline std::uint64_t read_bits64(const std::uint64_t* words,
+                                               std::uint64_t pos) noexcept {
   const auto w = static_cast<std::size_t>(pos >> 6);
   const std::uint64_t shift = pos & 63U;
   return (words[w] >> shift) | ((words[w + 1] << 1) << (63 - shift));
@@ -55,8 +55,8 @@ namespace dashi::detail {
 /// Appends the `count` low bits of `bits` (higher bits zero) to a stream whose
 /// current word `words[index]` holds `fill` bits in `acc`. Branch-free: the current
 /// word is stored on every call, so `words[index]` must always be writable.
-inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64_t& acc,
-                           std::uint64_t& fill, std::uint64_t bits, std::uint64_t count) noexcept {
+inline void append_bits(std::uint64_t* words, std::size_t& index, std::uint64_t& acc,
+                        std::uint64_t& fill, std::uint64_t bits, std::uint64_t count) noexcept {
   acc |= bits << fill;
   words[index] = acc;
   const std::uint64_t end = fill + count;
@@ -70,7 +70,7 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
 
 /// Parallel prefix xor used by the Hacker's Delight 7-4/7-5 compress and expand:
 /// from `mk` (the mask of zeros to the right) the bits that move in one step.
-[[nodiscard]] constexpr std::uint64_t pq_prefix_xor(std::uint64_t mk) noexcept {
+[[nodiscard]] constexpr std::uint64_t prefix_xor(std::uint64_t mk) noexcept {
   std::uint64_t mp = mk ^ (mk << 1);
   mp ^= mp << 2;
   mp ^= mp << 4;
@@ -81,8 +81,8 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
 }
 
 /// Software `pext`: the bits of `x` selected by `mask`, packed to the low end.
-[[nodiscard]] inline std::uint64_t pq_compress_bits(std::uint64_t x, std::uint64_t mask) noexcept {
-  if (pq_popcount(mask) <= 12) {
+[[nodiscard]] inline std::uint64_t compress_bits(std::uint64_t x, std::uint64_t mask) noexcept {
+  if (popcount64(mask) <= 12) {
     std::uint64_t out = 0;
     for (std::uint64_t k = 0; mask != 0; ++k, mask &= mask - 1) {
       const std::uint64_t lowest = mask & (~mask + 1);
@@ -94,7 +94,7 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
   x &= mask;
   std::uint64_t mk = ~mask << 1;
   for (unsigned i = 0; i < 6; ++i) {
-    const std::uint64_t mp = pq_prefix_xor(mk);
+    const std::uint64_t mp = prefix_xor(mk);
     const std::uint64_t mv = mp & mask;
     mask = (mask ^ mv) | (mv >> (1U << i));
     const std::uint64_t t = x & mv;
@@ -105,8 +105,8 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
 }
 
 /// Software `pdep`: the low bits of `x` scattered to the set positions of `mask`.
-[[nodiscard]] inline std::uint64_t pq_expand_bits(std::uint64_t x, std::uint64_t mask) noexcept {
-  if (pq_popcount(mask) <= 12) {
+[[nodiscard]] inline std::uint64_t expand_bits(std::uint64_t x, std::uint64_t mask) noexcept {
+  if (popcount64(mask) <= 12) {
     std::uint64_t out = 0;
     for (; mask != 0; mask &= mask - 1, x >>= 1) {
       const std::uint64_t lowest = mask & (~mask + 1);
@@ -119,7 +119,7 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
   std::array<std::uint64_t, 6> moves{};
   std::uint64_t mk = ~mask << 1;
   for (unsigned i = 0; i < 6; ++i) {
-    const std::uint64_t mp = pq_prefix_xor(mk);
+    const std::uint64_t mp = prefix_xor(mk);
     const std::uint64_t mv = mp & mask;
     moves[i] = mv;
     mask = (mask ^ mv) | (mv >> (1U << i));
@@ -134,7 +134,7 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
 }
 
 /// Transposes the 8×8 bit matrix held in `x` (byte = row, bit = column).
-[[nodiscard]] constexpr std::uint64_t pq_transpose8x8(std::uint64_t x) noexcept {
+[[nodiscard]] constexpr std::uint64_t transpose8x8(std::uint64_t x) noexcept {
   std::uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
   x = x ^ t ^ (t << 7);
   t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
@@ -147,24 +147,24 @@ inline void pq_append_bits(std::uint64_t* words, std::size_t& index, std::uint64
 /// 0x01 and 0xFF, clear in 0x00) and negative is bit 7; the SIMD path uses the same
 /// rule, so both paths agree on any bytes. Bit 0 (bit 7) of byte b of group g goes to
 /// bit g of byte b, then an 8×8 bit transpose puts it at bit 8g + b.
-inline void pq_masks64_portable(const std::int8_t* src, std::uint64_t& support,
-                                std::uint64_t& positive) noexcept {
+inline void masks64_portable(const std::int8_t* src, std::uint64_t& support,
+                             std::uint64_t& positive) noexcept {
   constexpr std::uint64_t low = 0x0101010101010101ULL;
   std::uint64_t sup = 0;
   std::uint64_t neg = 0;
   for (std::size_t g = 0; g < 8; ++g) {
-    const std::uint64_t x = load_le64(src + 8 * g);
+    const std::uint64_t x = dashi::detail::load_le64(src + 8 * g);
     sup |= (x & low) << g;
     neg |= (x >> (7 - g)) & (low << g);
   }
-  support = pq_transpose8x8(sup);
-  positive = support & ~pq_transpose8x8(neg);
+  support = transpose8x8(sup);
+  positive = support & ~transpose8x8(neg);
 }
 
 /// Software `pext` of 4 independent words at once, `x[j] = pext(x[j], mask[j])`.
 /// Interleaving four words hides the long dependency chains of the 6-step algorithm.
-inline void pq_compress_bits4(std::array<std::uint64_t, 4>& x,
-                              std::array<std::uint64_t, 4> mask) noexcept {
+inline void compress_bits4(std::array<std::uint64_t, 4>& x,
+                           std::array<std::uint64_t, 4> mask) noexcept {
   std::array<std::uint64_t, 4> mk{};
   for (unsigned j = 0; j < 4; ++j) {
     x[j] &= mask[j];
@@ -172,7 +172,7 @@ inline void pq_compress_bits4(std::array<std::uint64_t, 4>& x,
   }
   for (unsigned i = 0; i < 6; ++i) {
     for (unsigned j = 0; j < 4; ++j) {
-      const std::uint64_t mp = pq_prefix_xor(mk[j]);
+      const std::uint64_t mp = prefix_xor(mk[j]);
       const std::uint64_t mv = mp & mask[j];
       mask[j] = (mask[j] ^ mv) | (mv >> (1U << i));
       const std::uint64_t t = x[j] & mv;
@@ -183,8 +183,8 @@ inline void pq_compress_bits4(std::array<std::uint64_t, 4>& x,
 }
 
 /// Software `pdep` of 4 independent words at once, `x[j] = pdep(x[j], mask[j])`.
-inline void pq_expand_bits4(std::array<std::uint64_t, 4>& x,
-                            const std::array<std::uint64_t, 4>& mask) noexcept {
+inline void expand_bits4(std::array<std::uint64_t, 4>& x,
+                         const std::array<std::uint64_t, 4>& mask) noexcept {
   std::array<std::array<std::uint64_t, 4>, 6> moves{};
   std::array<std::uint64_t, 4> m{};
   std::array<std::uint64_t, 4> mk{};
@@ -194,7 +194,7 @@ inline void pq_expand_bits4(std::array<std::uint64_t, 4>& x,
   }
   for (unsigned i = 0; i < 6; ++i) {
     for (unsigned j = 0; j < 4; ++j) {
-      const std::uint64_t mp = pq_prefix_xor(mk[j]);
+      const std::uint64_t mp = prefix_xor(mk[j]);
       const std::uint64_t mv = mp & m[j];
       moves[i][j] = mv;
       m[j] = (m[j] ^ mv) | (mv >> (1U << i));
@@ -212,8 +212,8 @@ inline void pq_expand_bits4(std::array<std::uint64_t, 4>& x,
   }
 }
 
-/// `pq_byte_table(fill)[b]` has byte `k` equal to `fill` where bit `k` of `b` is set.
-[[nodiscard]] constexpr std::array<std::uint64_t, 256> pq_byte_table(std::uint8_t fill) noexcept {
+/// `byte_table(fill)[b]` has byte `k` equal to `fill` where bit `k` of `b` is set.
+[[nodiscard]] constexpr std::array<std::uint64_t, 256> byte_table(std::uint8_t fill) noexcept {
   std::array<std::uint64_t, 256> table{};
   for (std::size_t b = 0; b < 256; ++b) {
     std::uint64_t word = 0;
@@ -227,12 +227,12 @@ inline void pq_expand_bits4(std::array<std::uint64_t, 4>& x,
   return table;
 }
 
-/// Supported sites as -1 (0xFF) bytes; xor with `pq_positive_bytes` turns 0xFF into 0x01.
-inline constexpr std::array<std::uint64_t, 256> pq_support_bytes = pq_byte_table(0xFF);
-inline constexpr std::array<std::uint64_t, 256> pq_positive_bytes = pq_byte_table(0xFE);
+/// Supported sites as -1 (0xFF) bytes; xor with `positive_bytes` turns 0xFF into 0x01.
+inline constexpr std::array<std::uint64_t, 256> support_bytes = byte_table(0xFF);
+inline constexpr std::array<std::uint64_t, 256> positive_bytes = byte_table(0xFE);
 
 /// Stores `word` as 8 bytes in little-endian order.
-inline void pq_store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
+inline void store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
   if constexpr (std::endian::native == std::endian::big) {
     word = ((word & 0x00000000FFFFFFFFULL) << 32) | (word >> 32);
     word = ((word & 0x0000FFFF0000FFFFULL) << 16) | ((word >> 16) & 0x0000FFFF0000FFFFULL);
@@ -242,21 +242,21 @@ inline void pq_store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
 }
 
 /// Writes the 64 sites of one word from its support and sign words.
-inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t positive,
-                                      std::int8_t* dst) noexcept {
+inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive,
+                                   std::int8_t* dst) noexcept {
   for (std::size_t g = 0; g < 8; ++g) {
-    const std::uint64_t value = pq_support_bytes[(support >> (8 * g)) & 0xFFU] ^
-                                pq_positive_bytes[(positive >> (8 * g)) & 0xFFU];
-    pq_store_le64(dst + 8 * g, value);
+    const std::uint64_t value =
+        support_bytes[(support >> (8 * g)) & 0xFFU] ^ positive_bytes[(positive >> (8 * g)) & 0xFFU];
+    store_le64(dst + 8 * g, value);
   }
 }
 
 /// Portable encode kernel (contract in the file comment). Works on batches of 4
 /// words so the software `pext` of the 4 words overlaps.
-[[nodiscard]] inline std::uint64_t pq_encode_portable(const std::int8_t* src, std::size_t count,
-                                                      std::uint64_t* p, std::uint64_t* q,
-                                                      unsigned block_shift,
-                                                      std::uint64_t* offsets) noexcept {
+[[nodiscard]] inline std::uint64_t encode_portable(const std::int8_t* src, std::size_t count,
+                                                   std::uint64_t* p, std::uint64_t* q,
+                                                   unsigned block_shift,
+                                                   std::uint64_t* offsets) noexcept {
   const std::size_t full = count / 64;
   const std::size_t block_mask = (std::size_t{1} << block_shift) - 1;
   std::uint64_t acc = 0;
@@ -267,17 +267,17 @@ inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t posit
       offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
     }
     p[k] = support;
-    pq_append_bits(q, index, acc, fill, bits, pq_popcount(support));
+    append_bits(q, index, acc, fill, bits, popcount64(support));
   };
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
     std::array<std::uint64_t, 4> support{};
     std::array<std::uint64_t, 4> bits{};
     for (unsigned j = 0; j < 4; ++j) {
-      pq_masks64_portable(src + 64 * (k + j), support[j], bits[j]);
+      masks64_portable(src + 64 * (k + j), support[j], bits[j]);
     }
     if ((support[0] & support[1] & support[2] & support[3]) != ~std::uint64_t{0}) {
-      pq_compress_bits4(bits, support);
+      compress_bits4(bits, support);
     }
     for (unsigned j = 0; j < 4; ++j) {
       append(k + j, support[j], bits[j]);
@@ -286,8 +286,8 @@ inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t posit
   const auto one_word = [&](const std::int8_t* sites, std::size_t word) {
     std::uint64_t support = 0;
     std::uint64_t positive = 0;
-    pq_masks64_portable(sites, support, positive);
-    append(word, support, pq_compress_bits(positive, support));
+    masks64_portable(sites, support, positive);
+    append(word, support, compress_bits(positive, support));
   };
   for (; k < full; ++k) {
     one_word(src + 64 * k, k);
@@ -302,28 +302,28 @@ inline void pq_write_sites64_portable(std::uint64_t support, std::uint64_t posit
 }
 
 /// Portable decode kernel (contract in the file comment), in batches of 4 words.
-inline void pq_decode_portable(const std::uint64_t* p, std::size_t count, const std::uint64_t* q,
-                               std::uint64_t q_bit, std::int8_t* dst) noexcept {
+inline void decode_portable(const std::uint64_t* p, std::size_t count, const std::uint64_t* q,
+                            std::uint64_t q_bit, std::int8_t* dst) noexcept {
   const std::size_t full = count / 64;
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
     const std::array<std::uint64_t, 4> support = {p[k], p[k + 1], p[k + 2], p[k + 3]};
     std::array<std::uint64_t, 4> bits{};
     for (unsigned j = 0; j < 4; ++j) {
-      bits[j] = pq_read_bits64(q, q_bit);
-      q_bit += pq_popcount(support[j]);
+      bits[j] = read_bits64(q, q_bit);
+      q_bit += popcount64(support[j]);
     }
     if ((support[0] & support[1] & support[2] & support[3]) != ~std::uint64_t{0}) {
-      pq_expand_bits4(bits, support);
+      expand_bits4(bits, support);
     }
     for (unsigned j = 0; j < 4; ++j) {
-      pq_write_sites64_portable(support[j], bits[j], dst + 64 * (k + j));
+      write_sites64_portable(support[j], bits[j], dst + 64 * (k + j));
     }
   }
   const auto one_word = [&](std::uint64_t support, std::int8_t* sites) {
-    const std::uint64_t positive = pq_expand_bits(pq_read_bits64(q, q_bit), support);
-    q_bit += pq_popcount(support);
-    pq_write_sites64_portable(support, positive, sites);
+    const std::uint64_t positive = expand_bits(read_bits64(q, q_bit), support);
+    q_bit += popcount64(support);
+    write_sites64_portable(support, positive, sites);
   };
   for (; k < full; ++k) {
     one_word(p[k], dst + 64 * k);
@@ -335,4 +335,4 @@ inline void pq_decode_portable(const std::uint64_t* p, std::size_t count, const 
   }
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

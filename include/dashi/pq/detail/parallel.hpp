@@ -9,7 +9,7 @@
 #include <dashi/execution/thread_pool.hpp>
 #include <utility>
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// Runs `f(i)` once for every task index `i` in `[0, tasks)` on up to `workers` threads of
 /// `default_thread_pool()` (the calling thread is one of them) and returns when all have
@@ -18,7 +18,7 @@ namespace dashi::detail {
 /// Tasks must not share writable state. When tasks throw, the exception of the lowest
 /// failing index is rethrown (tasks above it may be skipped).
 template <class F>
-void pq_parallel_for(std::size_t tasks, std::size_t workers, F&& f) {
+void parallel_for_tasks(std::size_t tasks, std::size_t workers, F&& f) {
   if (workers <= 1 || tasks <= 1) {
     for (std::size_t i = 0; i < tasks; ++i) {
       f(i);
@@ -28,4 +28,4 @@ void pq_parallel_for(std::size_t tasks, std::size_t workers, F&& f) {
   default_thread_pool().parallel_for(tasks, std::forward<F>(f), workers);
 }
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail

@@ -2,8 +2,8 @@
 #pragma once
 
 /// @file
-/// File I/O of PQ-FS: `PqfsOutput` writes a temporary file beside the target and commits
-/// it atomically (flush, fsync, rename, fsync of the folder); `PqfsInput` reads with
+/// File I/O of PQ-FS: `FileOutput` writes a temporary file beside the target and commits
+/// it atomically (flush, fsync, rename, fsync of the folder); `FileInput` reads with
 /// positioned reads. POSIX `open/pread/pwrite/fsync/rename` on Unix-like systems; a
 /// portable fallback on `std::fstream` and `std::filesystem::rename` elsewhere (without
 /// the fsyncs, and with reads serialised by a mutex).
@@ -20,44 +20,44 @@
 #include <utility>
 
 #if defined(__unix__) || defined(__APPLE__)
-#  define DASHI_DETAIL_PQFS_POSIX 1
+#  define DASHI_DETAIL_PQ_POSIX 1
 #  include <fcntl.h>
 #  include <sys/stat.h>
 #  include <sys/types.h>
 #  include <unistd.h>
 #else
-#  define DASHI_DETAIL_PQFS_POSIX 0
+#  define DASHI_DETAIL_PQ_POSIX 0
 #  include <fstream>
 #  include <memory>
 #  include <mutex>
 #endif
 
-namespace dashi::detail {
+namespace dashi::pq::detail {
 
 /// `std::system_error` for `code` with "<where>: <what> '<path>'" (the system adds the
 /// reason).
-[[nodiscard]] inline std::system_error pqfs_io_error(std::error_code code, const std::string& where,
-                                                     const std::string& what,
-                                                     const std::filesystem::path& path) {
+[[nodiscard]] inline std::system_error io_error(std::error_code code, const std::string& where,
+                                                const std::string& what,
+                                                const std::filesystem::path& path) {
   return {code, where + ": " + what + " '" + path.string() + "'"};
 }
 
-[[nodiscard]] inline std::error_code pqfs_errno() noexcept {
+[[nodiscard]] inline std::error_code errno_code() noexcept {
   return {errno, std::generic_category()};
 }
 
 /// A temporary file beside `target`, renamed onto it by `commit()`; removed when
 /// destroyed uncommitted. Not thread-safe. Move-only.
-class PqfsOutput {
+class FileOutput {
  public:
   /// Creates the temporary file (mode 0666 minus the umask). Throws `std::system_error`
   /// when `target` names a folder or the temporary file cannot be created.
-  PqfsOutput(std::filesystem::path target, std::string where)
+  FileOutput(std::filesystem::path target, std::string where)
       : target_(std::move(target)), where_(std::move(where)) {
     std::error_code ignored;
     if (target_.filename().empty() || std::filesystem::is_directory(target_, ignored)) {
-      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where_,
-                          "cannot write a file over the folder", target_);
+      throw io_error(std::make_error_code(std::errc::is_a_directory), where_,
+                     "cannot write a file over the folder", target_);
     }
     static std::atomic<std::uint64_t> counter{0};
     const std::filesystem::path folder = target_.parent_path();
@@ -71,14 +71,13 @@ class PqfsOutput {
       name += '-';
       name += std::to_string(serial);
       temp_ = folder.empty() ? std::filesystem::path(name) : folder / name;
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
       fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
       if (fd_ >= 0) {
         break;
       }
       if (errno != EEXIST || attempt >= 100) {
-        throw pqfs_io_error(pqfs_errno(), where_, "cannot create a temporary file to write",
-                            target_);
+        throw io_error(errno_code(), where_, "cannot create a temporary file to write", target_);
       }
 #else
       std::error_code exists_error;
@@ -88,21 +87,21 @@ class PqfsOutput {
       file_ = std::make_unique<std::fstream>(
           temp_, std::ios::binary | std::ios::in | std::ios::out | std::ios::trunc);
       if (!*file_) {
-        throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_,
-                            "cannot create a temporary file to write", target_);
+        throw io_error(std::make_error_code(std::errc::io_error), where_,
+                       "cannot create a temporary file to write", target_);
       }
       break;
 #endif
     }
   }
 
-  PqfsOutput(const PqfsOutput&) = delete;
-  PqfsOutput& operator=(const PqfsOutput&) = delete;
-  PqfsOutput(PqfsOutput&&) = delete;
-  PqfsOutput& operator=(PqfsOutput&&) = delete;
+  FileOutput(const FileOutput&) = delete;
+  FileOutput& operator=(const FileOutput&) = delete;
+  FileOutput(FileOutput&&) = delete;
+  FileOutput& operator=(FileOutput&&) = delete;
 
   /// Removes the temporary file unless committed.
-  ~PqfsOutput() { discard(); }
+  ~FileOutput() { discard(); }
 
   /// Appends `size` bytes. Throws `std::system_error` (for example ENOSPC).
   void write(const void* data, std::size_t size) {
@@ -113,14 +112,14 @@ class PqfsOutput {
   /// Writes `size` bytes at `offset` (inside what was written). Throws `std::system_error`.
   void write_at(std::uint64_t offset, const void* data, std::size_t size) {
     const auto* bytes = static_cast<const char*>(data);
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     while (size != 0) {
       const ::ssize_t done = ::pwrite(fd_, bytes, size, static_cast<::off_t>(offset));
       if (done < 0) {
         if (errno == EINTR) {
           continue;
         }
-        throw pqfs_io_error(pqfs_errno(), where_, "cannot write", target_);
+        throw io_error(errno_code(), where_, "cannot write", target_);
       }
       bytes += done;
       size -= static_cast<std::size_t>(done);
@@ -130,8 +129,7 @@ class PqfsOutput {
     file_->seekp(static_cast<std::streamoff>(offset));
     file_->write(bytes, static_cast<std::streamsize>(size));
     if (!*file_) {
-      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_, "cannot write",
-                          target_);
+      throw io_error(std::make_error_code(std::errc::io_error), where_, "cannot write", target_);
     }
 #endif
   }
@@ -143,23 +141,23 @@ class PqfsOutput {
   /// folder. Throws `std::system_error`; the target is then untouched (or, if only the
   /// folder sync failed, already replaced).
   void commit() {
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     if (::fsync(fd_) != 0) {
-      throw pqfs_io_error(pqfs_errno(), where_, "cannot flush", target_);
+      throw io_error(errno_code(), where_, "cannot flush", target_);
     }
     const int fd = std::exchange(fd_, -1);
     if (::close(fd) != 0) {
-      throw pqfs_io_error(pqfs_errno(), where_, "cannot close", target_);
+      throw io_error(errno_code(), where_, "cannot close", target_);
     }
     if (::rename(temp_.c_str(), target_.c_str()) != 0) {
-      throw pqfs_io_error(pqfs_errno(), where_, "cannot rename the temporary file onto", target_);
+      throw io_error(errno_code(), where_, "cannot rename the temporary file onto", target_);
     }
     committed_ = true;
     const std::filesystem::path folder =
         target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
     const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir < 0) {
-      throw pqfs_io_error(pqfs_errno(), where_, "cannot open the folder to sync it", folder);
+      throw io_error(errno_code(), where_, "cannot open the folder to sync it", folder);
     }
     // Some file systems cannot sync a folder (EINVAL): the rename is then as durable as
     // they make it.
@@ -167,21 +165,20 @@ class PqfsOutput {
     const int sync_errno = errno;
     ::close(dir);
     if (synced != 0 && sync_errno != EINVAL && sync_errno != ENOTSUP) {
-      throw pqfs_io_error({sync_errno, std::generic_category()}, where_, "cannot sync the folder",
-                          folder);
+      throw io_error({sync_errno, std::generic_category()}, where_, "cannot sync the folder",
+                     folder);
     }
 #else
     file_->flush();
     const bool flushed = static_cast<bool>(*file_);
     file_->close();
     if (!flushed || file_->fail()) {
-      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where_, "cannot flush",
-                          target_);
+      throw io_error(std::make_error_code(std::errc::io_error), where_, "cannot flush", target_);
     }
     std::error_code error;
     std::filesystem::rename(temp_, target_, error);
     if (error) {
-      throw pqfs_io_error(error, where_, "cannot rename the temporary file onto", target_);
+      throw io_error(error, where_, "cannot rename the temporary file onto", target_);
     }
     committed_ = true;
 #endif
@@ -192,7 +189,7 @@ class PqfsOutput {
     if (committed_ || temp_.empty()) {
       return;
     }
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     if (fd_ >= 0) {
       ::close(std::exchange(fd_, -1));
     }
@@ -212,13 +209,13 @@ class PqfsOutput {
 
  private:
   [[nodiscard]] static std::string process_tag() {
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     return std::to_string(static_cast<long long>(::getpid()));
 #else
     return std::to_string(reinterpret_cast<std::uintptr_t>(&counter_anchor()));
 #endif
   }
-#if !DASHI_DETAIL_PQFS_POSIX
+#if !DASHI_DETAIL_PQ_POSIX
   static const int& counter_anchor() noexcept {
     static const int anchor = 0;
     return anchor;
@@ -230,7 +227,7 @@ class PqfsOutput {
   std::filesystem::path temp_;
   std::uint64_t size_ = 0;
   bool committed_ = false;
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
   int fd_ = -1;
 #else
   std::unique_ptr<std::fstream> file_;
@@ -238,38 +235,38 @@ class PqfsOutput {
 };
 
 /// A file opened for positioned reads. `read_at` is thread-safe. Move-only.
-class PqfsInput {
+class FileInput {
  public:
   /// Opens `path` read-only. Throws `std::system_error` naming the path when it is
   /// missing, unreadable or a folder.
-  PqfsInput(const std::filesystem::path& path, const std::string& where) : path_(path) {
-#if DASHI_DETAIL_PQFS_POSIX
+  FileInput(const std::filesystem::path& path, const std::string& where) : path_(path) {
+#if DASHI_DETAIL_PQ_POSIX
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) {
-      throw pqfs_io_error(pqfs_errno(), where, "cannot open", path);
+      throw io_error(errno_code(), where, "cannot open", path);
     }
     struct ::stat status {};
     if (::fstat(fd_, &status) != 0) {
-      const std::error_code code = pqfs_errno();
+      const std::error_code code = errno_code();
       close();
-      throw pqfs_io_error(code, where, "cannot stat", path);
+      throw io_error(code, where, "cannot stat", path);
     }
     if (S_ISDIR(status.st_mode)) {
       close();
-      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where,
-                          "cannot read a folder as a file:", path);
+      throw io_error(std::make_error_code(std::errc::is_a_directory), where,
+                     "cannot read a folder as a file:", path);
     }
     length_ = static_cast<std::uint64_t>(status.st_size);
 #else
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
-      throw pqfs_io_error(std::make_error_code(std::errc::is_a_directory), where,
-                          "cannot read a folder as a file:", path);
+      throw io_error(std::make_error_code(std::errc::is_a_directory), where,
+                     "cannot read a folder as a file:", path);
     }
     file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
     if (!*file_) {
-      throw pqfs_io_error(std::make_error_code(std::errc::no_such_file_or_directory), where,
-                          "cannot open", path);
+      throw io_error(std::make_error_code(std::errc::no_such_file_or_directory), where,
+                     "cannot open", path);
     }
     file_->seekg(0, std::ios::end);
     length_ = static_cast<std::uint64_t>(file_->tellg());
@@ -277,12 +274,12 @@ class PqfsInput {
 #endif
   }
 
-  PqfsInput(const PqfsInput&) = delete;
-  PqfsInput& operator=(const PqfsInput&) = delete;
-  PqfsInput(PqfsInput&& other) noexcept
+  FileInput(const FileInput&) = delete;
+  FileInput& operator=(const FileInput&) = delete;
+  FileInput(FileInput&& other) noexcept
       : path_(std::move(other.path_)),
         length_(other.length_)
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
         ,
         fd_(std::exchange(other.fd_, -1))
 #else
@@ -292,12 +289,12 @@ class PqfsInput {
 #endif
   {
   }
-  PqfsInput& operator=(PqfsInput&& other) noexcept {
+  FileInput& operator=(FileInput&& other) noexcept {
     if (this != &other) {
       close();
       path_ = std::move(other.path_);
       length_ = other.length_;
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
       fd_ = std::exchange(other.fd_, -1);
 #else
       file_ = std::move(other.file_);
@@ -306,7 +303,7 @@ class PqfsInput {
     }
     return *this;
   }
-  ~PqfsInput() { close(); }
+  ~FileInput() { close(); }
 
   /// Length of the file when it was opened.
   [[nodiscard]] std::uint64_t length() const noexcept { return length_; }
@@ -318,7 +315,7 @@ class PqfsInput {
                                     const std::string& where) const {
     auto* bytes = static_cast<char*>(dst);
     std::size_t total = 0;
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     while (total < size) {
       const ::ssize_t done =
           ::pread(fd_, bytes + total, size - total, static_cast<::off_t>(offset + total));
@@ -326,7 +323,7 @@ class PqfsInput {
         if (errno == EINTR) {
           continue;
         }
-        throw pqfs_io_error(pqfs_errno(), where, "cannot read", path_);
+        throw io_error(errno_code(), where, "cannot read", path_);
       }
       if (done == 0) {
         break;
@@ -340,7 +337,7 @@ class PqfsInput {
     file_->read(bytes, static_cast<std::streamsize>(size));
     total = static_cast<std::size_t>(file_->gcount());
     if (file_->bad()) {
-      throw pqfs_io_error(std::make_error_code(std::errc::io_error), where, "cannot read", path_);
+      throw io_error(std::make_error_code(std::errc::io_error), where, "cannot read", path_);
     }
 #endif
     return total;
@@ -348,7 +345,7 @@ class PqfsInput {
 
  private:
   void close() noexcept {
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
     if (fd_ >= 0) {
       ::close(std::exchange(fd_, -1));
     }
@@ -359,7 +356,7 @@ class PqfsInput {
 
   std::filesystem::path path_;
   std::uint64_t length_ = 0;
-#if DASHI_DETAIL_PQFS_POSIX
+#if DASHI_DETAIL_PQ_POSIX
   int fd_ = -1;
 #else
   std::unique_ptr<std::ifstream> file_;
@@ -367,4 +364,4 @@ class PqfsInput {
 #endif
 };
 
-}  // namespace dashi::detail
+}  // namespace dashi::pq::detail
