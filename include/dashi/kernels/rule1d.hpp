@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `dashi::kernels::Rule1D<R>`: a local rule along axis 0 given by a table at run time, so
+/// new rules (from C++ or Python) run at compiled speed. The neighbourhood index is computed
+/// 32 or 64 sites at a time and looked up with byte shuffles (`pshufb` on split 16-byte
+/// tables with AVX2, `vpermb`/`vpermi2b` with AVX-512 VBMI), chosen at run time; a portable
+/// scalar path serves every other CPU. Also holds the run-time choice of instruction set and
+/// the lookup primitives shared with `Totalistic2D`.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <dashi/carrier.hpp>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#  include <immintrin.h>
+#  define DASHI_DETAIL_RULE_X86 1
+#else
+#  define DASHI_DETAIL_RULE_X86 0
+#endif
+
+namespace dashi::detail {
+
+/// Instruction sets the rule kernels have code for, in increasing order.
+enum class RuleIsa : std::uint8_t { portable = 0, avx2 = 1, avx512 = 2 };
+
+/// The best instruction set of the running CPU for the rule kernels, capped by the
+/// environment variable `DASHI_ISA` (`portable`, `avx2` or `avx512`; unset or unknown: no
+/// cap), read once per process. AVX-512 means F + BW + VL + VBMI. Thread-safe.
+[[nodiscard]] inline RuleIsa rule_isa() noexcept {
+  static const RuleIsa isa = [] {
+    RuleIsa best = RuleIsa::portable;
+#if DASHI_DETAIL_RULE_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx2") != 0) {
+      best = RuleIsa::avx2;
+    }
+    if (best == RuleIsa::avx2 && __builtin_cpu_supports("avx512f") != 0 &&
+        __builtin_cpu_supports("avx512bw") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
+        __builtin_cpu_supports("avx512vbmi") != 0) {
+      best = RuleIsa::avx512;
+    }
+#endif
+    if (const char* cap = std::getenv("DASHI_ISA");
+        cap != nullptr) {  // NOLINT(concurrency-mt-unsafe)
+      const std::string_view name(cap);
+      RuleIsa limit = best;
+      if (name == "portable" || name == "scalar" || name == "generic") {
+        limit = RuleIsa::portable;
+      } else if (name == "avx2") {
+        limit = RuleIsa::avx2;
+      }
+      best = limit < best ? limit : best;
+    }
+    return best;
+  }();
+  return isa;
+}
+
+/// 3^e for small e.
+[[nodiscard]] constexpr std::size_t pow3(std::size_t e) noexcept {
+  std::size_t p = 1;
+  for (std::size_t i = 0; i < e; ++i) {
+    p *= 3;
+  }
+  return p;
+}
+
+/// Throws `std::invalid_argument` from `where` unless `value` is a trit and, when
+/// `centre_is_zero`, is 0. `entry` is the table index; `meaning()` says what it stands for
+/// (only called to build the message).
+template <class Meaning>
+void check_rule_entry(const char* where, std::size_t entry, Meaning meaning, std::int8_t value,
+                      bool centre_is_zero) {
+  if (value < -1 || value > 1) {
+    throw std::invalid_argument(std::string(where) + ": table entry " + std::to_string(entry) +
+                                " (" + meaning() + ") is " + std::to_string(value) +
+                                ", not a trit (expected -1, 0 or 1)");
+  }
+  if (centre_is_zero && value != 0) {
+    throw std::invalid_argument(std::string(where) + ": table entry " + std::to_string(entry) +
+                                " (" + meaning() + ") is " + std::to_string(value) +
+                                " where the centre is 0: the rule would create support");
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule1D: sites [first, last) whose neighbour k (k = 0 .. 2R, offset (k - R) * stride)
+// exists when bit k of `present` is set and reads 0 otherwise.
+// ---------------------------------------------------------------------------------------
+
+/// Portable path: one site at a time.
+template <std::size_t R>
+void rule1d_segment_portable(const std::int8_t* in, std::int8_t* out, std::size_t first,
+                             std::size_t last, std::size_t stride, unsigned present,
+                             const std::int8_t* table) noexcept {
+  for (std::size_t i = first; i < last; ++i) {
+    std::size_t index = 0;
+    for (std::size_t k = 0; k <= 2 * R; ++k) {
+      int digit = 1;
+      if (((present >> k) & 1U) != 0) {
+        digit = in[i + k * stride - R * stride] + 1;
+      }
+      index = index * 3 + static_cast<std::size_t>(digit);
+    }
+    out[i] = table[index];
+  }
+}
+
+#if DASHI_DETAIL_RULE_X86
+#  define DASHI_DETAIL_RULE_AVX2 __attribute__((target("avx2")))
+#  define DASHI_DETAIL_RULE_AVX512 \
+    __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+
+/// 32 table bytes `table[16 * j .. 16 * j + 15]` looked up by `index` (< 16 * T) with
+/// `pshufb` on each 16-byte part, keeping the part that `index >> 4` names.
+template <std::size_t T>
+DASHI_DETAIL_RULE_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
+                                                  __m256i index) noexcept {
+  const __m256i low_nibble = _mm256_set1_epi8(0x0F);
+  const __m256i low = _mm256_and_si256(index, low_nibble);
+  const __m256i high = _mm256_and_si256(_mm256_srli_epi16(index, 4), low_nibble);
+  __m256i result = _mm256_setzero_si256();
+  for (std::size_t j = 0; j < T; ++j) {
+    const __m256i mine = _mm256_cmpeq_epi8(high, _mm256_set1_epi8(static_cast<char>(j)));
+    result = _mm256_or_si256(result, _mm256_and_si256(_mm256_shuffle_epi8(parts[j], low), mine));
+  }
+  return result;
+}
+
+/// Loads the `T` 16-byte parts of `table`, each broadcast to both lanes.
+template <std::size_t T>
+DASHI_DETAIL_RULE_AVX2 inline void load_parts_avx2(const std::int8_t* table,
+                                                   __m256i (&parts)[T]) noexcept {
+  for (std::size_t j = 0; j < T; ++j) {
+    parts[j] = _mm256_broadcastsi128_si256(
+        _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * j)));
+  }
+}
+
+/// `3 * v + d` in bytes (wrapping, exact while the result stays below 256).
+DASHI_DETAIL_RULE_AVX2 inline __m256i times3_plus_avx2(__m256i v, __m256i d) noexcept {
+  return _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(v, v), v), d);
+}
+
+/// AVX2 path for R = 1 or 2: 32 sites per step, `pshufb` lookup in 16-byte parts.
+template <std::size_t R>
+DASHI_DETAIL_RULE_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8_t* out,
+                                                std::size_t first, std::size_t last,
+                                                std::size_t stride, unsigned present,
+                                                const std::int8_t* table) noexcept {
+  constexpr std::size_t parts_count = (pow3(2 * R + 1) + 15) / 16;
+  __m256i parts[parts_count];
+  load_parts_avx2(table, parts);
+  const __m256i one = _mm256_set1_epi8(1);
+  std::size_t i = first;
+  for (; i + 32 <= last; i += 32) {
+    __m256i index = _mm256_setzero_si256();
+    for (std::size_t k = 0; k <= 2 * R; ++k) {
+      __m256i digit = one;
+      if (((present >> k) & 1U) != 0) {
+        const std::int8_t* p = in + i + k * stride - R * stride;
+        digit = _mm256_add_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), one);
+      }
+      index = times3_plus_avx2(index, digit);
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), lookup_avx2(parts, index));
+  }
+  rule1d_segment_portable<R>(in, out, i, last, stride, present, table);
+}
+
+/// 64 bytes of `table` (64 · T entries, T = 1 or 4) looked up by `index` with `vpermb`
+/// (T = 1) or two `vpermi2b` and a blend on bit 7 (T = 4).
+template <std::size_t T>
+DASHI_DETAIL_RULE_AVX512 inline __m512i lookup_avx512(const __m512i (&parts)[T],
+                                                      __m512i index) noexcept {
+  static_assert(T == 1 || T == 4);
+  if constexpr (T == 1) {
+    return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, parts[0]);
+  } else {
+    const __m512i low = _mm512_permutex2var_epi8(parts[0], index, parts[1]);
+    const __m512i high = _mm512_permutex2var_epi8(parts[2], index, parts[3]);
+    return _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
+  }
+}
+
+template <std::size_t T>
+DASHI_DETAIL_RULE_AVX512 inline void load_parts_avx512(const std::int8_t* table,
+                                                       __m512i (&parts)[T]) noexcept {
+  for (std::size_t j = 0; j < T; ++j) {
+    parts[j] = _mm512_loadu_si512(table + 64 * j);
+  }
+}
+
+DASHI_DETAIL_RULE_AVX512 inline __m512i times3_plus_avx512(__m512i v, __m512i d) noexcept {
+  return _mm512_add_epi8(_mm512_add_epi8(_mm512_add_epi8(v, v), v), d);
+}
+
+/// AVX-512 VBMI path for R = 1 or 2: 64 sites per step.
+template <std::size_t R>
+DASHI_DETAIL_RULE_AVX512 void rule1d_segment_avx512(const std::int8_t* in, std::int8_t* out,
+                                                    std::size_t first, std::size_t last,
+                                                    std::size_t stride, unsigned present,
+                                                    const std::int8_t* table) noexcept {
+  constexpr std::size_t parts_count = R == 1 ? 1 : 4;
+  __m512i parts[parts_count];
+  load_parts_avx512(table, parts);
+  const __m512i one = _mm512_set1_epi8(1);
+  std::size_t i = first;
+  for (; i + 64 <= last; i += 64) {
+    __m512i index = _mm512_setzero_si512();
+    for (std::size_t k = 0; k <= 2 * R; ++k) {
+      __m512i digit = one;
+      if (((present >> k) & 1U) != 0) {
+        digit = _mm512_add_epi8(_mm512_loadu_si512(in + i + k * stride - R * stride), one);
+      }
+      index = times3_plus_avx512(index, digit);
+    }
+    _mm512_storeu_si512(out + i, lookup_avx512(parts, index));
+  }
+  rule1d_segment_portable<R>(in, out, i, last, stride, present, table);
+}
+#endif
+
+/// One segment on the path `isa` names (radius 3 always takes the portable path: its
+/// 2187-entry table does not fit in registers).
+template <std::size_t R>
+void rule1d_segment(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t first,
+                    std::size_t last, std::size_t stride, unsigned present,
+                    const std::int8_t* table) noexcept {
+#if DASHI_DETAIL_RULE_X86
+  if constexpr (R <= 2) {
+    if (isa == RuleIsa::avx512) {
+      rule1d_segment_avx512<R>(in, out, first, last, stride, present, table);
+      return;
+    }
+    if (isa == RuleIsa::avx2) {
+      rule1d_segment_avx2<R>(in, out, first, last, stride, present, table);
+      return;
+    }
+  }
+#endif
+  (void)isa;
+  rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
+}
+
+/// `Rule1D<R>` over `n` sites in slices of `stride` sites, on the path `isa` names. Rows
+/// whose neighbours all exist form one segment; each of the (at most 2R) edge rows is its
+/// own segment with the missing neighbours reading 0.
+template <std::size_t R>
+void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t n,
+                  std::size_t stride, const std::int8_t* table) noexcept {
+  if (n == 0 || stride == 0) {
+    return;
+  }
+  const std::size_t rows = n / stride;
+  constexpr unsigned all = (1U << (2 * R + 1)) - 1U;
+  auto edge_row = [&](std::size_t r) {
+    unsigned present = 0;
+    for (std::size_t k = 0; k <= 2 * R; ++k) {
+      if (r + k >= R && r + k - R < rows) {
+        present |= 1U << k;
+      }
+    }
+    rule1d_segment<R>(isa, in, out, r * stride, (r + 1) * stride, stride, present, table);
+  };
+  if (rows <= 2 * R) {
+    for (std::size_t r = 0; r < rows; ++r) {
+      edge_row(r);
+    }
+    return;
+  }
+  for (std::size_t r = 0; r < R; ++r) {
+    edge_row(r);
+  }
+  rule1d_segment<R>(isa, in, out, R * stride, (rows - R) * stride, stride, all, table);
+  for (std::size_t r = rows - R; r < rows; ++r) {
+    edge_row(r);
+  }
+}
+
+}  // namespace dashi::detail
+
+namespace dashi::kernels {
+
+/// A radius-`R` rule along axis 0 (R = 1, 2 or 3) defined by a table of 3^(2R+1) trits:
+/// `out[i] = table[index]` where `index` reads the neighbourhood `x[i-R] .. x[i+R]` (axis-0
+/// neighbours: for rank > 1 the slices before and after at the same position) as base-3
+/// digits `x + 1`, most significant first; sites beyond the view read 0. Validated at
+/// construction, so the kernel keeps the contract by construction (`contract_proven`).
+/// Immutable after construction: thread-safe, pure.
+template <std::size_t R>
+class Rule1D {
+  static_assert(R >= 1 && R <= 3, "dashi::kernels::Rule1D: the radius must be 1, 2 or 3");
+
+ public:
+  static constexpr std::size_t radius = R;
+  static constexpr bool contract_proven = true;
+  /// Entries of the table: 3^(2R+1) (27, 243 or 2187).
+  static constexpr std::size_t table_size = detail::pow3(2 * R + 1);
+
+  /// Throws `std::invalid_argument` when `table` does not have `table_size` entries, or
+  /// naming the first entry that is not a trit or is non-zero where the centre is 0 (which
+  /// would create support).
+  explicit Rule1D(std::span<const std::int8_t> table) {
+    const std::string where = "dashi::kernels::Rule1D<" + std::to_string(R) + ">";
+    if (table.size() != table_size) {
+      throw std::invalid_argument(where + ": the table has " + std::to_string(table.size()) +
+                                  " entries, expected " + std::to_string(table_size) + " = 3^(2*" +
+                                  std::to_string(R) + "+1)");
+    }
+    for (std::size_t e = 0; e < table_size; ++e) {
+      const std::size_t centre_digit = (e / detail::pow3(R)) % 3;
+      detail::check_rule_entry(
+          where.c_str(), e, [e] { return neighbourhood(e); }, table[e], centre_digit == 1);
+      table_[e] = table[e];
+    }
+  }
+
+  /// The table, as given.
+  [[nodiscard]] std::span<const std::int8_t> table() const noexcept {
+    return {table_.data(), table_size};
+  }
+
+  /// The neighbourhood `x[i-R], ..., x[i+R]` that table entry `e` stands for, as text
+  /// ("x[i-1]=-1, x[i]=0, x[i+1]=1").
+  [[nodiscard]] static std::string neighbourhood(std::size_t e) {
+    std::string text;
+    for (std::size_t k = 0; k <= 2 * R; ++k) {
+      const auto value = static_cast<int>((e / detail::pow3(2 * R - k)) % 3) - 1;
+      const auto offset = static_cast<int>(k) - static_cast<int>(R);
+      if (k != 0) {
+        text.append(", ");
+      }
+      text.append("x[i");
+      if (offset > 0) {
+        text.push_back('+');
+      }
+      if (offset != 0) {
+        text.append(std::to_string(offset));
+      }
+      text.append("]=");
+      text.append(std::to_string(value));
+    }
+    return text;
+  }
+
+  /// Writes the rule's output for every site of `in` into `out` (same shape, not
+  /// overlapping `in`).
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    detail::rule1d_apply<R>(detail::rule_isa(), in.data(), out.data(), in.size(),
+                            in.shape().row_elems(), table_.data());
+  }
+
+  /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
+  /// `detail::rule_isa()`).
+  void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const noexcept {
+    detail::rule1d_apply<R>(isa, in.data(), out.data(), in.size(), in.shape().row_elems(),
+                            table_.data());
+  }
+
+ private:
+  /// Padded to whole 64-byte parts, zeros after the table, for the vector lookups.
+  static constexpr std::size_t padded_size = (table_size + 63) / 64 * 64;
+  alignas(64) std::array<std::int8_t, padded_size> table_{};
+};
+
+}  // namespace dashi::kernels
+
+#if DASHI_DETAIL_RULE_X86
+#  undef DASHI_DETAIL_RULE_AVX2
+#  undef DASHI_DETAIL_RULE_AVX512
+#endif

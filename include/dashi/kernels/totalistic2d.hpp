@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `dashi::kernels::Totalistic2D`: an outer-totalistic 3×3 rule on 2-D fields given by a
+/// 3×17 table at run time (`Majority3x3` is one such table). The table index of a site is
+/// `16 x + s + 25` where `s` is the 3×3 sum including the centre `x`, which equals
+/// `17 (x + 1) + (s - x) + 8`, the row-major index of `table[x + 1][neighbour sum + 8]`;
+/// it is looked up with byte shuffles (`pshufb` on four 16-byte parts with AVX2, one
+/// `vpermb` with AVX-512 VBMI), chosen at run time, or by a portable scalar path.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/kernels/rule1d.hpp>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#if DASHI_DETAIL_RULE_X86
+#  define DASHI_DETAIL_RULE_AVX2 __attribute__((target("avx2")))
+#  define DASHI_DETAIL_RULE_AVX512 \
+    __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#endif
+
+namespace dashi::detail {
+
+/// Table index of site `c` of row `mid` (rows above/below present when not null; columns
+/// beyond `[0, cols)` read 0).
+[[nodiscard]] inline std::size_t totalistic_index(const std::int8_t* up, const std::int8_t* mid,
+                                                  const std::int8_t* down, std::size_t c,
+                                                  std::size_t cols) noexcept {
+  int sum = 0;
+  const std::size_t lo = c == 0 ? 0 : c - 1;
+  const std::size_t hi = c + 1 < cols ? c + 1 : c;
+  for (std::size_t j = lo; j <= hi; ++j) {
+    sum += mid[j];
+    if (up != nullptr) {
+      sum += up[j];
+    }
+    if (down != nullptr) {
+      sum += down[j];
+    }
+  }
+  return static_cast<std::size_t>(16 * mid[c] + sum + 25);
+}
+
+/// Portable path for columns `[first, last)` of one row.
+inline void totalistic_columns_portable(const std::int8_t* up, const std::int8_t* mid,
+                                        const std::int8_t* down, std::int8_t* out,
+                                        std::size_t first, std::size_t last, std::size_t cols,
+                                        const std::int8_t* table) noexcept {
+  for (std::size_t c = first; c < last; ++c) {
+    out[c] = table[totalistic_index(up, mid, down, c, cols)];
+  }
+}
+
+#if DASHI_DETAIL_RULE_X86
+/// Adds the three horizontally adjacent windows of `row` around column `c` to `sum`.
+DASHI_DETAIL_RULE_AVX2 inline __m256i add_window_avx2(__m256i sum, const std::int8_t* row,
+                                                      std::size_t c) noexcept {
+  const auto* p = row + c;
+  sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p - 1)));
+  sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  return _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1)));
+}
+
+/// AVX2 path for columns `[first, cols)` of one row (`first` ≥ 1): 32 at a time while the
+/// window stays inside the row, the rest one by one.
+template <bool HasUp, bool HasDown>
+DASHI_DETAIL_RULE_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const std::int8_t* mid,
+                                                    const std::int8_t* down, std::int8_t* out,
+                                                    std::size_t first, std::size_t cols,
+                                                    const std::int8_t* table) noexcept {
+  __m256i parts[4];
+  load_parts_avx2(table, parts);
+  const __m256i bias = _mm256_set1_epi8(25);
+  const __m256i high_nibble = _mm256_set1_epi8(static_cast<char>(0xF0));
+  std::size_t c = first;
+  for (; c + 33 <= cols; c += 32) {  // reads columns c - 1 .. c + 32
+    __m256i sum = add_window_avx2(bias, mid, c);
+    if constexpr (HasUp) {
+      sum = add_window_avx2(sum, up, c);
+    }
+    if constexpr (HasDown) {
+      sum = add_window_avx2(sum, down, c);
+    }
+    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mid + c));
+    // 16 x in bytes: a 16-bit shift, then the bits that crossed a byte boundary cleared.
+    const __m256i x16 = _mm256_and_si256(_mm256_slli_epi16(x, 4), high_nibble);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
+                        lookup_avx2(parts, _mm256_add_epi8(sum, x16)));
+  }
+  totalistic_columns_portable(up, mid, down, out, c, cols, cols, table);
+}
+
+/// AVX2 path for one row.
+template <bool HasUp, bool HasDown>
+DASHI_DETAIL_RULE_AVX2 void totalistic_row_avx2(const std::int8_t* up, const std::int8_t* mid,
+                                                const std::int8_t* down, std::int8_t* out,
+                                                std::size_t cols,
+                                                const std::int8_t* table) noexcept {
+  if (cols == 0) {
+    return;
+  }
+  totalistic_columns_portable(up, mid, down, out, 0, 1, cols, table);
+  totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, 1, cols, table);
+}
+
+DASHI_DETAIL_RULE_AVX512 inline __m512i add_window_avx512(__m512i sum, const std::int8_t* row,
+                                                          std::size_t c) noexcept {
+  const auto* p = row + c;
+  sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p - 1));
+  sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p));
+  return _mm512_add_epi8(sum, _mm512_loadu_si512(p + 1));
+}
+
+/// AVX-512 VBMI path for one row: 64 columns at a time, one `vpermb` lookup.
+template <bool HasUp, bool HasDown>
+DASHI_DETAIL_RULE_AVX512 void totalistic_row_avx512(const std::int8_t* up, const std::int8_t* mid,
+                                                    const std::int8_t* down, std::int8_t* out,
+                                                    std::size_t cols,
+                                                    const std::int8_t* table) noexcept {
+  if (cols == 0) {
+    return;
+  }
+  __m512i parts[1];
+  load_parts_avx512(table, parts);
+  const __m512i bias = _mm512_set1_epi8(25);
+  const __m512i high_nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
+  totalistic_columns_portable(up, mid, down, out, 0, 1, cols, table);
+  std::size_t c = 1;
+  for (; c + 65 <= cols; c += 64) {  // reads columns c - 1 .. c + 64
+    __m512i sum = add_window_avx512(bias, mid, c);
+    if constexpr (HasUp) {
+      sum = add_window_avx512(sum, up, c);
+    }
+    if constexpr (HasDown) {
+      sum = add_window_avx512(sum, down, c);
+    }
+    const __m512i x16 =
+        _mm512_and_si512(_mm512_slli_epi16(_mm512_loadu_si512(mid + c), 4), high_nibble);
+    _mm512_storeu_si512(out + c, lookup_avx512(parts, _mm512_add_epi8(sum, x16)));
+  }
+  // At most one 32-column step before the scalar tail.
+  totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, c, cols, table);
+}
+#endif
+
+/// One row on the path `isa` names.
+template <bool HasUp, bool HasDown>
+void totalistic_row(RuleIsa isa, const std::int8_t* up, const std::int8_t* mid,
+                    const std::int8_t* down, std::int8_t* out, std::size_t cols,
+                    const std::int8_t* table) noexcept {
+#if DASHI_DETAIL_RULE_X86
+  if (isa == RuleIsa::avx512) {
+    totalistic_row_avx512<HasUp, HasDown>(up, mid, down, out, cols, table);
+    return;
+  }
+  if (isa == RuleIsa::avx2) {
+    totalistic_row_avx2<HasUp, HasDown>(up, mid, down, out, cols, table);
+    return;
+  }
+#endif
+  (void)isa;
+  totalistic_columns_portable(up, mid, down, out, 0, cols, cols, table);
+}
+
+/// `Totalistic2D` over a `rows × cols` field on the path `isa` names.
+inline void totalistic_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t rows,
+                             std::size_t cols, const std::int8_t* table) noexcept {
+  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int8_t* mid = in + r * cols;
+    const std::int8_t* up = r > 0 ? mid - cols : nullptr;
+    const std::int8_t* down = r + 1 < rows ? mid + cols : nullptr;
+    std::int8_t* dst = out + r * cols;
+    if (up != nullptr && down != nullptr) {
+      totalistic_row<true, true>(isa, up, mid, down, dst, cols, table);
+    } else if (up != nullptr) {
+      totalistic_row<true, false>(isa, up, mid, nullptr, dst, cols, table);
+    } else if (down != nullptr) {
+      totalistic_row<false, true>(isa, nullptr, mid, down, dst, cols, table);
+    } else {
+      totalistic_row<false, false>(isa, nullptr, mid, nullptr, dst, cols, table);
+    }
+  }
+}
+
+}  // namespace dashi::detail
+
+namespace dashi::kernels {
+
+/// An outer-totalistic rule on 2-D fields (radius 1): `out = table[x + 1][n + 8]`, where
+/// `x` is the site and `n` the sum of its 8 neighbours, sites beyond the view reading 0.
+/// The table has 51 entries read as `table[3][17]` row-major. Validated at construction, so
+/// the kernel keeps the contract by construction (`contract_proven`). Immutable after
+/// construction: thread-safe, pure.
+class Totalistic2D {
+ public:
+  static constexpr std::size_t radius = 1;
+  static constexpr bool contract_proven = true;
+  /// Entries of the table: 3 × 17.
+  static constexpr std::size_t table_size = 51;
+
+  /// Throws `std::invalid_argument` when `table` does not have 51 entries, or naming the
+  /// first entry that is not a trit or is non-zero in row 1 (centre 0), which would create
+  /// support.
+  explicit Totalistic2D(std::span<const std::int8_t> table) {
+    const char* where = "dashi::kernels::Totalistic2D";
+    if (table.size() != table_size) {
+      throw std::invalid_argument(std::string(where) + ": the table has " +
+                                  std::to_string(table.size()) +
+                                  " entries, expected 51 = 3 x 17 (table[x+1][neighbour sum+8])");
+    }
+    for (std::size_t e = 0; e < table_size; ++e) {
+      const auto x = static_cast<int>(e / 17) - 1;
+      const auto sum = static_cast<int>(e % 17) - 8;
+      const auto meaning = [&] {
+        return "table[" + std::to_string(e / 17) + "][" + std::to_string(e % 17) +
+               "]: x=" + std::to_string(x) + ", neighbour sum " + std::to_string(sum);
+      };
+      detail::check_rule_entry(where, e, meaning, table[e], x == 0);
+      table_[e] = table[e];
+    }
+  }
+
+  /// The table, as given (row-major 3 × 17).
+  [[nodiscard]] std::span<const std::int8_t> table() const noexcept {
+    return {table_.data(), table_size};
+  }
+
+  /// Writes the rule's output for every site of `in` into `out` (same shape, not
+  /// overlapping `in`). Throws `std::invalid_argument` for a field that is not 2-D.
+  void operator()(TernaryView in, TernarySpan out) const {
+    apply_with(detail::rule_isa(), in, out);
+  }
+
+  /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
+  /// `detail::rule_isa()`). Throws like `operator()`.
+  void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const {
+    if (in.shape().rank() != 2) {
+      throw std::invalid_argument("dashi::kernels::Totalistic2D needs a 2-D field, got shape " +
+                                  in.shape().to_string());
+    }
+    detail::totalistic_apply(isa, in.data(), out.data(), in.shape()[0], in.shape()[1],
+                             table_.data());
+  }
+
+ private:
+  /// Padded with zeros to 64 entries for the vector lookups.
+  alignas(64) std::array<std::int8_t, 64> table_{};
+};
+
+}  // namespace dashi::kernels
+
+#if DASHI_DETAIL_RULE_X86
+#  undef DASHI_DETAIL_RULE_AVX2
+#  undef DASHI_DETAIL_RULE_AVX512
+#endif
