@@ -11,6 +11,8 @@
 #include <dashi/carrier.hpp>
 #include <dashi/detail/byte_simd.hpp>
 #include <dashi/detail/stencil_simd.hpp>
+#include <dashi/kernels/rule1d.hpp>
+#include <dashi/kernels/totalistic2d.hpp>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
