@@ -351,6 +351,48 @@ TEST(PqFile, WritesRelativeToTheCurrentFolder) {
   std::filesystem::current_path(saved);
 }
 
+TEST(PqFile, LongFileNamesThatTheSystemAcceptsWork) {
+  const TempDir dir;
+  const TernaryField field = random_field(make_shape({300}), 0.5, 18);
+  for (const std::size_t length : {std::size_t{240}, std::size_t{245}, std::size_t{255}}) {
+    const std::string name = std::string(length - 5, 'n') + ".pqfs";
+    write_file(dir / name, field);
+    EXPECT_EQ(PqFile(dir / name).read_all(), field) << length;
+    dashi::pq::FileWriter writer(dir / name, field.shape());
+    writer.append(field);
+    writer.finish();
+    EXPECT_EQ(PqFile(dir / name).read_all(), field) << length;
+    EXPECT_EQ(dir.entries(), std::vector<std::string>{name}) << "no temporary file is left";
+    std::filesystem::remove(dir / name);
+  }
+}
+
+TEST(PqFile, WhatTheWriterAcceptsTheReaderAccepts) {
+  // Empty fields whose other extents are huge: whatever `Shape` accepts is written, and
+  // the file written is read back with the same shape.
+  const TempDir dir;
+  constexpr std::size_t big = std::size_t{1} << 62;
+  for (const std::vector<std::size_t>& extents :
+       std::vector<std::vector<std::size_t>>{{0, std::size_t{1} << 63},
+                                             {0, big, 3},
+                                             {0, std::size_t{1} << 32, std::size_t{1} << 32},
+                                             {5, 0, big},
+                                             {0, ~std::size_t{0}}}) {
+    Shape shape;
+    try {
+      shape = Shape::from_extents(extents);
+    } catch (const dashi::CarrierError&) {
+      continue;  // not a shape, so nothing to write
+    }
+    const TernaryField field = TernaryField::zeros(shape);
+    const auto path = dir / "empty.pqfs";
+    write_file(path, field);
+    const PqFile file(path);
+    EXPECT_EQ(file.shape(), shape) << shape.to_string();
+    EXPECT_EQ(file.read_all().shape(), shape);
+  }
+}
+
 // ---- I/O errors -----------------------------------------------------------------------
 
 template <class F>

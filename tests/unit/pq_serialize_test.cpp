@@ -329,4 +329,43 @@ TEST(PqSerialize, SurvivesRandomHostileEdits) {
   RecordProperty("accepted", static_cast<int>(accepted));
 }
 
+TEST(PqSerialize, AcceptsExactlyTheExtentsThatShapeAccepts) {
+  // The extents of empty fields, edited into a valid buffer: `from_bytes` must agree with
+  // the `Shape` constructors, which are the one rule for what a shape is.
+  constexpr std::uint64_t all = ~std::uint64_t{0};
+  const std::vector<std::vector<std::uint64_t>> cases = {
+      {0, all},
+      {0, std::uint64_t{1} << 63},
+      {0, (std::uint64_t{1} << 63) - 1},
+      {0, std::uint64_t{1} << 62},
+      {0, std::uint64_t{1} << 32, std::uint64_t{1} << 32},
+      {std::uint64_t{1} << 32, std::uint64_t{1} << 32, 0},
+      {0, 3, all},
+  };
+  for (const auto& extents : cases) {
+    const Shape base = extents.size() == 2 ? Shape{0, 1} : Shape{0, 1, 1};
+    Bytes b = pq::to_bytes(pq::encode(TernaryField::zeros(base)));
+    for (std::size_t axis = 0; axis < extents.size(); ++axis) {
+      store(b, 24 + 8 * axis, extents[axis], 8);
+    }
+    reseal(b);
+    std::vector<std::size_t> sizes(extents.begin(), extents.end());
+    bool shape_accepts = true;
+    try {
+      (void)Shape::from_extents(sizes);
+    } catch (const dashi::CarrierError&) {
+      shape_accepts = false;
+    }
+    std::string text;
+    for (const std::uint64_t e : extents) {
+      text += std::to_string(e) + " ";
+    }
+    if (shape_accepts) {
+      EXPECT_EQ(pq::from_bytes(b).shape(), Shape::from_extents(sizes)) << text;
+    } else {
+      EXPECT_TRUE(rejected_as(b, "extents")) << text;
+    }
+  }
+}
+
 }  // namespace

@@ -17,6 +17,9 @@
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>
 #include <dashi/pq/codec.hpp>
+#include <limits>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace dashi::pq::detail {
@@ -67,6 +70,18 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
   const CodecPath path = resolve_path(CodecPath::automatic);
   const auto shift = static_cast<unsigned>(std::countr_zero(input.block_sites()) - 6);
   const bool periodic = options.boundary == Boundary::periodic && halo != 0;
+  if (periodic) {
+    // Each side wraps as many times as it must; the extended block of the largest task
+    // (at most all rows plus both halos) must be a shape memory could hold.
+    constexpr auto limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+    const std::size_t row_limit = row_elems == 0 ? limit : limit / row_elems;
+    if (rows > row_limit || halo > (row_limit - rows) / 2) {
+      throw std::invalid_argument("dashi::run_kernel_parallel: periodic halo " +
+                                  std::to_string(halo) + " around " + std::to_string(rows) +
+                                  " rows of shape " + shape.to_string() +
+                                  " gives a block larger than memory can hold");
+    }
+  }
   const bool check = options.check_contract && !kernel_contract_proven_v<K>;
 
   const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
@@ -80,7 +95,9 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
     const std::size_t row_first = first / row_elems;
     const std::size_t row_end = (first + count + row_elems - 1) / row_elems;
     const std::size_t ext_first = periodic ? row_first : row_first - std::min(halo, row_first);
-    const std::size_t ext_end = periodic ? row_end + 2 * halo : std::min(rows, row_end + halo);
+    // Clipped: a halo beyond the field stops at its ends (no sum can wrap).
+    const std::size_t ext_end =
+        periodic ? row_end + 2 * halo : row_end + std::min(halo, rows - row_end);
     const std::size_t ext_rows = ext_end - ext_first;
     const dashi::detail::ScratchLease in(ext_rows * row_elems, 0);
     const dashi::detail::ScratchLease out(ext_rows * row_elems, 1);

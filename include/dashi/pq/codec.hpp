@@ -449,9 +449,8 @@ inline void decode_sites(const pq::PackedField& field, std::size_t first, std::s
   const std::size_t words_per_block = field.block_sites() / 64;
   std::size_t word = first / 64;
   std::uint64_t q_bit = field.offsets()[first / field.block_sites()];
-  for (std::size_t w = (first / field.block_sites()) * words_per_block; w < word; ++w) {
-    q_bit += detail::popcount64(p[w]);
-  }
+  const std::size_t block_word = (first / field.block_sites()) * words_per_block;
+  q_bit += popcount_words(p + block_word, word - block_word);
   if (const std::size_t head = first % 64; head != 0) {
     std::array<std::int8_t, 64> sites{};
     const std::size_t available = std::min<std::size_t>(64, field.size() - 64 * word);
@@ -558,6 +557,35 @@ inline void store_le(std::byte* dst, std::uint64_t value, std::size_t bytes) noe
   }
 }
 
+/// The shape whose `rank` extents are the u64 at bytes 24, 32, ... of a header `b` (the
+/// unused ones must be 0), by the one rule of `Shape`: what a writer could write, a reader
+/// accepts. Throws `FormatError` naming "extents".
+[[nodiscard]] inline Shape read_shape(const std::byte* b, std::size_t rank, const char* where) {
+  std::array<std::size_t, Shape::max_rank> extents{};
+  for (std::size_t axis = 0; axis < Shape::max_rank; ++axis) {
+    const std::uint64_t extent = load_le(b + 24 + 8 * axis, 8);
+    if (axis >= rank) {
+      if (extent != 0) {
+        throw pq::FormatError(where, "extents", 24 + 8 * axis,
+                              "extent " + std::to_string(axis) + " is past rank " +
+                                  std::to_string(rank) + " and must be 0, got " +
+                                  std::to_string(extent));
+      }
+      continue;
+    }
+    if (extent > std::numeric_limits<std::size_t>::max()) {
+      throw pq::FormatError(where, "extents", 24 + 8 * axis,
+                            "extent " + std::to_string(extent) + " does not fit this machine");
+    }
+    extents[axis] = static_cast<std::size_t>(extent);
+  }
+  try {
+    return Shape::from_extents(std::span<const std::size_t>(extents.data(), rank));
+  } catch (const CarrierError& error) {
+    throw pq::FormatError(where, "extents", 24, error.what());
+  }
+}
+
 inline void store_words(std::byte* dst, std::span<const std::uint64_t> words) noexcept {
   if constexpr (std::endian::native == std::endian::little) {
     if (!words.empty()) {
@@ -618,10 +646,9 @@ namespace dashi::pq {
     return 0;
   }
   const std::size_t block = site / packed.block_sites();
-  std::uint64_t rank = packed.offsets()[block] + detail::popcount64(p[word] & below);
-  for (std::size_t w = block * (packed.block_sites() / 64); w < word; ++w) {
-    rank += detail::popcount64(p[w]);
-  }
+  const std::size_t block_word = block * (packed.block_sites() / 64);
+  const std::uint64_t rank = packed.offsets()[block] + detail::popcount64(p[word] & below) +
+                             detail::popcount_words(p.data() + block_word, word - block_word);
   const std::uint64_t sign =
       (packed.q_words()[static_cast<std::size_t>(rank / 64)] >> (rank % 64)) & 1U;
   return sign != 0 ? std::int8_t{1} : std::int8_t{-1};
@@ -698,33 +725,8 @@ namespace dashi::pq {
     throw FormatError(where, "block_sites", 20,
                       "expected a power of two in [64, 65536], got " + std::to_string(block));
   }
-  std::array<std::size_t, Shape::max_rank> extents{};
-  constexpr auto size_limit =
-      static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
-  std::uint64_t product = 1;
-  for (std::size_t axis = 0; axis < Shape::max_rank; ++axis) {
-    const std::uint64_t extent = load_le(b + 24 + 8 * axis, 8);
-    if (axis >= rank) {
-      if (extent != 0) {
-        throw FormatError(where, "extents", 24 + 8 * axis,
-                          "extent " + std::to_string(axis) + " is past rank " +
-                              std::to_string(rank) + " and must be 0, got " +
-                              std::to_string(extent));
-      }
-      continue;
-    }
-    // The same rule as `Shape`: the product of the extents fits a `std::ptrdiff_t`.
-    bool too_large = extent != 0 && product > size_limit / extent;
-    if constexpr (sizeof(std::size_t) < sizeof(std::uint64_t)) {
-      too_large = too_large || extent > std::numeric_limits<std::size_t>::max();
-    }
-    if (too_large) {
-      throw FormatError(where, "extents", 24 + 8 * axis,
-                        "the extents have more sites than memory can hold");
-    }
-    product *= extent;
-    extents[axis] = static_cast<std::size_t>(extent);
-  }
+  const Shape shape = detail::read_shape(b, rank, where);
+  const std::uint64_t product = shape.size();
   const std::uint64_t n = load_le(b + 56, 8);
   if (n != product) {
     throw FormatError(
@@ -792,10 +794,7 @@ namespace dashi::pq {
                       "sign bits past the last supported site must be 0");
   }
   check_padding("Q padding", layout->q_offset + 8 * layout->q_count, layout->o_offset);
-  std::uint64_t popcount = 0;
-  for (std::size_t w = 0; w < layout->p_count; ++w) {
-    popcount += detail::popcount64(p[w]);
-  }
+  const std::uint64_t popcount = detail::popcount_words(p.data(), layout->p_count);
   if (popcount != support) {
     throw FormatError(where, "n_support", 64,
                       "n_support is " + std::to_string(support) + " but P has " +
@@ -814,12 +813,9 @@ namespace dashi::pq {
     }
     const std::size_t first = k * words_per_block;
     const std::size_t last = std::min(layout->p_count, first + words_per_block);
-    for (std::size_t w = first; w < last; ++w) {
-      running += detail::popcount64(p[w]);
-    }
+    running += first < last ? detail::popcount_words(p.data() + first, last - first) : 0;
   }
   check_padding("O padding", layout->o_offset + 8 * layout->o_count, layout->total);
-  const Shape shape = Shape::from_extents(std::span<const std::size_t>(extents.data(), rank));
   return detail::Access::make(shape, block, support, std::move(p), std::move(q), layout->q_count,
                               std::move(o));
 }

@@ -9,6 +9,10 @@
 ///
 /// The file is a pure function of the field and `sb_bytes`: identical whatever the worker
 /// count and however a `FileWriter` is fed.
+///
+/// System headers: on POSIX systems this header includes `<unistd.h>` (positioned reads
+/// and writes, fsync); it keeps `<fcntl.h>` and `<sys/stat.h>` (and macros such as
+/// `st_mtime`) out of the including translation unit. Elsewhere it uses `<fstream>`.
 
 #include <algorithm>
 #include <array>

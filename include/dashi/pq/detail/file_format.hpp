@@ -104,7 +104,7 @@ inline void count_words_portable(const std::int8_t* src, std::size_t sites,
   constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
   constexpr std::uint64_t high = 0x8080808080808080ULL;
   const auto nonzero = [](std::uint64_t x) {
-    return std::popcount((((x & low7) + low7) | x) & high);
+    return static_cast<int>(popcount64((((x & low7) + low7) | x) & high));
   };
   const std::size_t full = sites / 64;
   for (std::size_t w = 0; w < full; ++w) {
@@ -370,28 +370,8 @@ struct FileInfo {
         where, "sb_bytes", 20,
         "expected a multiple of 4096 in [4096, 2^28], got " + std::to_string(sb_bytes));
   }
-  constexpr auto size_limit =
-      static_cast<std::uint64_t>(std::numeric_limits<std::ptrdiff_t>::max());
-  std::array<std::size_t, Shape::max_rank> extents{};
-  std::uint64_t product = 1;
-  for (std::size_t axis = 0; axis < Shape::max_rank; ++axis) {
-    const std::uint64_t extent = load_le(b + 24 + 8 * axis, 8);
-    if (axis >= rank) {
-      if (extent != 0) {
-        throw FormatError(where, "extents", 24 + 8 * axis,
-                          "extent " + std::to_string(axis) + " is past rank " +
-                              std::to_string(rank) + " and must be 0, got " +
-                              std::to_string(extent));
-      }
-      continue;
-    }
-    if (extent > size_limit || (extent != 0 && product > size_limit / extent)) {
-      throw FormatError(where, "extents", 24 + 8 * axis,
-                        "the extents have more sites than memory can hold");
-    }
-    product *= extent;
-    extents[axis] = static_cast<std::size_t>(extent);
-  }
+  const Shape shape = read_shape(b, rank, where);
+  const std::uint64_t product = shape.size();
   const std::uint64_t sites = load_le(b + 56, 8);
   if (sites != product) {
     throw FormatError(
@@ -435,7 +415,7 @@ struct FileInfo {
             (!representable || length < expected ? " (truncated)" : " (trailing bytes)"));
   }
   FileInfo info;
-  info.shape = Shape::from_extents(std::span<const std::size_t>(extents.data(), rank));
+  info.shape = shape;
   info.sites = sites;
   info.support = support;
   info.count = count;
@@ -569,10 +549,7 @@ inline void check_superblock_payload(const std::uint64_t* sb, const SuperblockIn
   // Bits past the last site are zero, and so are the padding bytes up to the word end.
   const std::uint64_t* p = sb + sb_header_bytes / 8;
   const auto p_words = static_cast<std::size_t>(ceil_div(info.sites, 64));
-  std::uint64_t popcount = 0;
-  for (std::size_t w = 0; w < p_words; ++w) {
-    popcount += static_cast<std::uint64_t>(std::popcount(p[w]));
-  }
+  const std::uint64_t popcount = popcount_words(p, p_words);
   if (popcount != info.support) {
     throw FormatError(where, "support_count", at(36),
                       "support_count is " + std::to_string(info.support) + " but P has " +
@@ -588,16 +565,13 @@ inline void decode_superblock_slice(CodecPath path, const std::uint64_t* sb,
   const std::uint64_t* p = sb + sb_header_bytes / 8;
   const std::uint64_t* q = sb + info.q_offset / 8;
   auto word = static_cast<std::size_t>(lo / 64);
-  std::uint64_t q_bit = 0;
-  for (std::size_t w = 0; w < word; ++w) {
-    q_bit += static_cast<std::uint64_t>(std::popcount(p[w]));
-  }
+  std::uint64_t q_bit = popcount_words(p, word);
   if (const std::uint64_t head = lo % 64; head != 0) {
     std::int8_t sites[64];
     decode_kernel(path, p + word, 64, q, q_bit, sites);
     const std::uint64_t take = std::min<std::uint64_t>(hi, 64 * std::uint64_t{word} + 64) - lo;
     std::memcpy(dst, sites + head, static_cast<std::size_t>(take));
-    q_bit += static_cast<std::uint64_t>(std::popcount(p[word]));
+    q_bit += popcount64(p[word]);
     dst += take;
     lo += take;
     ++word;

@@ -3,17 +3,23 @@
 
 /// @file
 /// File I/O of PQ-FS: `FileOutput` writes a temporary file beside the target and commits
-/// it atomically (flush, fsync, rename, fsync of the folder); `FileInput` reads with
-/// positioned reads. POSIX `open/pread/pwrite/fsync/rename` on Unix-like systems; a
-/// portable fallback on `std::fstream` and `std::filesystem::rename` elsewhere (without
-/// the fsyncs, and with reads serialised by a mutex).
+/// it atomically (fsync, rename, fsync of the folder); `FileInput` reads with positioned
+/// reads.
+///
+/// POSIX systems: `<unistd.h>` (`pread`, `pwrite`, `fsync`, `lseek`, `getpid`, `pathconf`)
+/// on descriptors opened with `std::fopen`, so neither `<fcntl.h>` nor `<sys/stat.h>` (and
+/// their macros such as `st_mtime`) reach the including translation unit. Elsewhere a
+/// portable fallback on `std::fstream` and `std::filesystem::rename` (without the fsyncs,
+/// and with reads serialised by a mutex).
 ///
 /// Every I/O failure throws `std::system_error` whose message names the path.
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -21,9 +27,6 @@
 
 #if defined(__unix__) || defined(__APPLE__)
 #  define DASHI_DETAIL_PQ_POSIX 1
-#  include <fcntl.h>
-#  include <sys/stat.h>
-#  include <sys/types.h>
 #  include <unistd.h>
 #else
 #  define DASHI_DETAIL_PQ_POSIX 0
@@ -46,12 +49,67 @@ namespace dashi::pq::detail {
   return {errno, std::generic_category()};
 }
 
+/// The longest file name `folder` accepts (`NAME_MAX`, 255 when the system does not say).
+[[nodiscard]] inline std::size_t max_file_name(const std::filesystem::path& folder) noexcept {
+#if DASHI_DETAIL_PQ_POSIX
+  const std::filesystem::path dir = folder.empty() ? std::filesystem::path(".") : folder;
+  const long limit = ::pathconf(dir.c_str(), _PC_NAME_MAX);
+  if (limit > 0) {
+    return static_cast<std::size_t>(limit);
+  }
+#else
+  (void)folder;
+#endif
+  return 255;
+}
+
+/// The name of a temporary file for `target_name`: ".<name>.tmp-<tag>-<serial>", with the
+/// name cut short so that the whole fits `max_length` (which the target's name fits).
+[[nodiscard]] inline std::string temporary_name(const std::string& target_name,
+                                                const std::string& tag, std::uint64_t serial,
+                                                std::size_t max_length) {
+  std::string suffix = ".tmp-";
+  suffix += tag;
+  suffix += '-';
+  suffix += std::to_string(serial);
+  const std::size_t room = max_length > suffix.size() + 1 ? max_length - suffix.size() - 1 : 0;
+  std::string name(1, '.');  // built with += (GCC 12 warns falsely about `"." + std::string`)
+  name += target_name.substr(0, room);
+  name += suffix;
+  return name;
+}
+
+#if DASHI_DETAIL_PQ_POSIX
+/// A descriptor opened with `std::fopen(path, mode)`, or -1 with `errno` set. `stream`
+/// receives the stream that owns it (closed with `std::fclose`).
+[[nodiscard]] inline int open_stream(const std::filesystem::path& path, const char* mode,
+                                     std::FILE*& stream) noexcept {
+  stream = std::fopen(path.c_str(), mode);
+  return stream == nullptr ? -1 : ::fileno(stream);
+}
+
+inline void close_stream(std::FILE*& stream) noexcept {
+  if (stream != nullptr) {
+    std::fclose(std::exchange(stream, nullptr));
+  }
+}
+
+#  if defined(__GLIBC__)
+inline constexpr const char* create_mode = "wbxe";  // O_EXCL | O_CLOEXEC
+inline constexpr const char* read_mode = "rbe";
+#  else
+inline constexpr const char* create_mode = "wbx";
+inline constexpr const char* read_mode = "rb";
+#  endif
+#endif
+
 /// A temporary file beside `target`, renamed onto it by `commit()`; removed when
-/// destroyed uncommitted. Not thread-safe. Move-only.
+/// destroyed uncommitted. Not thread-safe. Not copyable or movable.
 class FileOutput {
  public:
-  /// Creates the temporary file (mode 0666 minus the umask). Throws `std::system_error`
-  /// when `target` names a folder or the temporary file cannot be created.
+  /// Creates the temporary file (mode 0666 minus the umask); its name fits wherever the
+  /// target's does. Throws `std::system_error` when `target` names a folder or the
+  /// temporary file cannot be created.
   FileOutput(std::filesystem::path target, std::string where)
       : target_(std::move(target)), where_(std::move(where)) {
     std::error_code ignored;
@@ -61,23 +119,21 @@ class FileOutput {
     }
     static std::atomic<std::uint64_t> counter{0};
     const std::filesystem::path folder = target_.parent_path();
+    const std::string filename = target_.filename().string();
+    const std::size_t max_length = std::max(max_file_name(folder), filename.size());
     for (int attempt = 0;; ++attempt) {
-      const std::uint64_t serial = counter.fetch_add(1, std::memory_order_relaxed);
-      // Built with += (GCC 12 warns falsely about `"." + std::string`).
-      std::string name(1, '.');
-      name += target_.filename().string();
-      name += ".tmp-";
-      name += process_tag();
-      name += '-';
-      name += std::to_string(serial);
+      const std::string name = temporary_name(
+          filename, process_tag(), counter.fetch_add(1, std::memory_order_relaxed), max_length);
       temp_ = folder.empty() ? std::filesystem::path(name) : folder / name;
 #if DASHI_DETAIL_PQ_POSIX
-      fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+      fd_ = open_stream(temp_, create_mode, stream_);
       if (fd_ >= 0) {
         break;
       }
       if (errno != EEXIST || attempt >= 100) {
-        throw io_error(errno_code(), where_, "cannot create a temporary file to write", target_);
+        const std::error_code code = errno_code();
+        temp_.clear();
+        throw io_error(code, where_, "cannot create a temporary file to write", target_);
       }
 #else
       std::error_code exists_error;
@@ -87,6 +143,7 @@ class FileOutput {
       file_ = std::make_unique<std::fstream>(
           temp_, std::ios::binary | std::ios::in | std::ios::out | std::ios::trunc);
       if (!*file_) {
+        temp_.clear();
         throw io_error(std::make_error_code(std::errc::io_error), where_,
                        "cannot create a temporary file to write", target_);
       }
@@ -137,25 +194,26 @@ class FileOutput {
   /// Bytes appended so far.
   [[nodiscard]] std::uint64_t size() const noexcept { return size_; }
 
-  /// Flushes and fsyncs the temporary file, renames it onto the target and fsyncs the
-  /// folder. Throws `std::system_error`; the target is then untouched (or, if only the
-  /// folder sync failed, already replaced).
+  /// Fsyncs the temporary file, renames it onto the target and fsyncs the folder. Throws
+  /// `std::system_error`; the target is then untouched (or, if only the folder sync
+  /// failed, already replaced).
   void commit() {
 #if DASHI_DETAIL_PQ_POSIX
     if (::fsync(fd_) != 0) {
       throw io_error(errno_code(), where_, "cannot flush", target_);
     }
-    const int fd = std::exchange(fd_, -1);
-    if (::close(fd) != 0) {
+    fd_ = -1;
+    if (std::fclose(std::exchange(stream_, nullptr)) != 0) {
       throw io_error(errno_code(), where_, "cannot close", target_);
     }
-    if (::rename(temp_.c_str(), target_.c_str()) != 0) {
+    if (std::rename(temp_.c_str(), target_.c_str()) != 0) {
       throw io_error(errno_code(), where_, "cannot rename the temporary file onto", target_);
     }
     committed_ = true;
     const std::filesystem::path folder =
         target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
-    const int dir = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    std::FILE* dir_stream = nullptr;
+    const int dir = open_stream(folder, read_mode, dir_stream);
     if (dir < 0) {
       throw io_error(errno_code(), where_, "cannot open the folder to sync it", folder);
     }
@@ -163,7 +221,7 @@ class FileOutput {
     // they make it.
     const int synced = ::fsync(dir);
     const int sync_errno = errno;
-    ::close(dir);
+    close_stream(dir_stream);
     if (synced != 0 && sync_errno != EINVAL && sync_errno != ENOTSUP) {
       throw io_error({sync_errno, std::generic_category()}, where_, "cannot sync the folder",
                      folder);
@@ -190,17 +248,15 @@ class FileOutput {
       return;
     }
 #if DASHI_DETAIL_PQ_POSIX
-    if (fd_ >= 0) {
-      ::close(std::exchange(fd_, -1));
-    }
-    ::unlink(temp_.c_str());
+    fd_ = -1;
+    close_stream(stream_);
 #else
     if (file_) {
       file_->close();
     }
+#endif
     std::error_code ignored;
     std::filesystem::remove(temp_, ignored);
-#endif
     temp_.clear();
   }
 
@@ -212,15 +268,10 @@ class FileOutput {
 #if DASHI_DETAIL_PQ_POSIX
     return std::to_string(static_cast<long long>(::getpid()));
 #else
-    return std::to_string(reinterpret_cast<std::uintptr_t>(&counter_anchor()));
-#endif
-  }
-#if !DASHI_DETAIL_PQ_POSIX
-  static const int& counter_anchor() noexcept {
     static const int anchor = 0;
-    return anchor;
-  }
+    return std::to_string(reinterpret_cast<std::uintptr_t>(&anchor));
 #endif
+  }
 
   std::filesystem::path target_;
   std::string where_;
@@ -228,6 +279,7 @@ class FileOutput {
   std::uint64_t size_ = 0;
   bool committed_ = false;
 #if DASHI_DETAIL_PQ_POSIX
+  std::FILE* stream_ = nullptr;
   int fd_ = -1;
 #else
   std::unique_ptr<std::fstream> file_;
@@ -240,29 +292,24 @@ class FileInput {
   /// Opens `path` read-only. Throws `std::system_error` naming the path when it is
   /// missing, unreadable or a folder.
   FileInput(const std::filesystem::path& path, const std::string& where) : path_(path) {
-#if DASHI_DETAIL_PQ_POSIX
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      throw io_error(errno_code(), where, "cannot open", path);
-    }
-    struct ::stat status {};
-    if (::fstat(fd_, &status) != 0) {
-      const std::error_code code = errno_code();
-      close();
-      throw io_error(code, where, "cannot stat", path);
-    }
-    if (S_ISDIR(status.st_mode)) {
-      close();
-      throw io_error(std::make_error_code(std::errc::is_a_directory), where,
-                     "cannot read a folder as a file:", path);
-    }
-    length_ = static_cast<std::uint64_t>(status.st_size);
-#else
     std::error_code error;
     if (std::filesystem::is_directory(path, error)) {
       throw io_error(std::make_error_code(std::errc::is_a_directory), where,
                      "cannot read a folder as a file:", path);
     }
+#if DASHI_DETAIL_PQ_POSIX
+    fd_ = open_stream(path, read_mode, stream_);
+    if (fd_ < 0) {
+      throw io_error(errno_code(), where, "cannot open", path);
+    }
+    const ::off_t end = ::lseek(fd_, 0, SEEK_END);
+    if (end < 0) {
+      const std::error_code code = errno_code();
+      close();
+      throw io_error(code, where, "cannot find the length of", path);
+    }
+    length_ = static_cast<std::uint64_t>(end);
+#else
     file_ = std::make_unique<std::ifstream>(path, std::ios::binary);
     if (!*file_) {
       throw io_error(std::make_error_code(std::errc::no_such_file_or_directory), where,
@@ -281,6 +328,7 @@ class FileInput {
         length_(other.length_)
 #if DASHI_DETAIL_PQ_POSIX
         ,
+        stream_(std::exchange(other.stream_, nullptr)),
         fd_(std::exchange(other.fd_, -1))
 #else
         ,
@@ -295,6 +343,7 @@ class FileInput {
       path_ = std::move(other.path_);
       length_ = other.length_;
 #if DASHI_DETAIL_PQ_POSIX
+      stream_ = std::exchange(other.stream_, nullptr);
       fd_ = std::exchange(other.fd_, -1);
 #else
       file_ = std::move(other.file_);
@@ -346,9 +395,8 @@ class FileInput {
  private:
   void close() noexcept {
 #if DASHI_DETAIL_PQ_POSIX
-    if (fd_ >= 0) {
-      ::close(std::exchange(fd_, -1));
-    }
+    fd_ = -1;
+    close_stream(stream_);
 #else
     file_.reset();
 #endif
@@ -357,6 +405,7 @@ class FileInput {
   std::filesystem::path path_;
   std::uint64_t length_ = 0;
 #if DASHI_DETAIL_PQ_POSIX
+  std::FILE* stream_ = nullptr;
   int fd_ = -1;
 #else
   std::unique_ptr<std::ifstream> file_;
@@ -365,3 +414,5 @@ class FileInput {
 };
 
 }  // namespace dashi::pq::detail
+
+#undef DASHI_DETAIL_PQ_POSIX

@@ -22,21 +22,9 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/pq/detail/popcount.hpp>
 
 namespace dashi::pq::detail {
-
-/// Population count that never becomes a library call: GCC lowers `std::popcount` to
-/// `__popcountdi2` on x86-64 without `-mpopcnt`, ten times slower than this.
-[[nodiscard]] constexpr std::uint64_t popcount64(std::uint64_t x) noexcept {
-#if defined(__x86_64__) && !defined(__POPCNT__)
-  x = x - ((x >> 1) & 0x5555555555555555ULL);
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return (x * 0x0101010101010101ULL) >> 56;
-#else
-  return static_cast<std::uint64_t>(std::popcount(x));
-#endif
-}
 
 /// Mask of the `bits` low bits, `bits` in [0, 64].
 [[nodiscard]] constexpr std::uint64_t low_mask(std::uint64_t bits) noexcept {
