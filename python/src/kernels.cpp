@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: Apache-2.0
+
+#include "kernels.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/detail/scratch.hpp>
+#include <dashi/kernel.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "arrays.hpp"
+
+namespace dashi_python {
+
+// ---------------------------------------------------------------------------------------
+// RuntimeKernel: the erased forms with the halo raised to the radius.
+// ---------------------------------------------------------------------------------------
+
+template <class Options>
+Options RuntimeKernel::with_halo(const Options& options) const {
+  Options result = options;
+  const std::size_t r = radius();
+  if (options.halo && *options.halo < r) {
+    throw std::invalid_argument("dashicore: halo " + std::to_string(*options.halo) +
+                                " is below the kernel's radius " + std::to_string(r));
+  }
+  result.halo = std::max(options.halo.value_or(r), r);
+  return result;
+}
+
+namespace {
+template <bool Proven>
+void run_erased(const KernelBase* self, dashi::TernaryView in, dashi::TernarySpan out,
+                const dashi::ParallelOptions& options, bool validate) {
+  const ErasedKernel<Proven> kernel{self};
+  if (validate) {
+    const ValidatingKernel<ErasedKernel<Proven>> checked{&kernel, in.data(), in.size()};
+    dashi::run_kernel_parallel(dashi::default_thread_pool(), checked, in, out, options);
+  } else {
+    dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel, in, out, options);
+  }
+}
+
+template <bool Proven>
+dashi::IterationResult iterate_erased(const KernelBase* self, dashi::TernaryView in,
+                                      std::size_t steps, const dashi::IterateOptions& options,
+                                      bool to_fixed_point) {
+  const ErasedKernel<Proven> kernel{self};
+  if (to_fixed_point) {
+    return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel, in, steps, options);
+  }
+  dashi::IterationResult result;
+  result.field =
+      dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel, in, steps, options);
+  result.steps = steps;
+  return result;
+}
+}  // namespace
+
+void RuntimeKernel::run(dashi::TernaryView in, dashi::TernarySpan out,
+                        const dashi::ParallelOptions& options, bool validate) const {
+  const dashi::ParallelOptions o = with_halo(options);
+  if (contract_proven()) {
+    run_erased<true>(this, in, out, o, validate);
+  } else {
+    run_erased<false>(this, in, out, o, validate);
+  }
+}
+
+dashi::TernaryField RuntimeKernel::apply(dashi::TernaryView in) const {
+  if (contract_proven()) {
+    return dashi::apply_kernel(ErasedKernel<true>{this}, in);
+  }
+  return dashi::apply_kernel(ErasedKernel<false>{this}, in);
+}
+
+dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t steps,
+                                              const dashi::IterateOptions& options,
+                                              bool to_fixed_point) const {
+  const dashi::IterateOptions o = with_halo(options);
+  if (contract_proven()) {
+    return iterate_erased<true>(this, in, steps, o, to_fixed_point);
+  }
+  return iterate_erased<false>(this, in, steps, o, to_fixed_point);
+}
+
+dashi::pq::PackedField RuntimeKernel::run_packed(const dashi::pq::PackedField& in,
+                                                 const dashi::ParallelOptions& options) const {
+  const dashi::ParallelOptions o = with_halo(options);
+  if (contract_proven()) {
+    return dashi::run_kernel_parallel(dashi::default_thread_pool(), ErasedKernel<true>{this}, in,
+                                      o);
+  }
+  return dashi::run_kernel_parallel(dashi::default_thread_pool(), ErasedKernel<false>{this}, in, o);
+}
+
+// ---------------------------------------------------------------------------------------
+// compose
+// ---------------------------------------------------------------------------------------
+
+ComposedKernel::ComposedKernel(std::vector<std::shared_ptr<const KernelBase>> kernels)
+    : kernels_(std::move(kernels)) {
+  if (kernels_.empty()) {
+    throw std::invalid_argument("dashicore.compose: needs at least one kernel");
+  }
+  for (const auto& k : kernels_) {
+    radius_ += k->radius();
+    proven_ = proven_ && k->contract_proven();
+  }
+}
+
+std::string ComposedKernel::name() const {
+  std::string text = "compose(";
+  for (std::size_t i = 0; i < kernels_.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + kernels_[i]->name();
+  }
+  return text + ")";
+}
+
+void ComposedKernel::into(dashi::TernaryView in, dashi::TernarySpan out) const {
+  const dashi::detail::ScratchLease::Level level;
+  const dashi::detail::ScratchLease first(in.size(), 0);
+  const dashi::detail::ScratchLease second(in.size(), 1);
+  std::int8_t* buffers[2] = {first.data(), second.data()};
+  dashi::TernaryView current = in;
+  for (std::size_t stage = 0; stage < kernels_.size(); ++stage) {
+    const bool last = stage + 1 == kernels_.size();
+    const dashi::TernarySpan target =
+        last ? out : dashi::TernarySpan::unchecked(buffers[stage % 2], in.shape());
+    kernels_[stage]->into(current, target);
+    current = target.view();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// PythonKernel
+// ---------------------------------------------------------------------------------------
+
+PythonKernel::PythonKernel(py::object fn, std::size_t radius)
+    : fn_(std::move(fn)), radius_(radius) {}
+
+PythonKernel::~PythonKernel() = default;
+
+std::string PythonKernel::name() const {
+  py::gil_scoped_acquire gil;
+  return "PythonKernel(" + py::repr(fn_).cast<std::string>() +
+         ", radius=" + std::to_string(radius_) + ")";
+}
+
+void PythonKernel::into(dashi::TernaryView in, dashi::TernarySpan out) const {
+  const py::gil_scoped_acquire gil;
+  const dashi::Shape& shape = in.shape();
+  std::vector<py::ssize_t> extents(shape.rank());
+  std::vector<py::ssize_t> strides(shape.rank());
+  py::ssize_t stride = 1;
+  for (std::size_t k = shape.rank(); k-- > 0;) {
+    extents[k] = static_cast<py::ssize_t>(shape[k]);
+    strides[k] = stride;
+    stride *= std::max<py::ssize_t>(1, extents[k]);
+  }
+  // A read-only, zero-copy view of the block, valid during the call only.
+  const py::memoryview view = py::memoryview::from_buffer(const_cast<std::int8_t*>(in.data()), 1,
+                                                          "b", extents, strides, /*readonly=*/true);
+  PyObject* block = PyObject_CallOneArg(numpy_asarray().ptr(), view.ptr());
+  if (block == nullptr) {
+    throw py::error_already_set();
+  }
+  const py::object block_array = py::reinterpret_steal<py::object>(block);
+  const py::object result = fn_(block_array);
+  const InputArray values(result, "PythonKernel: the function's result");
+  if (!(values.shape() == shape)) {
+    throw dashi::KernelContractError(
+        "dashicore.PythonKernel: the function changed the shape of block " +
+        std::to_string(dashi::detail::CurrentBlock::index()) + " from " + shape.to_string() +
+        " to " + values.shape().to_string());
+  }
+  std::copy_n(values.data(), shape.size(), out.data());
+}
+
+// ---------------------------------------------------------------------------------------
+// Rule kernels: one Python class each, over the C++ types of every radius.
+// ---------------------------------------------------------------------------------------
+
+namespace {
+
+/// Forwards every entry point to the C++ kernel of the right radius.
+class ForwardingKernel : public KernelBase {
+ public:
+  ForwardingKernel(std::shared_ptr<const KernelBase> inner, std::vector<std::int8_t> table,
+                   py::tuple table_shape)
+      : inner_(std::move(inner)), table_(std::move(table)), table_shape_(std::move(table_shape)) {}
+  [[nodiscard]] std::size_t radius() const noexcept override { return inner_->radius(); }
+  [[nodiscard]] bool contract_proven() const noexcept override { return true; }
+  [[nodiscard]] std::string name() const override { return inner_->name(); }
+  void into(dashi::TernaryView in, dashi::TernarySpan out) const override { inner_->into(in, out); }
+  void run(dashi::TernaryView in, dashi::TernarySpan out, const dashi::ParallelOptions& options,
+           bool validate) const override {
+    inner_->run(in, out, options, validate);
+  }
+  [[nodiscard]] dashi::TernaryField apply(dashi::TernaryView in) const override {
+    return inner_->apply(in);
+  }
+  [[nodiscard]] dashi::IterationResult iterate(dashi::TernaryView in, std::size_t steps,
+                                               const dashi::IterateOptions& options,
+                                               bool to_fixed_point) const override {
+    return inner_->iterate(in, steps, options, to_fixed_point);
+  }
+  [[nodiscard]] dashi::pq::PackedField run_packed(
+      const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override {
+    return inner_->run_packed(in, options);
+  }
+  [[nodiscard]] py::object table() const {
+    dashi::TernaryField field =
+        dashi::TernaryField::from_signed(std::span<const std::int8_t>(table_));
+    return to_array(std::move(field)).attr("reshape")(table_shape_);
+  }
+
+ private:
+  std::shared_ptr<const KernelBase> inner_;
+  std::vector<std::int8_t> table_;
+  py::tuple table_shape_;
+};
+
+class Rule1DKernel final : public ForwardingKernel {
+  using ForwardingKernel::ForwardingKernel;
+};
+class Totalistic2DKernel final : public ForwardingKernel {
+  using ForwardingKernel::ForwardingKernel;
+};
+
+/// The entries of a table given as any array-like of integers, row-major. Entries outside
+/// the int8 range or not integral are refused here, naming the entry; the C++ constructor
+/// refuses the rest.
+std::vector<std::int8_t> table_entries(py::handle table, const char* where, py::tuple* shape_out) {
+  const py::object array = numpy_asarray()(table);
+  *shape_out = py::tuple(array.attr("shape"));
+  const py::list flat = array.attr("ravel")().attr("tolist")();
+  std::vector<std::int8_t> entries;
+  entries.reserve(flat.size());
+  for (std::size_t e = 0; e < flat.size(); ++e) {
+    const py::handle v = flat[e];
+    bool ok = PyLong_Check(v.ptr()) != 0 || PyBool_Check(v.ptr()) != 0;
+    long long value = 0;
+    if (ok) {
+      value = v.cast<long long>();
+    } else if (PyFloat_Check(v.ptr()) != 0) {
+      const double d = v.cast<double>();
+      ok = d == static_cast<double>(static_cast<long long>(d));
+      value = static_cast<long long>(d);
+    }
+    if (!ok || value < -128 || value > 127) {
+      throw std::invalid_argument(std::string(where) + ": table entry " + std::to_string(e) +
+                                  " is " + py::repr(v).cast<std::string>() +
+                                  ", not a trit (expected -1, 0 or 1)");
+    }
+    entries.push_back(static_cast<std::int8_t>(value));
+  }
+  return entries;
+}
+
+template <std::size_t R>
+std::shared_ptr<const KernelBase> make_rule1d(const std::vector<std::int8_t>& table) {
+  return std::make_shared<TypedKernel<dashi::kernels::Rule1D<R>>>(
+      dashi::kernels::Rule1D<R>(table), "Rule1D(radius=" + std::to_string(R) + ")");
+}
+
+std::shared_ptr<Rule1DKernel> rule1d_from(py::handle table, py::object radius_object) {
+  const char* where = "dashicore.kernels.Rule1D";
+  py::tuple shape;
+  const std::vector<std::int8_t> entries = table_entries(table, where, &shape);
+  long long radius = 0;
+  if (radius_object.is_none()) {
+    radius = entries.size() == 27 ? 1 : entries.size() == 243 ? 2 : entries.size() == 2187 ? 3 : 0;
+    if (radius == 0) {
+      throw std::invalid_argument(std::string(where) + ": the table has " +
+                                  std::to_string(entries.size()) +
+                                  " entries: expected 27, 243 or 2187 (radius 1, 2 or 3)");
+    }
+  } else {
+    radius = radius_object.cast<long long>();
+  }
+  if (shape.size() != 1) {
+    throw std::invalid_argument(std::string(where) + ": the table must be 1-D, got shape " +
+                                py::repr(shape).cast<std::string>());
+  }
+  std::shared_ptr<const KernelBase> inner;
+  switch (radius) {
+    case 1:
+      inner = make_rule1d<1>(entries);
+      break;
+    case 2:
+      inner = make_rule1d<2>(entries);
+      break;
+    case 3:
+      inner = make_rule1d<3>(entries);
+      break;
+    default:
+      throw std::invalid_argument(std::string(where) + ": radius must be 1, 2 or 3, got " +
+                                  std::to_string(radius));
+  }
+  return std::make_shared<Rule1DKernel>(std::move(inner), entries, std::move(shape));
+}
+
+std::shared_ptr<Totalistic2DKernel> totalistic_from(py::handle table) {
+  const char* where = "dashicore.kernels.Totalistic2D";
+  py::tuple shape;
+  const std::vector<std::int8_t> entries = table_entries(table, where, &shape);
+  const bool flat = shape.size() == 1;
+  const bool grid =
+      shape.size() == 2 && shape[0].cast<long long>() == 3 && shape[1].cast<long long>() == 17;
+  if (!flat && !grid) {
+    throw std::invalid_argument(std::string(where) +
+                                ": the table must have shape (3, 17) or (51,), got " +
+                                py::repr(shape).cast<std::string>());
+  }
+  auto inner = std::make_shared<TypedKernel<dashi::kernels::Totalistic2D>>(
+      dashi::kernels::Totalistic2D(entries), "Totalistic2D()");
+  return std::make_shared<Totalistic2DKernel>(std::move(inner), entries, py::make_tuple(3, 17));
+}
+
+template <class K>
+void bind_simple(py::module_& kernels, const char* name, const char* doc) {
+  using Bound = TypedKernel<K>;
+  const std::string repr = std::string(name) + "()";
+  py::class_<Bound, KernelBase, std::shared_ptr<Bound>>(kernels, name, doc).def(py::init([repr] {
+    return std::make_shared<Bound>(K{}, repr);
+  }));
+}
+
+std::size_t radius_from(long long radius, const char* where) {
+  if (radius < 0) {
+    throw std::invalid_argument(std::string(where) + ": radius must be >= 0, got " +
+                                std::to_string(radius));
+  }
+  return static_cast<std::size_t>(radius);
+}
+
+}  // namespace
+
+std::shared_ptr<const KernelBase> kernel_of(py::handle object) {
+  if (py::isinstance<KernelBase>(object)) {
+    return py::cast<std::shared_ptr<KernelBase>>(object);
+  }
+  const py::object coerced = py::module_::import("dashicore").attr("_coerce_kernel")(object);
+  return py::cast<std::shared_ptr<KernelBase>>(coerced);
+}
+
+void bind_kernels(py::module_& m, py::module_& kernels) {
+  py::class_<KernelBase, std::shared_ptr<KernelBase>>(
+      kernels, "Kernel",
+      "Base of the module's kernels. Each has a locality radius and runs in C++ without the GIL.")
+      .def_property_readonly("radius", &KernelBase::radius,
+                             "Axis-0 slices read on each side of a site (0: pointwise).")
+      .def_property_readonly("contract_proven", &KernelBase::contract_proven,
+                             "True when the kernel keeps the contract by construction (the "
+                             "executor then skips its per-block check).")
+      .def("__repr__", &KernelBase::name);
+
+  bind_simple<dashi::kernels::SignFlip>(kernels, "SignFlip", "s -> -s (radius 0).");
+  bind_simple<dashi::kernels::Clamp>(
+      kernels, "Clamp", "Sign of supported sites forced to +-1, 0 off support (radius 0).");
+  bind_simple<dashi::kernels::ClampNonnegative>(kernels, "ClampNonnegative",
+                                                "-1 -> 0, else unchanged (radius 0).");
+  bind_simple<dashi::kernels::LeftNeighbor>(
+      kernels, "LeftNeighbor",
+      "On support sign(s[i] + s[i-1]) along axis 0, s[-1] = 0; off support 0 (radius 1).");
+  bind_simple<dashi::kernels::Majority3x3>(
+      kernels, "Majority3x3",
+      "2-D: on support the sign of the 3x3 sum (clipped at the edges), 0 on a tie (radius 1).");
+
+  py::class_<Rule1DKernel, KernelBase, std::shared_ptr<Rule1DKernel>>(
+      kernels, "Rule1D",
+      "Rule1D(table, radius=None): a rule along axis 0 defined by 3**(2*radius+1) trits indexed "
+      "by the neighbourhood x[i-r..i+r] read as base-3 digits (x+1), most significant first; "
+      "sites beyond the field read 0. radius 1..3 (inferred from the table's length when "
+      "omitted). A table that holds a value outside {-1,0,1} or would create support is a "
+      "ValueError naming the entry.")
+      .def(py::init(&rule1d_from), py::arg("table"), py::arg("radius") = py::none())
+      .def_property_readonly("table", &Rule1DKernel::table, "The table (a copy).");
+
+  py::class_<Totalistic2DKernel, KernelBase, std::shared_ptr<Totalistic2DKernel>>(
+      kernels, "Totalistic2D",
+      "Totalistic2D(table): rank 2, radius 1; table of shape (3, 17): out = table[x+1][sum of "
+      "the 8 neighbours + 8]; sites beyond the field read 0 (Majority3x3 is one such table).")
+      .def(py::init(&totalistic_from), py::arg("table"))
+      .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
+
+  py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels,
+                                                                          "ComposedKernel");
+
+  py::class_<PythonKernel, KernelBase, std::shared_ptr<PythonKernel>>(
+      m, "PythonKernel",
+      "PythonKernel(fn, radius=0): fn(block) -> array of the block's shape, called block by "
+      "block with the GIL held (the caller releases it first). Deterministic, keeps the "
+      "lowest-index exception rule with the Python exception type; not faster than numpy. The "
+      "block is a read-only view valid during the call only.")
+      .def(py::init([](py::object fn, long long radius) {
+             return std::make_shared<PythonKernel>(std::move(fn),
+                                                   radius_from(radius, "dashicore.PythonKernel"));
+           }),
+           py::arg("fn"), py::arg("radius") = 0)
+      .def_property_readonly("function", &PythonKernel::function);
+
+  m.def(
+      "compose",
+      [](const py::args& args) {
+        std::vector<std::shared_ptr<const KernelBase>> parts;
+        for (const py::handle k : args) {
+          parts.push_back(kernel_of(k));
+        }
+        return std::make_shared<ComposedKernel>(std::move(parts));
+      },
+      "compose(*kernels): a kernel applying them in order; radius = sum of radii.");
+}
+
+}  // namespace dashi_python

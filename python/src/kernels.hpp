@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Kernels as Python objects. Every bound kernel derives from `KernelBase`, whose virtual
+/// entry points run the library's own templates on the concrete C++ kernel type (so a call
+/// from Python runs exactly the code a C++ caller gets). Kernels whose radius is only known at
+/// run time (`compose`, `PythonKernel`) run as an erased kernel of static radius 0 with the
+/// halo set to their radius.
+
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
+#include <dashi/kernel.hpp>
+#include <dashi/pq/adapters.hpp>
+#include <dashi/pq/codec.hpp>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace dashi_python {
+
+namespace py = pybind11;
+
+/// The base of every kernel object of the module (`dashicore.kernels.Kernel`).
+class KernelBase {
+ public:
+  KernelBase() = default;
+  KernelBase(const KernelBase&) = delete;
+  KernelBase& operator=(const KernelBase&) = delete;
+  virtual ~KernelBase() = default;
+
+  [[nodiscard]] virtual std::size_t radius() const noexcept = 0;
+  [[nodiscard]] virtual bool contract_proven() const noexcept = 0;
+  [[nodiscard]] virtual std::string name() const = 0;
+  /// One block: `out` has `in`'s shape. Called without the GIL.
+  virtual void into(dashi::TernaryView in, dashi::TernarySpan out) const = 0;
+
+  /// `dashi::run_kernel_parallel` into `out`. With `validate`, every block first checks that
+  /// its input values are trits (`CarrierError` naming the site). Called without the GIL.
+  virtual void run(dashi::TernaryView in, dashi::TernarySpan out,
+                   const dashi::ParallelOptions& options, bool validate) const = 0;
+  /// `dashi::apply_kernel` (one thread, contract checked). Called without the GIL.
+  [[nodiscard]] virtual dashi::TernaryField apply(dashi::TernaryView in) const = 0;
+  /// `dashi::run_kernel_iterated` / `dashi::iterate_to_fixed_point`. Without the GIL.
+  [[nodiscard]] virtual dashi::IterationResult iterate(dashi::TernaryView in, std::size_t steps,
+                                                       const dashi::IterateOptions& options,
+                                                       bool to_fixed_point) const = 0;
+  /// Packed in, packed out. Called without the GIL.
+  [[nodiscard]] virtual dashi::pq::PackedField run_packed(
+      const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const = 0;
+};
+
+/// Checks that a block's input values are trits, then runs `K`: what the module runs when
+/// the input comes from Python (the check reads the block just before the kernel does, so it
+/// costs a cache-resident scan instead of a pass over memory).
+template <class K>
+struct ValidatingKernel {
+  static constexpr std::size_t radius = dashi::kernel_radius_v<K>;
+  static constexpr bool contract_proven = dashi::kernel_contract_proven_v<K>;
+  const K* kernel;
+  const std::int8_t* base;  // the whole input, to report global sites
+  std::size_t size;
+
+  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
+    if (const auto bad = dashi::detail::first_non_trit(in.data(), in.size())) {
+      const std::int8_t* where = in.data() + *bad;
+      std::string site = std::to_string(*bad) + " of its block";
+      if (where >= base && where < base + size) {
+        site = std::to_string(static_cast<std::size_t>(where - base));
+      }
+      throw dashi::CarrierError("dashicore: input value " + std::to_string(*where) + " at index " +
+                                site + " is not a trit (expected -1, 0 or 1)");
+    }
+    dashi::detail::apply_into(*kernel, in, out);
+  }
+};
+
+/// The bound form of a C++ kernel type `K` with a static radius.
+template <class K>
+class TypedKernel : public KernelBase {
+ public:
+  explicit TypedKernel(K kernel, std::string name)
+      : kernel_(std::move(kernel)), name_(std::move(name)) {}
+
+  [[nodiscard]] const K& kernel() const noexcept { return kernel_; }
+  [[nodiscard]] std::size_t radius() const noexcept override { return dashi::kernel_radius_v<K>; }
+  [[nodiscard]] bool contract_proven() const noexcept override {
+    return dashi::kernel_contract_proven_v<K>;
+  }
+  [[nodiscard]] std::string name() const override { return name_; }
+  void into(dashi::TernaryView in, dashi::TernarySpan out) const override {
+    dashi::detail::apply_into(kernel_, in, out);
+  }
+  void run(dashi::TernaryView in, dashi::TernarySpan out, const dashi::ParallelOptions& options,
+           bool validate) const override {
+    if (validate) {
+      const ValidatingKernel<K> checked{&kernel_, in.data(), in.size()};
+      dashi::run_kernel_parallel(dashi::default_thread_pool(), checked, in, out, options);
+    } else {
+      dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel_, in, out, options);
+    }
+  }
+  [[nodiscard]] dashi::TernaryField apply(dashi::TernaryView in) const override {
+    return dashi::apply_kernel(kernel_, in);
+  }
+  [[nodiscard]] dashi::IterationResult iterate(dashi::TernaryView in, std::size_t steps,
+                                               const dashi::IterateOptions& options,
+                                               bool to_fixed_point) const override {
+    if (to_fixed_point) {
+      return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel_, in, steps,
+                                           options);
+    }
+    dashi::IterationResult result;
+    result.field =
+        dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel_, in, steps, options);
+    result.steps = steps;
+    return result;
+  }
+  [[nodiscard]] dashi::pq::PackedField run_packed(
+      const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override {
+    return dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel_, in, options);
+  }
+
+ private:
+  K kernel_;
+  std::string name_;
+};
+
+/// A `KernelBase` seen as a C++ kernel of static radius 0 (the executor is given the real
+/// radius as its halo). `Proven` mirrors the kernel's `contract_proven()`.
+template <bool Proven>
+struct ErasedKernel {
+  static constexpr bool contract_proven = Proven;
+  const KernelBase* kernel;
+  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const { kernel->into(in, out); }
+};
+
+/// Base of kernels whose radius is known only at run time.
+class RuntimeKernel : public KernelBase {
+ public:
+  void run(dashi::TernaryView in, dashi::TernarySpan out, const dashi::ParallelOptions& options,
+           bool validate) const override;
+  [[nodiscard]] dashi::TernaryField apply(dashi::TernaryView in) const override;
+  [[nodiscard]] dashi::IterationResult iterate(dashi::TernaryView in, std::size_t steps,
+                                               const dashi::IterateOptions& options,
+                                               bool to_fixed_point) const override;
+  [[nodiscard]] dashi::pq::PackedField run_packed(
+      const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override;
+
+ private:
+  /// `options` with the halo raised to the radius (ValueError when set below it).
+  template <class Options>
+  [[nodiscard]] Options with_halo(const Options& options) const;
+};
+
+/// `compose(*kernels)`: applies the kernels in order; radius = sum of radii.
+class ComposedKernel final : public RuntimeKernel {
+ public:
+  explicit ComposedKernel(std::vector<std::shared_ptr<const KernelBase>> kernels);
+  [[nodiscard]] std::size_t radius() const noexcept override { return radius_; }
+  [[nodiscard]] bool contract_proven() const noexcept override { return proven_; }
+  [[nodiscard]] std::string name() const override;
+  void into(dashi::TernaryView in, dashi::TernarySpan out) const override;
+
+ private:
+  std::vector<std::shared_ptr<const KernelBase>> kernels_;
+  std::size_t radius_ = 0;
+  bool proven_ = true;
+};
+
+/// `PythonKernel(fn, radius)`: `fn(block)` called block by block; the worker takes the GIL
+/// for the call. Contract checked on every block (it is never proven).
+class PythonKernel final : public RuntimeKernel {
+ public:
+  PythonKernel(py::object fn, std::size_t radius);
+  ~PythonKernel() override;
+  [[nodiscard]] std::size_t radius() const noexcept override { return radius_; }
+  [[nodiscard]] bool contract_proven() const noexcept override { return false; }
+  [[nodiscard]] std::string name() const override;
+  void into(dashi::TernaryView in, dashi::TernarySpan out) const override;
+  [[nodiscard]] const py::object& function() const noexcept { return fn_; }
+
+ private:
+  py::object fn_;
+  std::size_t radius_;
+};
+
+/// Registers `dashicore.kernels` (the kernel classes) on `kernels`, and PythonKernel and
+/// compose on `m`.
+void bind_kernels(py::module_& m, py::module_& kernels);
+
+/// The kernel behind a Python object: a module kernel, or an object converted by the
+/// Python hook `dashicore._coerce_kernel` (upstream-style kernels, plain callables).
+[[nodiscard]] std::shared_ptr<const KernelBase> kernel_of(py::handle object);
+
+}  // namespace dashi_python

@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: Apache-2.0
+// The extension module `dashicore._core`: executor, iteration, defect, MDL, fingerprint,
+// kernels (see kernels.cpp) and PQ (see pq.cpp). Every C++ call runs with the GIL released.
+
+#include <pybind11/pybind11.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <dashi/carrier.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
+#include <dashi/kernels/rule1d.hpp>
+#include <dashi/pq/codec.hpp>
+#include <dashi/version.hpp>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "arrays.hpp"
+#include "bindings.hpp"
+#include "kernels.hpp"
+
+namespace dashi_python {
+
+namespace {
+
+PyObject* carrier_error = nullptr;
+PyObject* contract_error = nullptr;
+PyObject* format_error = nullptr;
+
+/// A new exception class `module.name` deriving from ValueError.
+PyObject* value_error_subclass(py::module_& module, const char* name, const char* doc) {
+  const std::string full = py::str(module.attr("__name__")).cast<std::string>() + "." + name;
+  PyObject* type = PyErr_NewExceptionWithDoc(full.c_str(), doc, PyExc_ValueError, nullptr);
+  if (type == nullptr) {
+    throw py::error_already_set();
+  }
+  module.add_object(name, py::handle(type));  // the module takes its own reference
+  return type;                                // ours lives as long as the process
+}
+
+void translate(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const dashi::CarrierError& e) {
+    PyErr_SetString(carrier_error, e.what());
+  } catch (const dashi::KernelContractError& e) {
+    PyErr_SetString(contract_error, e.what());
+  } catch (const dashi::pq::FormatError& e) {
+    PyErr_SetString(format_error, e.what());
+  } catch (const std::system_error& e) {
+    PyObject* args = Py_BuildValue("(is)", e.code().value(), e.what());
+    PyErr_SetObject(PyExc_OSError, args);
+    Py_XDECREF(args);
+  } catch (const std::invalid_argument& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::length_error& e) {
+    PyErr_SetString(PyExc_ValueError, e.what());
+  } catch (const std::out_of_range& e) {
+    PyErr_SetString(PyExc_IndexError, e.what());
+  } catch (const std::logic_error& e) {
+    PyErr_SetString(PyExc_RuntimeError, e.what());
+  }
+}
+
+/// The field the result is written into: `out` when given, else a fresh one.
+struct Target {
+  std::unique_ptr<InputArray> out;
+  dashi::TernaryField field;
+  [[nodiscard]] dashi::TernarySpan span() { return out ? out->span() : field.span(); }
+};
+
+Target make_target(const InputArray& in, const py::object& out) {
+  Target target;
+  if (out.is_none()) {
+    target.field = dashi::TernaryField::uninitialized(in.shape());
+  } else {
+    target.out = std::make_unique<InputArray>(out, "out", true);
+  }
+  return target;
+}
+
+py::object result_of(const InputArray& in, Target&& target, const py::object& out) {
+  if (target.out) {
+    return in.wrap(out);
+  }
+  return in.wrap(to_array(std::move(target.field)));
+}
+
+py::object run_kernel_parallel(const py::object& kernel, const py::object& x, long long num_workers,
+                               long long block_elems, const py::object& halo,
+                               const std::string& boundary, bool check_contract,
+                               const py::object& out) {
+  const auto k = kernel_of(kernel);
+  const InputArray in(x, "x");
+  const dashi::ParallelOptions options =
+      parallel_options(num_workers, block_elems, halo, boundary, check_contract);
+  Target target = make_target(in, out);
+  {
+    const py::gil_scoped_release release;
+    k->run(in.view(), target.span(), options, true);
+  }
+  return result_of(in, std::move(target), out);
+}
+
+py::object apply_kernel(const py::object& kernel, const py::object& x) {
+  const auto k = kernel_of(kernel);
+  const InputArray in(x, "x");
+  dashi::TernaryField field;
+  {
+    const py::gil_scoped_release release;
+    in.validate();
+    field = k->apply(in.view());
+  }
+  return in.wrap(to_array(std::move(field)));
+}
+
+dashi::IterationResult iterate(const py::object& kernel, const InputArray& in, long long steps,
+                               long long steps_per_sync, long long num_workers,
+                               long long block_elems, const std::string& boundary,
+                               bool to_fixed_point) {
+  const auto k = kernel_of(kernel);
+  dashi::IterateOptions options;
+  static_cast<dashi::ParallelOptions&>(options) =
+      parallel_options(num_workers, block_elems, py::none(), boundary, true);
+  options.steps_per_sync = non_negative(steps_per_sync, "steps_per_sync");
+  const std::size_t count = non_negative(steps, to_fixed_point ? "max_steps" : "steps");
+  const py::gil_scoped_release release;
+  in.validate();
+  return k->iterate(in.view(), count, options, to_fixed_point);
+}
+
+void bind_core(py::module_& m) {
+  using py::arg;
+  m.def("run_kernel_parallel", &run_kernel_parallel, arg("kernel"), arg("x").noconvert(),
+        py::kw_only(), arg("num_workers") = 0, arg("block_elems") = 0, arg("halo") = py::none(),
+        arg("boundary") = "clip", arg("check_contract") = true, arg("out") = py::none(),
+        "Runs `kernel` block-parallel on `x` (int8, C-contiguous, rank 1-4, or Carrier-like): "
+        "the result equals apply_kernel byte for byte for any workers and block size. Returns "
+        "a new array (or `out`, or an object of x's type for a Carrier-like x).");
+  m.def("apply_kernel", &apply_kernel, arg("kernel"), arg("x").noconvert(),
+        "The one-thread reference: the kernel on the whole field, contract checked.");
+  m.def(
+      "run_kernel_iterated",
+      [](const py::object& kernel, const py::object& x, long long steps, long long steps_per_sync,
+         long long num_workers, long long block_elems, const std::string& boundary) {
+        const InputArray in(x, "x");
+        dashi::IterationResult r =
+            iterate(kernel, in, steps, steps_per_sync, num_workers, block_elems, boundary, false);
+        return in.wrap(to_array(std::move(r.field)));
+      },
+      arg("kernel"), arg("x").noconvert(), arg("steps"), py::kw_only(), arg("steps_per_sync") = 1,
+      arg("num_workers") = 0, arg("block_elems") = 0, arg("boundary") = "clip",
+      "`kernel` applied `steps` times (temporal blocking of `steps_per_sync` steps per "
+      "synchronisation; the result never depends on it).");
+  m.def(
+      "iterate_to_fixed_point",
+      [](const py::object& kernel, const py::object& x, long long max_steps,
+         long long steps_per_sync, long long num_workers, long long block_elems,
+         const std::string& boundary) {
+        const InputArray in(x, "x");
+        dashi::IterationResult r = iterate(kernel, in, max_steps, steps_per_sync, num_workers,
+                                           block_elems, boundary, true);
+        return py::make_tuple(in.wrap(to_array(std::move(r.field))), r.steps, r.converged);
+      },
+      arg("kernel"), arg("x").noconvert(), arg("max_steps"), py::kw_only(),
+      arg("steps_per_sync") = 1, arg("num_workers") = 0, arg("block_elems") = 0,
+      arg("boundary") = "clip",
+      "Applies `kernel` until an application changes nothing or `max_steps` were made: "
+      "returns (field, steps, converged).");
+  m.def(
+      "defect_local",
+      [](const py::object& pre, const py::object& post) {
+        const InputArray a(pre, "pre");
+        const InputArray b(post, "post");
+        std::vector<std::uint8_t> local;
+        {
+          const py::gil_scoped_release release;
+          a.validate();
+          b.validate();
+          local = dashi::defect_local(a.view(), b.view());
+        }
+        return to_byte_array(std::move(local), a.shape());
+      },
+      arg("pre").noconvert(), arg("post").noconvert(),
+      "|pre - post| per site (uint8 in {0, 1, 2}; upstream returns the same values as float64).");
+  m.def(
+      "defect_aggregate",
+      [](const py::object& pre, const py::object& post) {
+        const InputArray a(pre, "pre");
+        const InputArray b(post, "post");
+        const py::gil_scoped_release release;
+        a.validate();
+        b.validate();
+        return dashi::defect_aggregate(a.view(), b.view());
+      },
+      arg("pre").noconvert(), arg("post").noconvert(), "Exact L1 defect sum |pre - post| (int).");
+  m.def(
+      "mdl_score",
+      [](const py::object& x) {
+        const InputArray in(x, "x");
+        const py::gil_scoped_release release;
+        in.validate();
+        return dashi::mdl_score(in.view());
+      },
+      arg("x").noconvert(), "support + 0.01 * non-zero signs, as upstream's mdl.score.");
+  m.def(
+      "mdl_compare",
+      [](const py::object& a, const py::object& b) {
+        const InputArray x(a, "a");
+        const InputArray y(b, "b");
+        dashi::MdlChoice choice = dashi::MdlChoice::tie;
+        {
+          const py::gil_scoped_release release;
+          x.validate();
+          y.validate();
+          choice = dashi::mdl_compare(x.view(), y.view());
+        }
+        return std::string(choice == dashi::MdlChoice::a   ? "A"
+                           : choice == dashi::MdlChoice::b ? "B"
+                                                           : "tie");
+      },
+      arg("a").noconvert(), arg("b").noconvert(),
+      "\"A\", \"B\" or \"tie\": the carrier preferred by MDL (lower score).");
+  m.def(
+      "fingerprint",
+      [](const py::object& x) {
+        const InputArray in(x, "x");
+        const py::gil_scoped_release release;
+        in.validate();
+        return dashi::fingerprint(in.view());
+      },
+      arg("x").noconvert(), "Deterministic 64-bit parity witness over shape and values.");
+  m.def("_rule_isa", [] {
+    const auto isa = dashi::detail::rule_isa();
+    return std::string(isa == dashi::detail::RuleIsa::avx512 ? "avx512"
+                       : isa == dashi::detail::RuleIsa::avx2 ? "avx2"
+                                                             : "portable");
+  });
+  m.def("_pool_size", [] { return dashi::default_thread_pool().size(); });
+}
+
+}  // namespace
+
+std::size_t non_negative(long long value, const char* name) {
+  if (value < 0) {
+    throw std::invalid_argument(std::string("dashicore: ") + name + " must be >= 0, got " +
+                                std::to_string(value));
+  }
+  return static_cast<std::size_t>(value);
+}
+
+dashi::ParallelOptions parallel_options(long long num_workers, long long block_elems,
+                                        const py::object& halo, const std::string& boundary,
+                                        bool check_contract) {
+  dashi::ParallelOptions options;
+  options.num_workers = non_negative(num_workers, "num_workers");
+  options.block_elems = non_negative(block_elems, "block_elems");
+  if (!halo.is_none()) {
+    options.halo = non_negative(halo.cast<long long>(), "halo");
+  }
+  if (boundary == "clip") {
+    options.boundary = dashi::Boundary::clip;
+  } else if (boundary == "periodic") {
+    options.boundary = dashi::Boundary::periodic;
+  } else {
+    throw std::invalid_argument("dashicore: boundary must be \"clip\" or \"periodic\", got \"" +
+                                boundary + "\"");
+  }
+  options.check_contract = check_contract;
+  return options;
+}
+
+}  // namespace dashi_python
+
+PYBIND11_MODULE(_core, m) {
+  namespace dp = dashi_python;
+  namespace py = pybind11;
+  m.doc() = "dashicore: deterministic parallel algebra over balanced-ternary fields (C++ engine).";
+  dp::set_numpy_asarray(py::module_::import("numpy").attr("asarray"));
+  m.attr("__version__") = std::to_string(DASHI_VERSION_MAJOR) + "." +
+                          std::to_string(DASHI_VERSION_MINOR) + "." +
+                          std::to_string(DASHI_VERSION_PATCH);
+  py::module_ kernels = m.def_submodule("kernels", "The shipped kernels and the rule kernels.");
+  py::module_ pq = m.def_submodule("pq", "PQ packing, PQ-FS files and the legacy 2-bit codec.");
+  py::module_ legacy = pq.def_submodule("legacy", "The 2-bit format of the original pq.py.");
+  dp::carrier_error = dp::value_error_subclass(
+      m, "CarrierError", "A value outside {-1, 0, 1} or a bad shape (a ValueError, as upstream).");
+  dp::contract_error = dp::value_error_subclass(
+      m, "KernelContractError",
+      "A kernel changed the shape, wrote a non-trit or created support (names block and site).");
+  dp::format_error = dp::value_error_subclass(
+      pq, "FormatError", "Malformed PQ bytes or file (names the field and the offset).");
+  py::register_exception_translator(&dp::translate);
+  dp::bind_buffers(m);
+  dp::bind_core(m);
+  dp::bind_kernels(m, kernels);
+  dp::bind_pq(pq, legacy);
+}
