@@ -171,6 +171,26 @@ template <class K>
   return output;
 }
 
+namespace detail {
+/// The byte maps of the pointwise kernels (see `map_bytes_generic` for why they are structs).
+struct NegateBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = -v;
+  }
+};
+/// Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
+struct SignBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = (v < 0) - (v > 0);
+  }
+};
+struct NonnegativeBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = -(v > 0);
+  }
+};
+}  // namespace detail
+
 /// Reference kernels. All are stateless, thread-safe and pure, and keep the contract by
 /// construction (`contract_proven`).
 namespace kernels {
@@ -179,7 +199,7 @@ namespace kernels {
 struct SignFlip {
   static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
-    detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -v; });
+    detail::map_bytes(in.data(), out.data(), in.size(), detail::NegateBytes{});
   }
 };
 
@@ -188,9 +208,7 @@ struct SignFlip {
 struct Clamp {
   static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
-    // Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
-    detail::map_bytes(in.data(), out.data(), in.size(),
-                      [](detail::bytes32& v) { v = (v < 0) - (v > 0); });
+    detail::map_bytes(in.data(), out.data(), in.size(), detail::SignBytes{});
   }
 };
 
@@ -198,7 +216,7 @@ struct Clamp {
 struct ClampNonnegative {
   static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
-    detail::map_bytes(in.data(), out.data(), in.size(), [](detail::bytes32& v) { v = -(v > 0); });
+    detail::map_bytes(in.data(), out.data(), in.size(), detail::NonnegativeBytes{});
   }
 };
 

@@ -238,9 +238,9 @@ struct StencilPath {
 
 std::vector<StencilPath> stencil_paths() {
   std::vector<StencilPath> paths = {
-      {"portable", dashi::detail::left_neighbor_generic, dashi::detail::majority3x3_generic}};
-#if DASHI_X86_DISPATCH
-  if (dashi::detail::cpu_has_avx2()) {
+      {"portable", dashi::detail::left_neighbor_portable, dashi::detail::majority3x3_portable}};
+#if DASHI_DETAIL_X86
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     paths.push_back({"avx2", dashi::detail::left_neighbor_avx2, dashi::detail::majority3x3_avx2});
   }
 #endif

@@ -2,56 +2,49 @@
 #pragma once
 
 /// Byte-wise loops over ternary values written with GCC/Clang vector extensions, so they
-/// vectorise at any optimisation level; on x86-64 an AVX2 clone is chosen at run time.
+/// vectorise at any optimisation level. Each loop body is one `always_inline`
+/// `DASHI_DETAIL_TARGET_PORTABLE` function, compiled into a portable and an AVX2 entry point
+/// with exact targets (see cpu_dispatch.hpp); `active_isa()` picks one at run time, so no
+/// body depends on the translation unit's `-m` flags.
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dashi/detail/cpu_dispatch.hpp>
 
-#if defined(__x86_64__) || defined(__i386__)
-#  include <immintrin.h>  // at global scope, before the namespace below
+#if !defined(__GNUC__) && !defined(__clang__)
+#  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
 #endif
 
 namespace dashi::detail {
 
-#if defined(__GNUC__) || defined(__clang__)
-#  define DASHI_HAS_VECTOR_EXTENSIONS 1
 /// 32 signed bytes.
 using bytes32 = std::int8_t __attribute__((vector_size(32)));
 /// 32 unsigned bytes (wrapping arithmetic).
 using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
-#else
-#  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
-#endif
 
-#if defined(__x86_64__) || defined(__i386__)
-#  include <immintrin.h>
-#  define DASHI_X86_DISPATCH 1
-#  define DASHI_TARGET_AVX2 __attribute__((target("avx2")))
-#else
-#  define DASHI_X86_DISPATCH 0
-#endif
-
-/// True when the CPU runs AVX2 code (checked once).
-[[nodiscard]] inline bool cpu_has_avx2() noexcept {
-#if DASHI_X86_DISPATCH
-  static const bool has = __builtin_cpu_supports("avx2") != 0;
-  return has;
-#else
-  return false;
-#endif
-}
+/// True when the run-time dispatch takes the AVX2 entry points.
+[[nodiscard]] inline bool dispatch_avx2() noexcept { return active_isa() >= Isa::avx2; }
 
 // Vectors are passed by reference throughout: 32-byte vectors by value change the ABI
 // between AVX and non-AVX code, which compilers warn about.
-inline void load32(bytes32& v, const std::int8_t* p) noexcept { std::memcpy(&v, p, sizeof v); }
-inline void store32(std::int8_t* p, const bytes32& v) noexcept { std::memcpy(p, &v, sizeof v); }
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load32(
+    bytes32& v, const std::int8_t* p) noexcept {
+  std::memcpy(&v, p, sizeof v);
+}
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void store32(std::int8_t* p,
+                                                                        const bytes32& v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
 
-/// `out[i] = op(in[i])` for 32 bytes at a time; `op(bytes32& v)` rewrites `v` in place.
-/// The tail is padded with zeros, so `op` on 0 must be harmless. `in` may equal `out`.
+/// `out[i] = op(in[i])` for 32 bytes at a time; `op(bytes32& v)` rewrites `v` in place and
+/// must itself be `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE` (a lambda cannot
+/// be, so ops are small structs). The tail is padded with zeros, so `op` on 0 must be
+/// harmless. `in` may equal `out`.
 template <class Op>
-inline void map_bytes_generic(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void map_bytes_generic(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
   std::size_t i = 0;
   bytes32 v{};
   for (; i + 32 <= n; i += 32) {
@@ -110,13 +103,21 @@ class StreamingOutput {
   return n >= streaming_store_bytes || (n >= 1024 && StreamingOutput::covers(out, n));
 }
 
-#if DASHI_X86_DISPATCH
+template <class Op>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void map_bytes_portable(const std::int8_t* in,
+                                                                       std::int8_t* out,
+                                                                       std::size_t n, Op op) {
+  map_bytes_generic(in, out, n, op);
+}
+
+#if DASHI_DETAIL_X86
 /// `map_bytes_generic` with non-temporal stores: plain stores up to the first 32-byte
 /// boundary of `out`, streaming stores after it, and a store fence before returning (so
 /// the bytes are ordered before whatever publishes them to other threads).
 template <class Op>
-DASHI_TARGET_AVX2 void map_bytes_streaming_avx2(const std::int8_t* in, std::int8_t* out,
-                                                std::size_t n, Op op) {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 void map_bytes_streaming_avx2(const std::int8_t* in,
+                                                                         std::int8_t* out,
+                                                                         std::size_t n, Op op) {
   const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
   map_bytes_generic(in, out, head, op);
   std::size_t i = head;
@@ -131,8 +132,9 @@ DASHI_TARGET_AVX2 void map_bytes_streaming_avx2(const std::int8_t* in, std::int8
 }
 
 template <class Op>
-DASHI_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in, std::int8_t* out, std::size_t n,
-                                      Op op) {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in,
+                                                               std::int8_t* out, std::size_t n,
+                                                               Op op) {
   map_bytes_generic(in, out, n, op);
 }
 #endif
@@ -141,8 +143,8 @@ DASHI_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in, std::int8_t* out, s
 /// (streaming the stores of large outputs, see `stream_stores`).
 template <class Op>
 inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-#if DASHI_X86_DISPATCH
-  if (cpu_has_avx2()) {
+#if DASHI_DETAIL_X86
+  if (dispatch_avx2()) {
     if (stream_stores(out, n)) {
       map_bytes_streaming_avx2(in, out, n, op);
     } else {
@@ -151,47 +153,55 @@ inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op
     return;
   }
 #endif
-  map_bytes_generic(in, out, n, op);
+  map_bytes_portable(in, out, n, op);
+}
+
+/// Marks in `bad` the lanes where output `b` breaks the contract for input `a`: `|b|` in
+/// unsigned lanes (wrapping, so -128 gives 0x80 without overflow) masked by `~|a|`.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void contract_step(
+    const bytes32& a, const bytes32& b, const bytes32& one, bytes32& bad) noexcept {
+  const auto sign = reinterpret_cast<ubytes32>(b >> 7);
+  const ubytes32 magnitude = (reinterpret_cast<ubytes32>(b) ^ sign) - sign;
+  bad |= reinterpret_cast<bytes32>(magnitude) & ~(a & one);
 }
 
 /// True when some byte breaks the kernel contract: `out` not in {-1,0,1}, or `out`
 /// supported where `in` is not. For a valid input, `|in|` is `in & 1`, and the contract is
 /// `|out| <= |in|`, i.e. `|out| & ~|in| == 0` (any `|out| >= 2` has a bit above bit 0).
-[[nodiscard]] inline bool contract_violated_generic(const std::int8_t* in, const std::int8_t* out,
-                                                    std::size_t n) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline bool
+contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
   const bytes32 one = bytes32{} + 1;
   bytes32 bad{};
   bytes32 a{};
   bytes32 b{};
-  auto step = [&] {
-    // |out| in unsigned lanes (wrapping, so -128 gives 0x80 without overflow).
-    const auto sign = reinterpret_cast<ubytes32>(b >> 7);
-    const ubytes32 magnitude = (reinterpret_cast<ubytes32>(b) ^ sign) - sign;
-    bad |= reinterpret_cast<bytes32>(magnitude) & ~(a & one);
-  };
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     load32(a, in + i);
     load32(b, out + i);
-    step();
+    contract_step(a, b, one, bad);
   }
   if (i < n) {
     a = bytes32{};
     b = bytes32{};
     std::memcpy(&a, in + i, n - i);
     std::memcpy(&b, out + i, n - i);
-    step();
+    contract_step(a, b, one, bad);
   }
   std::int64_t words[4];
   std::memcpy(words, &bad, sizeof words);
   return (words[0] | words[1] | words[2] | words[3]) != 0;
 }
 
-#if DASHI_X86_DISPATCH
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline bool contract_violated_portable(
+    const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
+  return contract_violated_generic(in, out, n);
+}
+
+#if DASHI_DETAIL_X86
 /// AVX2 form of `contract_violated_generic`: `subs_epu8(|out|, |in|)` is non-zero exactly
 /// where the contract breaks (4 operations per 32 sites).
-DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, const std::int8_t* out,
-                                                     std::size_t n) noexcept {
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline bool contract_violated_avx2(
+    const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
   __m256i bad0 = _mm256_setzero_si256();
   __m256i bad1 = _mm256_setzero_si256();
   std::size_t i = 0;
@@ -209,16 +219,10 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
 #endif
 
 /// Sum of `|a[i] - b[i]|` over `n` trits (each term 0, 1 or 2).
-[[nodiscard]] inline std::uint64_t l1_distance_generic(const std::int8_t* a, const std::int8_t* b,
-                                                       std::size_t n) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
+l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   std::uint64_t total = 0;
-  const auto flush = [&total](const ubytes32& lanes) {
-    std::uint8_t bytes[32];
-    std::memcpy(bytes, &lanes, sizeof bytes);
-    for (const std::uint8_t v : bytes) {
-      total += v;
-    }
-  };
+  std::uint8_t bytes[32];
   std::size_t i = 0;
   while (i + 32 <= n) {
     ubytes32 lanes{};  // at most 127 terms of 2 per lane before flushing
@@ -231,7 +235,10 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
       const auto sign = reinterpret_cast<ubytes32>(reinterpret_cast<bytes32>(d) >> 7);
       lanes += (d ^ sign) - sign;
     }
-    flush(lanes);
+    std::memcpy(bytes, &lanes, sizeof bytes);
+    for (const std::uint8_t v : bytes) {
+      total += v;
+    }
   }
   for (; i < n; ++i) {
     const int d = a[i] - b[i];
@@ -240,9 +247,14 @@ DASHI_TARGET_AVX2 inline bool contract_violated_avx2(const std::int8_t* in, cons
   return total;
 }
 
-#if DASHI_X86_DISPATCH
-DASHI_TARGET_AVX2 inline std::uint64_t l1_distance_avx2(const std::int8_t* a, const std::int8_t* b,
-                                                        std::size_t n) noexcept {
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
+l1_distance_portable(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
+  return l1_distance_generic(a, b, n);
+}
+
+#if DASHI_DETAIL_X86
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t l1_distance_avx2(
+    const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   return l1_distance_generic(a, b, n);
 }
 #endif
@@ -250,23 +262,23 @@ DASHI_TARGET_AVX2 inline std::uint64_t l1_distance_avx2(const std::int8_t* a, co
 /// Sum of `|a[i] - b[i]|` over `n` trits, with AVX2 when present.
 [[nodiscard]] inline std::uint64_t l1_distance(const std::int8_t* a, const std::int8_t* b,
                                                std::size_t n) noexcept {
-#if DASHI_X86_DISPATCH
-  if (cpu_has_avx2()) {
+#if DASHI_DETAIL_X86
+  if (dispatch_avx2()) {
     return l1_distance_avx2(a, b, n);
   }
 #endif
-  return l1_distance_generic(a, b, n);
+  return l1_distance_portable(a, b, n);
 }
 
 /// True when some byte of `out` is not a trit or is supported where `in` is not.
 [[nodiscard]] inline bool contract_violated(const std::int8_t* in, const std::int8_t* out,
                                             std::size_t n) noexcept {
-#if DASHI_X86_DISPATCH
-  if (cpu_has_avx2()) {
+#if DASHI_DETAIL_X86
+  if (dispatch_avx2()) {
     return contract_violated_avx2(in, out, n);
   }
 #endif
-  return contract_violated_generic(in, out, n);
+  return contract_violated_portable(in, out, n);
 }
 
 }  // namespace dashi::detail

@@ -2,26 +2,24 @@
 #pragma once
 
 /// @file
-/// Run-time CPU feature detection used to pick SIMD code paths. On anything but
-/// x86-64 with GCC or Clang every feature reads as absent, so callers fall back to
-/// their portable code.
+/// The CPU facts beyond the instruction-set level of `cpu_dispatch.hpp` that the PQ codec
+/// needs: vendor, family and whether `pext`/`pdep` are fast. On anything but x86-64 with
+/// GCC or Clang every feature reads as absent, and the library's portable paths run
+/// (they need only the GCC/Clang vector extensions, see `byte_simd.hpp`).
 
 #include <cstdint>
+#include <dashi/detail/cpu_dispatch.hpp>
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#  include <cpuid.h>
-/// Defined to 1 when x86-64 code paths with `__attribute__((target))` are compiled in.
-#  define DASHI_DETAIL_X86_DISPATCH 1
-#else
-#  define DASHI_DETAIL_X86_DISPATCH 0
-#endif
+/// Former name of `DASHI_DETAIL_X86`, kept until every file has switched.
+#define DASHI_DETAIL_X86_DISPATCH DASHI_DETAIL_X86
 
 namespace dashi::detail {
 
 /// CPU vendors that matter for the choice of code path.
 enum class CpuVendor : std::uint8_t { other, intel, amd, hygon };
 
-/// What the running CPU offers (all false off x86-64). Filled once per process.
+/// What the running CPU offers (all false off x86-64). Filled once per process. `avx2`
+/// follows `active_isa()`, so `DASHI_ISA=portable` switches it off too.
 struct CpuFeatures {
   CpuVendor vendor = CpuVendor::other;
   std::uint32_t family = 0;  ///< display family (base + extended family)
@@ -46,21 +44,40 @@ struct CpuFeatures {
   return !(vendor == CpuVendor::amd && family < 0x19);
 }
 
-/// Queries the CPU (cpuid and `__builtin_cpu_supports`, which also checks that the
-/// OS saves AVX state). Thread-safe; prefer the cached `cpu_features()`.
-[[nodiscard]] inline CpuFeatures detect_cpu_features() noexcept {
-  CpuFeatures features;
-#if DASHI_DETAIL_X86_DISPATCH
-  __builtin_cpu_init();
-  features.sse42 = __builtin_cpu_supports("sse4.2") != 0;
-  features.popcnt = __builtin_cpu_supports("popcnt") != 0;
-  features.avx2 = __builtin_cpu_supports("avx2") != 0;
-  features.bmi2 = __builtin_cpu_supports("bmi2") != 0;
+#if DASHI_DETAIL_X86
+/// Registers of `cpuid` leaf `leaf` (sub-leaf 0), by inline assembly so that no CPU-id
+/// header enters the user's translation unit.
+struct CpuidRegisters {
   unsigned eax = 0;
   unsigned ebx = 0;
   unsigned ecx = 0;
   unsigned edx = 0;
-  if (__get_cpuid(0, &eax, &ebx, &ecx, &edx) != 0) {
+};
+[[nodiscard]] inline CpuidRegisters cpuid(unsigned leaf) noexcept {
+  CpuidRegisters r;
+  __asm__ volatile("cpuid"
+                   : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+                   : "a"(leaf), "c"(0U));
+  return r;
+}
+#endif
+
+/// Queries the CPU (`__builtin_cpu_supports`, which also checks that the OS saves AVX
+/// state, and `cpuid` for vendor and family). Thread-safe; prefer the cached
+/// `cpu_features()`.
+[[nodiscard]] inline CpuFeatures detect_cpu_features() noexcept {
+  CpuFeatures features;
+#if DASHI_DETAIL_X86
+  __builtin_cpu_init();
+  features.sse42 = __builtin_cpu_supports("sse4.2") != 0;
+  features.popcnt = __builtin_cpu_supports("popcnt") != 0;
+  features.avx2 = active_isa() >= Isa::avx2;
+  features.bmi2 = __builtin_cpu_supports("bmi2") != 0;
+  const CpuidRegisters leaf0 = cpuid(0);
+  {
+    const unsigned ebx = leaf0.ebx;
+    const unsigned ecx = leaf0.ecx;
+    const unsigned edx = leaf0.edx;
     // The vendor string is EBX, EDX, ECX: "AuthenticAMD", "HygonGenuine", "GenuineIntel".
     if (ebx == 0x68747541U && edx == 0x69746e65U && ecx == 0x444d4163U) {
       features.vendor = CpuVendor::amd;
@@ -70,7 +87,8 @@ struct CpuFeatures {
       features.vendor = CpuVendor::intel;
     }
   }
-  if (__get_cpuid(1, &eax, &ebx, &ecx, &edx) != 0) {
+  if (leaf0.eax >= 1) {
+    const unsigned eax = cpuid(1).eax;
     const std::uint32_t base = (eax >> 8) & 0xFU;
     features.family = base == 0xFU ? base + ((eax >> 20) & 0xFFU) : base;
   }

@@ -2,8 +2,9 @@
 #pragma once
 
 /// The shipped stencils (`LeftNeighbor`, `Majority3x3`) as 32-site vector loops, written
-/// with the GCC/Clang vector extensions of byte_simd.hpp; on x86-64 an AVX2 clone is chosen
-/// at run time. Inputs are valid trits, so every neighbourhood sum fits a signed byte.
+/// with the GCC/Clang vector extensions of byte_simd.hpp, each body compiled into a portable
+/// and an AVX2 entry point with exact targets (see cpu_dispatch.hpp) chosen at run time. Inputs are
+/// valid trits, so every neighbourhood sum fits a signed byte.
 
 #include <cstddef>
 #include <cstdint>
@@ -14,12 +15,14 @@ namespace dashi::detail {
 /// On support the sign of `sum`, off support 0, 32 sites at a time (comparisons give -1
 /// for true, so `sign(s) = (s < 0) - (s > 0)` and `support & x` keeps `x` where `centre`
 /// is not 0).
-inline void signed_on_support(const bytes32& centre, const bytes32& sum, bytes32& out) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void signed_on_support(
+    const bytes32& centre, const bytes32& sum, bytes32& out) noexcept {
   out = ((sum < 0) - (sum > 0)) & (centre != 0);
 }
 
 /// The same for one site.
-[[nodiscard]] inline std::int8_t signed_on_support(int centre, int sum) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::int8_t
+signed_on_support(int centre, int sum) noexcept {
   return centre == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
 }
 
@@ -28,9 +31,8 @@ inline void signed_on_support(const bytes32& centre, const bytes32& sum, bytes32
 // first slice.
 // ---------------------------------------------------------------------------------------
 
-[[gnu::always_inline]] inline void left_neighbor_generic(const std::int8_t* in, std::int8_t* out,
-                                                         std::size_t n,
-                                                         std::size_t stride) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_generic(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
   const std::size_t first = stride < n ? stride : n;
   for (std::size_t i = 0; i < first; ++i) {
     out[i] = signed_on_support(in[i], in[i]);
@@ -50,9 +52,14 @@ inline void signed_on_support(const bytes32& centre, const bytes32& sum, bytes32
   }
 }
 
-#if DASHI_X86_DISPATCH
-DASHI_TARGET_AVX2 inline void left_neighbor_avx2(const std::int8_t* in, std::int8_t* out,
-                                                 std::size_t n, std::size_t stride) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_portable(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
+  left_neighbor_generic(in, out, n, stride);
+}
+
+#if DASHI_DETAIL_X86
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline void left_neighbor_avx2(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
   left_neighbor_generic(in, out, n, stride);
 }
 #endif
@@ -61,13 +68,13 @@ DASHI_TARGET_AVX2 inline void left_neighbor_avx2(const std::int8_t* in, std::int
 /// `in` and `out` must not overlap.
 inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
                           std::size_t stride) noexcept {
-#if DASHI_X86_DISPATCH
-  if (cpu_has_avx2()) {
+#if DASHI_DETAIL_X86
+  if (dispatch_avx2()) {
     left_neighbor_avx2(in, out, n, stride);
     return;
   }
 #endif
-  left_neighbor_generic(in, out, n, stride);
+  left_neighbor_portable(in, out, n, stride);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -76,8 +83,9 @@ inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n
 
 /// Column `c` of the three rows summed (absent rows count 0).
 template <bool HasUp, bool HasDown>
-[[nodiscard]] inline int column_sum(const std::int8_t* up, const std::int8_t* mid,
-                                    const std::int8_t* down, std::size_t c) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline int column_sum(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
+    std::size_t c) noexcept {
   int sum = mid[c];
   if constexpr (HasUp) {
     sum += up[c];
@@ -89,7 +97,9 @@ template <bool HasUp, bool HasDown>
 }
 
 /// Adds the three horizontally adjacent 32-site windows of `row` around `c` to `sum`.
-inline void add_window(const std::int8_t* row, std::size_t c, bytes32& sum) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void add_window(const std::int8_t* row,
+                                                                           std::size_t c,
+                                                                           bytes32& sum) noexcept {
   bytes32 v{};
   load32(v, row + c - 1);
   sum += v;
@@ -100,24 +110,29 @@ inline void add_window(const std::int8_t* row, std::size_t c, bytes32& sum) noex
 }
 
 /// One output row from its row (`mid`) and the rows above and below when present.
+/// One site of a majority row (the edge columns and the tail of the vector loop).
 template <bool HasUp, bool HasDown>
-[[gnu::always_inline]] inline void majority_row(const std::int8_t* up, const std::int8_t* mid,
-                                                const std::int8_t* down, std::int8_t* out,
-                                                std::size_t cols) noexcept {
-  auto site = [&](std::size_t c) {
-    int sum = column_sum<HasUp, HasDown>(up, mid, down, c);
-    if (c > 0) {
-      sum += column_sum<HasUp, HasDown>(up, mid, down, c - 1);
-    }
-    if (c + 1 < cols) {
-      sum += column_sum<HasUp, HasDown>(up, mid, down, c + 1);
-    }
-    out[c] = signed_on_support(mid[c], sum);
-  };
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_site(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t cols, std::size_t c) noexcept {
+  int sum = column_sum<HasUp, HasDown>(up, mid, down, c);
+  if (c > 0) {
+    sum += column_sum<HasUp, HasDown>(up, mid, down, c - 1);
+  }
+  if (c + 1 < cols) {
+    sum += column_sum<HasUp, HasDown>(up, mid, down, c + 1);
+  }
+  out[c] = signed_on_support(mid[c], sum);
+}
+
+template <bool HasUp, bool HasDown>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_row(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t cols) noexcept {
   if (cols == 0) {
     return;
   }
-  site(0);
+  majority_site<HasUp, HasDown>(up, mid, down, out, cols, 0);
   std::size_t c = 1;
   bytes32 sum{};
   bytes32 centre{};
@@ -136,13 +151,12 @@ template <bool HasUp, bool HasDown>
     store32(out + c, result);
   }
   for (; c < cols; ++c) {
-    site(c);
+    majority_site<HasUp, HasDown>(up, mid, down, out, cols, c);
   }
 }
 
-[[gnu::always_inline]] inline void majority3x3_generic(const std::int8_t* in, std::int8_t* out,
-                                                       std::size_t rows,
-                                                       std::size_t cols) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority3x3_generic(
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const bool has_up = r > 0;
@@ -162,9 +176,16 @@ template <bool HasUp, bool HasDown>
   }
 }
 
-#if DASHI_X86_DISPATCH
-DASHI_TARGET_AVX2 inline void majority3x3_avx2(const std::int8_t* in, std::int8_t* out,
-                                               std::size_t rows, std::size_t cols) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority3x3_portable(
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
+  majority3x3_generic(in, out, rows, cols);
+}
+
+#if DASHI_DETAIL_X86
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline void majority3x3_avx2(const std::int8_t* in,
+                                                                        std::int8_t* out,
+                                                                        std::size_t rows,
+                                                                        std::size_t cols) noexcept {
   majority3x3_generic(in, out, rows, cols);
 }
 #endif
@@ -173,13 +194,13 @@ DASHI_TARGET_AVX2 inline void majority3x3_avx2(const std::int8_t* in, std::int8_
 /// not overlap.
 inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows,
                         std::size_t cols) noexcept {
-#if DASHI_X86_DISPATCH
-  if (cpu_has_avx2()) {
+#if DASHI_DETAIL_X86
+  if (dispatch_avx2()) {
     majority3x3_avx2(in, out, rows, cols);
     return;
   }
 #endif
-  majority3x3_generic(in, out, rows, cols);
+  majority3x3_portable(in, out, rows, cols);
 }
 
 }  // namespace dashi::detail
