@@ -16,6 +16,223 @@
 /// at least `MPI_THREAD_FUNNELED` when the calling thread is not the main one use
 /// `MPI_THREAD_SERIALIZED`); only the calling thread makes MPI calls.
 
+#include <cstddef>
+#include <cstdint>
 #include <dashi/distributed/detail/failure.hpp>
 #include <dashi/distributed/detail/layout.hpp>
+#include <dashi/distributed/detail/reduce.hpp>
 #include <dashi/distributed/detail/scatter.hpp>
+#include <dashi/distributed/detail/slab_run.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/defect.hpp>
+#include <dashi/execution/iterate.hpp>
+#include <dashi/execution/reduce.hpp>
+#include <dashi/execution/thread_pool.hpp>
+#include <dashi/kernel.hpp>
+#include <dashi/partition.hpp>
+#include <optional>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace dashi::mpi {
+
+namespace detail {
+
+/// The executors' driver: `steps` applications in synchronisations of `steps_per_sync`,
+/// each exchanging `halo × steps` rows once, ping-ponging between `output` and a spare slab
+/// so that the last one lands in `output`. Arguments are checked by the caller.
+template <class K>
+void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel, TernaryView local,
+                     TernarySpan output, std::size_t halo, std::size_t steps,
+                     std::size_t steps_per_sync, const ParallelOptions& options, bool single_step) {
+  if (steps == 0 || layout.global_shape().size() == 0) {
+    std::copy_n(local.data(), local.size(), output.data());
+    return;
+  }
+  const LayoutResources& resources = LayoutAccess::resources(layout);
+  const MPI_Comm cart = options.boundary == Boundary::periodic ? resources.periodic_cart.get()
+                                                               : resources.clip_cart.get();
+  const Neighbours peers = neighbours(cart);
+  const std::size_t row_elems = local.shape().row_elems();
+  const std::size_t depth = halo * std::min(steps, steps_per_sync);
+  std::vector<std::int8_t> before(peers.previous != MPI_PROC_NULL ? depth * row_elems : 0);
+  std::vector<std::int8_t> after(peers.next != MPI_PROC_NULL ? depth * row_elems : 0);
+  const std::size_t syncs = ::dashi::detail::sync_count(steps, steps_per_sync);
+  TernaryField spare;
+  if (syncs > 1) {
+    spare = TernaryField::uninitialized(local.shape());
+  }
+  const TernarySpan buffers[2] = {output, spare.span()};
+  SlabSync sync;
+  sync.src = local;
+  sync.halo = halo;
+  sync.single_step = single_step;
+  sync.options = options;
+  sync.options.boundary = Boundary::clip;
+  sync.options.halo = halo;
+  sync.before = before.data();
+  sync.after = after.data();
+  std::size_t done = 0;
+  for (std::size_t s = 0; s < syncs; ++s) {
+    sync.steps = std::min(steps_per_sync, steps - done);
+    sync.dst = buffers[(syncs - 1 - s) % 2];
+    const Failure failure = run_slab_sync(pool, kernel, sync, cart, resources.row.get(), peers);
+    agree_on_failures(resources.internal.get(), failure);
+    done += sync.steps;
+    sync.src = sync.dst.view();
+  }
+}
+
+}  // namespace detail
+
+/// Collective: `kernel` applied once to the global field whose rows this rank holds in
+/// `local` (of `layout.local_shape()`); returns this rank's rows of the result. `halo` rows
+/// (the option, or the kernel's radius) are exchanged with the neighbouring ranks — none at
+/// clipped ends, across the first and last rank with `Boundary::periodic` (also when there
+/// is one rank) — while the rank's interior blocks (those needing no halo) run on `pool`; the
+/// blocks at the slab's edges run when the rows have arrived. Equals the matching rows of
+/// `run_kernel_parallel` on the global field byte for byte, for any rank count, split,
+/// workers and block size (both may differ between ranks).
+///
+/// Throws the same `std::invalid_argument` on every rank when a slab has the wrong shape, the
+/// halo is below the radius, a slab is thinner than the halo it must send (every rank owns
+/// at least `halo` rows when there is more than one rank or the boundary is periodic), or
+/// the halo or boundary differ between ranks. When kernel blocks throw (or break the
+/// contract), the rank owning the first failing block (ranks in order, then its blocks)
+/// rethrows its own exception and every other rank throws `RemoteError`; the layout and
+/// communicator stay usable. `std::runtime_error` when MPI fails, `std::bad_alloc`.
+/// Only the calling thread calls MPI.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_distributed(ThreadPool& pool, const SlabLayout& layout,
+                                                  const K& kernel, TernaryView local,
+                                                  const ParallelOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  const std::size_t halo = detail::check_run_arguments<K>(layout, local, options, 1, 1,
+                                                          "dashi::mpi::run_kernel_distributed");
+  TernaryField output = TernaryField::uninitialized(local.shape());
+  detail::run_distributed(pool, layout, kernel, local, output.span(), halo, 1, 1, options, true);
+  return output;
+}
+
+/// `run_kernel_distributed` on `default_thread_pool()`.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_distributed(const SlabLayout& layout, const K& kernel,
+                                                  TernaryView local,
+                                                  const ParallelOptions& options = {}) {
+  return run_kernel_distributed(default_thread_pool(), layout, kernel, local, options);
+}
+
+/// Collective: `kernel` applied `steps` times (0: a copy), returning this rank's rows.
+/// Communication-avoiding: each synchronisation exchanges `halo × steps_per_sync` rows once
+/// and advances `steps_per_sync` steps (the redundant halo work of temporal blocking).
+/// Equals `steps` single-process applications byte for byte for every `steps_per_sync`,
+/// split, workers and block size. Throws like `run_kernel_distributed` (slabs must be at
+/// least `halo × min(steps, steps_per_sync)` rows thick; `steps_per_sync` 0 is invalid; steps
+/// and `steps_per_sync` must agree between ranks); a failure is that of the earliest step,
+/// then the lowest rank, then its lowest block, as in a step-by-step run.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_iterated_distributed(ThreadPool& pool,
+                                                           const SlabLayout& layout,
+                                                           const K& kernel, TernaryView local,
+                                                           std::size_t steps,
+                                                           const IterateOptions& options = {}) {
+  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  const std::size_t halo =
+      detail::check_run_arguments<K>(layout, local, options, steps, options.steps_per_sync,
+                                     "dashi::mpi::run_kernel_iterated_distributed");
+  TernaryField output = TernaryField::uninitialized(local.shape());
+  detail::run_distributed(pool, layout, kernel, local, output.span(), halo, steps,
+                          options.steps_per_sync, options, false);
+  return output;
+}
+
+/// `run_kernel_iterated_distributed` on `default_thread_pool()`.
+template <class K>
+[[nodiscard]] TernaryField run_kernel_iterated_distributed(const SlabLayout& layout,
+                                                           const K& kernel, TernaryView local,
+                                                           std::size_t steps,
+                                                           const IterateOptions& options = {}) {
+  return run_kernel_iterated_distributed(default_thread_pool(), layout, kernel, local, steps,
+                                         options);
+}
+
+/// Collective: the exact L1 defect `sum |pre - post|` of the global fields whose rows this
+/// rank holds, the same value on every rank (an integer sum: order-free). Throws the same
+/// `std::invalid_argument` on every rank when a slab does not have the layout's local shape.
+[[nodiscard]] inline std::uint64_t defect_aggregate(const SlabLayout& layout, TernaryView pre_local,
+                                                    TernaryView post_local) {
+  const char* where = "dashi::mpi::defect_aggregate";
+  std::string error;
+  if (!(pre_local.shape() == layout.local_shape()) ||
+      !(post_local.shape() == layout.local_shape())) {
+    error = std::string(where) + ": rank " + std::to_string(layout.rank()) +
+            " passed slabs of shapes " + pre_local.shape().to_string() + " and " +
+            post_local.shape().to_string() + ", its rows are " + layout.local_shape().to_string();
+  }
+  const MPI_Comm comm = detail::LayoutAccess::resources(layout).internal.get();
+  detail::agree(comm, where, error, {});
+  std::uint64_t total = ::dashi::defect_aggregate(pre_local, post_local);
+  detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_UINT64_T, MPI_SUM, comm),
+                    "MPI_Allreduce");
+  return total;
+}
+
+/// Collective: `reduce_parallel` over the global field whose rows this rank holds, bit for
+/// bit, on every rank, for any split — also for floating-point `combine`. The blocks are
+/// those of the global field's partition (`block_elems`, 0 → `reduce_block_elems`; it must
+/// agree between ranks, `num_workers` may differ); blocks straddling ranks are assembled on
+/// the rank owning their first row, every block result is sent to every rank, and each rank
+/// folds them from `init` in block order. `T` must be trivially copyable and default
+/// constructible (its bytes travel). Throws the same `std::invalid_argument` on every rank
+/// for a slab of the wrong shape or differing `block_elems`; when `map_block` throws, the
+/// rank owning the lowest failing block rethrows its exception and the others throw
+/// `RemoteError` naming that (global) block.
+template <class T, class Map, class Combine>
+[[nodiscard]] T reduce_distributed(ThreadPool& pool, const SlabLayout& layout, TernaryView local,
+                                   Map map_block, Combine combine, T init,
+                                   const ParallelOptions& options = {}) {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_default_constructible_v<T>,
+                "dashi::mpi::reduce_distributed: T must be trivially copyable and default "
+                "constructible, as its bytes are sent between ranks");
+  static_assert(std::is_invocable_r_v<T, Map&, TernaryView>,
+                "dashi::mpi::reduce_distributed: map_block must be callable as T(TernaryView)");
+  static_assert(std::is_invocable_r_v<T, Combine&, T, T>,
+                "dashi::mpi::reduce_distributed: combine must be callable as T(T, T)");
+  const char* where = "dashi::mpi::reduce_distributed";
+  std::string error;
+  if (!(local.shape() == layout.local_shape())) {
+    error = std::string(where) + ": rank " + std::to_string(layout.rank()) +
+            " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
+            layout.local_shape().to_string();
+  }
+  const detail::Agreed agreed[] = {{"block_elems", options.block_elems}};
+  detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
+  const Partition partition(layout.global_shape(),
+                            options.block_elems == 0 ? reduce_block_elems : options.block_elems);
+  std::vector<std::optional<T>> mine;
+  if (partition.block_count() != 0) {
+    const detail::Failure failure = detail::map_owned_blocks<T>(
+        pool, layout, local, map_block, partition, options.num_workers, mine);
+    detail::agree_on_failures(detail::LayoutAccess::resources(layout).internal.get(), failure);
+  }
+  std::vector<T> results =
+      partition.block_count() == 0
+          ? std::vector<T>{}
+          : detail::all_block_results<T>(layout, mine, partition.rows_per_block());
+  T accumulator = std::move(init);
+  for (T& result : results) {
+    accumulator = combine(std::move(accumulator), std::move(result));
+  }
+  return accumulator;
+}
+
+/// `reduce_distributed` on `default_thread_pool()`.
+template <class T, class Map, class Combine>
+[[nodiscard]] T reduce_distributed(const SlabLayout& layout, TernaryView local, Map map_block,
+                                   Combine combine, T init, const ParallelOptions& options = {}) {
+  return reduce_distributed<T>(default_thread_pool(), layout, local, std::move(map_block),
+                               std::move(combine), std::move(init), options);
+}
+
+}  // namespace dashi::mpi

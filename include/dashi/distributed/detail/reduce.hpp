@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The distributed reduction: the blocks are those of `reduce_parallel`'s partition of the
+/// *global* field (a pure function of the global shape and `block_elems`), so the result
+/// cannot depend on the split. Each block is mapped by the rank owning its first row — the
+/// rows of a block that straddles ranks are sent to it — and every rank folds all block
+/// results in block order from `init`, exactly as `reduce_parallel` does on one process.
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <dashi/carrier.hpp>
+#include <dashi/distributed/detail/failure.hpp>
+#include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/layout.hpp>
+#include <dashi/execution/reduce.hpp>
+#include <dashi/execution/thread_pool.hpp>
+#include <dashi/partition.hpp>
+#include <exception>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace dashi::mpi::detail {
+
+inline constexpr int tag_reduce_rows = 201;
+
+/// The global blocks `[first, end)` whose first row this rank owns.
+struct OwnedBlocks {
+  std::size_t first = 0;
+  std::size_t end = 0;
+};
+
+[[nodiscard]] inline OwnedBlocks owned_blocks(const SlabLayout& layout, int rank,
+                                              std::size_t rows_per_block) {
+  const std::size_t begin = layout.first_row(rank);
+  const std::size_t end = begin + layout.row_count(rank);
+  // Blocks starting in [begin, end): k * rpb >= begin and k * rpb < end.
+  const std::size_t first = (begin + rows_per_block - 1) / rows_per_block;
+  const std::size_t last = end == 0 ? 0 : (end + rows_per_block - 1) / rows_per_block;
+  return {first, std::max(first, last)};
+}
+
+/// Map results of the blocks this rank owns, in block order; the rows of its last block
+/// that other ranks own are received first, and this rank's rows of an earlier rank's block
+/// are sent to it. Returns this rank's first failure.
+template <class T, class Map>
+[[nodiscard]] Failure map_owned_blocks(ThreadPool& pool, const SlabLayout& layout,
+                                       TernaryView local, Map& map_block,
+                                       const Partition& partition, std::size_t num_workers,
+                                       std::vector<std::optional<T>>& results) {
+  const MPI_Comm comm = LayoutAccess::resources(layout).internal.get();
+  const std::size_t rpb = partition.rows_per_block();
+  const std::size_t global_rows = layout.global_shape().rows();
+  const std::size_t row_elems = layout.global_shape().row_elems();
+  const std::size_t begin = layout.first_row();
+  const std::size_t end = begin + layout.row_count();
+  const OwnedBlocks mine = owned_blocks(layout, layout.rank(), rpb);
+  results.clear();
+  results.resize(mine.end - mine.first);
+  Requests requests;
+  std::vector<Datatype> types;
+  types.reserve(2 * static_cast<std::size_t>(layout.size()));
+  // Head rows (before the first block starting here) belong to the block of an earlier rank.
+  const std::size_t head_end = std::min(end, mine.first * rpb);
+  if (head_end > begin) {
+    const int owner = layout.owner_of_row(begin / rpb * rpb);
+    types.push_back(bytes_type((head_end - begin) * row_elems));
+    check_mpi(MPI_Isend(local.data(), 1, types.back().get(), owner, tag_reduce_rows, comm,
+                        requests.add()),
+              "MPI_Isend");
+  }
+  // The last block starting here may run past this slab: assemble it.
+  TernaryField straddling;
+  if (mine.end > mine.first) {
+    const Block last = partition.block(mine.end - 1, 0);
+    const std::size_t last_end = std::min(last.first_row + last.row_count, global_rows);
+    if (last_end > end) {
+      straddling = TernaryField::uninitialized(layout.global_shape().with_rows(last.row_count));
+      std::memcpy(straddling.data(), local.data() + (last.first_row - begin) * row_elems,
+                  (end - last.first_row) * row_elems);
+      for (int q = layout.rank() + 1; q < layout.size() && layout.first_row(q) < last_end; ++q) {
+        const std::size_t piece_end = std::min(last_end, layout.first_row(q) + layout.row_count(q));
+        if (piece_end <= layout.first_row(q)) {
+          continue;
+        }
+        types.push_back(bytes_type((piece_end - layout.first_row(q)) * row_elems));
+        check_mpi(MPI_Irecv(straddling.data() + (layout.first_row(q) - last.first_row) * row_elems,
+                            1, types.back().get(), q, tag_reduce_rows, comm, requests.add()),
+                  "MPI_Irecv");
+      }
+    }
+  }
+  requests.wait();
+  std::vector<Failure> failures(results.size());
+  const std::size_t threads = ::dashi::detail::resolve_threads(pool, num_workers, local.size());
+  pool.parallel_for(
+      results.size(),
+      [&](std::size_t i) {
+        const std::size_t index = mine.first + i;
+        const Block block = partition.block(index, 0);
+        try {
+          const bool assembled = straddling.size() != 0 && i + 1 == results.size();
+          results[i].emplace(map_block(assembled
+                                           ? straddling.view()
+                                           : local.rows(block.first_row - begin, block.row_count)));
+        } catch (...) {
+          failures[i].keep_first(0, index, std::current_exception());
+        }
+      },
+      threads);
+  Failure first;
+  for (Failure& failure : failures) {
+    if (failure.error) {
+      first.keep_first(failure.step, failure.block, failure.error);
+    }
+  }
+  return first;
+}
+
+/// Every rank's block results, in block order, on every rank (an all-gather of their bytes).
+template <class T>
+[[nodiscard]] std::vector<T> all_block_results(const SlabLayout& layout,
+                                               const std::vector<std::optional<T>>& mine,
+                                               std::size_t rows_per_block) {
+  const MPI_Comm comm = LayoutAccess::resources(layout).internal.get();
+  const auto ranks = static_cast<std::size_t>(layout.size());
+  std::vector<int> counts(ranks);
+  std::vector<int> displacements(ranks);
+  std::size_t total = 0;
+  for (int r = 0; r < layout.size(); ++r) {
+    const OwnedBlocks blocks = owned_blocks(layout, r, rows_per_block);
+    const std::size_t bytes = (blocks.end - blocks.first) * sizeof(T);
+    if (total + bytes > static_cast<std::size_t>(INT_MAX)) {
+      throw std::length_error("dashi::mpi::reduce_distributed: the block results exceed " +
+                              std::to_string(INT_MAX) + " bytes; use a larger block_elems");
+    }
+    counts[static_cast<std::size_t>(r)] = static_cast<int>(bytes);
+    displacements[static_cast<std::size_t>(r)] = static_cast<int>(total);
+    total += bytes;
+  }
+  std::vector<std::byte> sent(mine.size() * sizeof(T));
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    std::memcpy(sent.data() + i * sizeof(T), &*mine[i], sizeof(T));
+  }
+  std::vector<std::byte> received(total);
+  check_mpi(MPI_Allgatherv(sent.data(), static_cast<int>(sent.size()), MPI_BYTE, received.data(),
+                           counts.data(), displacements.data(), MPI_BYTE, comm),
+            "MPI_Allgatherv");
+  std::vector<T> results(total / sizeof(T));
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    std::memcpy(&results[i], received.data() + i * sizeof(T), sizeof(T));
+  }
+  return results;
+}
+
+}  // namespace dashi::mpi::detail

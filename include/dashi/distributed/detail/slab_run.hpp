@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// One synchronisation of a rank's slab: post the halo exchange, run the blocks that need no
+/// halo on the rank's pool while the rows travel, wait, then run the blocks at the slab's
+/// edges on the received rows. The blocks are those of the rank's own partition of its slab,
+/// run exactly like the single-process executor runs its blocks, so the rows equal the
+/// single-process result.
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/scratch.hpp>
+#include <dashi/distributed/detail/agree.hpp>
+#include <dashi/distributed/detail/failure.hpp>
+#include <dashi/distributed/detail/halo.hpp>
+#include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/layout.hpp>
+#include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
+#include <dashi/kernel.hpp>
+#include <dashi/partition.hpp>
+#include <exception>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace dashi::mpi::detail {
+
+/// What one synchronisation works on: the current state of the slab, the next one, the
+/// receive buffers of the halos and the options of the rank's blocks.
+struct SlabSync {
+  TernaryView src;                ///< this rank's rows now
+  TernarySpan dst;                ///< this rank's rows after `steps` steps
+  std::size_t halo = 0;           ///< rows per step and side (≥ the kernel's radius)
+  std::size_t steps = 1;          ///< steps of this synchronisation
+  bool single_step = true;        ///< run as `run_kernel_parallel` (else as an iteration)
+  ParallelOptions options;        ///< the rank's options, with `Boundary::clip` inside
+  std::int8_t* before = nullptr;  ///< room for `halo * steps` rows from the previous rank
+  std::int8_t* after = nullptr;   ///< room for `halo * steps` rows from the next rank
+};
+
+/// Runs block `index` of `partition` (an edge block) on the rows `[first - depth, end +
+/// depth)` of the extended slab — received rows where it reaches beyond the slab, clipped
+/// where the slab ends at the field's edge — advancing `sync.steps` steps over the whole
+/// extended block (its rows go stale from the cut edges inwards, never as far as the core).
+template <class K>
+void run_edge_block(const K& kernel, const SlabSync& sync, const Partition& partition,
+                    std::size_t index, std::size_t lo, std::size_t hi, std::size_t& step_reached) {
+  const ::dashi::detail::ScratchLease::Level level;
+  const ::dashi::detail::CurrentBlock current(index);
+  const Block block = partition.block(index, 0);
+  const std::size_t rows = sync.src.shape().rows();
+  const std::size_t row_elems = sync.src.shape().row_elems();
+  const std::size_t depth = sync.halo * sync.steps;
+  // Extended rows in slab coordinates shifted by `lo`: row e holds slab row e - lo.
+  const std::size_t ext_first = block.first_row + lo - std::min(depth, block.first_row + lo);
+  const std::size_t ext_end =
+      std::min(block.first_row + block.row_count + lo + depth, rows + lo + hi);
+  const std::size_t ext_rows = ext_end - ext_first;
+  const ::dashi::detail::ScratchLease first(ext_rows * row_elems, 0);
+  const ::dashi::detail::ScratchLease second(ext_rows * row_elems, 1);
+  for (std::size_t e = ext_first; e < ext_end; ++e) {
+    const std::int8_t* source = e < lo          ? sync.before + e * row_elems
+                                : e < lo + rows ? sync.src.data() + (e - lo) * row_elems
+                                                : sync.after + (e - lo - rows) * row_elems;
+    std::memcpy(first.data() + (e - ext_first) * row_elems, source, row_elems);
+  }
+  const Shape shape = sync.src.shape().with_rows(ext_rows);
+  const std::size_t core = block.first_row + lo - ext_first;  // core's first row inside
+  const std::size_t core_sites = block.row_count * row_elems;
+  const bool check = sync.options.check_contract && !kernel_contract_proven_v<K>;
+  std::int8_t* buffers[2] = {first.data(), second.data()};
+  for (std::size_t step = 0; step < sync.steps; ++step) {
+    step_reached = step;
+    const std::int8_t* in = buffers[step % 2];
+    std::int8_t* out = buffers[(step + 1) % 2];
+    ::dashi::detail::apply_into(kernel, TernaryView::unchecked(in, shape),
+                                TernarySpan::unchecked(out, shape));
+    if (check) {
+      ::dashi::detail::check_contract(in + core * row_elems, out + core * row_elems, core_sites,
+                                      index, block.first_row * row_elems);
+    }
+  }
+  std::memcpy(sync.dst.data() + block.first_row * row_elems,
+              buffers[sync.steps % 2] + core * row_elems, core_sites);
+}
+
+/// One synchronisation (see the file comment). Returns this rank's first failure (earliest
+/// step, then lowest block); every transfer is complete when it returns or throws.
+template <class K>
+[[nodiscard]] Failure run_slab_sync(ThreadPool& pool, const K& kernel, const SlabSync& sync,
+                                    MPI_Comm cart, MPI_Datatype row, const Neighbours& peers) {
+  const std::size_t rows = sync.src.shape().rows();
+  const std::size_t depth = sync.halo * sync.steps;
+  const std::size_t lo = peers.previous != MPI_PROC_NULL ? depth : 0;
+  const std::size_t hi = peers.next != MPI_PROC_NULL ? depth : 0;
+  Requests requests;
+  if (depth != 0) {
+    post_halo_exchange(cart, row, peers, sync.src, depth, sync.before, sync.after, requests);
+  }
+  const Partition partition(sync.src.shape(), sync.options.block_elems);
+  std::vector<std::size_t> interior;
+  std::vector<std::size_t> edge;
+  for (std::size_t b = 0; b < partition.block_count(); ++b) {
+    const Block block = partition.block(b, 0);
+    const bool needs_before = lo != 0 && block.first_row < depth;
+    const bool needs_after = hi != 0 && block.first_row + block.row_count + depth > rows;
+    (needs_before || needs_after ? edge : interior).push_back(b);
+  }
+  std::vector<Failure> failures(partition.block_count());
+  const std::size_t threads =
+      ::dashi::detail::resolve_threads(pool, sync.options.num_workers, sync.src.size());
+  const std::thread::id caller = std::this_thread::get_id();
+  // Interior blocks, while the halos travel; the calling thread lets them progress between
+  // its blocks (MPI is only ever called from the calling thread).
+  pool.parallel_for(
+      interior.size(),
+      [&](std::size_t i) {
+        const std::size_t index = interior[i];
+        if (std::this_thread::get_id() == caller) {
+          requests.test();
+        }
+        std::size_t step_reached = 0;
+        try {
+          if (sync.single_step) {
+            ::dashi::detail::run_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
+                                       sync.options);
+          } else {
+            ::dashi::detail::advance_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
+                                           sync.steps, sync.options, nullptr, step_reached);
+          }
+        } catch (...) {
+          failures[index].keep_first(step_reached, index, std::current_exception());
+        }
+      },
+      threads);
+  requests.wait();
+  pool.parallel_for(
+      edge.size(),
+      [&](std::size_t i) {
+        const std::size_t index = edge[i];
+        std::size_t step_reached = 0;
+        try {
+          run_edge_block(kernel, sync, partition, index, lo, hi, step_reached);
+        } catch (...) {
+          failures[index].keep_first(step_reached, index, std::current_exception());
+        }
+      },
+      threads);
+  Failure first;
+  for (Failure& failure : failures) {
+    if (failure.error) {
+      first.keep_first(failure.step, failure.block, failure.error);
+    }
+  }
+  return first;
+}
+
+/// The collective argument check of the executors; returns the halo (rows per step). Every
+/// rank throws the same `std::invalid_argument` when this rank's slab does not match the
+/// layout, the halo is below the kernel's radius, `steps_per_sync` is 0, some rank's slab is
+/// thinner than the rows it must send (`halo × steps_per_sync`), or the halo, boundary,
+/// steps or `steps_per_sync` differ between ranks.
+template <class K>
+std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
+                                const ParallelOptions& options, std::size_t steps,
+                                std::size_t steps_per_sync, const char* where) {
+  constexpr std::size_t radius = kernel_radius_v<K>;
+  const std::size_t halo = options.halo.value_or(radius);
+  const bool periodic = options.boundary == Boundary::periodic;
+  std::string error;
+  const std::size_t sync_steps = std::min(steps, steps_per_sync);
+  if (!(local.shape() == layout.local_shape())) {
+    error = std::string(where) + ": rank " + std::to_string(layout.rank()) +
+            " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
+            layout.local_shape().to_string();
+  } else if (halo < radius) {
+    error = std::string(where) + ": halo " + std::to_string(halo) +
+            " is below the kernel's radius " + std::to_string(radius);
+  } else if (steps_per_sync == 0) {
+    error = std::string(where) + ": steps_per_sync must be at least 1";
+  } else if (sync_steps != 0 && halo > static_cast<std::size_t>(INT_MAX) / sync_steps) {
+    error = std::string(where) + ": halo " + std::to_string(halo) + " × steps_per_sync " +
+            std::to_string(sync_steps) + " rows are too many to exchange";
+  } else if ((layout.size() > 1 || periodic) && layout.global_shape().size() != 0) {
+    const std::size_t depth = halo * sync_steps;
+    for (int r = 0; r < layout.size() && error.empty(); ++r) {
+      if (layout.row_count(r) < depth) {
+        error = std::string(where) + ": rank " + std::to_string(r) + " owns " +
+                std::to_string(layout.row_count(r)) + " rows, fewer than the " +
+                std::to_string(depth) + " halo rows (halo " + std::to_string(halo) +
+                (sync_steps > 1 ? " × steps_per_sync " + std::to_string(sync_steps) : "") +
+                ") it must send to its neighbours";
+      }
+    }
+  }
+  const Agreed agreed[] = {{"the halo", halo},
+                           {"the boundary", periodic ? 1U : 0U},
+                           {"the kernel's radius", radius},
+                           {"the number of steps", steps},
+                           {"steps_per_sync", steps_per_sync}};
+  agree(LayoutAccess::resources(layout).internal.get(), where, error, agreed);
+  return halo;
+}
+
+}  // namespace dashi::mpi::detail
