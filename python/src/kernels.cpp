@@ -10,6 +10,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -34,69 +35,59 @@ Options RuntimeKernel::with_halo(const Options& options) const {
 }
 
 namespace {
-template <bool Proven>
-void run_erased(const KernelBase* self, dashi::TernaryView in, dashi::TernarySpan out,
-                const dashi::ParallelOptions& options, bool validate) {
-  const ErasedKernel<Proven> kernel{self};
-  if (validate) {
-    const ValidatingKernel<ErasedKernel<Proven>> checked{&kernel, in.data(), in.size()};
-    dashi::run_kernel_parallel(dashi::default_thread_pool(), checked, in, out, options);
-  } else {
-    dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel, in, out, options);
+
+/// Calls `f(ErasedKernel<P, S>{self})` with P = the kernel's `contract_proven()` and S =
+/// whether its radius is above 0.
+template <class F>
+decltype(auto) with_erased(const KernelBase* self, F&& f) {
+  const bool stencil = self->radius() > 0;
+  if (self->contract_proven()) {
+    return stencil ? f(ErasedKernel<true, true>{self}) : f(ErasedKernel<true, false>{self});
   }
+  return stencil ? f(ErasedKernel<false, true>{self}) : f(ErasedKernel<false, false>{self});
 }
 
-template <bool Proven>
-dashi::IterationResult iterate_erased(const KernelBase* self, dashi::TernaryView in,
-                                      std::size_t steps, const dashi::IterateOptions& options,
-                                      bool to_fixed_point) {
-  const ErasedKernel<Proven> kernel{self};
-  if (to_fixed_point) {
-    return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel, in, steps, options);
-  }
-  dashi::IterationResult result;
-  result.field =
-      dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel, in, steps, options);
-  result.steps = steps;
-  return result;
-}
 }  // namespace
 
 void RuntimeKernel::run(dashi::TernaryView in, dashi::TernarySpan out,
                         const dashi::ParallelOptions& options, bool validate) const {
   const dashi::ParallelOptions o = with_halo(options);
-  if (contract_proven()) {
-    run_erased<true>(this, in, out, o, validate);
-  } else {
-    run_erased<false>(this, in, out, o, validate);
-  }
+  with_erased(this, [&](const auto& kernel) {
+    using K = std::remove_cvref_t<decltype(kernel)>;
+    if (validate) {
+      const ValidatingKernel<K> checked{&kernel, in.data(), in.size()};
+      dashi::run_kernel_parallel(dashi::default_thread_pool(), checked, in, out, o);
+    } else {
+      dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel, in, out, o);
+    }
+  });
 }
 
 dashi::TernaryField RuntimeKernel::apply(dashi::TernaryView in) const {
-  if (contract_proven()) {
-    return dashi::apply_kernel(ErasedKernel<true>{this}, in);
-  }
-  return dashi::apply_kernel(ErasedKernel<false>{this}, in);
+  return with_erased(this, [&](const auto& kernel) { return dashi::apply_kernel(kernel, in); });
 }
 
 dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t steps,
                                               const dashi::IterateOptions& options,
                                               bool to_fixed_point) const {
   const dashi::IterateOptions o = with_halo(options);
-  if (contract_proven()) {
-    return iterate_erased<true>(this, in, steps, o, to_fixed_point);
-  }
-  return iterate_erased<false>(this, in, steps, o, to_fixed_point);
+  return with_erased(this, [&](const auto& kernel) {
+    if (to_fixed_point) {
+      return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel, in, steps, o);
+    }
+    dashi::IterationResult result;
+    result.field = dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel, in, steps, o);
+    result.steps = steps;
+    return result;
+  });
 }
 
 dashi::pq::PackedField RuntimeKernel::run_packed(const dashi::pq::PackedField& in,
                                                  const dashi::ParallelOptions& options) const {
   const dashi::ParallelOptions o = with_halo(options);
-  if (contract_proven()) {
-    return dashi::run_kernel_parallel(dashi::default_thread_pool(), ErasedKernel<true>{this}, in,
-                                      o);
-  }
-  return dashi::run_kernel_parallel(dashi::default_thread_pool(), ErasedKernel<false>{this}, in, o);
+  return with_erased(this, [&](const auto& kernel) {
+    return dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel, in, o);
+  });
 }
 
 // ---------------------------------------------------------------------------------------

@@ -132,11 +132,13 @@ class TypedKernel : public KernelBase {
   std::string name_;
 };
 
-/// A `KernelBase` seen as a C++ kernel of static radius 0 (the executor is given the real
-/// radius as its halo). `Proven` mirrors the kernel's `contract_proven()`.
-template <bool Proven>
+/// A `KernelBase` seen as a C++ kernel: static radius 0 for a pointwise kernel, 1 for a
+/// stencil (the executor is given the real radius as its halo; a static radius of 0 would let
+/// it cut a block into pieces along axis 0). `Proven` mirrors `contract_proven()`.
+template <bool Proven, bool Stencil>
 struct ErasedKernel {
   static constexpr bool contract_proven = Proven;
+  static constexpr std::size_t radius = Stencil ? 1 : 0;
   const KernelBase* kernel;
   void operator()(dashi::TernaryView in, dashi::TernarySpan out) const { kernel->into(in, out); }
 };
