@@ -2,9 +2,8 @@
 #pragma once
 
 /// @file
-/// The pieces of the bench's `iterated` suite: the shape a workload takes for each
-/// kernel, the naive step loop that `dashi::run_kernel_iterated` is compared with, and
-/// the monolithic reference both must equal.
+/// The naive step loop that `dashi::run_kernel_iterated` is compared with, and the
+/// monolithic reference every row of the bench must equal.
 
 #include <algorithm>
 #include <cstddef>
@@ -14,21 +13,9 @@
 #include <dashi/kernel.hpp>
 #include <utility>
 
-#include "peers/serial.hpp"
+#include "kernels.hpp"
 
 namespace dashi_bench {
-
-/// Columns of the 2-D fields of the iterated suite (`majority3x3` runs on N / 1000 rows).
-inline constexpr std::size_t iterated_columns = 1000;
-
-/// The shape of an N-site workload for `kernel`: rows × 1000 for the 2-D majority stencil,
-/// 1-D otherwise. N must be a multiple of 1000 for the 2-D shape.
-[[nodiscard]] inline dashi::Shape iterated_shape(KernelId kernel, std::size_t n) {
-  if (kernel == KernelId::majority3x3) {
-    return dashi::Shape{n / iterated_columns, iterated_columns};
-  }
-  return dashi::Shape{n};
-}
 
 /// What a user writes without `run_kernel_iterated`: `steps` calls of the executor,
 /// ping-ponging between two caller-owned buffers of the input's shape (no allocation).
