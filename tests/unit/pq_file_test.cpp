@@ -229,37 +229,46 @@ TEST(PqFile, ReadRowsOutOfRangeThrows) {
   EXPECT_EQ(file.read_rows(0, 10), field);
 }
 
-TEST(PqFile, ReadRowsReadsLogarithmicallyManyHeadersAndOnlyItsSuperblocks) {
+TEST(PqFile, ReadRowsReadsOnlyTheSuperblocksHoldingItsRows) {
+  // Every superblock that does not hold one of the rows gets a damaged payload (its header
+  // stays valid, so the binary search may read it): a read that decoded one would throw.
+  // Damaging one superblock that does hold a row must be noticed.
   const TempDir dir;
   const TernaryField field = random_field(make_shape({4000, 1000}), 0.5, 9);
   const auto path = dir / "big.pqfs";
   write_file(path, field, {.sb_bytes = 4096});
-  const PqFile file(path);
-  const std::uint64_t count = file.superblock_count();
+  const Bytes original = read_bytes(path);
+  const std::uint64_t count = pqfs_test::load(original, 72, 8);
   ASSERT_GT(count, 150U);
-  const auto log2_count =
-      static_cast<std::uint64_t>(std::ceil(std::log2(static_cast<double>(count))));
-  const Bytes b = read_bytes(path);
+  const auto payload_byte = [](std::uint64_t index) {
+    return static_cast<std::size_t>(4096 + index * 4096 + 64);  // the first P byte
+  };
   pqfs_test::Rng rng(4);
-  for (int trial = 0; trial < 200; ++trial) {
+  for (int trial = 0; trial < 40; ++trial) {
     const std::size_t first = rng.below(4000);
     const std::size_t rows = 1 + rng.below(std::min<std::size_t>(4000 - first, 30));
-    const auto before = dashi::pq::detail::file_stats(file);
-    ASSERT_EQ(file.read_rows(first, rows), copy_rows(field, first, rows));
-    const auto after = dashi::pq::detail::file_stats(file);
-    // Superblocks overlapping the rows, found from the file's own headers.
     const std::uint64_t lo = first * 1000;
     const std::uint64_t hi = (first + rows) * 1000;
-    std::uint64_t overlapping = 0;
+    Bytes damaged = original;
+    std::vector<std::uint64_t> holding;
     for (std::uint64_t i = 0; i < count; ++i) {
       const std::uint64_t start =
-          pqfs_test::load(b, static_cast<std::size_t>(4096 + i * 4096 + 24), 8);
+          pqfs_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 24), 8);
       const std::uint64_t sites =
-          pqfs_test::load(b, static_cast<std::size_t>(4096 + i * 4096 + 32), 4);
-      overlapping += static_cast<std::uint64_t>(start < hi && start + sites > lo);
+          pqfs_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 32), 4);
+      if (start < hi && start + sites > lo) {
+        holding.push_back(i);
+      } else {
+        damaged[payload_byte(i)] ^= 0x01;
+      }
     }
-    EXPECT_EQ(after.superblock_reads - before.superblock_reads, overlapping);
-    EXPECT_LE(after.header_reads - before.header_reads, 2 * log2_count + 2);
+    ASSERT_FALSE(holding.empty());
+    pqfs_test::write_bytes(path, damaged);
+    ASSERT_EQ(PqFile(path).read_rows(first, rows), copy_rows(field, first, rows))
+        << "rows " << first << " + " << rows;
+    damaged[payload_byte(holding[rng.below(holding.size())])] ^= 0x01;
+    pqfs_test::write_bytes(path, damaged);
+    EXPECT_THROW((void)PqFile(path).read_rows(first, rows), FormatError);
   }
 }
 

@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/pq/codec.hpp>
+#include <dashi/pq/format_error.hpp>
 #include <span>
 #include <string>
 #include <vector>

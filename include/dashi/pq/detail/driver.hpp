@@ -1,0 +1,336 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The codec's drivers: which kernel path runs, how a field is split into tasks of whole
+/// blocks, the two-pass builder of packed fields, and the encode and decode loops behind
+/// `<dashi/pq/codec.hpp>` and the packed executor.
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <dashi/carrier.hpp>
+#include <dashi/pq/detail/avx2.hpp>
+#include <dashi/pq/detail/parallel.hpp>
+#include <dashi/pq/detail/popcount.hpp>
+#include <dashi/pq/detail/portable.hpp>
+#include <dashi/pq/detail/words.hpp>
+#include <dashi/pq/packed_field.hpp>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace dashi::pq::detail {
+
+/// Which kernels the codec runs. `automatic` picks `simd` when `avx2_available()`.
+enum class CodecPath : std::uint8_t { automatic, scalar, simd };
+
+/// Internal knobs of the codec drivers (tests force small tasks and both paths).
+/// None of them changes any result.
+struct Tuning {
+  CodecPath path = CodecPath::automatic;
+  /// Fields smaller than this run on the calling thread.
+  std::size_t parallel_min_sites = std::size_t{1} << 16;
+  /// Lower bound on the sites of one task.
+  std::size_t task_min_sites = std::size_t{1} << 15;
+  /// Tasks per worker (ranges of whole blocks).
+  std::size_t tasks_per_worker = 1;
+};
+
+/// True when `block_sites` is a power of two in [64, 65536].
+[[nodiscard]] constexpr bool valid_block_sites(std::uint64_t block_sites) noexcept {
+  return block_sites >= 64 && block_sites <= 65536 && std::has_single_bit(block_sites);
+}
+
+/// Throws `std::invalid_argument` unless `valid_block_sites(block_sites)`.
+inline void check_block_sites(std::uint32_t block_sites, const char* where) {
+  if (!valid_block_sites(block_sites)) {
+    throw std::invalid_argument(std::string(where) + ": block_sites must be a power of two in " +
+                                "[64, 65536], got " + std::to_string(block_sites));
+  }
+}
+
+/// `num_workers`, with 0 meaning the hardware concurrency (at least 1).
+[[nodiscard]] inline std::size_t resolve_workers(std::size_t num_workers) noexcept {
+  if (num_workers != 0) {
+    return num_workers;
+  }
+  return std::max<std::size_t>(1, std::thread::hardware_concurrency());
+}
+
+/// `automatic` → the best available path; `simd` where it cannot run →
+/// `std::invalid_argument`.
+[[nodiscard]] inline CodecPath resolve_path(CodecPath path) {
+  const bool simd = avx2_available();
+  if (path == CodecPath::automatic) {
+    return simd ? CodecPath::simd : CodecPath::scalar;
+  }
+  if (path == CodecPath::simd && !simd) {
+    throw std::invalid_argument("dashi::pq: the AVX2/BMI2 path is not available on this CPU");
+  }
+  return path;
+}
+
+/// Encode kernel of `path` (resolved). Contract in `pq_scalar.hpp`.
+[[nodiscard]] inline std::uint64_t encode_kernel(CodecPath path, const std::int8_t* src,
+                                                 std::size_t count, std::uint64_t* p,
+                                                 std::uint64_t* q, unsigned block_shift,
+                                                 std::uint64_t* offsets) noexcept {
+#if DASHI_DETAIL_X86_DISPATCH
+  if (path == CodecPath::simd) {
+    return encode_avx2(src, count, p, q, block_shift, offsets);
+  }
+#endif
+  (void)path;
+  return encode_portable(src, count, p, q, block_shift, offsets);
+}
+
+/// Outputs of at least this many sites are written with non-temporal stores (they
+/// would only evict the caches), when the destination is 32-byte aligned.
+inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
+
+/// Decode kernel of `path` (resolved). Contract in `pq_scalar.hpp`. `stream` asks for
+/// non-temporal stores (honoured by the SIMD path when `dst` is 32-byte aligned).
+inline void decode_kernel(CodecPath path, const std::uint64_t* p, std::size_t count,
+                          const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
+                          bool stream = false) noexcept {
+#if DASHI_DETAIL_X86_DISPATCH
+  if (path == CodecPath::simd) {
+    if (stream && reinterpret_cast<std::uintptr_t>(dst) % 32 == 0) {
+      decode_avx2<true>(p, count, q, q_bit, dst);
+    } else {
+      decode_avx2<false>(p, count, q, q_bit, dst);
+    }
+    return;
+  }
+#endif
+  (void)path;
+  (void)stream;
+  decode_portable(p, count, q, q_bit, dst);
+}
+
+/// Split of `blocks` blocks into `tasks` contiguous ranges of whole blocks.
+struct TaskPlan {
+  std::size_t blocks = 0;
+  std::size_t tasks = 1;
+  /// First block of task `t` (`t == tasks` gives `blocks`).
+  [[nodiscard]] std::size_t first_block(std::size_t t) const noexcept {
+    const std::size_t base = blocks / tasks;
+    const std::size_t extra = blocks % tasks;
+    return t * base + std::min(t, extra);
+  }
+};
+
+[[nodiscard]] inline TaskPlan plan_tasks(std::size_t sites, std::size_t blocks, std::size_t workers,
+                                         const Tuning& tuning) noexcept {
+  TaskPlan plan;
+  plan.blocks = blocks;
+  if (workers <= 1 || blocks <= 1 || sites < tuning.parallel_min_sites) {
+    return plan;
+  }
+  const std::size_t per_worker = std::max<std::size_t>(1, tuning.tasks_per_worker);
+  const std::size_t by_workers = workers > std::numeric_limits<std::size_t>::max() / per_worker
+                                     ? blocks
+                                     : workers * per_worker;
+  const std::size_t by_size =
+      std::max<std::size_t>(1, sites / std::max<std::size_t>(1, tuning.task_min_sites));
+  plan.tasks = std::max<std::size_t>(1, std::min({by_workers, by_size, blocks}));
+  return plan;
+}
+
+/// Builds and inspects packed fields (the codec's private constructor).
+struct Access {
+  [[nodiscard]] static pq::PackedField make(Shape shape, std::uint32_t block_sites,
+                                            std::uint64_t support, Words p, Words q,
+                                            std::size_t q_count, Words o) noexcept {
+    pq::PackedField field;
+    field.shape_ = shape;
+    field.block_sites_ = block_sites;
+    field.support_ = support;
+    field.q_count_ = q_count;
+    field.p_ = std::move(p);
+    field.q_ = std::move(q);
+    field.o_ = std::move(o);
+    return field;
+  }
+  /// Q with its two zero slack words.
+  [[nodiscard]] static const std::uint64_t* q_data(const pq::PackedField& field) noexcept {
+    return field.q_data();
+  }
+};
+
+/// Builds a packed field from tasks that each encode a range of whole blocks, in two
+/// parallel passes with no shared writable state: (1) every task packs its sites into its
+/// own P words (disjoint), its own sign stream and block offsets relative to its first
+/// block; (2) offsets become absolute and every Q word is written by the task holding its
+/// first bit. The result is byte-identical for any number of tasks and threads.
+/// `encode_task(t, first, count, p, stream, offsets)` must pack sites `[first, first + count)`
+/// (the blocks of task `t` of `plan`) into `p` (its P words), `stream` (its sign bits from
+/// bit 0; `count / 64 + 2` words, zero past the end not required) and `offsets` (its blocks'
+/// offsets relative to its first block) and return its number of supported sites — what
+/// `encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index.
+template <class ParallelFor, class EncodeTask>
+[[nodiscard]] pq::PackedField build_packed(const Shape& shape, std::uint32_t block_sites,
+                                           const TaskPlan& plan, ParallelFor&& parallel_for,
+                                           EncodeTask&& encode_task) {
+  const std::size_t n = shape.size();
+  const std::size_t block = block_sites;
+  const std::size_t blocks = plan.blocks;
+  const std::size_t p_count = n / 64 + static_cast<std::size_t>(n % 64 != 0);
+  Words p(p_count);
+  Words o(blocks + 1);
+  Words q;
+  std::uint64_t support = 0;
+  if (plan.tasks == 1) {
+    q = Words(p_count + 2);
+    support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
+  } else {
+    const std::size_t tasks = plan.tasks;
+    std::vector<Words> streams(tasks);
+    std::vector<std::uint64_t> counts(tasks);
+    parallel_for(tasks, [&](std::size_t t) {
+      const std::size_t first = std::min(n, plan.first_block(t) * block);
+      const std::size_t count = std::min(n, plan.first_block(t + 1) * block) - first;
+      Words stream(count / 64 + 4);
+      counts[t] = encode_task(t, first, count, p.data() + first / 64, stream.data(),
+                              o.data() + plan.first_block(t));
+      const std::size_t used = static_cast<std::size_t>(counts[t] / 64) + (counts[t] % 64 != 0);
+      stream[used] = 0;
+      stream[used + 1] = 0;
+      streams[t] = std::move(stream);
+    });
+    std::vector<std::uint64_t> bases(tasks + 1, 0);
+    for (std::size_t t = 0; t < tasks; ++t) {
+      bases[t + 1] = bases[t] + counts[t];
+    }
+    support = bases[tasks];
+    const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
+    q = Words(q_count + 2);
+    // A Q word straddling tasks is gathered from the following tasks' streams.
+    const auto gather = [&](std::uint64_t bit, std::size_t t) {
+      std::uint64_t value = 0;
+      std::uint64_t filled = 0;
+      while (filled < 64 && t < tasks) {
+        const std::uint64_t local = bit + filled - bases[t];
+        if (local >= counts[t]) {
+          ++t;
+          continue;
+        }
+        const std::uint64_t take = std::min<std::uint64_t>(64 - filled, counts[t] - local);
+        value |= (read_bits64(streams[t].data(), local) & low_mask(take)) << filled;
+        filled += take;
+      }
+      return value;
+    };
+    parallel_for(tasks, [&](std::size_t t) {
+      for (std::size_t b = plan.first_block(t); b < plan.first_block(t + 1); ++b) {
+        o[b] += bases[t];
+      }
+      const std::uint64_t begin = bases[t];
+      const std::uint64_t end = bases[t + 1];
+      const auto first_word = static_cast<std::size_t>((begin + 63) / 64);
+      const auto last_word = static_cast<std::size_t>((end + 63) / 64);
+      for (std::size_t w = first_word; w < last_word; ++w) {
+        const std::uint64_t bit = std::uint64_t{64} * w;
+        q[w] = bit + 64 <= end ? read_bits64(streams[t].data(), bit - begin) : gather(bit, t);
+      }
+    });
+  }
+  o[blocks] = support;
+  const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
+  q[q_count] = 0;
+  q[q_count + 1] = 0;
+  q.shrink(q_count + 2);
+  return Access::make(shape, block_sites, support, std::move(p), std::move(q), q_count,
+                      std::move(o));
+}
+
+/// Encodes `field` (see `pq::encode`) with explicit internal tuning.
+[[nodiscard]] inline pq::PackedField encode_with(TernaryView field, const pq::PqOptions& options,
+                                                 const Tuning& tuning) {
+  check_block_sites(options.block_sites, "dashi::pq::encode");
+  const CodecPath path = resolve_path(tuning.path);
+  const std::size_t workers = resolve_workers(options.num_workers);
+  const std::size_t n = field.size();
+  const std::size_t blocks =
+      n / options.block_sites + static_cast<std::size_t>(n % options.block_sites != 0);
+  const auto shift = static_cast<unsigned>(std::countr_zero(options.block_sites) - 6);
+  const std::int8_t* src = field.data();
+  return build_packed(
+      field.shape(), options.block_sites, plan_tasks(n, blocks, workers, tuning),
+      [&](std::size_t tasks, const auto& body) { parallel_for_tasks(tasks, workers, body); },
+      [&](std::size_t, std::size_t first, std::size_t count, std::uint64_t* p,
+          std::uint64_t* stream, std::uint64_t* offsets) {
+        return encode_kernel(path, src + first, count, p, stream, shift, offsets);
+      });
+}
+
+/// Decodes sites `[first, first + count)` of `field` into `dst` on the calling thread.
+/// `first + count <= field.size()` is a precondition. Any alignment of `first`.
+inline void decode_sites(const pq::PackedField& field, std::size_t first, std::size_t count,
+                         std::int8_t* dst, CodecPath path = CodecPath::automatic) {
+  path = resolve_path(path);
+  if (count == 0) {
+    return;
+  }
+  const std::uint64_t* p = field.p_words().data();
+  const std::uint64_t* q = Access::q_data(field);
+  const std::size_t words_per_block = field.block_sites() / 64;
+  std::size_t word = first / 64;
+  std::uint64_t q_bit = field.offsets()[first / field.block_sites()];
+  const std::size_t block_word = (first / field.block_sites()) * words_per_block;
+  q_bit += popcount_words(p + block_word, word - block_word);
+  if (const std::size_t head = first % 64; head != 0) {
+    std::array<std::int8_t, 64> sites{};
+    const std::size_t available = std::min<std::size_t>(64, field.size() - 64 * word);
+    decode_kernel(path, p + word, available, q, q_bit, sites.data());
+    const std::size_t take = std::min(count, available - head);
+    std::memcpy(dst, sites.data() + head, take);
+    q_bit += detail::popcount64(p[word]);
+    dst += take;
+    count -= take;
+    ++word;
+  }
+  decode_kernel(path, p + word, count, q, q_bit, dst);
+}
+
+/// Decodes all of `field` into `dst` (`field.size()` bytes) with up to `num_workers`
+/// threads (0 = hardware concurrency).
+inline void decode_all_into(const pq::PackedField& field, std::int8_t* dst, std::size_t num_workers,
+                            const Tuning& tuning) {
+  const CodecPath path = resolve_path(tuning.path);
+  const std::size_t n = field.size();
+  const std::size_t block = field.block_sites();
+  const TaskPlan plan = plan_tasks(n, field.block_count(), resolve_workers(num_workers), tuning);
+  const std::uint64_t* p = field.p_words().data();
+  const std::uint64_t* q = Access::q_data(field);
+  const std::span<const std::uint64_t> o = field.offsets();
+  const bool stream = n >= stream_min_sites;
+  if (plan.tasks == 1) {
+    decode_kernel(path, p, n, q, 0, dst, stream);
+    return;
+  }
+  parallel_for_tasks(plan.tasks, resolve_workers(num_workers), [&](std::size_t t) {
+    const std::size_t first = std::min(n, plan.first_block(t) * block);
+    const std::size_t last = std::min(n, plan.first_block(t + 1) * block);
+    decode_kernel(path, p + first / 64, last - first, q, o[plan.first_block(t)], dst + first,
+                  stream);
+  });
+}
+
+/// Decodes `field` (see `pq::decode`) with explicit internal tuning.
+[[nodiscard]] inline TernaryField decode_with(const pq::PackedField& field,
+                                              const pq::PqOptions& options, const Tuning& tuning) {
+  TernaryField out = TernaryField::uninitialized(field.shape());
+  decode_all_into(field, out.data(), options.num_workers, tuning);
+  return out;
+}
+
+}  // namespace dashi::pq::detail

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// `dashi::pq::FileOptions`, the options of PQ-FS writers and readers.
+
+#include <cstddef>
+#include <cstdint>
+
+namespace dashi::pq {
+
+/// Options of PQ-FS writers and readers. Aggregate: `write_file(p, x, {.sb_bytes = 1 << 20})`.
+struct FileOptions {
+  /// Bytes per superblock (writers only; a reader takes it from the file): a multiple of
+  /// 4096 in [4096, 2^28], else `std::invalid_argument`. Larger superblocks cost less
+  /// metadata and fewer reads; smaller ones make `read_rows` of a few rows cheaper.
+  std::uint32_t sb_bytes = 262144;
+  /// Threads used to build (writers) or decode (readers) superblocks, on
+  /// `dashi::default_thread_pool()`; 0 means `std::thread::hardware_concurrency()`.
+  /// Never changes a file or a result.
+  std::size_t num_workers = 1;
+};
+
+}  // namespace dashi::pq
