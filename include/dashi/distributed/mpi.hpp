@@ -18,6 +18,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <dashi/distributed/detail/checkpoint.hpp>
 #include <dashi/distributed/detail/failure.hpp>
 #include <dashi/distributed/detail/layout.hpp>
 #include <dashi/distributed/detail/reduce.hpp>
@@ -233,6 +234,52 @@ template <class T, class Map, class Combine>
                                    Combine combine, T init, const ParallelOptions& options = {}) {
   return reduce_distributed<T>(default_thread_pool(), layout, local, std::move(map_block),
                                std::move(combine), std::move(init), options);
+}
+
+/// Collective: writes the global field whose rows this rank holds in `local` as a PQ-FS file
+/// at `path` (PQ_FORMAT.md §3), byte-identical to `pq::write_file` of the global field with
+/// the same `sb_bytes`, without gathering the field: the superblock chain is planned from
+/// per-rank counts, each rank encodes the superblocks starting in its rows (receiving the
+/// sites of a superblock that runs into later ranks) and writes them at their offsets with
+/// `MPI_File_write_at_all`. Atomic like the single-process writer: the ranks write a
+/// temporary file beside `path`, sync and close it, and rank 0 renames it into place once
+/// all have written, so `path` holds the old file or the complete new one. `num_workers` of
+/// the options is not used. Throws the same `std::invalid_argument` on every rank for a slab
+/// of the wrong shape, a bad `sb_bytes` or `sb_bytes` or `path` differing between ranks, and
+/// the same `std::runtime_error` on every rank when the file cannot be written (no
+/// temporary file is left behind).
+inline void write_file(const SlabLayout& layout, const std::filesystem::path& path,
+                       TernaryView local, const pq::FileOptions& options = {}) {
+  detail::write_pqfs(layout, path, local, options);
+}
+
+/// Collective: this rank's rows of the PQ-FS file at `path` (any file, whoever wrote it),
+/// decoding only the superblocks that hold them. Throws the same `std::invalid_argument` on
+/// every rank when the file's shape is not the layout's global shape; when a rank cannot open
+/// or read the file (`pq::FormatError`, `std::system_error`), the lowest such rank rethrows
+/// its own exception and the others throw `RemoteError`.
+[[nodiscard]] inline TernaryField read_slab(const SlabLayout& layout,
+                                            const std::filesystem::path& path) {
+  const char* where = "dashi::mpi::read_slab";
+  const MPI_Comm comm = detail::LayoutAccess::resources(layout).internal.get();
+  detail::Failure failure;
+  std::string shape_error;
+  TernaryField rows;
+  try {
+    const pq::PqFile file(path);
+    if (!(file.shape() == layout.global_shape())) {
+      shape_error = std::string(where) + ": " + path.string() + " holds a field of shape " +
+                    file.shape().to_string() + ", the layout's global shape is " +
+                    layout.global_shape().to_string();
+    } else {
+      rows = file.read_rows(layout.first_row(), layout.row_count());
+    }
+  } catch (...) {
+    failure.keep_first(0, 0, std::current_exception());
+  }
+  detail::agree_on_failures(comm, failure);
+  detail::agree(comm, where, shape_error, {});
+  return rows;
 }
 
 }  // namespace dashi::mpi

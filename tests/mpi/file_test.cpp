@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: Apache-2.0
+// Collective PQ-FS checkpoints: dashi::mpi::write_file produces the same bytes as
+// pq::write_file of the global field (written by each rank itself, from the same seeded
+// field), for every split — superblocks and 64-site words straddling ranks, empty slabs —
+// every support fraction and superblock size; read_slab gives each rank its rows; errors are
+// collective and leave no temporary file.
+#include <gtest/gtest.h>
+#include <mpi.h>
+
+#include <cstddef>
+#include <dashi/distributed/mpi.hpp>
+#include <dashi/pq/file.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "mpi_support.hpp"
+#include "support/fields.hpp"
+#include "support/seeded.hpp"
+
+namespace {
+
+using dashi::Shape;
+using dashi::TernaryField;
+using dashi::TernaryView;
+using dashi::mpi::SlabLayout;
+using dashi_mpi_test::world_rank;
+using dashi_mpi_test::world_size;
+
+/// A file name of this test run (distinct per rank count: the rank counts run in parallel).
+std::filesystem::path test_file(const std::string& name, bool per_rank = false) {
+  const std::filesystem::path dir =
+      std::filesystem::path(DASHICORE_MPI_TEST_DIR) / ("files_np" + std::to_string(world_size()));
+  std::filesystem::create_directories(dir);
+  return dir / (name + (per_rank ? "_rank" + std::to_string(world_rank()) : "") + ".pqfs");
+}
+
+std::vector<char> bytes_of(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+/// Temporary files left beside `path`.
+std::size_t leftovers(const std::filesystem::path& path) {
+  std::size_t count = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(path.filename().string() + ".tmp", 0) == 0) {
+      ++count;
+    }
+  }
+  return count;
+}
+
+TEST(WriteFile, ByteIdenticalToTheSingleProcessWriterForEverySplit) {
+  struct Case {
+    Shape shape;
+    unsigned percent;
+    std::uint32_t sb_bytes;
+  };
+  const Case cases[] = {{Shape{100003}, 30, 4096},    {Shape{317, 301}, 100, 4096},
+                        {Shape{70, 9, 150}, 0, 4096}, {Shape{250, 130}, 55, 8192},
+                        {Shape{61}, 50, 4096},        {Shape{0, 7}, 0, 4096}};
+  for (const Case& c : cases) {
+    const TernaryField global = dashi_test::percent_field(c.shape, c.percent, 40 + c.percent);
+    // The reference: the single-process writer, run by every rank on its own copy.
+    const auto reference = test_file("reference", true);
+    dashi::pq::write_file(reference, global, {.sb_bytes = c.sb_bytes});
+    const std::vector<char> expected = bytes_of(reference);
+    for (const auto& split : dashi_mpi_test::splits(c.shape.rows(), world_size(), true)) {
+      const SlabLayout layout = dashi_mpi_test::make_layout(c.shape, split);
+      const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+      const auto path = test_file("distributed");
+      dashi::mpi::write_file(layout, path, local, {.sb_bytes = c.sb_bytes});
+      EXPECT_TRUE(bytes_of(path) == expected)
+          << "shape " << c.shape.to_string() << " " << c.percent << "% sb_bytes " << c.sb_bytes
+          << " split " << split.name << ": " << bytes_of(path).size() << " bytes, expected "
+          << expected.size();
+      EXPECT_EQ(leftovers(path), 0U);
+      const TernaryField mine = dashi::mpi::read_slab(layout, path);
+      EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, mine, global), "") << split.name;
+      MPI_Barrier(MPI_COMM_WORLD);  // nobody reads while the next split overwrites the file
+    }
+  }
+}
+
+TEST(ReadSlab, ReadsAnyFileAndChecksItsShape) {
+  const Shape shape{203, 77};
+  const TernaryField global = dashi_test::percent_field(shape, 40, 8);
+  const auto path = test_file("single_writer");
+  if (world_rank() == 0) {
+    dashi::pq::write_file(path, global, {.sb_bytes = 4096});
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), true)) {
+    const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+    EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global),
+              "")
+        << split.name;
+  }
+  const SlabLayout other(MPI_COMM_WORLD, Shape{203, 76});
+  try {
+    const TernaryField rows = dashi::mpi::read_slab(other, path);
+    ADD_FAILURE() << "a file of another shape must be rejected";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("holds a field of shape (203, 77)"), std::string::npos)
+        << e.what();
+  }
+  const SlabLayout layout(MPI_COMM_WORLD, shape);
+  try {
+    const TernaryField rows = dashi::mpi::read_slab(layout, test_file("missing"));
+    ADD_FAILURE() << "a missing file must be an error";
+  } catch (const dashi::mpi::RemoteError& e) {
+    EXPECT_NE(world_rank(), 0);
+    EXPECT_EQ(e.rank(), 0);
+  } catch (const std::exception& e) {
+    EXPECT_EQ(world_rank(), 0) << e.what();
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+}
+
+TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
+  const Shape shape{40, 10};
+  const TernaryField global = dashi_test::percent_field(shape, 40, 9);
+  const SlabLayout layout(MPI_COMM_WORLD, shape);
+  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  try {
+    dashi::mpi::write_file(layout, test_file("bad_sb"), local, {.sb_bytes = 5000});
+    ADD_FAILURE() << "sb_bytes 5000 is not a multiple of 4096";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("sb_bytes 5000"), std::string::npos) << e.what();
+  }
+  const auto unreachable = test_file("no_such_directory") / "file.pqfs";
+  try {
+    dashi::mpi::write_file(layout, unreachable, local);
+    ADD_FAILURE() << "a file in a missing directory cannot be written";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot create"), std::string::npos) << e.what();
+  }
+  // An existing file is replaced whole.
+  const auto path = test_file("replaced");
+  dashi::mpi::write_file(layout, path, TernaryField::zeros(layout.local_shape()));
+  dashi::mpi::write_file(layout, path, local);
+  EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global),
+            "");
+  EXPECT_EQ(leftovers(path), 0U);
+}
+
+}  // namespace
