@@ -208,42 +208,6 @@ void run_instance(benchmark::State& state, std::size_t index) {
   }
 }
 
-[[nodiscard]] std::string isa_text() {
-  std::string text;
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  __builtin_cpu_init();
-  const std::pair<const char*, bool> features[] = {
-      {"avx2", __builtin_cpu_supports("avx2") != 0},
-      {"bmi2", __builtin_cpu_supports("bmi2") != 0},
-      {"avx512f", __builtin_cpu_supports("avx512f") != 0},
-      {"avx512bw", __builtin_cpu_supports("avx512bw") != 0},
-      {"avx512vl", __builtin_cpu_supports("avx512vl") != 0},
-      {"avx512vbmi", __builtin_cpu_supports("avx512vbmi") != 0},
-      {"avx512vbmi2", __builtin_cpu_supports("avx512vbmi2") != 0},
-      {"avx512vpopcntdq", __builtin_cpu_supports("avx512vpopcntdq") != 0},
-      {"avx512bitalg", __builtin_cpu_supports("avx512bitalg") != 0},
-  };
-  for (const auto& [name, on] : features) {
-    if (on) {
-      text += (text.empty() ? "" : " ") + std::string(name);
-    }
-  }
-#endif
-  return text.empty() ? "none detected" : text;
-}
-
-[[nodiscard]] std::string cpu_model() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.rfind("model name", 0) == 0) {
-      const std::size_t colon = line.find(':');
-      return colon == std::string::npos ? line : line.substr(colon + 2);
-    }
-  }
-  return "unknown CPU";
-}
-
 }  // namespace
 }  // namespace dashi_bench
 

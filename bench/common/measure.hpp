@@ -7,6 +7,7 @@
 /// (OpenMP, TBB, the pool) have stopped spinning before the next row starts.
 
 #include <cstddef>
+#include <string>
 
 namespace dashi_bench {
 
@@ -34,6 +35,13 @@ struct CpuSnapshot {
 /// `max_ms`. Returns the time waited in milliseconds. Where per-thread CPU time is unknown,
 /// sleeps `fallback_ms` instead.
 double quiesce(double max_ms = 200.0, double fallback_ms = 20.0) noexcept;
+
+/// The instruction sets of the running CPU the library has paths for (AVX2, BMI2,
+/// AVX-512 subsets), space-separated.
+[[nodiscard]] std::string isa_text();
+
+/// The CPU model name from /proc/cpuinfo.
+[[nodiscard]] std::string cpu_model();
 
 /// Hardware threads (at least 1).
 [[nodiscard]] std::size_t hardware_threads() noexcept;

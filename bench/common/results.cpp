@@ -131,6 +131,9 @@ namespace {
   cpu.integer("line_size", static_cast<std::uint64_t>(cache_size(_SC_LEVEL1_DCACHE_LINESIZE)));
 #endif
   cpu.integer("hardware_concurrency", hardware_threads());
+  static const std::string model = cpu_model();
+  static const std::string isa = isa_text();
+  cpu.str("model", model).str("isa", isa).str("dashi_isa", env_or("DASHI_ISA", "unset"));
   return cpu.text();
 }
 

@@ -37,13 +37,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import iterated  # noqa: E402
 
 MODES = ("dense-1t", "dense-mt", "pq-1t", "pq-mt")
-REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = "sign_flip", "random_sparse", 0.5
+# The reference case of the plots and tables: set in main() from the bench's own record
+# (`reference_case()`), never chosen here.
+REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = "", "", 0.0
 COLORS = {
     "dense-1t": "#1f77b4",
     "dense-mt": "#2ca02c",
     "peer_serial": "#7f7f7f",
     "peer_omp": "#9467bd",
     "peer_omp passive": "#bcbd22",
+    "peer_plain": "#c7c7c7",
+    "peer_omp_plain": "#c5b0d5",
+    "peer_tbb": "#17becf",
+    "peer_tbb_static": "#9edae5",
+    "peer_std_par": "#dbdb8d",
     "pq-1t packed": "#ff7f0e",
     "pq-mt packed": "#d62728",
     "pq-1t roundtrip": "#e377c2",
@@ -125,6 +132,9 @@ def open_text(path: str):
     return open(path, encoding="utf-8")
 
 
+VERDICTS: list[dict] = []  # the verdict records of the inputs (computed by dashicore_bench)
+
+
 def load_jsonl(path: str) -> list[dict]:
     rows = []
     with open_text(path) as handle:
@@ -133,6 +143,9 @@ def load_jsonl(path: str) -> list[dict]:
             if not line:
                 continue
             raw = json.loads(line)
+            if raw.get("suite") == "verdict":
+                VERDICTS.append(dict(raw, source=os.path.basename(path)))
+                continue
             meta = raw.get("meta", {})
             row = dict(raw)
             row["benchmark"] = meta.get("benchmark")
@@ -143,6 +156,7 @@ def load_jsonl(path: str) -> list[dict]:
             row["GB_per_s"] = meta.get("GB_per_s")
             row["error"] = meta.get("error")
             row["block_elems"] = raw.get("block_elems", 0)
+            row["noisy"] = bool(meta.get("noisy", False))
             policy = str(meta.get("omp_wait_policy", "default")).lower()
             if row.get("backend") == "peer_omp" and policy != "default":
                 # The same rows under another OpenMP wait policy: a peer of their own.
@@ -168,6 +182,8 @@ def load(paths: list[str]) -> list[dict]:
         base["runs"] = len(runs)
         base["errors"] = len(runs) - len(good)
         base["mismatch"] = any(r.get("match") is False for r in runs)
+        # Noisy when most of its runs were (a row repeated in several files may recover).
+        base["noisy"] = sum(bool(r.get("noisy")) for r in good) * 2 > len(good) if good else False
         if good:
             for key in ("t_encode_ms", "t_kernel_ms", "t_decode_ms", "t_total_ms", "sites_per_s",
                         "GB_per_s"):
@@ -186,6 +202,11 @@ def load(paths: list[str]) -> list[dict]:
 
 def ok(row: dict) -> bool:
     return not row.get("error") and not row.get("mismatch") and row.get("t_total_ms")
+
+
+def trusted(rows):
+    """The rows a verdict may rest on: no error, no mismatch, not noisy."""
+    return [r for r in rows if ok(r) and not r.get("noisy")]
 
 
 def select(rows, **want):
@@ -497,85 +518,70 @@ def hardware_threads(rows) -> int:
 # --------------------------------------------------------------------------------------
 
 
-def paired_ratio(rows, n, num, den):
-    """Median over the (workload, sparsity) pairs of sign_flip of time(num) / time(den)."""
-    ratios = []
-    for (kernel, workload, sparsity) in groups(rows):
-        if kernel != REF_KERNEL:
-            continue
-        a = best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity, **num))
-        b = best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity, **den))
-        if a and b:
-            ratios.append(a["t_total_ms"] / b["t_total_ms"])
-    if not ratios:
-        return None
-    return statistics.median(ratios), min(ratios), max(ratios), len(ratios)
+def reference_case(rows):
+    """The case the bench's verdict reads its ratios on (its `reference_case` record), so
+    the report never names one of its own; for inputs written before the bench recorded
+    it, the (kernel, workload, sparsity) with the most sweep rows."""
+    for v in VERDICTS:
+        if v.get("kind") == "reference_case":
+            return v["kernel"], v["workload"], float(v["sparsity"])
+    counts = defaultdict(int)
+    for r in rows:
+        if r.get("suite") == "cpu_multithread" and r.get("mode") in MODES:
+            counts[(r["kernel"], r["workload"], r["sparsity"])] += 1
+    return max(counts, key=counts.get) if counts else ("", "", 0.0)
 
 
-def executor_section(rows) -> list[str]:
-    out = ["## Executor speed", "",
-           "Figures the executor is held to (BENCH figures, not tests), with 2 workers on this "
-           "machine. Each ratio is the median over the six sign_flip inputs (2 workloads × 3 "
-           "sparsities) of the per-input time ratio; the range follows in brackets.", "",
-           "| figure | measured | target | status |", "|---|---|---|---|"]
-
-    def status(value, target, lower_is_better=True):
-        if value is None:
-            return "not measured"
-        good = value <= target if lower_is_better else value >= target
-        if good:
-            return "met"
-        if lower_is_better:
-            return f"**missed** by {100 * (value / target - 1):.0f}%"
-        return f"**missed**: {100 * value / target:.0f}% of the target"
-
-    passive = any(x.get("backend") == "peer_omp_passive" for x in rows)
-    for n in (1000000, 10000000):
-        for peer, note in (("peer_omp", ""), ("peer_omp_passive", " (`OMP_WAIT_POLICY=passive`)")):
-            if peer == "peer_omp_passive" and not passive:
-                continue
-            r = paired_ratio(rows, n, dict(mode="dense-mt", backend="dashi", threads=2),
-                             dict(backend=peer, threads=2))
-            value = r[0] if r else None
-            measured = f"{r[0]:.3g} [{r[1]:.3g}–{r[2]:.3g}]" if r else "–"
-            out.append(f"| dense-mt / peer_omp{note}, sign_flip, N={fmt_n(n)}, 2 threads | "
-                       f"{measured} | ≤ 1.05 | {status(value, 1.05)} |")
-    r = paired_ratio(rows, 10000, dict(mode="dense-mt", backend="dashi", threads=2),
-                     dict(backend="peer_serial"))
-    out.append(f"| dense-mt (2 threads) / peer_serial, sign_flip, N=1e4 | "
-               f"{f'{r[0]:.3g} [{r[1]:.3g}–{r[2]:.3g}]' if r else '–'} | ≤ 2 | "
-               f"{status(r[0] if r else None, 2.0)} |")
-    dispatch = [x for x in rows if x.get("mode") == "dispatch" and ok(x)]
-    if dispatch:
-        per_run = sorted(v for x in dispatch for v in x.get("t_total_all", [x["t_total_ms"]]))
-        us = 1e3 * statistics.median(per_run)
-        spread = (f" (median of {len(per_run)} runs, each the median of its repetitions; runs "
-                  f"{1e3 * per_run[0]:.2f}–{1e3 * per_run[-1]:.2f})" if len(per_run) > 1 else "")
-        out.append(f"| dispatch + join of an empty kernel, warm workers (N=2^16, 2 blocks, 2 "
-                   f"workers), µs{spread} | {us:.3f} | ≤ 1 | {status(us, 1.0)} |")
-    else:
-        out.append("| dispatch + join of an empty kernel (median µs) | – | ≤ 1 | not measured |")
-    big = [n for n in sizes(rows) if n >= 10000000]
-    for n in big or [max(sizes(rows))]:
-        points = [x for x in sweep(rows, mode="dense-mt", backend="dashi", threads=1, size=n,
-                                   kernel=REF_KERNEL)]
-        if not points:
-            continue
-        gs = statistics.median(n / (x["t_total_ms"] * 1e-3) * 1e-9 for x in points)
-        target = "≥ 10" if n >= 10000000 else "(≥ 10 applies at N ≥ 1e7)"
-        out.append(f"| dense-mt, 1 worker, sign_flip, N={fmt_n(n)}: Gsites/s | {gs:.2f} | {target} | "
-                   f"{status(gs, 10.0, lower_is_better=False) if n >= 10000000 else 'n/a'} |")
-        direct = [x for x in sweep(rows, mode="dense-1t", backend="dashi", size=n, kernel=REF_KERNEL)]
-        if direct:
-            ds = statistics.median(n / (x["t_total_ms"] * 1e-3) * 1e-9 for x in direct)
-            out.append(f"| for comparison: dense-1t (the kernel called directly, no executor), "
-                       f"N={fmt_n(n)}: Gsites/s | {ds:.2f} | – | – |")
-        copy = [x for x in select(rows, mode="copy", size=n)]
-        if copy:
-            cs = n / (copy[0]["t_total_ms"] * 1e-3) * 1e-9
-            out.append(f"| for comparison: glibc `memcpy` of N bytes, 1 thread, N={fmt_n(n)}: Gsites/s | "
-                       f"{cs:.2f} | – | – |")
-    out.append("")
+def verdict_section() -> list[str]:
+    """The verdict of dashicore_bench as it wrote it (one per input file): the per-N table
+    and the figures with their targets. Nothing here is recomputed."""
+    out = ["## Verdict of the run", ""]
+    if not VERDICTS:
+        return out + ["The inputs hold no verdict records (they predate the bench writing its "
+                      "verdict into the JSONL file).", ""]
+    sources = sorted({v["source"] for v in VERDICTS})
+    for source in sources:
+        records = [v for v in VERDICTS if v["source"] == source]
+        ref = next((v for v in records if v.get("kind") == "reference_case"), {})
+        if len(sources) > 1:
+            out += [f"### {source}", ""]
+        out.append(f"Computed by `dashicore_bench` on {ref.get('kernel', '?')}, "
+                   f"{ref.get('workload', '?')}, sparsity {ref.get('sparsity', '?')} "
+                   f"({ref.get('rows', '?')} rows, {ref.get('noisy', '?')} of them noisy, "
+                   f"{ref.get('errors', '?')} with an error). Noisy rows decide nothing: a "
+                   "figure resting on one says *not decided*.")
+        out.append("")
+        question = [v for v in records if v.get("kind") == "question"]
+        if question:
+            labels = list(question[0]["cells"].keys())
+            out.append("| N | " + " | ".join(labels) + " | fastest |")
+            out.append("|---|" + "---|" * (len(labels) + 1))
+            for q in question:
+                cells = []
+                for name in labels:
+                    c = q["cells"][name]
+                    if c.get("ms") is None:
+                        cells.append(c.get("note") or "–")
+                    else:
+                        cells.append(f"{fmt_ms(c['ms'])}{' ' + c['note'] if c.get('note') else ''}")
+                out.append(f"| {fmt_n(q['size'])} | " + " | ".join(cells) + f" | {q['fastest']} |")
+            out += ["", "Median ms per call; pq-1t / pq-mt: packed in → kernel → packed out; "
+                        "pq-mt rt: encode → decode → kernel; @T: threads of the best row.", ""]
+        figures = [v for v in records if v.get("kind") == "figure"]
+        if figures:
+            out += ["| figure | measured | target | status |", "|---|---|---|---|"]
+            for f in figures:
+                value = "–" if f.get("value") is None else f"{f['value']:.3g} {f['unit']}"
+                status = f["status"]
+                if status.startswith("missed") or status.startswith("not decided"):
+                    status = f"**{status}**"
+                out.append(f"| {f['figure']} | {value} | {f.get('target') or '–'} | {status} |")
+            out.append("")
+        left = ref.get("left_out") or []
+        if left:
+            shown = ", ".join(f"`{x}`" for x in left[:12])
+            more = f", and {len(left) - 12} more (in the JSONL verdict record)" if len(left) > 12 else ""
+            out += [f"Left out as noisy ({len(left)}): {shown}{more}.", ""]
     return out
 
 
@@ -797,7 +803,9 @@ def machine_text(rows, commit) -> list[str]:
             f"hardware threads" + (f"; single-thread rows got {100 * statistics.median(shares):.0f}% "
                                    f"of a core (median CPU time / wall time)" if shares else ""))
     return [
-        f"- CPU: {model or 'unknown'}, {cpu.get('hardware_concurrency', '?')} hardware threads; "
+        f"- CPU: {cpu.get('model') or model or 'unknown'}, {cpu.get('hardware_concurrency', '?')} hardware threads; "
+        f"instruction sets: {cpu.get('isa', 'not recorded')}"
+        f"{'; DASHI_ISA=' + cpu['dashi_isa'] if cpu.get('dashi_isa') not in (None, '', 'unset') else ''}; "
         f"L1d {kib(cpu.get('L1_Data'))}, L2 {kib(cpu.get('L2_Unified'))}, "
         f"L3 {kib(cpu.get('L3_Unified'))} (as reported by the OS); automatic executor block "
         f"{meta.get('auto_block_elems', '?')} sites",
@@ -807,27 +815,41 @@ def machine_text(rows, commit) -> list[str]:
 
 
 def summary_table(rows, hw) -> list[str]:
-    out = [f"Best time per mode (ms per call; sign_flip, {REF_WORKLOAD}, sparsity {REF_SPARSITY}; "
-           "`@T` = threads of the best row):", "",
-           "| N | dense-1t | dense-mt | peer_serial | peer_omp | peer_omp passive | pq-1t packed | "
-           "pq-mt packed | pq-1t roundtrip | pq-mt roundtrip |",
-           "|---|---|---|---|---|---|---|---|---|---|"]
+    columns = [("dense-1t", dict(mode="dense-1t", backend="dashi")),
+               ("dense-mt", dict(mode="dense-mt", backend="dashi")),
+               ("peer_serial", dict(backend="peer_serial")),
+               ("peer_omp", dict(backend="peer_omp")),
+               ("peer_tbb", dict(backend="peer_tbb")),
+               ("peer_tbb_static", dict(backend="peer_tbb_static")),
+               ("peer_std_par", dict(backend="peer_std_par")),
+               ("peer_plain", dict(backend="peer_plain")),
+               ("peer_omp_plain", dict(backend="peer_omp_plain")),
+               ("peer_omp passive", dict(backend="peer_omp_passive")),
+               ("pq-1t packed", dict(mode="pq-1t", pipeline="packed")),
+               ("pq-mt packed", dict(mode="pq-mt", pipeline="packed")),
+               ("pq-1t roundtrip", dict(mode="pq-1t", pipeline="roundtrip")),
+               ("pq-mt roundtrip", dict(mode="pq-mt", pipeline="roundtrip"))]
     common = dict(kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+    columns = [(name, sel) for name, sel in columns if sweep(rows, **sel, **common)]
+    out = [f"Best time per mode (ms per call; {REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY}; "
+           "`@T` = threads of the best row; `*` = the row was noisy). The peers run the shipped "
+           "kernel's own inner loop; `peer_plain` and `peer_omp_plain` are the plain loops a user "
+           "writes:", "",
+           "| N | " + " | ".join(name for name, _ in columns) + " |",
+           "|---|" + "---|" * len(columns)]
     for n in sizes(rows):
         cells = []
-        for sel in (dict(mode="dense-1t", backend="dashi"), dict(mode="dense-mt", backend="dashi"),
-                    dict(backend="peer_serial"), dict(backend="peer_omp"),
-                    dict(backend="peer_omp_passive"),
-                    dict(mode="pq-1t", pipeline="packed"), dict(mode="pq-mt", pipeline="packed"),
-                    dict(mode="pq-1t", pipeline="roundtrip"),
-                    dict(mode="pq-mt", pipeline="roundtrip")):
+        for _, sel in columns:
             b = best(sweep(rows, size=n, **sel, **common))
             if not b:
                 cells.append("–")
-            elif b["mode"] in ("dense-mt", "pq-mt") or b["backend"].startswith("peer_omp"):
-                cells.append(f"{fmt_ms(b['t_total_ms'])} @{b['threads']}")
+                continue
+            mark = "*" if b.get("noisy") else ""
+            if b["mode"] in ("dense-mt", "pq-mt") or b["backend"].startswith("peer_omp") or \
+                    b["backend"] in ("peer_tbb", "peer_tbb_static", "peer_std_par"):
+                cells.append(f"{fmt_ms(b['t_total_ms'])}{mark} @{b['threads']}")
             else:
-                cells.append(fmt_ms(b["t_total_ms"]))
+                cells.append(f"{fmt_ms(b['t_total_ms'])}{mark}")
         out.append(f"| {fmt_n(n)} | " + " | ".join(cells) + " |")
     out.append("")
     return out
@@ -852,7 +874,10 @@ def bits_table(rows) -> list[str]:
 
 def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit, iterated_plot):
     has_sweep = bool(sizes(rows))
-    lines, answer = hypotheses(rows, hw) if has_sweep else ([], "No sweep rows in the inputs.")
+    good = trusted(rows)
+    lines, answer = hypotheses(good, hw) if sizes(good) else (
+        [], "No trusted sweep rows in the inputs (all noisy or none).")
+    noisy = [r for r in rows if r.get("noisy")]
     failures = [r for r in rows if r.get("errors") or r.get("mismatch")]
     md = ["# Benchmarks", "",
           "What `dashicore_bench` measures and why: [bench/README.md](../bench/README.md) and "
@@ -866,10 +891,14 @@ def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit, ite
     md += ["", "```sh"] + commands + ["```", "",
            f"Inputs: {', '.join(os.path.basename(p) for p in inputs)}; {len(rows)} distinct rows"
            f"{'' if not failures else f', {len(failures)} with an error or mismatch'}. Every row's "
-           "output fingerprint was compared with dense-1t's; a mismatch is an error, never a "
-           "number.", ""] + [note + "\n" for note in notes]
-    if has_sweep:
-        md += executor_section(rows)
+           "output fingerprint was compared with the monolithic reference; a mismatch is an "
+           "error, never a number.", "",
+           f"Noisy rows: {len(noisy)} of {len(rows)} (their repetitions spread more than the "
+           "bench's limit, other processes used more than its share of the CPUs while they ran, "
+           "or a single-thread row got less than 85% of a core). They are shown, marked `*` in "
+           "the tables, but the verdict and the hypotheses below rest only on the others.", ""]
+    md += [note + "\n" for note in notes]
+    md += verdict_section()
     md += iterated.section(rows, img_rel, iterated_plot)
     if has_sweep:
         md += ["## Hypotheses", ""] + lines + [""]
@@ -915,6 +944,8 @@ def main() -> int:
     if not rows:
         print("report.py: no rows in the inputs", file=sys.stderr)
         return 1
+    global REF_KERNEL, REF_WORKLOAD, REF_SPARSITY
+    REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = reference_case(rows)
     hw = hardware_threads(rows)
     os.makedirs(args.img_dir, exist_ok=True)
     if sizes(rows):
