@@ -4,6 +4,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
@@ -241,6 +242,28 @@ void bind_core(py::module_& m) {
                                                              : "portable");
   });
   m.def("_pool_size", [] { return dashi::default_thread_pool().size(); });
+  m.def(
+      "_time_cpp_calls",
+      [](const py::object& kernel, const py::object& x, const py::object& out, long long calls,
+         long long num_workers, long long block_elems) {
+        // The C++ call a C++ user writes, on the same buffers, timed in C++: the baseline of
+        // the module's call overhead (bench/python).
+        const auto k = kernel_of(kernel);
+        const InputArray in(x, "x");
+        const InputArray target(out, "out", true);
+        const dashi::ParallelOptions options =
+            parallel_options(num_workers, block_elems, py::none(), "clip", true);
+        const std::size_t n = non_negative(calls, "calls");
+        const py::gil_scoped_release release;
+        in.validate();
+        const auto start = std::chrono::steady_clock::now();
+        for (std::size_t i = 0; i < n; ++i) {
+          k->run(in.view(), target.span(), options, false);
+        }
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      },
+      arg("kernel"), arg("x"), arg("out"), arg("calls"), arg("num_workers") = 0,
+      arg("block_elems") = 0);
 }
 
 }  // namespace

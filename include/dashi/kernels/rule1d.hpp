@@ -9,6 +9,7 @@
 /// scalar path serves every other CPU. Also holds the run-time choice of instruction set and
 /// the lookup primitives shared with `Totalistic2D`.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -161,8 +162,12 @@ DASHI_DETAIL_RULE_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8
   __m256i parts[parts_count];
   load_parts_avx2(table, parts);
   const __m256i one = _mm256_set1_epi8(1);
-  std::size_t i = first;
-  for (; i + 32 <= last; i += 32) {
+  if (last - first < 32) {
+    rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
+    return;
+  }
+  // Steps of 32 sites; the last one ends at `last`, overlapping the one before it.
+  for (std::size_t i = first;; i = std::min(i + 32, last - 32)) {
     __m256i index = _mm256_setzero_si256();
     for (std::size_t k = 0; k <= 2 * R; ++k) {
       __m256i digit = one;
@@ -173,8 +178,10 @@ DASHI_DETAIL_RULE_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8
       index = times3_plus_avx2(index, digit);
     }
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), lookup_avx2(parts, index));
+    if (i + 32 == last) {
+      return;
+    }
   }
-  rule1d_segment_portable<R>(in, out, i, last, stride, present, table);
 }
 
 /// 64 bytes of `table` (64 · T entries, T = 1 or 4) looked up by `index` with `vpermb`
@@ -214,8 +221,12 @@ DASHI_DETAIL_RULE_AVX512 void rule1d_segment_avx512(const std::int8_t* in, std::
   __m512i parts[parts_count];
   load_parts_avx512(table, parts);
   const __m512i one = _mm512_set1_epi8(1);
-  std::size_t i = first;
-  for (; i + 64 <= last; i += 64) {
+  if (last - first < 64) {
+    rule1d_segment_avx2<R>(in, out, first, last, stride, present, table);
+    return;
+  }
+  // Steps of 64 sites; the last one ends at `last`, overlapping the one before it.
+  for (std::size_t i = first;; i = std::min(i + 64, last - 64)) {
     __m512i index = _mm512_setzero_si512();
     for (std::size_t k = 0; k <= 2 * R; ++k) {
       __m512i digit = one;
@@ -225,8 +236,10 @@ DASHI_DETAIL_RULE_AVX512 void rule1d_segment_avx512(const std::int8_t* in, std::
       index = times3_plus_avx512(index, digit);
     }
     _mm512_storeu_si512(out + i, lookup_avx512(parts, index));
+    if (i + 64 == last) {
+      return;
+    }
   }
-  rule1d_segment_portable<R>(in, out, i, last, stride, present, table);
 }
 #endif
 

@@ -9,6 +9,7 @@
 /// it is looked up with byte shuffles (`pshufb` on four 16-byte parts with AVX2, one
 /// `vpermb` with AVX-512 VBMI), chosen at run time, or by a portable scalar path.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -77,8 +78,14 @@ DASHI_DETAIL_RULE_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const
   load_parts_avx2(table, parts);
   const __m256i bias = _mm256_set1_epi8(25);
   const __m256i high_nibble = _mm256_set1_epi8(static_cast<char>(0xF0));
-  std::size_t c = first;
-  for (; c + 33 <= cols; c += 32) {  // reads columns c - 1 .. c + 32
+  // Columns [first, cols - 1) have both horizontal neighbours: steps of 32 reading columns
+  // c - 1 .. c + 32, the last one ending at cols - 1 (overlapping the one before it).
+  const std::size_t last = cols - 1;
+  if (cols < 1 || first >= last || last - first < 32) {
+    totalistic_columns_portable(up, mid, down, out, first, cols, cols, table);
+    return;
+  }
+  for (std::size_t c = first;; c = std::min(c + 32, last - 32)) {
     __m256i sum = add_window_avx2(bias, mid, c);
     if constexpr (HasUp) {
       sum = add_window_avx2(sum, up, c);
@@ -91,8 +98,11 @@ DASHI_DETAIL_RULE_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const
     const __m256i x16 = _mm256_and_si256(_mm256_slli_epi16(x, 4), high_nibble);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
                         lookup_avx2(parts, _mm256_add_epi8(sum, x16)));
+    if (c + 32 == last) {
+      break;
+    }
   }
-  totalistic_columns_portable(up, mid, down, out, c, cols, cols, table);
+  totalistic_columns_portable(up, mid, down, out, last, cols, cols, table);
 }
 
 /// AVX2 path for one row.
@@ -130,8 +140,13 @@ DASHI_DETAIL_RULE_AVX512 void totalistic_row_avx512(const std::int8_t* up, const
   const __m512i bias = _mm512_set1_epi8(25);
   const __m512i high_nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
   totalistic_columns_portable(up, mid, down, out, 0, 1, cols, table);
-  std::size_t c = 1;
-  for (; c + 65 <= cols; c += 64) {  // reads columns c - 1 .. c + 64
+  const std::size_t last = cols - 1;
+  if (cols < 66) {
+    totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, 1, cols, table);
+    return;
+  }
+  // Steps of 64 reading columns c - 1 .. c + 64, the last one ending at cols - 1.
+  for (std::size_t c = 1;; c = std::min(c + 64, last - 64)) {
     __m512i sum = add_window_avx512(bias, mid, c);
     if constexpr (HasUp) {
       sum = add_window_avx512(sum, up, c);
@@ -142,9 +157,11 @@ DASHI_DETAIL_RULE_AVX512 void totalistic_row_avx512(const std::int8_t* up, const
     const __m512i x16 =
         _mm512_and_si512(_mm512_slli_epi16(_mm512_loadu_si512(mid + c), 4), high_nibble);
     _mm512_storeu_si512(out + c, lookup_avx512(parts, _mm512_add_epi8(sum, x16)));
+    if (c + 64 == last) {
+      break;
+    }
   }
-  // At most one 32-column step before the scalar tail.
-  totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, c, cols, table);
+  totalistic_columns_portable(up, mid, down, out, last, cols, cols, table);
 }
 #endif
 
