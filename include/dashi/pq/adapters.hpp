@@ -170,10 +170,13 @@ class RoundtripKernel {
 
   /// Throws what `K` or the codec throws.
   void operator()(TernaryView in, TernarySpan out) const {
-    const TernaryField unpacked = decode(encode(in, options_), options_);
-    const TernaryField result = apply_kernel(kernel_, unpacked, false);
-    const TernaryField repacked = decode(encode(result, options_), options_);
-    std::copy_n(repacked.data(), repacked.size(), out.data());
+    PackedField packed;
+    TernaryField unpacked = TernaryField::uninitialized(in.shape());
+    encode_into(in, packed, options_);
+    decode_into(packed, unpacked.span(), options_);
+    dashi::detail::apply_into(kernel_, unpacked.view(), out);
+    encode_into(TernaryView::unchecked(out.data(), out.shape()), packed, options_);
+    decode_into(packed, out, options_);
   }
 
  private:

@@ -40,6 +40,32 @@ namespace dashi::pq {
   return detail::decode_with(packed, options, detail::Tuning{});
 }
 
+/// Packs `field` into `out` (PQ_FORMAT §1), reusing `out`'s storage: once `out` has held
+/// a field at least as large (same sites, any support), the call allocates nothing.
+/// `encode_into(x, out, o)` leaves `out == encode(x, o)`; like `encode`, it runs on
+/// `options.num_workers` threads of the default pool for fields of at least 2^16 sites
+/// and the result never depends on it. Throws `std::invalid_argument` for a bad
+/// `options.block_sites` (before touching `out`) and `std::bad_alloc` when the storage
+/// must grow; on an exception `out` is left as the empty field. Thread-safe for distinct
+/// `out`s.
+inline void encode_into(TernaryView field, PackedField& out, const PqOptions& options = {}) {
+  detail::encode_into_with(field, out, options, detail::Tuning{});
+}
+
+/// Unpacks `packed` into `out`, whose shape must be `packed.shape()` (else
+/// `std::invalid_argument`, nothing written). Allocates nothing; reads only
+/// `options.num_workers` (threads of the default pool, for fields of at least 2^16
+/// sites). `out` may not overlap the packed field's storage. O(n). Thread-safe for
+/// distinct `out`s.
+inline void decode_into(const PackedField& packed, TernarySpan out, const PqOptions& options = {}) {
+  if (out.shape() != packed.shape()) {
+    throw std::invalid_argument("dashi::pq::decode_into: the output has shape " +
+                                out.shape().to_string() + " but the packed field has shape " +
+                                packed.shape().to_string());
+  }
+  detail::decode_all_into(packed, out.data(), options.num_workers, detail::Tuning{});
+}
+
 /// Value of one site without decoding the rest: O[site / B] plus the popcount of the
 /// block's P bits before `site` locates its sign bit. O(B / 64). Throws
 /// `std::out_of_range` when `site >= packed.size()`. Thread-safe.

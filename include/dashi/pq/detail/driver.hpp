@@ -164,97 +164,145 @@ struct Access {
   [[nodiscard]] static const std::uint64_t* q_data(const pq::PackedField& field) noexcept {
     return field.q_data();
   }
+  [[nodiscard]] static Words& p(pq::PackedField& field) noexcept { return field.p_; }
+  [[nodiscard]] static Words& q(pq::PackedField& field) noexcept { return field.q_; }
+  [[nodiscard]] static Words& o(pq::PackedField& field) noexcept { return field.o_; }
+  /// Sets what the words mean; `q_count` words of Q are signs, two zero words follow.
+  static void describe(pq::PackedField& field, const Shape& shape, std::uint32_t block_sites,
+                       std::uint64_t support, std::size_t q_count) noexcept {
+    field.shape_ = shape;
+    field.block_sites_ = block_sites;
+    field.support_ = support;
+    field.q_count_ = q_count;
+  }
+  /// Makes `field` the empty field, keeping its storage. Never throws.
+  static void clear(pq::PackedField& field) noexcept {
+    describe(field, Shape{}, pq::PackedField{}.block_sites(), 0, 0);
+    field.p_.resize_within_capacity(0);
+    field.q_.resize_within_capacity(0);
+    field.o_.resize_within_capacity(0);
+  }
 };
 
-/// Builds a packed field from tasks that each encode a range of whole blocks, in two
-/// parallel passes with no shared writable state: (1) every task packs its sites into its
-/// own P words (disjoint), its own sign stream and block offsets relative to its first
-/// block; (2) offsets become absolute and every Q word is written by the task holding its
-/// first bit. The result is byte-identical for any number of tasks and threads.
+/// Words of Q storage that `build_packed_into` needs for `p_count` P words in `tasks`
+/// tasks: the final Q (at most `p_count + 2` words), then, with several tasks, one region
+/// per task (two header words and its sign stream) that pass 2 reads.
+[[nodiscard]] constexpr std::size_t q_storage_words(std::size_t p_count,
+                                                    std::size_t tasks) noexcept {
+  return tasks <= 1 ? p_count + 2 : 2 * p_count + 6 * tasks + 6;
+}
+
+/// Builds a packed field into `out`, reusing its storage (no allocation when it is large
+/// enough), from tasks that each encode a range of whole blocks, in two parallel passes
+/// with no shared writable state: (1) every task packs its sites into its own P words
+/// (disjoint), its own sign stream (its own region of Q's storage, past the final Q) and
+/// block offsets relative to its first block; (2) offsets become absolute and every final
+/// Q word is written by the task holding its first bit. The result is byte-identical for
+/// any number of tasks and threads.
 /// `encode_task(t, first, count, p, stream, offsets)` must pack sites `[first, first + count)`
 /// (the blocks of task `t` of `plan`) into `p` (its P words), `stream` (its sign bits from
 /// bit 0; `count / 64 + 2` words, zero past the end not required) and `offsets` (its blocks'
 /// offsets relative to its first block) and return its number of supported sites — what
-/// `encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index.
+/// `encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index. When a
+/// task throws, `out` is left as the empty field (storage kept) and the exception passes.
 template <class ParallelFor, class EncodeTask>
-[[nodiscard]] pq::PackedField build_packed(const Shape& shape, std::uint32_t block_sites,
-                                           const TaskPlan& plan, ParallelFor&& parallel_for,
-                                           EncodeTask&& encode_task) {
+void build_packed_into(pq::PackedField& out, const Shape& shape, std::uint32_t block_sites,
+                       const TaskPlan& plan, ParallelFor&& parallel_for, EncodeTask&& encode_task) {
   const std::size_t n = shape.size();
   const std::size_t block = block_sites;
   const std::size_t blocks = plan.blocks;
+  const std::size_t tasks = plan.tasks;
   const std::size_t p_count = n / 64 + static_cast<std::size_t>(n % 64 != 0);
-  Words p(p_count);
-  Words o(blocks + 1);
-  Words q;
+  Access::clear(out);
+  Words& p = Access::p(out);
+  Words& q = Access::q(out);
+  Words& o = Access::o(out);
+  p.assign_uninitialized(p_count);
+  o.assign_uninitialized(blocks + 1);
+  q.assign_uninitialized(q_storage_words(p_count, tasks));
   std::uint64_t support = 0;
-  if (plan.tasks == 1) {
-    q = Words(p_count + 2);
-    support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
-  } else {
-    const std::size_t tasks = plan.tasks;
-    std::vector<Words> streams(tasks);
-    std::vector<std::uint64_t> counts(tasks);
-    parallel_for(tasks, [&](std::size_t t) {
-      const std::size_t first = std::min(n, plan.first_block(t) * block);
-      const std::size_t count = std::min(n, plan.first_block(t + 1) * block) - first;
-      Words stream(count / 64 + 4);
-      counts[t] = encode_task(t, first, count, p.data() + first / 64, stream.data(),
-                              o.data() + plan.first_block(t));
-      const std::size_t used = static_cast<std::size_t>(counts[t] / 64) + (counts[t] % 64 != 0);
-      stream[used] = 0;
-      stream[used + 1] = 0;
-      streams[t] = std::move(stream);
-    });
-    std::vector<std::uint64_t> bases(tasks + 1, 0);
-    for (std::size_t t = 0; t < tasks; ++t) {
-      bases[t + 1] = bases[t] + counts[t];
-    }
-    support = bases[tasks];
-    const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
-    q = Words(q_count + 2);
-    // A Q word straddling tasks is gathered from the following tasks' streams.
-    const auto gather = [&](std::uint64_t bit, std::size_t t) {
-      std::uint64_t value = 0;
-      std::uint64_t filled = 0;
-      while (filled < 64 && t < tasks) {
-        const std::uint64_t local = bit + filled - bases[t];
-        if (local >= counts[t]) {
-          ++t;
-          continue;
+  try {
+    if (tasks <= 1) {
+      support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
+    } else {
+      // Task t's region: [count, base, sign stream of count / 64 + 4 words].
+      const std::size_t regions = p_count + 2;
+      const auto region = [&](std::size_t t) {
+        return q.data() + regions + std::min(n, plan.first_block(t) * block) / 64 + 6 * t;
+      };
+      parallel_for(tasks, [&](std::size_t t) {
+        const std::size_t first = std::min(n, plan.first_block(t) * block);
+        const std::size_t count = std::min(n, plan.first_block(t + 1) * block) - first;
+        std::uint64_t* header = region(t);
+        std::uint64_t* stream = header + 2;
+        header[0] = encode_task(t, first, count, p.data() + first / 64, stream,
+                                o.data() + plan.first_block(t));
+        const auto used = static_cast<std::size_t>(header[0] / 64) + (header[0] % 64 != 0);
+        stream[used] = 0;
+        stream[used + 1] = 0;
+      });
+      for (std::size_t t = 0; t < tasks; ++t) {
+        region(t)[1] = support;
+        support += region(t)[0];
+      }
+      const auto count_of = [&](std::size_t t) { return region(t)[0]; };
+      const auto base_of = [&](std::size_t t) { return region(t)[1]; };
+      // A Q word straddling tasks is gathered from the following tasks' streams.
+      const auto gather = [&](std::uint64_t bit, std::size_t t) {
+        std::uint64_t value = 0;
+        std::uint64_t filled = 0;
+        while (filled < 64 && t < tasks) {
+          const std::uint64_t local = bit + filled - base_of(t);
+          if (local >= count_of(t)) {
+            ++t;
+            continue;
+          }
+          const std::uint64_t take = std::min<std::uint64_t>(64 - filled, count_of(t) - local);
+          value |= (read_bits64(region(t) + 2, local) & low_mask(take)) << filled;
+          filled += take;
         }
-        const std::uint64_t take = std::min<std::uint64_t>(64 - filled, counts[t] - local);
-        value |= (read_bits64(streams[t].data(), local) & low_mask(take)) << filled;
-        filled += take;
-      }
-      return value;
-    };
-    parallel_for(tasks, [&](std::size_t t) {
-      for (std::size_t b = plan.first_block(t); b < plan.first_block(t + 1); ++b) {
-        o[b] += bases[t];
-      }
-      const std::uint64_t begin = bases[t];
-      const std::uint64_t end = bases[t + 1];
-      const auto first_word = static_cast<std::size_t>((begin + 63) / 64);
-      const auto last_word = static_cast<std::size_t>((end + 63) / 64);
-      for (std::size_t w = first_word; w < last_word; ++w) {
-        const std::uint64_t bit = std::uint64_t{64} * w;
-        q[w] = bit + 64 <= end ? read_bits64(streams[t].data(), bit - begin) : gather(bit, t);
-      }
-    });
+        return value;
+      };
+      parallel_for(tasks, [&](std::size_t t) {
+        const std::uint64_t begin = base_of(t);
+        const std::uint64_t end = begin + count_of(t);
+        for (std::size_t b = plan.first_block(t); b < plan.first_block(t + 1); ++b) {
+          o[b] += begin;
+        }
+        const auto first_word = static_cast<std::size_t>((begin + 63) / 64);
+        const auto last_word = static_cast<std::size_t>((end + 63) / 64);
+        for (std::size_t w = first_word; w < last_word; ++w) {
+          const std::uint64_t bit = std::uint64_t{64} * w;
+          q[w] = bit + 64 <= end ? read_bits64(region(t) + 2, bit - begin) : gather(bit, t);
+        }
+      });
+    }
+  } catch (...) {
+    Access::clear(out);
+    throw;
   }
   o[blocks] = support;
   const std::size_t q_count = static_cast<std::size_t>(support / 64) + (support % 64 != 0);
   q[q_count] = 0;
   q[q_count + 1] = 0;
-  q.shrink(q_count + 2);
-  return Access::make(shape, block_sites, support, std::move(p), std::move(q), q_count,
-                      std::move(o));
+  q.resize_within_capacity(q_count + 2);
+  Access::describe(out, shape, block_sites, support, q_count);
 }
 
-/// Encodes `field` (see `pq::encode`) with explicit internal tuning.
-[[nodiscard]] inline pq::PackedField encode_with(TernaryView field, const pq::PqOptions& options,
-                                                 const Tuning& tuning) {
+/// `build_packed_into` a new packed field, its storage trimmed to what it holds.
+template <class ParallelFor, class EncodeTask>
+[[nodiscard]] pq::PackedField build_packed(const Shape& shape, std::uint32_t block_sites,
+                                           const TaskPlan& plan, ParallelFor&& parallel_for,
+                                           EncodeTask&& encode_task) {
+  pq::PackedField out;
+  build_packed_into(out, shape, block_sites, plan, parallel_for, encode_task);
+  Access::q(out).shrink_to_fit();
+  return out;
+}
+
+/// Encodes `field` into `out` (see `pq::encode_into`) with explicit internal tuning.
+inline void encode_into_with(TernaryView field, pq::PackedField& out, const pq::PqOptions& options,
+                             const Tuning& tuning) {
   check_block_sites(options.block_sites, "dashi::pq::encode");
   const CodecPath path = resolve_path(tuning.path);
   const std::size_t workers = resolve_workers(options.num_workers);
@@ -263,13 +311,22 @@ template <class ParallelFor, class EncodeTask>
       n / options.block_sites + static_cast<std::size_t>(n % options.block_sites != 0);
   const auto shift = static_cast<unsigned>(std::countr_zero(options.block_sites) - 6);
   const std::int8_t* src = field.data();
-  return build_packed(
-      field.shape(), options.block_sites, plan_tasks(n, blocks, workers, tuning),
+  build_packed_into(
+      out, field.shape(), options.block_sites, plan_tasks(n, blocks, workers, tuning),
       [&](std::size_t tasks, const auto& body) { parallel_for_tasks(tasks, workers, body); },
       [&](std::size_t, std::size_t first, std::size_t count, std::uint64_t* p,
           std::uint64_t* stream, std::uint64_t* offsets) {
         return encode_kernel(path, src + first, count, p, stream, shift, offsets);
       });
+}
+
+/// Encodes `field` (see `pq::encode`) with explicit internal tuning.
+[[nodiscard]] inline pq::PackedField encode_with(TernaryView field, const pq::PqOptions& options,
+                                                 const Tuning& tuning) {
+  pq::PackedField out;
+  encode_into_with(field, out, options, tuning);
+  Access::q(out).shrink_to_fit();
+  return out;
 }
 
 /// Decodes sites `[first, first + count)` of `field` into `dst` on the calling thread.
