@@ -36,15 +36,10 @@ namespace dashi {
 class ThreadPool {
  public:
   /// Starts `num_threads` workers (0 → `std::thread::hardware_concurrency()`, at least 1).
-  /// Throws `std::system_error` when a thread cannot be started.
-  explicit ThreadPool(std::size_t num_threads = 0) {
-    const std::size_t count = num_threads != 0
-                                  ? num_threads
-                                  : std::max<std::size_t>(1, std::thread::hardware_concurrency());
-    workers_.reserve(count);
-    for (std::size_t i = 0; i < count; ++i) {
-      workers_.emplace_back([this](std::stop_token stop) { worker_loop(stop); });
-    }
+  /// Throws `std::system_error` when a thread cannot be started (the workers already
+  /// started are stopped and joined first).
+  explicit ThreadPool(std::size_t num_threads = 0) : size_(resolve_size(num_threads)) {
+    start_workers();
   }
 
   ThreadPool(const ThreadPool&) = delete;
@@ -53,16 +48,11 @@ class ThreadPool {
   ThreadPool& operator=(ThreadPool&&) = delete;
 
   /// Runs every task already submitted, then stops and joins the workers.
-  ~ThreadPool() {
-    for (auto& worker : workers_) {
-      worker.request_stop();
-    }
-    wake_all();
-    workers_.clear();  // joins
-  }
+  ~ThreadPool() { stop_workers(); }
 
-  /// Number of worker threads.
-  [[nodiscard]] std::size_t size() const noexcept { return workers_.size(); }
+  /// Number of worker threads (for the default pool: the number it starts when a call first
+  /// needs workers).
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   /// Queues `task` (callable with no argument) and returns the future of its result; an
   /// exception thrown by the task is stored in the future. Throws `std::bad_alloc` only.
@@ -75,6 +65,7 @@ class ThreadPool {
       const std::lock_guard lock(mutex_);
       tasks_.emplace_back([packaged] { (*packaged)(); });
     }
+    ensure_started();
     announce_work(1);
     return future;
   }
@@ -90,7 +81,9 @@ class ThreadPool {
   }
 
   /// As `parallel_for`, claiming indices in the order `order` gives (a permutation of
-  /// `[0, order.size())`): used to prove that results never depend on scheduling.
+  /// `[0, order.size())`, not checked): claim `k` runs `body(order[k])`. Useful to start
+  /// the most expensive indices first, and to show that a result does not depend on the
+  /// order in which indices are claimed.
   template <class F>
   void parallel_for_in_order(std::span<const std::size_t> order, F&& body,
                              std::size_t max_threads = 0) {
@@ -98,6 +91,50 @@ class ThreadPool {
   }
 
  private:
+  friend ThreadPool& default_thread_pool();
+  struct Deferred {};
+  /// A pool of `size_` workers that starts them on first need (see `ensure_started`).
+  explicit ThreadPool(Deferred /*tag*/) : size_(resolve_size(0)) {}
+
+  [[nodiscard]] static std::size_t resolve_size(std::size_t num_threads) noexcept {
+    return num_threads != 0 ? num_threads
+                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  }
+
+  /// Starts the workers; on failure stops and joins those already running, then rethrows.
+  void start_workers() {
+    try {
+      workers_.reserve(size_);
+      for (std::size_t i = 0; i < size_; ++i) {
+        workers_.emplace_back([this](std::stop_token stop) { worker_loop(stop); });
+      }
+    } catch (...) {
+      stop_workers();
+      throw;
+    }
+    started_.store(true, std::memory_order_release);
+  }
+
+  /// Starts the workers of a deferred pool the first time a call needs them. Throws
+  /// `std::system_error` when a thread cannot be started (a later call tries again).
+  void ensure_started() {
+    if (started_.load(std::memory_order_acquire)) {
+      return;
+    }
+    const std::lock_guard lock(start_mutex_);
+    if (!started_.load(std::memory_order_relaxed)) {
+      start_workers();
+    }
+  }
+
+  void stop_workers() noexcept {
+    for (auto& worker : workers_) {
+      worker.request_stop();
+    }
+    wake_all();
+    workers_.clear();  // joins
+  }
+
   template <class F>
   void run_batch(std::size_t count, std::span<const std::size_t> order, F& body,
                  std::size_t max_threads) {
@@ -110,6 +147,7 @@ class ThreadPool {
                         [](void* ctx, std::size_t index) { (*static_cast<F*>(ctx))(index); });
     const std::size_t helpers = std::min({threads - 1, size(), count - 1});
     if (helpers != 0) {
+      ensure_started();
       batch.max_helpers = helpers;
       post(batch);
       batch.work();
@@ -160,7 +198,7 @@ class ThreadPool {
     }
   }
 
-  void wake_all() {
+  void wake_all() noexcept {
     epoch_.fetch_add(1, std::memory_order_seq_cst);
     epoch_.notify_all();
   }
@@ -248,13 +286,20 @@ class ThreadPool {
   alignas(detail::cache_line_bytes) std::atomic<std::uint32_t> epoch_{0};
   alignas(detail::cache_line_bytes) std::atomic<std::size_t> spinners_{0};
   std::atomic<std::size_t> sleepers_{0};
+  std::size_t size_;
+  std::mutex start_mutex_;
+  std::atomic<bool> started_{false};
   std::vector<std::jthread> workers_;  // last: joined first on destruction
 };
 
-/// The process-wide pool used by the overloads without a pool argument: created on first
-/// use with `std::thread::hardware_concurrency()` workers. Thread-safe.
+/// The process-wide pool used by the overloads without a pool argument, of
+/// `std::thread::hardware_concurrency()` workers (at least 1). The object is created on
+/// first use; its threads start only when a call first needs workers (a call that runs
+/// inline, such as one on a small field or with `num_workers = 1`, starts none). Calls that
+/// need workers throw `std::system_error` while the threads cannot be started.
+/// Thread-safe.
 [[nodiscard]] inline ThreadPool& default_thread_pool() {
-  static ThreadPool pool;
+  static ThreadPool pool{ThreadPool::Deferred{}};
   return pool;
 }
 
