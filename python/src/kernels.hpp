@@ -23,6 +23,8 @@
 #include <utility>
 #include <vector>
 
+#include "validate.hpp"
+
 namespace dashi_python {
 
 namespace py = pybind11;
@@ -68,7 +70,7 @@ struct ValidatingKernel {
   std::size_t size;
 
   void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
-    if (const auto bad = dashi::detail::first_non_trit(in.data(), in.size())) {
+    if (const auto bad = first_non_trit(in.data(), in.size())) {
       const std::int8_t* where = in.data() + *bad;
       std::string site = std::to_string(*bad) + " of its block";
       if (where >= base && where < base + size) {
