@@ -39,8 +39,10 @@ class CarrierError : public std::invalid_argument {
 
 /// Row-major extents of rank 1 to 4. An extent may be 0 (an empty field).
 /// Axis 0 is the partition axis: an axis-0 slice is a "row" of `row_elems()` sites.
-/// Value type; all members are `noexcept` except the constructors, which throw
-/// `CarrierError` for a rank outside 1..4, a negative extent or a size overflow.
+/// Value type. The constructors, `from_extents` and `with_rows` throw `CarrierError` for a
+/// rank outside 1..4, a negative extent or a size overflow (see `detail::extents_fit`, the
+/// one rule they share); `to_string` may throw `std::bad_alloc`; the other members are
+/// `noexcept`.
 class Shape {
  public:
   /// Highest supported rank.
@@ -128,20 +130,43 @@ class Shape {
     }
     return static_cast<std::size_t>(extent);
   }
-  void check_size() const {
-    constexpr auto limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
-    std::size_t product = 1;
-    for (std::size_t axis = 0; axis < rank_; ++axis) {
-      if (extents_[axis] != 0 && product > limit / extents_[axis]) {
-        throw CarrierError("dashi::Shape: " + to_string() + " has more sites than memory can hold");
-      }
-      product *= extents_[axis];
-    }
-  }
+  void check_size() const;
 
   std::size_t rank_ = 1;
   std::array<std::size_t, max_rank> extents_{};
 };
+
+namespace detail {
+
+/// The one size rule of `Shape`, for every constructor and every reader of stored shapes:
+/// the product of the non-zero extents is at most `PTRDIFF_MAX`. Ignoring zero extents makes
+/// the rule independent of the order of the axes (`(0, 2^32, 2^32)` is refused like
+/// `(2^32, 2^32, 0)`), so `row_elems()` and every partial product never wrap. The rank is
+/// not checked here.
+[[nodiscard]] constexpr bool extents_fit(std::span<const std::size_t> extents) noexcept {
+  constexpr auto limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  std::size_t product = 1;
+  for (const std::size_t extent : extents) {
+    if (extent == 0) {
+      continue;
+    }
+    if (product > limit / extent) {
+      return false;
+    }
+    product *= extent;
+  }
+  return true;
+}
+
+}  // namespace detail
+
+inline void Shape::check_size() const {
+  if (!detail::extents_fit(extents())) {
+    throw CarrierError("dashi::Shape: " + to_string() +
+                       " has more sites than memory can hold (the product of the non-zero "
+                       "extents exceeds PTRDIFF_MAX)");
+  }
+}
 
 namespace detail {
 

@@ -46,38 +46,60 @@ concept AnyKernel = Kernel<K> || IntoKernel<K>;
 
 namespace detail {
 template <class K>
+concept NamesRadius = requires {
+  K::radius;
+};  // any member called `radius`
+template <class K>
 concept DeclaresRadius = requires {
   typename std::integral_constant<std::size_t, K::radius>;  // a constant, static member
 };
-}  // namespace detail
-
-/// Locality radius of `K`: `K::radius` when declared, else 0 (pointwise). A kernel of
-/// radius r reads at most r axis-0 slices on each side of the site it writes.
 template <class K>
-inline constexpr std::size_t kernel_radius_v = [] {
-  if constexpr (detail::DeclaresRadius<std::remove_cvref_t<K>>) {
-    return static_cast<std::size_t>(std::remove_cvref_t<K>::radius);
-  } else {
-    return std::size_t{0};
-  }
-}();
-
-namespace detail {
+concept NamesContractProven = requires {
+  K::contract_proven;
+};
 template <class K>
 concept DeclaresContractProven = requires {
   typename std::bool_constant<K::contract_proven>;  // a constant, static member
 };
 }  // namespace detail
 
+/// Sentence shown when a kernel's `radius` is not a usable constant.
+#define DASHI_KERNEL_RADIUS_REQUIREMENT                                                 \
+  "dashi: a kernel's radius must be a non-negative constant expression: declare it as " \
+  "static constexpr std::size_t radius = <n>;"
+
+/// Sentence shown when a kernel's `contract_proven` is not a usable constant.
+#define DASHI_KERNEL_CONTRACT_PROVEN_REQUIREMENT                                    \
+  "dashi: a kernel's contract_proven must be a constant expression: declare it as " \
+  "static constexpr bool contract_proven = true;"
+
+/// Locality radius of `K`: `K::radius` when declared, else 0 (pointwise). A kernel of
+/// radius r reads at most r axis-0 slices on each side of the site it writes. A `radius`
+/// member that is not a non-negative constant expression (a non-`constexpr` static, a
+/// non-static member) is a compile error, never a silent 0.
+template <class K>
+inline constexpr std::size_t kernel_radius_v = [] {
+  using Plain = std::remove_cvref_t<K>;
+  if constexpr (detail::DeclaresRadius<Plain>) {
+    return static_cast<std::size_t>(Plain::radius);
+  } else {
+    static_assert(!detail::NamesRadius<Plain>, DASHI_KERNEL_RADIUS_REQUIREMENT);
+    return std::size_t{0};
+  }
+}();
+
 /// True when `K` declares `static constexpr bool contract_proven = true`: the kernel keeps
 /// the contract (shape, values in {-1,0,1}, no support created) by construction on every
 /// valid input, so the executor skips its per-block check. Declare it only with a proof —
-/// the shipped kernels do, and their tests check it.
+/// the shipped kernels do, and their tests check it. A `contract_proven` member that is not
+/// a constant expression is a compile error.
 template <class K>
 inline constexpr bool kernel_contract_proven_v = [] {
-  if constexpr (detail::DeclaresContractProven<std::remove_cvref_t<K>>) {
-    return static_cast<bool>(std::remove_cvref_t<K>::contract_proven);
+  using Plain = std::remove_cvref_t<K>;
+  if constexpr (detail::DeclaresContractProven<Plain>) {
+    return static_cast<bool>(Plain::contract_proven);
   } else {
+    static_assert(!detail::NamesContractProven<Plain>, DASHI_KERNEL_CONTRACT_PROVEN_REQUIREMENT);
     return false;
   }
 }();

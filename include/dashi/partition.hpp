@@ -9,14 +9,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <dashi/carrier.hpp>
+#include <fstream>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#if defined(__unix__) || defined(__APPLE__)
-#  include <unistd.h>
-#endif
 
 namespace dashi {
 
@@ -33,15 +30,45 @@ struct Block {
   friend bool operator==(const Block&, const Block&) = default;
 };
 
+namespace detail {
+
+/// The size in bytes of CPU 0's level-2 cache as Linux reports it
+/// (`/sys/devices/system/cpu/cpu0/cache/index*/`), or 0 when unknown. Read with the
+/// standard library only, so no OS header enters the user's translation unit.
+[[nodiscard]] inline std::size_t l2_cache_bytes() noexcept {
+  try {
+    for (int index = 0; index < 8; ++index) {
+      const std::string dir = "/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(index);
+      std::ifstream level_file(dir + "/level");
+      std::ifstream type_file(dir + "/type");
+      std::ifstream size_file(dir + "/size");
+      int level = 0;
+      std::string type;
+      std::size_t size = 0;
+      std::string unit;
+      if (!(level_file >> level) || !(type_file >> type) || !(size_file >> size)) {
+        continue;
+      }
+      size_file >> unit;  // "K" or "M" follows the number directly ("1024K")
+      if (level != 2 || type == "Instruction") {
+        continue;
+      }
+      const std::size_t scale = unit == "M" ? std::size_t{1} << 20 : std::size_t{1} << 10;
+      return size * scale;
+    }
+  } catch (...) {  // allocation failures: the size stays unknown
+  }
+  return 0;
+}
+
+}  // namespace detail
+
 /// Bytes of one automatic block: a quarter of the per-core L2 cache, clamped to
 /// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process.
 [[nodiscard]] inline std::size_t auto_block_elems() noexcept {
   static const std::size_t elems = [] {
-    long l2 = 0;
-#if defined(_SC_LEVEL2_CACHE_SIZE)
-    l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
-#endif
-    const std::size_t bytes = l2 > 0 ? static_cast<std::size_t>(l2) / 4 : std::size_t{1} << 18;
+    const std::size_t l2 = detail::l2_cache_bytes();
+    const std::size_t bytes = l2 > 0 ? l2 / 4 : std::size_t{1} << 18;
     return std::clamp(bytes, std::size_t{1} << 15, std::size_t{1} << 20);
   }();
   return elems;

@@ -649,3 +649,33 @@ TEST(Fingerprint, ChangesWithTheShape) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------
+// One size rule for every constructor, whatever the order of the axes.
+
+namespace {
+
+TEST(ShapeSizeRule, ZeroExtentDoesNotHideAnOverflowInTheOtherAxes) {
+  const std::size_t big = std::size_t{1} << 32;
+  const std::size_t huge = std::size_t{1} << 63;
+  EXPECT_THROW(dashi::Shape(std::size_t{0}, big, big), dashi::CarrierError);
+  EXPECT_THROW(dashi::Shape(big, big, std::size_t{0}), dashi::CarrierError);
+  EXPECT_THROW(dashi::Shape(big, std::size_t{0}, big), dashi::CarrierError);
+  EXPECT_THROW(dashi::Shape(std::size_t{0}, huge), dashi::CarrierError);
+  const std::size_t zero_then_max[] = {0, std::numeric_limits<std::size_t>::max()};
+  EXPECT_THROW((void)dashi::Shape::from_extents(zero_then_max), dashi::CarrierError);
+  EXPECT_FALSE(dashi::detail::extents_fit(zero_then_max));
+  EXPECT_THROW((void)dashi::Shape(std::size_t{1}, big, big / 2).with_rows(2), dashi::CarrierError);
+  EXPECT_THROW((void)dashi::Shape(std::size_t{1}, big, big / 2).with_rows(0).with_rows(2),
+               dashi::CarrierError);
+  // The largest accepted products, with and without zero extents.
+  const auto limit = static_cast<std::size_t>(std::numeric_limits<std::ptrdiff_t>::max());
+  EXPECT_NO_THROW(dashi::Shape(std::size_t{0}, limit));
+  EXPECT_NO_THROW(dashi::Shape(limit, std::size_t{0}));
+  EXPECT_NO_THROW(dashi::Shape(std::size_t{0}, big, big / 2 - 1));
+  EXPECT_EQ(dashi::Shape(std::size_t{0}, big, big / 4).row_elems(), big * (big / 4));
+  const std::size_t fits[] = {0, big, big / 4, 1};
+  EXPECT_TRUE(dashi::detail::extents_fit(fits));
+}
+
+}  // namespace

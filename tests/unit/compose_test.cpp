@@ -381,3 +381,59 @@ TEST(Compose, ComposedKernelsMayNestExecutorCalls) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Contract violations inside the chain fail like the kernels applied one after another.
+
+namespace {
+
+/// Writes 1 everywhere: creates support wherever the input has none (not contract-proven).
+struct CreatesSupport {
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      out.data()[i] = 1;
+    }
+  }
+};
+
+/// Writes 0 everywhere: never breaks the contract, and hides what came before it.
+struct RemovesSupport {
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      out.data()[i] = 0;
+    }
+  }
+};
+
+TEST(ComposeContract, ViolationInsideTheChainIsReportedWithItsStage) {
+  ThreadPool pool(2);
+  const TernaryField x = random_field(shape_of({64, 4}), 0.5, 77);
+  // Applied one after another, the first kernel fails.
+  EXPECT_THROW((void)dashi::run_kernel_parallel(pool, CreatesSupport{}, x.view()),
+               KernelContractError);
+  for (const std::size_t block_elems : {0U, 16U}) {
+    try {
+      (void)dashi::run_kernel_parallel(pool, dashi::compose(CreatesSupport{}, RemovesSupport{}),
+                                       x.view(), {.block_elems = block_elems});
+      ADD_FAILURE() << "compose(CreatesSupport, RemovesSupport) returned a result";
+    } catch (const KernelContractError& error) {
+      EXPECT_NE(std::string(error.what()).find("stage 1 of 2"), std::string::npos) << error.what();
+      EXPECT_NE(std::string(error.what()).find("created support"), std::string::npos)
+          << error.what();
+    }
+  }
+  // The stage is named wherever it sits in the chain, also when called directly.
+  try {
+    (void)dashi::apply_kernel(
+        dashi::compose(kernels::SignFlip{}, RemovesSupport{}, CreatesSupport{}), x.view(), false);
+    ADD_FAILURE() << "a chain ending in CreatesSupport returned a result";
+  } catch (const KernelContractError& error) {
+    EXPECT_NE(std::string(error.what()).find("stage 3 of 3"), std::string::npos) << error.what();
+  }
+  // A chain of kernels that keep the contract is unaffected.
+  const TernaryField ok = dashi::run_kernel_parallel(
+      pool, dashi::compose(kernels::SignFlip{}, RemovesSupport{}), x.view());
+  EXPECT_EQ(ok.count_support(), 0U);
+}
+
+}  // namespace

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/execution/iterate.hpp>
+#include <limits>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -687,6 +688,83 @@ TEST(RunKernelIterated, ConcurrentCallersGetTheSameResult) {
   }
   for (std::size_t t = 0; t < results.size(); ++t) {
     EXPECT_EQ(first_difference(results[t].view(), expected.view()), "") << "caller " << t;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------
+// Extreme options: steps_per_sync and halo near SIZE_MAX give the monolithic result.
+
+namespace {
+
+constexpr std::size_t size_max = std::numeric_limits<std::size_t>::max();
+
+TEST(IterateExtremes, HugeStepsPerSyncStillRunsEveryStep) {
+  ThreadPool pool(3);
+  const TernaryField x = random_field(shape_of({37, 5}), 0.3, 901);
+  const dashi::kernels::LeftNeighbor kernel;
+  for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
+    for (const std::size_t steps : {1U, 2U, 3U, 5U}) {
+      const TernaryField expected =
+          dashi_iter::reference_iterate(kernel, x.view(), steps, boundary);
+      for (const std::size_t per_sync : {size_max, size_max - 1, size_max / 2 + 1}) {
+        const IterateOptions options{{.block_elems = 40, .boundary = boundary}, per_sync};
+        const std::string where = std::string(dashi_iter::boundary_name(boundary)) + " steps " +
+                                  std::to_string(steps) + " per_sync " + std::to_string(per_sync);
+        const TernaryField result =
+            dashi::run_kernel_iterated(pool, kernel, x.view(), steps, options);
+        EXPECT_EQ(first_difference(result.view(), expected.view()), "") << where;
+        TernaryField output = TernaryField::zeros(x.shape());
+        TernaryField spare = TernaryField::zeros(x.shape());
+        dashi::run_kernel_iterated(pool, kernel, x.view(), steps, output.span(), spare.span(),
+                                   options);
+        EXPECT_EQ(first_difference(output.view(), expected.view()), "") << "into, " << where;
+      }
+    }
+  }
+}
+
+TEST(IterateExtremes, UnboundedFixedPointSearchWithTemporalBlockingConverges) {
+  ThreadPool pool(3);
+  const dashi::kernels::Majority3x3 kernel;
+  const TernaryField x = random_field(shape_of({41, 23}), 0.2, 902);
+  const dashi_iter::ReferenceFixedPoint expected =
+      dashi_iter::reference_fixed_point(kernel, x.view(), 10000);
+  ASSERT_TRUE(expected.found);
+  for (const std::size_t per_sync : {1U, 2U, 8U}) {
+    const IterateOptions options{{.block_elems = 23 * 5}, per_sync};
+    const dashi::IterationResult result =
+        dashi::iterate_to_fixed_point(pool, kernel, x.view(), size_max, options);
+    EXPECT_TRUE(result.converged) << "per_sync " << per_sync;
+    EXPECT_EQ(result.steps, expected.steps) << "per_sync " << per_sync;
+    EXPECT_EQ(first_difference(result.field.view(), expected.state.view()), "")
+        << "per_sync " << per_sync;
+  }
+}
+
+TEST(IterateExtremes, HugeHaloGivesTheRadiusResultOnBothBoundaries) {
+  ThreadPool pool(3);
+  const dashi::kernels::LeftNeighbor kernel;
+  const TernaryField x = random_field(shape_of({7, 3}), 0.3, 903);
+  const std::size_t rows = x.shape().rows();
+  for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
+    const TernaryField one_step = dashi_iter::reference_step(kernel, x.view(), boundary, 1);
+    const TernaryField four_steps = dashi_iter::reference_iterate(kernel, x.view(), 4, boundary);
+    for (const std::size_t halo :
+         {rows - 1, rows, rows + 1, 3 * rows + 2, size_max / 2, size_max - 1, size_max}) {
+      const std::string where =
+          std::string(dashi_iter::boundary_name(boundary)) + " halo " + std::to_string(halo);
+      const dashi::ParallelOptions parallel{.block_elems = 6, .halo = halo, .boundary = boundary};
+      const TernaryField once = dashi::run_kernel_parallel(pool, kernel, x.view(), parallel);
+      EXPECT_EQ(first_difference(once.view(), one_step.view()), "") << where;
+      for (const std::size_t per_sync : {1U, 3U, 64U}) {
+        const TernaryField iterated = dashi::run_kernel_iterated(
+            pool, kernel, x.view(), 4, IterateOptions{parallel, per_sync});
+        EXPECT_EQ(first_difference(iterated.view(), four_steps.view()), "")
+            << where << " per_sync " << per_sync;
+      }
+    }
   }
 }
 

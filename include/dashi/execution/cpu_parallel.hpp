@@ -15,6 +15,7 @@
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>
+#include <limits>
 #include <optional>
 #include <span>
 #include <stdexcept>
@@ -73,14 +74,34 @@ inline constexpr std::size_t l1_piece_bytes = std::size_t{1} << 13;
   return a0 < b0 + b.size() && b0 < a0 + a.size();
 }
 
-/// Validates options against the kernel and the buffers; throws `std::invalid_argument`.
+/// The halo a block needs: `halo` capped at `max(radius, rows)`. A kernel's core result is
+/// the same for every halo of at least its radius, and a halo of `rows` rows already holds
+/// the whole field (clipped) or one full turn around it (periodic).
+[[nodiscard]] constexpr std::size_t effective_halo(std::size_t halo, std::size_t radius,
+                                                   std::size_t rows) noexcept {
+  return std::min(halo, std::max(radius, rows));
+}
+
+/// Validates options against the kernel and the buffers and returns the effective halo;
+/// throws `std::invalid_argument`.
 template <class K>
 std::size_t checked_halo(TernaryView input, TernarySpan output, const ParallelOptions& options) {
   constexpr std::size_t radius = kernel_radius_v<K>;
-  const std::size_t halo = options.halo.value_or(radius);
-  if (halo < radius) {
-    throw std::invalid_argument("dashi::run_kernel_parallel: halo " + std::to_string(halo) +
+  const std::size_t requested = options.halo.value_or(radius);
+  if (requested < radius) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: halo " + std::to_string(requested) +
                                 " is below the kernel's radius " + std::to_string(radius));
+  }
+  const std::size_t rows = input.shape().rows();
+  const std::size_t halo = effective_halo(requested, radius, rows);
+  // A periodic block is copied with `halo` rows on each side: its size must be representable.
+  const std::size_t row_elems = std::max<std::size_t>(1, input.shape().row_elems());
+  const std::size_t max_rows = std::numeric_limits<std::size_t>::max() / row_elems;
+  if (options.boundary == Boundary::periodic && halo != 0 &&
+      (halo > max_rows / 2 || rows > max_rows - 2 * halo)) {
+    throw std::invalid_argument("dashi::run_kernel_parallel: periodic halo " +
+                                std::to_string(halo) + " on shape " + input.shape().to_string() +
+                                " exceeds the address space");
   }
   if (!(input.shape() == output.shape())) {
     throw std::invalid_argument("dashi::run_kernel_parallel: output shape " +

@@ -140,8 +140,27 @@ struct IterationCount {
 };
 
 /// Synchronisations of a run of `steps` applications, `steps_per_sync` at a time.
-[[nodiscard]] inline std::size_t sync_count(std::size_t steps, std::size_t steps_per_sync) {
-  return (steps + steps_per_sync - 1) / steps_per_sync;
+/// `steps_per_sync >= 1`; written without `steps + steps_per_sync - 1`, which can wrap.
+[[nodiscard]] constexpr std::size_t sync_count(std::size_t steps,
+                                               std::size_t steps_per_sync) noexcept {
+  return steps / steps_per_sync + (steps % steps_per_sync != 0 ? 1 : 0);
+}
+
+/// Steps per synchronisation actually used: `steps_per_sync` capped so that a block's
+/// extended rows (`halo × steps` on each side) never exceed what the boundary can give.
+/// Clipped halos stop at the field's edges, so only the product must not wrap; periodic
+/// ones are copied row by row, so they reach at most once around the field. The result
+/// does not depend on `steps_per_sync`, so capping it changes nothing but the work.
+[[nodiscard]] constexpr std::size_t effective_steps_per_sync(std::size_t steps_per_sync,
+                                                             std::size_t halo, std::size_t rows,
+                                                             Boundary boundary) noexcept {
+  if (halo == 0) {
+    return steps_per_sync;
+  }
+  const std::size_t reach = boundary == Boundary::periodic
+                                ? std::max(halo, rows)
+                                : std::numeric_limits<std::size_t>::max();
+  return std::max<std::size_t>(1, std::min(steps_per_sync, reach / halo));
 }
 
 /// Checks the options, the output and (when given) the spare buffer of an iteration;
@@ -186,12 +205,14 @@ IterationCount iterate_into(ThreadPool& pool, const K& kernel, TernaryView input
   const std::size_t threads = resolve_threads(pool, options.num_workers, input.size());
   std::vector<StepMask> masks(stop_at_fixed_point ? blocks : 0);
   std::vector<StepFailure> failures(blocks);
-  const std::size_t syncs = sync_count(steps, options.steps_per_sync);
+  const std::size_t per_sync = effective_steps_per_sync(options.steps_per_sync, halo,
+                                                        input.shape().rows(), options.boundary);
+  const std::size_t syncs = sync_count(steps, per_sync);
   const TernarySpan buffers[2] = {output, spare};
   TernaryView from = input;
   std::size_t done = 0;
   for (std::size_t sync = 0; sync < syncs; ++sync) {
-    const std::size_t count = std::min(options.steps_per_sync, steps - done);
+    const std::size_t count = std::min(per_sync, steps - done);
     const TernarySpan to = buffers[(syncs - 1 - sync) % 2];
     for (StepMask& mask : masks) {
       mask.assign((count + 63) / 64, 0);
@@ -244,7 +265,9 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
   result.field = TernaryField::uninitialized(input.shape());
   const std::size_t halo = checked_iteration<K>(input, result.field.span(), nullptr, options);
   TernaryField spare;
-  if (sync_count(steps, options.steps_per_sync) > 1) {
+  const std::size_t per_sync = effective_steps_per_sync(options.steps_per_sync, halo,
+                                                        input.shape().rows(), options.boundary);
+  if (steps != 0 && input.size() != 0 && sync_count(steps, per_sync) > 1) {
     spare = TernaryField::uninitialized(input.shape());
   }
   const IterationCount count = iterate_into(pool, kernel, input, steps, result.field.span(),
