@@ -295,11 +295,12 @@ int main(int argc, char** argv) {
   std::ostream& text_out = json_console ? std::cerr : std::cout;
   text_out << "dashicore_bench (" << g.plan.tier << "): " << g.rows.size() << " rows, "
            << costs.size() << " runs (" << g.plan.repetitions
-           << " interleaved repetitions per row); CPU: " << cpu_model() << ", "
-           << hardware_threads() << " hardware threads; ISA: " << isa_text() << "; peers: OpenMP "
+           << " interleaved repetitions per row)\nCPU: " << cpu_model() << ", "
+           << hardware_threads() << " hardware threads\nISA: " << isa_text() << "\npeers: OpenMP "
            << (peers::available(peers::Runtime::omp) ? "yes" : "no") << ", oneTBB "
-           << (peers::available(peers::Runtime::tbb) ? "yes" : "no") << ", std::par "
-           << (peers::available(peers::Runtime::std_par) ? "yes" : "no") << "\n";
+           << (peers::available(peers::Runtime::tbb) ? "yes" : "no") << ", std::execution::par "
+           << (peers::available(peers::Runtime::std_par) ? "yes" : "no")
+           << "; between runs: wait until the other threads are idle\n";
 
   Collector collector(json_console ? std::make_unique<benchmark::JSONReporter>() : nullptr,
                       jsonl.is_open() ? &jsonl : nullptr, costs);

@@ -398,11 +398,15 @@ void print_verdict(std::ostream& out, const Verdict& v) {
     out << line;
   }
   if (!v.left_out.empty()) {
-    out << "\nLeft out as noisy (" << v.left_out.size() << "):";
-    for (std::size_t i = 0; i < v.left_out.size() && i < 12; ++i) {
-      out << (i == 0 ? " " : ", ") << v.left_out[i];
+    out << "\nLeft out as noisy: " << v.left_out.size()
+        << " rows (all of them in the JSONL verdict record)\n";
+    for (std::size_t i = 0; i < v.left_out.size() && i < 8; ++i) {
+      const std::string& name = v.left_out[i];
+      out << "  " << (name.size() > 116 ? name.substr(0, 115) + "~" : name) << '\n';
     }
-    out << (v.left_out.size() > 12 ? ", ..." : "") << '\n';
+    if (v.left_out.size() > 8) {
+      out << "  ...\n";
+    }
   }
   std::snprintf(line, sizeof line,
                 "\n%zu rows: %zu noisy, %zu with an error or a fingerprint mismatch; %zu hardware "
