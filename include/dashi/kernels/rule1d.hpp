@@ -13,57 +13,26 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
-#include <string_view>
-
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#  include <immintrin.h>
-#  define DASHI_DETAIL_RULE_X86 1
-#else
-#  define DASHI_DETAIL_RULE_X86 0
-#endif
 
 namespace dashi::detail {
 
 /// Instruction sets the rule kernels have code for, in increasing order.
 enum class RuleIsa : std::uint8_t { portable = 0, avx2 = 1, avx512 = 2 };
 
-/// The best instruction set of the running CPU for the rule kernels, capped by the
-/// environment variable `DASHI_ISA` (`portable`, `avx2` or `avx512`; unset or unknown: no
-/// cap), read once per process. AVX-512 means F + BW + VL + VBMI. Thread-safe.
+/// The rule kernels' path on the running CPU: AVX-512 needs the VBMI level
+/// (`avx512_vbmi_active()`: `vpermb`/`vpermi2b`), AVX2 the AVX2 level of `active_isa()`, so
+/// `DASHI_ISA` (`portable`, `avx2` or `avx512`) caps it like every other dispatch. Thread-safe.
 [[nodiscard]] inline RuleIsa rule_isa() noexcept {
-  static const RuleIsa isa = [] {
-    RuleIsa best = RuleIsa::portable;
-#if DASHI_DETAIL_RULE_X86
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") != 0) {
-      best = RuleIsa::avx2;
-    }
-    if (best == RuleIsa::avx2 && __builtin_cpu_supports("avx512f") != 0 &&
-        __builtin_cpu_supports("avx512bw") != 0 && __builtin_cpu_supports("avx512vl") != 0 &&
-        __builtin_cpu_supports("avx512vbmi") != 0) {
-      best = RuleIsa::avx512;
-    }
-#endif
-    if (const char* cap = std::getenv("DASHI_ISA");
-        cap != nullptr) {  // NOLINT(concurrency-mt-unsafe)
-      const std::string_view name(cap);
-      RuleIsa limit = best;
-      if (name == "portable" || name == "scalar" || name == "generic") {
-        limit = RuleIsa::portable;
-      } else if (name == "avx2") {
-        limit = RuleIsa::avx2;
-      }
-      best = limit < best ? limit : best;
-    }
-    return best;
-  }();
-  return isa;
+  if (avx512_vbmi_active()) {
+    return RuleIsa::avx512;
+  }
+  return active_isa() >= Isa::avx2 ? RuleIsa::avx2 : RuleIsa::portable;
 }
 
 /// 3^e for small e.
@@ -100,9 +69,9 @@ void check_rule_entry(const char* where, std::size_t entry, Meaning meaning, std
 
 /// Portable path: one site at a time.
 template <std::size_t R>
-void rule1d_segment_portable(const std::int8_t* in, std::int8_t* out, std::size_t first,
-                             std::size_t last, std::size_t stride, unsigned present,
-                             const std::int8_t* table) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void rule1d_segment_portable(
+    const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
+    std::size_t stride, unsigned present, const std::int8_t* table) noexcept {
   for (std::size_t i = first; i < last; ++i) {
     std::size_t index = 0;
     for (std::size_t k = 0; k <= 2 * R; ++k) {
@@ -116,16 +85,13 @@ void rule1d_segment_portable(const std::int8_t* in, std::int8_t* out, std::size_
   }
 }
 
-#if DASHI_DETAIL_RULE_X86
-#  define DASHI_DETAIL_RULE_AVX2 __attribute__((target("avx2")))
-#  define DASHI_DETAIL_RULE_AVX512 \
-    __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
+#if DASHI_DETAIL_X86
 
 /// 32 table bytes `table[16 * j .. 16 * j + 15]` looked up by `index` (< 16 * T) with
 /// `pshufb` on each 16-byte part, keeping the part that `index >> 4` names.
 template <std::size_t T>
-DASHI_DETAIL_RULE_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
-                                                  __m256i index) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
+                                                    __m256i index) noexcept {
   const __m256i low_nibble = _mm256_set1_epi8(0x0F);
   const __m256i low = _mm256_and_si256(index, low_nibble);
   const __m256i high = _mm256_and_si256(_mm256_srli_epi16(index, 4), low_nibble);
@@ -139,8 +105,8 @@ DASHI_DETAIL_RULE_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
 
 /// Loads the `T` 16-byte parts of `table`, each broadcast to both lanes.
 template <std::size_t T>
-DASHI_DETAIL_RULE_AVX2 inline void load_parts_avx2(const std::int8_t* table,
-                                                   __m256i (&parts)[T]) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline void load_parts_avx2(const std::int8_t* table,
+                                                     __m256i (&parts)[T]) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
     parts[j] = _mm256_broadcastsi128_si256(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * j)));
@@ -148,16 +114,16 @@ DASHI_DETAIL_RULE_AVX2 inline void load_parts_avx2(const std::int8_t* table,
 }
 
 /// `3 * v + d` in bytes (wrapping, exact while the result stays below 256).
-DASHI_DETAIL_RULE_AVX2 inline __m256i times3_plus_avx2(__m256i v, __m256i d) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline __m256i times3_plus_avx2(__m256i v, __m256i d) noexcept {
   return _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(v, v), v), d);
 }
 
 /// AVX2 path for R = 1 or 2: 32 sites per step, `pshufb` lookup in 16-byte parts.
 template <std::size_t R>
-DASHI_DETAIL_RULE_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8_t* out,
-                                                std::size_t first, std::size_t last,
-                                                std::size_t stride, unsigned present,
-                                                const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8_t* out,
+                                                  std::size_t first, std::size_t last,
+                                                  std::size_t stride, unsigned present,
+                                                  const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = (pow3(2 * R + 1) + 15) / 16;
   __m256i parts[parts_count];
   load_parts_avx2(table, parts);
@@ -187,8 +153,8 @@ DASHI_DETAIL_RULE_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8
 /// 64 bytes of `table` (64 · T entries, T = 1 or 4) looked up by `index` with `vpermb`
 /// (T = 1) or two `vpermi2b` and a blend on bit 7 (T = 4).
 template <std::size_t T>
-DASHI_DETAIL_RULE_AVX512 inline __m512i lookup_avx512(const __m512i (&parts)[T],
-                                                      __m512i index) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i lookup_avx512(const __m512i (&parts)[T],
+                                                             __m512i index) noexcept {
   static_assert(T == 1 || T == 4);
   if constexpr (T == 1) {
     return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, parts[0]);
@@ -200,23 +166,23 @@ DASHI_DETAIL_RULE_AVX512 inline __m512i lookup_avx512(const __m512i (&parts)[T],
 }
 
 template <std::size_t T>
-DASHI_DETAIL_RULE_AVX512 inline void load_parts_avx512(const std::int8_t* table,
-                                                       __m512i (&parts)[T]) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI inline void load_parts_avx512(const std::int8_t* table,
+                                                              __m512i (&parts)[T]) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
     parts[j] = _mm512_loadu_si512(table + 64 * j);
   }
 }
 
-DASHI_DETAIL_RULE_AVX512 inline __m512i times3_plus_avx512(__m512i v, __m512i d) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i times3_plus_avx512(__m512i v, __m512i d) noexcept {
   return _mm512_add_epi8(_mm512_add_epi8(_mm512_add_epi8(v, v), v), d);
 }
 
 /// AVX-512 VBMI path for R = 1 or 2: 64 sites per step.
 template <std::size_t R>
-DASHI_DETAIL_RULE_AVX512 void rule1d_segment_avx512(const std::int8_t* in, std::int8_t* out,
-                                                    std::size_t first, std::size_t last,
-                                                    std::size_t stride, unsigned present,
-                                                    const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI void rule1d_segment_avx512(const std::int8_t* in, std::int8_t* out,
+                                                           std::size_t first, std::size_t last,
+                                                           std::size_t stride, unsigned present,
+                                                           const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = R == 1 ? 1 : 4;
   __m512i parts[parts_count];
   load_parts_avx512(table, parts);
@@ -246,10 +212,12 @@ DASHI_DETAIL_RULE_AVX512 void rule1d_segment_avx512(const std::int8_t* in, std::
 /// One segment on the path `isa` names (radius 3 always takes the portable path: its
 /// 2187-entry table does not fit in registers).
 template <std::size_t R>
-void rule1d_segment(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t first,
-                    std::size_t last, std::size_t stride, unsigned present,
-                    const std::int8_t* table) noexcept {
-#if DASHI_DETAIL_RULE_X86
+DASHI_DETAIL_TARGET_PORTABLE void rule1d_segment(RuleIsa isa, const std::int8_t* in,
+                                                 std::int8_t* out, std::size_t first,
+                                                 std::size_t last, std::size_t stride,
+                                                 unsigned present,
+                                                 const std::int8_t* table) noexcept {
+#if DASHI_DETAIL_X86
   if constexpr (R <= 2) {
     if (isa == RuleIsa::avx512) {
       rule1d_segment_avx512<R>(in, out, first, last, stride, present, table);
@@ -269,8 +237,9 @@ void rule1d_segment(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::s
 /// whose neighbours all exist form one segment; each of the (at most 2R) edge rows is its
 /// own segment with the missing neighbours reading 0.
 template <std::size_t R>
-void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t n,
-                  std::size_t stride, const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out,
+                                               std::size_t n, std::size_t stride,
+                                               const std::int8_t* table) noexcept {
   if (n == 0 || stride == 0) {
     return;
   }
@@ -387,8 +356,3 @@ class Rule1D {
 };
 
 }  // namespace dashi::kernels
-
-#if DASHI_DETAIL_RULE_X86
-#  undef DASHI_DETAIL_RULE_AVX2
-#  undef DASHI_DETAIL_RULE_AVX512
-#endif

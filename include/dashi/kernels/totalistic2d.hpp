@@ -14,24 +14,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/kernels/rule1d.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
 
-#if DASHI_DETAIL_RULE_X86
-#  define DASHI_DETAIL_RULE_AVX2 __attribute__((target("avx2")))
-#  define DASHI_DETAIL_RULE_AVX512 \
-    __attribute__((target("avx2,avx512f,avx512bw,avx512vl,avx512vbmi")))
-#endif
-
 namespace dashi::detail {
 
 /// Table index of site `c` of row `mid` (rows above/below present when not null; columns
 /// beyond `[0, cols)` read 0).
-[[nodiscard]] inline std::size_t totalistic_index(const std::int8_t* up, const std::int8_t* mid,
-                                                  const std::int8_t* down, std::size_t c,
-                                                  std::size_t cols) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
+totalistic_index(const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
+                 std::size_t c, std::size_t cols) noexcept {
   int sum = 0;
   const std::size_t lo = c == 0 ? 0 : c - 1;
   const std::size_t hi = c + 1 < cols ? c + 1 : c;
@@ -48,19 +43,18 @@ namespace dashi::detail {
 }
 
 /// Portable path for columns `[first, last)` of one row.
-inline void totalistic_columns_portable(const std::int8_t* up, const std::int8_t* mid,
-                                        const std::int8_t* down, std::int8_t* out,
-                                        std::size_t first, std::size_t last, std::size_t cols,
-                                        const std::int8_t* table) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_columns_portable(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t first, std::size_t last, std::size_t cols, const std::int8_t* table) noexcept {
   for (std::size_t c = first; c < last; ++c) {
     out[c] = table[totalistic_index(up, mid, down, c, cols)];
   }
 }
 
-#if DASHI_DETAIL_RULE_X86
+#if DASHI_DETAIL_X86
 /// Adds the three horizontally adjacent windows of `row` around column `c` to `sum`.
-DASHI_DETAIL_RULE_AVX2 inline __m256i add_window_avx2(__m256i sum, const std::int8_t* row,
-                                                      std::size_t c) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline __m256i add_window_avx2(__m256i sum, const std::int8_t* row,
+                                                        std::size_t c) noexcept {
   const auto* p = row + c;
   sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p - 1)));
   sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
@@ -70,10 +64,10 @@ DASHI_DETAIL_RULE_AVX2 inline __m256i add_window_avx2(__m256i sum, const std::in
 /// AVX2 path for columns `[first, cols)` of one row (`first` ≥ 1): 32 at a time while the
 /// window stays inside the row, the rest one by one.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_RULE_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const std::int8_t* mid,
-                                                    const std::int8_t* down, std::int8_t* out,
-                                                    std::size_t first, std::size_t cols,
-                                                    const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const std::int8_t* mid,
+                                                      const std::int8_t* down, std::int8_t* out,
+                                                      std::size_t first, std::size_t cols,
+                                                      const std::int8_t* table) noexcept {
   __m256i parts[4];
   load_parts_avx2(table, parts);
   const __m256i bias = _mm256_set1_epi8(25);
@@ -107,10 +101,10 @@ DASHI_DETAIL_RULE_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const
 
 /// AVX2 path for one row.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_RULE_AVX2 void totalistic_row_avx2(const std::int8_t* up, const std::int8_t* mid,
-                                                const std::int8_t* down, std::int8_t* out,
-                                                std::size_t cols,
-                                                const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_AVX2 void totalistic_row_avx2(const std::int8_t* up, const std::int8_t* mid,
+                                                  const std::int8_t* down, std::int8_t* out,
+                                                  std::size_t cols,
+                                                  const std::int8_t* table) noexcept {
   if (cols == 0) {
     return;
   }
@@ -118,8 +112,9 @@ DASHI_DETAIL_RULE_AVX2 void totalistic_row_avx2(const std::int8_t* up, const std
   totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, 1, cols, table);
 }
 
-DASHI_DETAIL_RULE_AVX512 inline __m512i add_window_avx512(__m512i sum, const std::int8_t* row,
-                                                          std::size_t c) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i add_window_avx512(__m512i sum,
+                                                                 const std::int8_t* row,
+                                                                 std::size_t c) noexcept {
   const auto* p = row + c;
   sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p - 1));
   sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p));
@@ -128,10 +123,11 @@ DASHI_DETAIL_RULE_AVX512 inline __m512i add_window_avx512(__m512i sum, const std
 
 /// AVX-512 VBMI path for one row: 64 columns at a time, one `vpermb` lookup.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_RULE_AVX512 void totalistic_row_avx512(const std::int8_t* up, const std::int8_t* mid,
-                                                    const std::int8_t* down, std::int8_t* out,
-                                                    std::size_t cols,
-                                                    const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI void totalistic_row_avx512(const std::int8_t* up,
+                                                           const std::int8_t* mid,
+                                                           const std::int8_t* down,
+                                                           std::int8_t* out, std::size_t cols,
+                                                           const std::int8_t* table) noexcept {
   if (cols == 0) {
     return;
   }
@@ -167,10 +163,11 @@ DASHI_DETAIL_RULE_AVX512 void totalistic_row_avx512(const std::int8_t* up, const
 
 /// One row on the path `isa` names.
 template <bool HasUp, bool HasDown>
-void totalistic_row(RuleIsa isa, const std::int8_t* up, const std::int8_t* mid,
-                    const std::int8_t* down, std::int8_t* out, std::size_t cols,
-                    const std::int8_t* table) noexcept {
-#if DASHI_DETAIL_RULE_X86
+DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(RuleIsa isa, const std::int8_t* up,
+                                                 const std::int8_t* mid, const std::int8_t* down,
+                                                 std::int8_t* out, std::size_t cols,
+                                                 const std::int8_t* table) noexcept {
+#if DASHI_DETAIL_X86
   if (isa == RuleIsa::avx512) {
     totalistic_row_avx512<HasUp, HasDown>(up, mid, down, out, cols, table);
     return;
@@ -185,8 +182,10 @@ void totalistic_row(RuleIsa isa, const std::int8_t* up, const std::int8_t* mid,
 }
 
 /// `Totalistic2D` over a `rows × cols` field on the path `isa` names.
-inline void totalistic_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t rows,
-                             std::size_t cols, const std::int8_t* table) noexcept {
+DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(RuleIsa isa, const std::int8_t* in,
+                                                          std::int8_t* out, std::size_t rows,
+                                                          std::size_t cols,
+                                                          const std::int8_t* table) noexcept {
   for (std::size_t r = 0; r < rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const std::int8_t* up = r > 0 ? mid - cols : nullptr;
@@ -270,8 +269,3 @@ class Totalistic2D {
 };
 
 }  // namespace dashi::kernels
-
-#if DASHI_DETAIL_RULE_X86
-#  undef DASHI_DETAIL_RULE_AVX2
-#  undef DASHI_DETAIL_RULE_AVX512
-#endif
