@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <optional>
 
@@ -20,8 +21,8 @@ using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
 using sbytes32 = std::int8_t __attribute__((vector_size(32)));
 
 /// True when some byte of `[p, p + n)` is outside {-1, 0, 1}: `v + 1` (wrapping) above 2.
-[[gnu::always_inline]] inline bool any_non_trit_generic(const std::int8_t* p,
-                                                        std::size_t n) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline bool any_non_trit_generic(
+    const std::int8_t* p, std::size_t n) noexcept {
   const ubytes32 one = ubytes32{} + 1;
   const ubytes32 two = ubytes32{} + 2;
   sbytes32 bad{};
@@ -47,9 +48,14 @@ using sbytes32 = std::int8_t __attribute__((vector_size(32)));
   return false;
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-__attribute__((target("avx2"))) inline bool any_non_trit_avx2(const std::int8_t* p,
-                                                              std::size_t n) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline bool any_non_trit_portable(
+    const std::int8_t* p, std::size_t n) noexcept {
+  return any_non_trit_generic(p, n);
+}
+
+#if DASHI_DETAIL_X86
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline bool any_non_trit_avx2(const std::int8_t* p,
+                                                                         std::size_t n) noexcept {
   return any_non_trit_generic(p, n);
 }
 #endif
@@ -59,11 +65,12 @@ __attribute__((target("avx2"))) inline bool any_non_trit_avx2(const std::int8_t*
 /// Index of the first byte of `[p, p + n)` outside {-1, 0, 1}, or nothing. Thread-safe.
 [[nodiscard]] inline std::optional<std::size_t> first_non_trit(const std::int8_t* p,
                                                                std::size_t n) noexcept {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  static const bool avx2 = __builtin_cpu_supports("avx2") != 0;
-  const bool bad = avx2 ? detail::any_non_trit_avx2(p, n) : detail::any_non_trit_generic(p, n);
+#if DASHI_DETAIL_X86
+  const bool bad = dashi::detail::active_isa() >= dashi::detail::Isa::avx2
+                       ? detail::any_non_trit_avx2(p, n)
+                       : detail::any_non_trit_portable(p, n);
 #else
-  const bool bad = detail::any_non_trit_generic(p, n);
+  const bool bad = detail::any_non_trit_portable(p, n);
 #endif
   if (!bad) {
     return std::nullopt;
