@@ -16,6 +16,7 @@
 /// at least `MPI_THREAD_FUNNELED` when the calling thread is not the main one use
 /// `MPI_THREAD_SERIALIZED`); only the calling thread makes MPI calls.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/distributed/detail/checkpoint.hpp>
@@ -64,7 +65,7 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
   if (syncs > 1) {
     spare = TernaryField::uninitialized(local.shape());
   }
-  const TernarySpan buffers[2] = {output, spare.span()};
+  const std::array<TernarySpan, 2> buffers = {output, spare.span()};
   SlabSync sync;
   sync.src = local;
   sync.halo = halo;
@@ -207,7 +208,7 @@ template <class T, class Map, class Combine>
             " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
             layout.local_shape().to_string();
   }
-  const detail::Agreed agreed[] = {{"block_elems", options.block_elems}};
+  const std::array<detail::Agreed, 1> agreed = {{{"block_elems", options.block_elems}}};
   detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   const Partition partition(layout.global_shape(),
                             options.block_elems == 0 ? reduce_block_elems : options.block_elems);

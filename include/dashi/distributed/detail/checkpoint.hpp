@@ -155,7 +155,8 @@ inline void put_u64(unsigned char* at, std::uint64_t value) noexcept {
 inline void encode_file_header(unsigned char* out, const Shape& shape, std::uint64_t support,
                                std::uint64_t count, std::uint32_t sb_bytes) {
   std::memset(out, 0, pqfs_file_header_bytes);
-  std::memcpy(out, "DASHIPQF", 8);
+  const std::array<unsigned char, 8> magic = {'D', 'A', 'S', 'H', 'I', 'P', 'Q', 'F'};
+  std::copy(magic.begin(), magic.end(), out);
   put_u32(out + 8, 1);
   put_u32(out + 12, 0);
   put_u32(out + 16, static_cast<std::uint32_t>(shape.rank()));
@@ -190,7 +191,8 @@ inline void encode_superblock(unsigned char* out, std::uint64_t index,
       ++k;
     }
   }
-  std::memcpy(out, "DPQFSSB1", 8);
+  const std::array<unsigned char, 8> magic = {'D', 'P', 'Q', 'F', 'S', 'S', 'B', '1'};
+  std::copy(magic.begin(), magic.end(), out);
   put_u32(out + 8, 1);
   put_u32(out + 12, 1);
   put_u64(out + 16, index);
@@ -221,18 +223,20 @@ inline constexpr int tag_superblock_sites = 302;
   const std::uint64_t end = first + local.size();
   const std::vector<std::uint32_t> counts = word_counts(local, first);
   ChainState state;
-  std::uint64_t wire[4] = {0, 0, 0, 0};
+  std::array<std::uint64_t, 4> wire = {0, 0, 0, 0};
   if (layout.rank() > 0) {
-    check_mpi(
-        MPI_Recv(wire, 4, MPI_UINT64_T, layout.rank() - 1, tag_chain, comm, MPI_STATUS_IGNORE),
-        "MPI_Recv");
+    check_mpi(MPI_Recv(wire.data(), 4, MPI_UINT64_T, layout.rank() - 1, tag_chain, comm,
+                       MPI_STATUS_IGNORE),
+              "MPI_Recv");
     state = {wire[0], wire[1], wire[2], wire[3]};
   }
   std::vector<PlannedSuperblock> closed;
   advance_chain(state, counts, first, end, total, sb_bytes, closed);
   if (layout.rank() + 1 < layout.size()) {
-    const std::uint64_t out[4] = {state.start, state.boundary, state.support, state.pending};
-    check_mpi(MPI_Send(out, 4, MPI_UINT64_T, layout.rank() + 1, tag_chain, comm), "MPI_Send");
+    const std::array<std::uint64_t, 4> out = {state.start, state.boundary, state.support,
+                                              state.pending};
+    check_mpi(MPI_Send(out.data(), 4, MPI_UINT64_T, layout.rank() + 1, tag_chain, comm),
+              "MPI_Send");
   }
   // Everyone learns every rank's closed superblocks, in rank order (= file order).
   const auto ranks = static_cast<std::size_t>(layout.size());
@@ -372,9 +376,9 @@ inline void write_pqfs(const SlabLayout& layout, const std::filesystem::path& pa
             " is not a multiple of 4096 in [4096, 2^28]";
   }
   const std::string name = path.string();
-  const Agreed agreed[] = {
-      {"sb_bytes", options.sb_bytes},
-      {"the path", digest(std::vector<std::size_t>(name.begin(), name.end()))}};
+  const std::array<Agreed, 2> agreed = {
+      {{"sb_bytes", options.sb_bytes},
+       {"the path", digest(std::vector<std::size_t>(name.begin(), name.end()))}}};
   agree(comm, where, error, agreed);
 
   const std::uint32_t sb_bytes = options.sb_bytes;
@@ -402,22 +406,21 @@ inline void write_pqfs(const SlabLayout& layout, const std::filesystem::path& pa
   std::string io_error;
   auto io = [&](int code, const char* what) {
     if (code != MPI_SUCCESS && io_error.empty()) {
-      char text[MPI_MAX_ERROR_STRING] = {};
+      std::array<char, MPI_MAX_ERROR_STRING> text{};
       int length = 0;
-      MPI_Error_string(code, text, &length);
+      MPI_Error_string(code, text.data(), &length);
       io_error = std::string(where) + ": " + what + " on " + temporary +
-                 " failed: " + std::string(text, static_cast<std::size_t>(length));
+                 " failed: " + std::string(text.data(), static_cast<std::size_t>(length));
     }
   };
   MPI_File_set_errhandler(file, MPI_ERRORS_RETURN);
-  io(MPI_File_set_size(file, static_cast<MPI_Offset>(pqfs_file_header_bytes +
-                                                     plan.size() * std::uint64_t{sb_bytes})),
-     "MPI_File_set_size");
+  const std::uint64_t file_bytes = pqfs_file_header_bytes + plan.size() * std::uint64_t{sb_bytes};
+  io(MPI_File_set_size(file, static_cast<MPI_Offset>(file_bytes)), "MPI_File_set_size");
   {
     const Datatype superblock = bytes_type(sb_bytes);
     const auto count = static_cast<int>(encoded.size() / sb_bytes);
-    const auto offset =
-        static_cast<MPI_Offset>(pqfs_file_header_bytes + first_index * std::uint64_t{sb_bytes});
+    const std::uint64_t first_byte = pqfs_file_header_bytes + first_index * std::uint64_t{sb_bytes};
+    const auto offset = static_cast<MPI_Offset>(first_byte);
     io(MPI_File_write_at_all(file, count == 0 ? 0 : offset, encoded.data(), count, superblock.get(),
                              MPI_STATUS_IGNORE),
        "MPI_File_write_at_all");

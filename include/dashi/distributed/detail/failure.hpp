@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/distributed/detail/agree.hpp>
@@ -83,10 +84,10 @@ inline void agree_on_failures(MPI_Comm comm, const Failure& local) {
   int size = 1;
   check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
-  const std::uint64_t mine[2] = {local.error ? local.step : no_failure,
-                                 local.error ? local.block : no_failure};
+  const std::array<std::uint64_t, 2> mine = {local.error ? local.step : no_failure,
+                                             local.error ? local.block : no_failure};
   std::vector<std::uint64_t> all(2 * static_cast<std::size_t>(size));
-  check_mpi(MPI_Allgather(mine, 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm),
+  check_mpi(MPI_Allgather(mine.data(), 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm),
             "MPI_Allgather");
   int first = -1;
   for (int r = 0; r < size; ++r) {
@@ -101,7 +102,7 @@ inline void agree_on_failures(MPI_Comm comm, const Failure& local) {
   if (first < 0) {
     return;
   }
-  const std::size_t block = static_cast<std::size_t>(all[2 * static_cast<std::size_t>(first) + 1]);
+  const auto block = static_cast<std::size_t>(all[2 * static_cast<std::size_t>(first) + 1]);
   const std::string text =
       broadcast_text(comm, first, rank, first == rank ? what_of(local.error) : "");
   if (first == rank) {

@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -31,11 +32,11 @@ inline void check_mpi(int code, const char* what) {
   if (code == MPI_SUCCESS) {
     return;
   }
-  char text[MPI_MAX_ERROR_STRING] = {};
+  std::array<char, MPI_MAX_ERROR_STRING> text{};
   int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw std::runtime_error(std::string("dashi::mpi: ") + what +
-                           " failed: " + std::string(text, static_cast<std::size_t>(length)));
+  MPI_Error_string(code, text.data(), &length);
+  throw std::runtime_error(std::string("dashi::mpi: ") + what + " failed: " +
+                           std::string(text.data(), static_cast<std::size_t>(length)));
 }
 
 /// An owned communicator (freed on destruction unless MPI is finalized). Move-only.
@@ -134,10 +135,10 @@ inline constexpr std::size_t type_piece_bytes = std::size_t{1} << 30;
     MPI_Datatype tail = MPI_DATATYPE_NULL;
     check_mpi(MPI_Type_contiguous(static_cast<int>(rest), MPI_BYTE, &tail), "MPI_Type_contiguous");
     const Datatype owned_tail(tail);
-    int lengths[2] = {1, 1};
-    MPI_Aint displacements[2] = {0, static_cast<MPI_Aint>(pieces * piece)};
-    MPI_Datatype types[2] = {run, tail};
-    check_mpi(MPI_Type_create_struct(2, lengths, displacements, types, &type),
+    std::array<int, 2> lengths = {1, 1};
+    std::array<MPI_Aint, 2> displacements = {0, static_cast<MPI_Aint>(pieces * piece)};
+    std::array<MPI_Datatype, 2> types = {run, tail};
+    check_mpi(MPI_Type_create_struct(2, lengths.data(), displacements.data(), types.data(), &type),
               "MPI_Type_create_struct");
   }
   Datatype owned(type);

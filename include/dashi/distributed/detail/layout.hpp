@@ -8,6 +8,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
@@ -50,10 +51,10 @@ struct LayoutAccess {
 }
 
 [[nodiscard]] inline Comm cartesian(MPI_Comm comm, int size, bool periodic) {
-  int dims[1] = {size};
-  int periods[1] = {periodic ? 1 : 0};
+  std::array<int, 1> dims = {size};
+  std::array<int, 1> periods = {periodic ? 1 : 0};
   MPI_Comm cart = MPI_COMM_NULL;
-  check_mpi(MPI_Cart_create(comm, 1, dims, periods, 0, &cart), "MPI_Cart_create");
+  check_mpi(MPI_Cart_create(comm, 1, dims.data(), periods.data(), 0, &cart), "MPI_Cart_create");
   Comm owned(cart);
   check_mpi(MPI_Comm_set_errhandler(cart, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
   return owned;
@@ -116,7 +117,7 @@ class SlabLayout {
   /// The rank owning global row `row < global_shape().rows()` (binary search).
   [[nodiscard]] int owner_of_row(std::size_t row) const noexcept {
     std::size_t low = 0;
-    std::size_t high = static_cast<std::size_t>(size_);
+    auto high = static_cast<std::size_t>(size_);
     while (high - low > 1) {  // first_[low] <= row < first_[high]
       const std::size_t mid = (low + high) / 2;
       (first_[mid] <= row ? low : high) = mid;
@@ -169,12 +170,12 @@ class SlabLayout {
         first_[r] = rows / ranks * r + rows % ranks * r / ranks;
       }
     }
-    std::size_t extents[Shape::max_rank + 1] = {global.rank(), global[0], global[1], global[2],
-                                                global[3]};
-    const detail::Agreed agreed[] = {
-        {"the global shape", detail::digest(extents)},
-        {"the split (rows_per_rank)", user ? detail::digest(rows_per_rank) : 0},
-        {"the kind of split (balanced or rows_per_rank)", user ? 1U : 0U}};
+    const std::array<std::size_t, Shape::max_rank + 1> extents = {global.rank(), global[0],
+                                                                  global[1], global[2], global[3]};
+    const std::array<detail::Agreed, 3> agreed = {
+        {{"the global shape", detail::digest(extents)},
+         {"the split (rows_per_rank)", user ? detail::digest(rows_per_rank) : 0},
+         {"the kind of split (balanced or rows_per_rank)", user ? 1U : 0U}}};
     detail::agree(internal, "dashi::mpi::SlabLayout", error, agreed);
     resources->clip_cart = detail::cartesian(internal, size_, false);
     resources->periodic_cart = detail::cartesian(internal, size_, true);

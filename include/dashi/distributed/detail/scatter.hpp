@@ -7,6 +7,7 @@
 
 #include <mpi.h>
 
+#include <array>
 #include <climits>
 #include <cstddef>
 #include <dashi/carrier.hpp>
@@ -61,7 +62,7 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
     error = std::string(where) + ": the root's field has shape " + global.shape().to_string() +
             ", the layout's global shape is " + layout.global_shape().to_string();
   }
-  const detail::Agreed agreed[] = {{"the root", static_cast<std::uint64_t>(root)}};
+  const std::array<detail::Agreed, 1> agreed = {{{"the root", static_cast<std::uint64_t>(root)}}};
   detail::agree(comm, where, error, agreed);
   TernaryField local = TernaryField::uninitialized(layout.local_shape());
   if (layout.global_shape().size() == 0) {
@@ -115,7 +116,7 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
             " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
             layout.local_shape().to_string();
   }
-  const detail::Agreed agreed[] = {{"the root", static_cast<std::uint64_t>(root)}};
+  const std::array<detail::Agreed, 1> agreed = {{{"the root", static_cast<std::uint64_t>(root)}}};
   detail::agree(comm, where, error, agreed);
   TernaryField global;
   if (layout.rank() == root) {

@@ -11,6 +11,7 @@
 #include <mpi.h>
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
@@ -77,7 +78,7 @@ void run_edge_block(const K& kernel, const SlabSync& sync, const Partition& part
   const std::size_t core = block.first_row + lo - ext_first;  // core's first row inside
   const std::size_t core_sites = block.row_count * row_elems;
   const bool check = sync.options.check_contract && !kernel_contract_proven_v<K>;
-  std::int8_t* buffers[2] = {first.data(), second.data()};
+  const std::array<std::int8_t*, 2> buffers = {first.data(), second.data()};
   for (std::size_t step = 0; step < sync.steps; ++step) {
     step_reached = step;
     const std::int8_t* in = buffers[step % 2];
@@ -202,11 +203,11 @@ std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
       }
     }
   }
-  const Agreed agreed[] = {{"the halo", halo},
-                           {"the boundary", periodic ? 1U : 0U},
-                           {"the kernel's radius", radius},
-                           {"the number of steps", steps},
-                           {"steps_per_sync", steps_per_sync}};
+  const std::array<Agreed, 5> agreed = {{{"the halo", halo},
+                                         {"the boundary", periodic ? 1U : 0U},
+                                         {"the kernel's radius", radius},
+                                         {"the number of steps", steps},
+                                         {"steps_per_sync", steps_per_sync}}};
   agree(LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   return halo;
 }
