@@ -191,7 +191,9 @@ Verdict compute_verdict(const std::vector<RowRecord>& rows, const Plan& plan) {
          [&](const Row& r) { return is(r, Mode::pq_mt, Backend::dashi, Pipeline::roundtrip); }},
     };
     double best = 0.0;
-    for (const auto& [label, pred] : columns) {
+    for (const auto& column : columns) {
+      const char* label = column.first;
+      const Pred& pred = column.second;
       const Matches m = find(rows, [&](const Row& r) { return b.reference_case(r, n) && pred(r); });
       const RowRecord* f = fastest(m.trusted);
       for (const RowRecord* noisy : m.noisy) {
