@@ -38,9 +38,12 @@ using dashi::pq::PackedField;
 using dashi_fuzz::require;
 
 std::vector<dashi::pq::detail::CodecPath> codec_paths() {
-  std::vector<dashi::pq::detail::CodecPath> paths{dashi::pq::detail::CodecPath::scalar};
-  if (dashi::pq::detail::avx2_available()) {
-    paths.push_back(dashi::pq::detail::CodecPath::simd);
+  using dashi::pq::detail::CodecPath;
+  std::vector<CodecPath> paths;
+  for (const CodecPath path : {CodecPath::portable, CodecPath::avx2, CodecPath::avx512}) {
+    if (dashi::pq::detail::codec_path_available(path)) {
+      paths.push_back(path);
+    }
   }
   return paths;
 }

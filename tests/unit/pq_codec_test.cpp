@@ -11,6 +11,8 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <dashi/pq/codec.hpp>
 #include <initializer_list>
 #include <random>
@@ -160,16 +162,29 @@ testing::AssertionResult random_access_matches(const pq::PackedField& packed, Te
 }
 
 std::string path_name(const testing::TestParamInfo<CodecPath>& info) {
-  return info.param == CodecPath::simd ? "simd" : "scalar";
+  return dashi::pq::detail::codec_path_name(info.param);
 }
 
-/// Runs each test once per kernel path; the SIMD half is skipped only when the CPU
-/// cannot run it.
+/// The paths this process can run (capped by `DASHI_ISA`), portable first.
+std::vector<CodecPath> runnable_paths() {
+  std::vector<CodecPath> paths;
+  for (const CodecPath path : {CodecPath::portable, CodecPath::avx2, CodecPath::avx512}) {
+    if (dashi::pq::detail::codec_path_available(path)) {
+      paths.push_back(path);
+    }
+  }
+  return paths;
+}
+
+/// Runs each test once per kernel path; a path is skipped (and says so) only when this
+/// CPU, or `DASHI_ISA`, rules it out.
 class PqCodecPath : public testing::TestWithParam<CodecPath> {
  protected:
   void SetUp() override {
-    if (GetParam() == CodecPath::simd && !dashi::pq::detail::avx2_available()) {
-      GTEST_SKIP() << "this CPU lacks AVX2/BMI2 with fast pext/pdep; only the portable path runs";
+    if (!dashi::pq::detail::codec_path_available(GetParam())) {
+      GTEST_SKIP() << "the " << dashi::pq::detail::codec_path_name(GetParam())
+                   << " path cannot run here (CPU or DASHI_ISA); best is "
+                   << dashi::pq::detail::codec_path_name(dashi::pq::detail::best_codec_path());
     }
   }
   [[nodiscard]] Tuning tuning() const { return Tuning{.path = GetParam()}; }
@@ -185,7 +200,8 @@ class PqCodecPath : public testing::TestWithParam<CodecPath> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath, testing::Values(CodecPath::scalar, CodecPath::simd),
+INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath,
+                         testing::Values(CodecPath::portable, CodecPath::avx2, CodecPath::avx512),
                          path_name);
 
 TEST_P(PqCodecPath, RoundTripsEverySizeUpTo300) {
@@ -335,42 +351,76 @@ TEST(PqCodec, PublicApiIsByteIdenticalAcrossWorkersOnLargeFields) {
   }
 }
 
-TEST(PqCodec, ScalarAndSimdPathsAgree) {
-  if (!dashi::pq::detail::avx2_available()) {
-    GTEST_SKIP() << "this CPU lacks AVX2/BMI2 with fast pext/pdep; nothing to compare";
-  }
-  const Tuning scalar{.path = CodecPath::scalar};
-  const Tuning simd{.path = CodecPath::simd};
-  std::uint64_t seed = 6000;
-  for (std::size_t n = 0; n < 2000; n += 37) {
-    for (const double zeros : {0.0, 0.3, 0.5, 0.9, 0.99, 1.0}) {
-      const TernaryField field = random_field(Shape{n}, zeros, seed++);
-      const pq::PackedField a = dashi::pq::detail::encode_with(field, {.block_sites = 64}, scalar);
-      const pq::PackedField b = dashi::pq::detail::encode_with(field, {.block_sites = 64}, simd);
-      ASSERT_TRUE(a == b) << "n = " << n << ", zeros = " << zeros;
-      ASSERT_TRUE(same_sites(dashi::pq::detail::decode_with(a, {}, scalar),
-                             dashi::pq::detail::decode_with(a, {}, simd)))
-          << "n = " << n << ", zeros = " << zeros;
+TEST(PqCodec, EveryRunnablePathAgreesWithThePortableOne) {
+  const Tuning portable{.path = CodecPath::portable};
+  std::string ran = "portable";
+  for (const CodecPath path : runnable_paths()) {
+    if (path == CodecPath::portable) {
+      continue;
+    }
+    ran += std::string(", ") + dashi::pq::detail::codec_path_name(path);
+    const Tuning fast{.path = path};
+    std::uint64_t seed = 6000;
+    for (std::size_t n = 0; n < 2000; n += 37) {
+      for (const double zeros : {0.0, 0.3, 0.5, 0.9, 0.99, 1.0}) {
+        const TernaryField field = random_field(Shape{n}, zeros, seed++);
+        for (const std::uint32_t block : {64U, 128U}) {
+          const pq::PackedField a =
+              dashi::pq::detail::encode_with(field, {.block_sites = block}, portable);
+          const pq::PackedField b =
+              dashi::pq::detail::encode_with(field, {.block_sites = block}, fast);
+          ASSERT_TRUE(a == b) << ran << ": n = " << n << ", zeros = " << zeros;
+          ASSERT_TRUE(same_sites(dashi::pq::detail::decode_with(a, {}, portable),
+                                 dashi::pq::detail::decode_with(a, {}, fast)))
+              << ran << ": n = " << n << ", zeros = " << zeros;
+        }
+      }
+    }
+    // Every path reads support from bit 0 and the sign from bit 7 of each byte, so they
+    // agree even on bytes that are not trits (a precondition violation).
+    std::mt19937_64 rng(7);
+    std::vector<std::int8_t> bytes(1000);
+    for (auto& b : bytes) {
+      b = static_cast<std::int8_t>(rng() & 0xFFU);
+    }
+    const TernaryView raw = TernaryView::unchecked(bytes.data(), Shape{bytes.size()});
+    EXPECT_TRUE(dashi::pq::detail::encode_with(raw, {}, portable) ==
+                dashi::pq::detail::encode_with(raw, {}, fast))
+        << dashi::pq::detail::codec_path_name(path);
+    // Large outputs take the streaming stores: aligned and unaligned destinations.
+    const TernaryField big = random_field(Shape{(std::size_t{1} << 23) + 77}, 0.5, 9);
+    const pq::PackedField packed = dashi::pq::detail::encode_with(big, {}, fast);
+    EXPECT_TRUE(packed == dashi::pq::detail::encode_with(big, {}, portable));
+    std::vector<std::int8_t> out(big.size() + 128);
+    for (const std::size_t shift : {std::size_t{0}, std::size_t{1}, std::size_t{32}}) {
+      auto* dst = reinterpret_cast<std::int8_t*>(
+          (reinterpret_cast<std::uintptr_t>(out.data()) + 63) / 64 * 64 + shift);
+      dashi::pq::detail::decode_all_into(packed, dst, 1, fast);
+      ASSERT_TRUE(std::equal(dst, dst + big.size(), big.data())) << "shift " << shift;
     }
   }
-  // Both paths read support from bit 0 and the sign from bit 7 of each byte, so they
-  // agree even on bytes that are not trits (a precondition violation).
-  std::mt19937_64 rng(7);
-  std::vector<std::int8_t> bytes(1000);
-  for (auto& b : bytes) {
-    b = static_cast<std::int8_t>(rng() & 0xFFU);
-  }
-  const TernaryView raw = TernaryView::unchecked(bytes.data(), Shape{bytes.size()});
-  EXPECT_TRUE(dashi::pq::detail::encode_with(raw, {}, scalar) ==
-              dashi::pq::detail::encode_with(raw, {}, simd));
+  std::printf("codec paths run against the portable one: %s (DASHI_ISA=%s)\n", ran.c_str(),
+              std::getenv("DASHI_ISA") != nullptr ? std::getenv("DASHI_ISA") : "unset");
+  RecordProperty("codec_paths", ran);
 }
 
-TEST(PqCodec, AutomaticPathIsSimdExactlyWhenAvailable) {
-  const CodecPath chosen = dashi::pq::detail::resolve_path(CodecPath::automatic);
-  EXPECT_EQ(chosen == CodecPath::simd, dashi::pq::detail::avx2_available());
-  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::scalar), CodecPath::scalar);
-  if (!dashi::pq::detail::avx2_available()) {
-    EXPECT_THROW((void)dashi::pq::detail::resolve_path(CodecPath::simd), std::invalid_argument);
+TEST(PqCodec, AutomaticPathIsTheBestRunnableOne) {
+  const CodecPath best = dashi::pq::detail::best_codec_path();
+  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::automatic), best);
+  EXPECT_EQ(runnable_paths().back(), best);
+  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::portable), CodecPath::portable);
+  const dashi::detail::Isa isa = dashi::detail::active_isa();
+  if (dashi::detail::cpu_features().fast_pext_pdep) {
+    EXPECT_EQ(best, isa == dashi::detail::Isa::avx512 ? CodecPath::avx512
+                    : isa == dashi::detail::Isa::avx2 ? CodecPath::avx2
+                                                      : CodecPath::portable);
+  } else {
+    EXPECT_EQ(best, CodecPath::portable);
+  }
+  for (const CodecPath path : {CodecPath::avx2, CodecPath::avx512}) {
+    if (!dashi::pq::detail::codec_path_available(path)) {
+      EXPECT_THROW((void)dashi::pq::detail::resolve_path(path), std::invalid_argument);
+    }
   }
 }
 

@@ -283,7 +283,7 @@ class PqFile {
   detail::FileInput input_;
   detail::FileInfo info_;
   std::size_t workers_ = 1;
-  detail::CodecPath path_kind_ = detail::CodecPath::scalar;
+  detail::CodecPath path_kind_ = detail::CodecPath::portable;
 };
 
 }  // namespace dashi::pq

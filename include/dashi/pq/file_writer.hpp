@@ -242,7 +242,7 @@ class FileWriter {
   Shape shape_;
   std::uint64_t sb_bytes_ = 0;
   std::size_t workers_ = 1;
-  detail::CodecPath path_kind_ = detail::CodecPath::scalar;
+  detail::CodecPath path_kind_ = detail::CodecPath::portable;
   std::size_t batch_ = 1;        // superblocks built at once
   std::uint64_t threshold_ = 0;  // staged sites that trigger a flush
   std::unique_ptr<detail::FileOutput> output_;

@@ -3,8 +3,9 @@
 
 /// @file
 /// AVX2 + BMI2 PQ kernels (x86-64, GCC/Clang), compiled with per-function target
-/// attributes so the library needs no global `-mavx2`. Same contract as the portable
-/// kernels in `pq_scalar.hpp`; call them only when `avx2_available()`.
+/// attributes (`DASHI_DETAIL_TARGET_AVX2`) so the library needs no global `-mavx2`. Same contract
+/// as the portable kernels in `portable.hpp`; call them only when the dispatch picks
+/// `CodecPath::avx2`.
 ///
 /// Encode: per 64 sites, support = ~movemask(v == 0), negative = movemask(v),
 /// sign bits of the supported sites = pext(positive, support), appended to Q.
@@ -17,28 +18,17 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_features.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/pq/detail/portable.hpp>
-
-#if DASHI_DETAIL_X86_DISPATCH
-#  include <immintrin.h>
-#endif
 
 namespace dashi::pq::detail {
 
-/// True when the AVX2 + BMI2 kernels may run here: the CPU has AVX2, BMI2 and
-/// POPCNT, and `pext`/`pdep` are not microcoded (see `pext_pdep_is_fast`).
-[[nodiscard]] inline bool avx2_available() noexcept {
-  const dashi::detail::CpuFeatures& cpu = dashi::detail::cpu_features();
-  return cpu.avx2 && cpu.bmi2 && cpu.popcnt && cpu.fast_pext_pdep;
-}
-
-#if DASHI_DETAIL_X86_DISPATCH
+#if DASHI_DETAIL_X86
 
 /// Support and positive-sign words of 64 trits: support is bit 0 of each byte (set in
 /// 0x01 and 0xFF, clear in 0x00), negative is bit 7 — the same rule as the portable
 /// path, so both agree on any bytes.
-__attribute__((target("avx2,bmi2,popcnt"))) inline void masks64_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void masks64_avx2(
     const std::int8_t* src, std::uint64_t& support, std::uint64_t& positive) noexcept {
   const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
   const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 32));
@@ -56,7 +46,7 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void masks64_avx2(
 inline constexpr std::size_t prefetch_words = 32;
 
 /// Packs one word: stores its support word and appends its sign bits.
-__attribute__((target("avx2,bmi2,popcnt"))) inline void encode_word_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void encode_word_avx2(
     const std::int8_t* src, std::uint64_t* p, std::uint64_t* q, std::size_t& index,
     std::uint64_t& acc, std::uint64_t& fill) noexcept {
   std::uint64_t support = 0;
@@ -72,9 +62,11 @@ inline constexpr std::size_t prefetch_min_sites = std::size_t{1} << 21;
 
 /// AVX2 + BMI2 encode kernel body; `Prefetch` for inputs streamed from memory.
 template <bool Prefetch>
-__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2_impl(
-    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
-    unsigned block_shift, std::uint64_t* offsets) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2_impl(const std::int8_t* src,
+                                                               std::size_t count, std::uint64_t* p,
+                                                               std::uint64_t* q,
+                                                               unsigned block_shift,
+                                                               std::uint64_t* offsets) noexcept {
   const std::size_t full = count / 64;
   const std::size_t words_per_block = std::size_t{1} << block_shift;
   std::uint64_t acc = 0;
@@ -111,9 +103,10 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2_imp
 }
 
 /// AVX2 + BMI2 encode kernel.
-__attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2(
-    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
-    unsigned block_shift, std::uint64_t* offsets) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2(const std::int8_t* src, std::size_t count,
+                                                          std::uint64_t* p, std::uint64_t* q,
+                                                          unsigned block_shift,
+                                                          std::uint64_t* offsets) noexcept {
   if (count >= prefetch_min_sites) {
     return encode_avx2_impl<true>(src, count, p, q, block_shift, offsets);
   }
@@ -123,7 +116,7 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline std::uint64_t encode_avx2(
 /// Writes 64 sites from their support and positive-sign words.
 /// With `Stream`, `dst` must be 32-byte aligned and the stores bypass the caches.
 template <bool Stream>
-__attribute__((target("avx2,bmi2,popcnt"))) inline void write_sites64_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void write_sites64_avx2(
     std::uint64_t support, std::uint64_t positive, std::int8_t* dst) noexcept {
   // Byte i of the low (high) half takes mask byte i / 8 (4 + i / 8); the shuffle works
   // within 128-bit lanes, and every 64-bit element holds the whole broadcast mask.
@@ -158,11 +151,9 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void write_sites64_avx2(
 /// caches) `dst` must be 32-byte aligned and full words are written with
 /// non-temporal stores, fenced before returning.
 template <bool Stream>
-__attribute__((target("avx2,bmi2,popcnt"))) inline void decode_avx2(const std::uint64_t* p,
-                                                                    std::size_t count,
-                                                                    const std::uint64_t* q,
-                                                                    std::uint64_t q_bit,
-                                                                    std::int8_t* dst) noexcept {
+DASHI_DETAIL_TARGET_AVX2 inline void decode_avx2(const std::uint64_t* p, std::size_t count,
+                                                 const std::uint64_t* q, std::uint64_t q_bit,
+                                                 std::int8_t* dst) noexcept {
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
     const std::uint64_t support = p[k];
@@ -182,6 +173,6 @@ __attribute__((target("avx2,bmi2,popcnt"))) inline void decode_avx2(const std::u
   }
 }
 
-#endif  // DASHI_DETAIL_X86_DISPATCH
+#endif  // DASHI_DETAIL_X86
 
 }  // namespace dashi::pq::detail

@@ -3,18 +3,14 @@
 
 /// @file
 /// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78, init and final xor
-/// 0xFFFFFFFF): the SSE4.2 `crc32` instruction when the CPU has it, a slicing-by-8
-/// table otherwise. The check value of ASCII "123456789" is 0xE3069283.
+/// 0xFFFFFFFF): the SSE4.2 `crc32` instruction at the AVX2 dispatch level and above, a
+/// slicing-by-8 table otherwise. The check value of ASCII "123456789" is 0xE3069283.
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_features.hpp>
-
-#if DASHI_DETAIL_X86_DISPATCH
-#  include <immintrin.h>
-#endif
+#include <dashi/detail/cpu_dispatch.hpp>
 
 namespace dashi::pq::detail {
 
@@ -45,8 +41,8 @@ make_crc32c_tables() noexcept {
 inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc32c_tables = make_crc32c_tables();
 
 /// Advances the raw (not inverted) CRC register over `size` bytes with the tables.
-[[nodiscard]] inline std::uint32_t crc32c_raw_portable(std::uint32_t crc, const unsigned char* data,
-                                                       std::size_t size) noexcept {
+[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint32_t crc32c_raw_portable(
+    std::uint32_t crc, const unsigned char* data, std::size_t size) noexcept {
   const auto& t = crc32c_tables;
   while (size >= 8) {
     const std::uint32_t lo =
@@ -64,12 +60,12 @@ inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc32c_tables = m
   return crc;
 }
 
-#if DASHI_DETAIL_X86_DISPATCH
-/// Advances the raw CRC register with the SSE4.2 instruction. Call only when
-/// `cpu_features().sse42`.
-__attribute__((target("sse4.2"))) inline std::uint32_t crc32c_raw_sse42(std::uint32_t crc,
-                                                                        const unsigned char* data,
-                                                                        std::size_t size) noexcept {
+#if DASHI_DETAIL_X86
+/// Advances the raw CRC register with the SSE4.2 `crc32` instruction (part of the AVX2
+/// level). Call only when `active_isa() >= Isa::avx2`.
+DASHI_DETAIL_TARGET_AVX2 inline std::uint32_t crc32c_raw_sse42(std::uint32_t crc,
+                                                               const unsigned char* data,
+                                                               std::size_t size) noexcept {
   std::uint64_t wide = crc;
   while (size >= 8) {
     std::uint64_t word = 0;
@@ -92,8 +88,8 @@ __attribute__((target("sse4.2"))) inline std::uint32_t crc32c_raw_sse42(std::uin
                                           bool portable = false) noexcept {
   const auto* bytes = static_cast<const unsigned char*>(data);
   std::uint32_t raw = ~crc;
-#if DASHI_DETAIL_X86_DISPATCH
-  if (!portable && dashi::detail::cpu_features().sse42) {
+#if DASHI_DETAIL_X86
+  if (!portable && dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     return ~crc32c_raw_sse42(raw, bytes, size);
   }
 #endif

@@ -13,7 +13,10 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/cpu_features.hpp>
 #include <dashi/pq/detail/avx2.hpp>
+#include <dashi/pq/detail/avx512.hpp>
 #include <dashi/pq/detail/parallel.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 #include <dashi/pq/detail/portable.hpp>
@@ -29,8 +32,49 @@
 
 namespace dashi::pq::detail {
 
-/// Which kernels the codec runs. `automatic` picks `simd` when `avx2_available()`.
-enum class CodecPath : std::uint8_t { automatic, scalar, simd };
+/// Which kernels the codec runs. `automatic` is `best_codec_path()`.
+enum class CodecPath : std::uint8_t { automatic, portable, avx2, avx512 };
+
+/// `"automatic"`, `"portable"`, `"avx2"` or `"avx512"`.
+[[nodiscard]] constexpr const char* codec_path_name(CodecPath path) noexcept {
+  switch (path) {
+    case CodecPath::portable:
+      return "portable";
+    case CodecPath::avx2:
+      return "avx2";
+    case CodecPath::avx512:
+      return "avx512";
+    case CodecPath::automatic:
+      break;
+  }
+  return "automatic";
+}
+
+/// The best path that may run here: the level of `dashi::detail::active_isa()` (so
+/// `DASHI_ISA` caps it), and `portable` where `pext`/`pdep` are microcoded (AMD before
+/// Zen 3, Hygon; see `pext_pdep_is_fast`). Thread-safe.
+[[nodiscard]] inline CodecPath best_codec_path() noexcept {
+  static const CodecPath best = [] {
+    if (!dashi::detail::cpu_features().fast_pext_pdep) {
+      return CodecPath::portable;
+    }
+    switch (dashi::detail::active_isa()) {
+      case dashi::detail::Isa::avx512:
+        return CodecPath::avx512;
+      case dashi::detail::Isa::avx2:
+        return CodecPath::avx2;
+      case dashi::detail::Isa::portable:
+        break;
+    }
+    return CodecPath::portable;
+  }();
+  return best;
+}
+
+/// True when `path` may run here (`automatic` and `portable` always may).
+[[nodiscard]] inline bool codec_path_available(CodecPath path) noexcept {
+  return path == CodecPath::automatic || path <= best_codec_path();
+}
 
 /// Internal knobs of the codec drivers (tests force small tasks and both paths).
 /// None of them changes any result.
@@ -65,26 +109,30 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
-/// `automatic` → the best available path; `simd` where it cannot run →
+/// `automatic` → `best_codec_path()`; a path that cannot run here →
 /// `std::invalid_argument`.
 [[nodiscard]] inline CodecPath resolve_path(CodecPath path) {
-  const bool simd = avx2_available();
   if (path == CodecPath::automatic) {
-    return simd ? CodecPath::simd : CodecPath::scalar;
+    return best_codec_path();
   }
-  if (path == CodecPath::simd && !simd) {
-    throw std::invalid_argument("dashi::pq: the AVX2/BMI2 path is not available on this CPU");
+  if (!codec_path_available(path)) {
+    throw std::invalid_argument(
+        std::string("dashi::pq: the ") + codec_path_name(path) +
+        " codec path cannot run here (best: " + codec_path_name(best_codec_path()) + ")");
   }
   return path;
 }
 
-/// Encode kernel of `path` (resolved). Contract in `pq_scalar.hpp`.
+/// Encode kernel of `path` (resolved). Contract in `portable.hpp`.
 [[nodiscard]] inline std::uint64_t encode_kernel(CodecPath path, const std::int8_t* src,
                                                  std::size_t count, std::uint64_t* p,
                                                  std::uint64_t* q, unsigned block_shift,
                                                  std::uint64_t* offsets) noexcept {
-#if DASHI_DETAIL_X86_DISPATCH
-  if (path == CodecPath::simd) {
+#if DASHI_DETAIL_X86
+  if (path == CodecPath::avx512) {
+    return encode_avx512(src, count, p, q, block_shift, offsets);
+  }
+  if (path == CodecPath::avx2) {
     return encode_avx2(src, count, p, q, block_shift, offsets);
   }
 #endif
@@ -96,13 +144,22 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
 /// would only evict the caches), when the destination is 32-byte aligned.
 inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 
-/// Decode kernel of `path` (resolved). Contract in `pq_scalar.hpp`. `stream` asks for
-/// non-temporal stores (honoured by the SIMD path when `dst` is 32-byte aligned).
+/// Decode kernel of `path` (resolved). Contract in `portable.hpp`. `stream` asks for
+/// non-temporal stores (honoured by the AVX2 path when `dst` is 32-byte aligned, the AVX-512 path
+/// when 64-byte).
 inline void decode_kernel(CodecPath path, const std::uint64_t* p, std::size_t count,
                           const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
                           bool stream = false) noexcept {
-#if DASHI_DETAIL_X86_DISPATCH
-  if (path == CodecPath::simd) {
+#if DASHI_DETAIL_X86
+  if (path == CodecPath::avx512) {
+    if (stream && reinterpret_cast<std::uintptr_t>(dst) % 64 == 0) {
+      decode_avx512<true>(p, count, q, q_bit, dst);
+    } else {
+      decode_avx512<false>(p, count, q, q_bit, dst);
+    }
+    return;
+  }
+  if (path == CodecPath::avx2) {
     if (stream && reinterpret_cast<std::uintptr_t>(dst) % 32 == 0) {
       decode_avx2<true>(p, count, q, q_bit, dst);
     } else {

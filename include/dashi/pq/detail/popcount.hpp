@@ -5,20 +5,17 @@
 /// Population counts with one body in every translation unit: `popcount64` is portable
 /// SWAR whatever the `-m` flags (GCC lowers `std::popcount` to a library call without
 /// `-mpopcnt`, and an inline body that changed with the flags would break the ODR), and
-/// `popcount_words` picks the POPCNT instruction at run time for long runs of words.
+/// `popcount_words` picks the POPCNT instruction at run time (`active_isa()`).
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/detail/cpu_features.hpp>
-
-#if DASHI_DETAIL_X86_DISPATCH
-#  include <immintrin.h>
-#endif
+#include <dashi/detail/cpu_dispatch.hpp>
 
 namespace dashi::pq::detail {
 
 /// Number of set bits of `x`. Portable, branch-free, constexpr.
-[[nodiscard]] constexpr std::uint64_t popcount64(std::uint64_t x) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr std::uint64_t
+popcount64(std::uint64_t x) noexcept {
   x = x - ((x >> 1) & 0x5555555555555555ULL);
   x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
   x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
@@ -26,8 +23,8 @@ namespace dashi::pq::detail {
 }
 
 /// Set bits of `words[0, count)`, portable.
-[[nodiscard]] inline std::uint64_t popcount_words_portable(const std::uint64_t* words,
-                                                           std::size_t count) noexcept {
+[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t popcount_words_portable(
+    const std::uint64_t* words, std::size_t count) noexcept {
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < count; ++i) {
     total += popcount64(words[i]);
@@ -35,10 +32,10 @@ namespace dashi::pq::detail {
   return total;
 }
 
-#if DASHI_DETAIL_X86_DISPATCH
-/// Set bits of `words[0, count)` with the POPCNT instruction (call only when the CPU has it).
-__attribute__((target("popcnt"))) inline std::uint64_t popcount_words_popcnt(
-    const std::uint64_t* words, std::size_t count) noexcept {
+#if DASHI_DETAIL_X86
+/// Set bits of `words[0, count)` with the POPCNT instruction (the AVX2 level has it).
+DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t popcount_words_popcnt(const std::uint64_t* words,
+                                                                    std::size_t count) noexcept {
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < count; ++i) {
     total += static_cast<std::uint64_t>(_mm_popcnt_u64(words[i]));
@@ -47,11 +44,11 @@ __attribute__((target("popcnt"))) inline std::uint64_t popcount_words_popcnt(
 }
 #endif
 
-/// Set bits of `words[0, count)`: POPCNT where the CPU has it, portable otherwise.
+/// Set bits of `words[0, count)`: POPCNT at the AVX2 level and above, portable otherwise.
 [[nodiscard]] inline std::uint64_t popcount_words(const std::uint64_t* words,
                                                   std::size_t count) noexcept {
-#if DASHI_DETAIL_X86_DISPATCH
-  if (dashi::detail::cpu_features().popcnt) {
+#if DASHI_DETAIL_X86
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     return popcount_words_popcnt(words, count);
   }
 #endif

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 
 namespace dashi::pq::detail {
@@ -33,8 +34,8 @@ namespace dashi::pq::detail {
 
 /// The 64 bits of the little-endian bit stream `words` that start at bit `pos`.
 /// Reads `words[pos / 64]` and `words[pos / 64 + 1]`.
-[[nodiscard]] inline std::uint64_t read_bits64(const std::uint64_t* words,
-                                               std::uint64_t pos) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t read_bits64(
+    const std::uint64_t* words, std::uint64_t pos) noexcept {
   const auto w = static_cast<std::size_t>(pos >> 6);
   const std::uint64_t shift = pos & 63U;
   return (words[w] >> shift) | ((words[w + 1] << 1) << (63 - shift));
@@ -43,8 +44,9 @@ namespace dashi::pq::detail {
 /// Appends the `count` low bits of `bits` (higher bits zero) to a stream whose
 /// current word `words[index]` holds `fill` bits in `acc`. Branch-free: the current
 /// word is stored on every call, so `words[index]` must always be writable.
-inline void append_bits(std::uint64_t* words, std::size_t& index, std::uint64_t& acc,
-                        std::uint64_t& fill, std::uint64_t bits, std::uint64_t count) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void append_bits(
+    std::uint64_t* words, std::size_t& index, std::uint64_t& acc, std::uint64_t& fill,
+    std::uint64_t bits, std::uint64_t count) noexcept {
   acc |= bits << fill;
   words[index] = acc;
   const std::uint64_t end = fill + count;
@@ -241,10 +243,9 @@ inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive
 
 /// Portable encode kernel (contract in the file comment). Works on batches of 4
 /// words so the software `pext` of the 4 words overlaps.
-[[nodiscard]] inline std::uint64_t encode_portable(const std::int8_t* src, std::size_t count,
-                                                   std::uint64_t* p, std::uint64_t* q,
-                                                   unsigned block_shift,
-                                                   std::uint64_t* offsets) noexcept {
+[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t encode_portable(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
   const std::size_t full = count / 64;
   const std::size_t block_mask = (std::size_t{1} << block_shift) - 1;
   std::uint64_t acc = 0;
@@ -290,8 +291,10 @@ inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive
 }
 
 /// Portable decode kernel (contract in the file comment), in batches of 4 words.
-inline void decode_portable(const std::uint64_t* p, std::size_t count, const std::uint64_t* q,
-                            std::uint64_t q_bit, std::int8_t* dst) noexcept {
+DASHI_DETAIL_TARGET_PORTABLE inline void decode_portable(const std::uint64_t* p, std::size_t count,
+                                                         const std::uint64_t* q,
+                                                         std::uint64_t q_bit,
+                                                         std::int8_t* dst) noexcept {
   const std::size_t full = count / 64;
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {

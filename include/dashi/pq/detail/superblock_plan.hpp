@@ -11,22 +11,19 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_features.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/pq/detail/file_layout.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 #include <span>
 #include <vector>
 
-#if DASHI_DETAIL_X86_DISPATCH
-#  include <immintrin.h>
-#endif
-
 namespace dashi::pq::detail {
 
 /// Number of supported (non-zero) sites in each 64-site word of `src[0, sites)`: `counts`
 /// receives ceil(sites / 64) entries. Branch-free SWAR, any byte order.
-inline void count_words_portable(const std::int8_t* src, std::size_t sites,
-                                 std::uint8_t* counts) noexcept {
+DASHI_DETAIL_TARGET_PORTABLE inline void count_words_portable(const std::int8_t* src,
+                                                              std::size_t sites,
+                                                              std::uint8_t* counts) noexcept {
   constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
   constexpr std::uint64_t high = 0x8080808080808080ULL;
   const auto nonzero = [](std::uint64_t x) {
@@ -52,11 +49,10 @@ inline void count_words_portable(const std::int8_t* src, std::size_t sites,
   }
 }
 
-#if DASHI_DETAIL_X86_DISPATCH
-/// AVX2 form of `count_words_portable` (call only when the CPU has AVX2 and POPCNT).
-__attribute__((target("avx2,popcnt"))) inline void count_words_avx2(const std::int8_t* src,
-                                                                    std::size_t sites,
-                                                                    std::uint8_t* counts) noexcept {
+#if DASHI_DETAIL_X86
+/// AVX2 form of `count_words_portable`.
+DASHI_DETAIL_TARGET_AVX2 inline void count_words_avx2(const std::int8_t* src, std::size_t sites,
+                                                      std::uint8_t* counts) noexcept {
   const std::size_t full = sites / 64;
   const __m256i zero = _mm256_setzero_si256();
   for (std::size_t w = 0; w < full; ++w) {
@@ -73,13 +69,32 @@ __attribute__((target("avx2,popcnt"))) inline void count_words_avx2(const std::i
     count_words_portable(src + 64 * full, sites % 64, counts + full);
   }
 }
+
+/// AVX-512 form of `count_words_portable` (`vptestmb` of each byte with itself).
+DASHI_DETAIL_TARGET_AVX512 inline void count_words_avx512(const std::int8_t* src, std::size_t sites,
+                                                          std::uint8_t* counts) noexcept {
+  const std::size_t full = sites / 64;
+  for (std::size_t w = 0; w < full; ++w) {
+    const __m512i v = _mm512_loadu_si512(src + 64 * w);
+    counts[w] = static_cast<std::uint8_t>(_mm_popcnt_u64(_mm512_test_epi8_mask(v, v)));
+  }
+  if (const std::size_t tail = sites % 64; tail != 0) {
+    const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(tail));
+    const __m512i v = _mm512_maskz_loadu_epi8(live, src + 64 * full);
+    counts[full] = static_cast<std::uint8_t>(_mm_popcnt_u64(_mm512_test_epi8_mask(v, v)));
+  }
+}
 #endif
 
 /// Number of supported (non-zero) sites in each 64-site word of `src[0, sites)`: `counts`
-/// receives ceil(sites / 64) entries.
+/// receives ceil(sites / 64) entries. Thread-safe; allocates nothing.
 inline void count_words(const std::int8_t* src, std::size_t sites, std::uint8_t* counts) noexcept {
-#if DASHI_DETAIL_X86_DISPATCH
-  if (dashi::detail::cpu_features().avx2 && dashi::detail::cpu_features().popcnt) {
+#if DASHI_DETAIL_X86
+  if (dashi::detail::active_isa() == dashi::detail::Isa::avx512) {
+    count_words_avx512(src, sites, counts);
+    return;
+  }
+  if (dashi::detail::active_isa() == dashi::detail::Isa::avx2) {
     count_words_avx2(src, sites, counts);
     return;
   }
