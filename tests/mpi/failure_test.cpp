@@ -263,6 +263,54 @@ TEST(KernelFailures, FirstFailingRankRethrowsOthersThrowRemoteError) {
   EXPECT_EQ(dashi_test::first_difference(out, local), "");
 }
 
+/// SignFlip that throws when its view holds a +1: a rank whose rows are all -1 fails only at
+/// step 1 (after the first flip), a rank holding a +1 fails at step 0.
+struct ThrowsOnPositive {
+  void operator()(TernaryView in, TernarySpan out) const {
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      if (in.value(i) > 0) {
+        throw std::runtime_error("a positive site");
+      }
+      out.data()[i] = static_cast<std::int8_t>(-in.value(i));
+    }
+  }
+};
+
+TEST(KernelFailures, IteratedFailuresOfTheEarliestStepComeFirst) {
+  const int p = world_size();
+  if (p < 2) {
+    GTEST_SKIP() << "needs two ranks";
+  }
+  const Shape shape{6 * static_cast<std::size_t>(p), 4};
+  const SlabLayout layout(MPI_COMM_WORLD, shape);
+  // Rank 0: all -1 (fails at step 1); the others: random with +1s (fail at step 0).
+  const TernaryField local =
+      world_rank() == 0
+          ? dashi_test::copy_rows(
+                dashi::run_kernel_parallel(
+                    dashi::kernels::SignFlip{},
+                    TernaryField::from_signed(std::vector<int>(layout.local_shape().size(), 1),
+                                              layout.local_shape())),
+                0, layout.row_count())
+          : dashi_test::percent_field(layout.local_shape(), 60, 11);
+  for (const std::size_t per_sync : {std::size_t{1}, std::size_t{2}, std::size_t{4}}) {
+    dashi::IterateOptions options;
+    options.steps_per_sync = per_sync;
+    try {
+      const TernaryField out = dashi::mpi::run_kernel_iterated_distributed(
+          layout, ThrowsOnPositive{}, local, 4, options);
+      ADD_FAILURE() << "the kernel fails";
+    } catch (const RemoteError& e) {
+      EXPECT_NE(world_rank(), 1) << "steps_per_sync " << per_sync;
+      EXPECT_EQ(e.rank(), 1) << "rank 1 fails at step 0, rank 0 only at step 1; steps_per_sync "
+                             << per_sync;
+      EXPECT_EQ(e.message(), "a positive site");
+    } catch (const std::runtime_error& e) {
+      EXPECT_EQ(world_rank(), 1) << e.what() << " steps_per_sync " << per_sync;
+    }
+  }
+}
+
 TEST(KernelFailures, ContractViolationAndForeignExceptions) {
   const Shape shape{8 * static_cast<std::size_t>(world_size()), 5};
   const TernaryField global = dashi_test::random_field(shape, 0.5, 6);
