@@ -12,9 +12,10 @@
 /// duplicates of it, so its messages never meet the caller's). Errors never hang or abort:
 /// bad arguments throw the same `std::invalid_argument` on every rank; when kernel blocks
 /// throw, the rank owning the first failing block (ranks in order, then blocks) rethrows its
-/// own exception and every other rank throws `RemoteError`. MPI must be initialised (with
-/// at least `MPI_THREAD_FUNNELED` when the calling thread is not the main one use
-/// `MPI_THREAD_SERIALIZED`); only the calling thread makes MPI calls.
+/// own exception and every other rank throws `RemoteError`. MPI must be initialised. Only the
+/// thread that calls a function makes MPI calls (the pool's workers never do), so
+/// `MPI_THREAD_FUNNELED` is enough when that is the main thread (`MPI_THREAD_SERIALIZED`
+/// otherwise). Calls on one layout must not overlap in time (they are collective).
 
 #include <array>
 #include <cstddef>
