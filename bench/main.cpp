@@ -118,6 +118,11 @@ Config parse_args(int& argc, char** argv) {
       if (arg == "--help" || arg == "-h") {
         print_usage();
       }
+      if (arg.substr(0, 23) == "--benchmark_repetitions") {
+        throw std::invalid_argument(
+            "use --repetitions N: the bench interleaves the repetitions of a row with its "
+            "peers itself (--benchmark_repetitions would run them back to back)");
+      }
       if (arg.substr(0, 20) == "--benchmark_min_time") {
         config.user_min_time = true;
       }
