@@ -43,28 +43,43 @@ namespace dashi::mpi {
 namespace detail {
 
 /// The executors' driver: `steps` applications in synchronisations of `steps_per_sync`,
-/// each exchanging `halo × steps` rows once, ping-ponging between `output` and a spare slab
-/// so that the last one lands in `output`. Arguments are checked by the caller.
+/// each exchanging `halo × steps` rows once, ping-ponging between `result` (allocated here)
+/// and a spare slab so that the last one lands in `result`. Arguments are checked by the
+/// caller. Allocation failures are agreed like kernel failures, so that no rank is left
+/// waiting for one that could not allocate.
 template <class K>
 void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel, TernaryView local,
-                     TernarySpan output, std::size_t halo, std::size_t steps,
+                     TernaryField& result, std::size_t halo, std::size_t steps,
                      std::size_t steps_per_sync, const ParallelOptions& options, bool single_step) {
-  if (steps == 0 || layout.global_shape().size() == 0) {
-    std::copy_n(local.data(), local.size(), output.data());
-    return;
-  }
   const LayoutResources& resources = LayoutAccess::resources(layout);
   const MPI_Comm cart = options.boundary == Boundary::periodic ? resources.periodic_cart.get()
                                                                : resources.clip_cart.get();
   const Neighbours peers = neighbours(cart);
   const std::size_t row_elems = local.shape().row_elems();
   const std::size_t depth = halo * std::min(steps, steps_per_sync);
-  std::vector<std::int8_t> before(peers.previous != MPI_PROC_NULL ? depth * row_elems : 0);
-  std::vector<std::int8_t> after(peers.next != MPI_PROC_NULL ? depth * row_elems : 0);
-  const std::size_t syncs = ::dashi::detail::sync_count(steps, steps_per_sync);
+  const bool copy_only = steps == 0 || layout.global_shape().size() == 0;
+  const std::size_t syncs = copy_only ? 0 : ::dashi::detail::sync_count(steps, steps_per_sync);
+  std::vector<std::int8_t> before;
+  std::vector<std::int8_t> after;
   TernaryField spare;
-  if (syncs > 1) {
-    spare = TernaryField::uninitialized(local.shape());
+  Failure allocation;
+  try {
+    result = TernaryField::uninitialized(local.shape());
+    if (!copy_only) {
+      before.resize(peers.previous != MPI_PROC_NULL ? depth * row_elems : 0);
+      after.resize(peers.next != MPI_PROC_NULL ? depth * row_elems : 0);
+      if (syncs > 1) {
+        spare = TernaryField::uninitialized(local.shape());
+      }
+    }
+  } catch (...) {
+    allocation.keep_first(0, 0, std::current_exception());
+  }
+  agree_on_failures(resources.internal.get(), allocation);
+  TernarySpan output = result.span();
+  if (copy_only) {
+    std::copy_n(local.data(), local.size(), output.data());
+    return;
   }
   const std::array<TernarySpan, 2> buffers = {output, spare.span()};
   SlabSync sync;
@@ -113,8 +128,8 @@ template <class K>
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
   const std::size_t halo = detail::check_run_arguments<K>(layout, local, options, 1, 1,
                                                           "dashi::mpi::run_kernel_distributed");
-  TernaryField output = TernaryField::uninitialized(local.shape());
-  detail::run_distributed(pool, layout, kernel, local, output.span(), halo, 1, 1, options, true);
+  TernaryField output;
+  detail::run_distributed(pool, layout, kernel, local, output, halo, 1, 1, options, true);
   return output;
 }
 
@@ -144,9 +159,9 @@ template <class K>
   const std::size_t halo =
       detail::check_run_arguments<K>(layout, local, options, steps, options.steps_per_sync,
                                      "dashi::mpi::run_kernel_iterated_distributed");
-  TernaryField output = TernaryField::uninitialized(local.shape());
-  detail::run_distributed(pool, layout, kernel, local, output.span(), halo, steps,
-                          options.steps_per_sync, options, false);
+  TernaryField output;
+  detail::run_distributed(pool, layout, kernel, local, output, halo, steps, options.steps_per_sync,
+                          options, false);
   return output;
 }
 
