@@ -158,9 +158,9 @@ def load_jsonl(path: str) -> list[dict]:
             row["block_elems"] = raw.get("block_elems", 0)
             row["noisy"] = bool(meta.get("noisy", False))
             policy = str(meta.get("omp_wait_policy", "default")).lower()
-            if row.get("backend") == "peer_omp" and policy != "default":
+            if str(row.get("backend", "")).startswith("peer_omp") and policy != "default":
                 # The same rows under another OpenMP wait policy: a peer of their own.
-                row["backend"] = f"peer_omp_{policy}"
+                row["backend"] = f"{row['backend']}_{policy}"
                 row["benchmark"] = f"{row['benchmark']}|OMP_WAIT_POLICY={policy}"
             rows.append(row)
     return rows
