@@ -900,6 +900,11 @@ def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit, ite
     md += [note + "\n" for note in notes]
     md += verdict_section()
     md += iterated.section(rows, img_rel, iterated_plot)
+    it_rows = [r for r in rows if r.get("suite") == "iterated"]
+    it_noisy = [r for r in it_rows if r.get("noisy")]
+    if it_noisy:
+        md += [f"{len(it_noisy)} of these {len(it_rows)} iterated rows were noisy: the table "
+               "shows them, the verdict above takes no figure from them.", ""]
     if has_sweep:
         md += ["## Hypotheses", ""] + lines + [""]
         md += summary_table(rows, hw)
