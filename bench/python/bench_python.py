@@ -6,6 +6,8 @@ plus the cost per block of a PythonKernel. One JSONL row per measurement in the 
 schema (bench/README.md), ``backend`` naming what ran:
 
   python        dashicore.run_kernel_parallel(kernel, x, out=out)   (mode "module_out")
+                the same with check_contract=False, which also skips the input
+                value check                               (mode "module_out_unchecked")
                 dashicore.run_kernel_parallel(kernel, x)            (mode "module")
   dashi         the same C++ call a C++ user writes (run_kernel_parallel into the same
                 buffer), timed in C++ on the same arrays             (mode "cpp_call")
@@ -209,6 +211,11 @@ def bench(args):
                 args.rounds)
             rows.append(row(common, "module_out", "python", t_out, r_out, dc.fingerprint(out),
                             ref_hash))
+            t_unchecked, r_unchecked = per_call(
+                lambda: dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads,
+                                               check_contract=False), calls, args.rounds)
+            rows.append(row(common, "module_out_unchecked", "python", t_unchecked, r_unchecked,
+                            dc.fingerprint(out), ref_hash))
             t_new, r_new = per_call(
                 lambda: dc.run_kernel_parallel(kernel, x, num_workers=threads), calls,
                 args.rounds)
@@ -226,7 +233,8 @@ def bench(args):
             t_up, r_up = per_call(lambda: up(x), np_calls, args.rounds)
             rows.append(row(common, "upstream_apply", "peer_upstream", t_up, r_up,
                             dc.fingerprint(up(x)), ref_hash))
-            print(f"{name:14s} N={n:>9d}  module_out {t_out * 1e6:10.2f} us  module "
+            print(f"{name:14s} N={n:>9d}  module_out {t_out * 1e6:10.2f} us  unchecked "
+                  f"{t_unchecked * 1e6:10.2f} us  module "
                   f"{t_new * 1e6:10.2f} us  C++ {t_cpp * 1e6:10.2f} us  numpy "
                   f"{t_np * 1e6:10.2f} us  upstream {t_up * 1e6:10.2f} us", flush=True)
     rows += python_kernel_rows(args, meta, threads)
@@ -279,8 +287,11 @@ def summary(rows):
             "t_kernel_ms"]
         speedup = by[(kernel, l, "numpy")]["t_kernel_ms"] / by[(kernel, l, "module_out")][
             "t_kernel_ms"]
+        unchecked = by[(kernel, l, "module_out_unchecked")]["t_kernel_ms"] / by[
+            (kernel, l, "cpp_call")]["t_kernel_ms"]
         lines.append(f"  {kernel:14s} overhead at N={s}: {over * 1e3:6.2f} us; at N={l}: "
-                     f"module/C++ = {ratio:5.3f}; numpy/module = {speedup:6.1f}x")
+                     f"module/C++ = {ratio:5.3f} (unchecked {unchecked:5.3f}); "
+                     f"numpy/module = {speedup:6.1f}x")
     del small, large
     return "\n".join(lines)
 

@@ -182,3 +182,22 @@ def test_zero_copy_with_two_to_the_28_sites():
     assert into < field // 4, f"out= grew the peak by {into} bytes: a copy was made"
     # A fresh result costs one field (the result itself): no copy of the input or of the output.
     assert fresh < field + field // 4, f"a fresh result grew the peak by {fresh} bytes"
+
+
+def test_unchecked_runs_of_invalid_bytes_are_memory_safe():
+    # check_contract=False skips the input check: the result is unspecified, but every kernel
+    # (the rule kernels' table lookups included) stays inside its buffers.
+    rng = np.random.default_rng(8)
+    x = rng.integers(-128, 128, size=(300, 70)).astype(np.int8)
+    from conftest import majority_table, random_rule1d_table
+
+    kernels = [dc.kernels.SignFlip(), dc.kernels.Clamp(), dc.kernels.ClampNonnegative(),
+               dc.kernels.LeftNeighbor(), dc.kernels.Majority3x3(),
+               dc.kernels.Totalistic2D(majority_table())]
+    kernels += [dc.kernels.Rule1D(random_rule1d_table(r, r), r) for r in (1, 2, 3)]
+    for kernel in kernels:
+        for block in (1, 0):
+            y = dc.run_kernel_parallel(kernel, x, check_contract=False, block_elems=block)
+            assert y.shape == x.shape
+        with pytest.raises(dc.CarrierError):
+            dc.run_kernel_parallel(kernel, x)

@@ -67,7 +67,9 @@ void check_rule_entry(const char* where, std::size_t entry, Meaning meaning, std
 // exists when bit k of `present` is set and reads 0 otherwise.
 // ---------------------------------------------------------------------------------------
 
-/// Portable path: one site at a time.
+/// Portable path: one site at a time. Inputs are trits by contract; a byte outside {-1,0,1}
+/// still indexes inside the table (as do the vector paths, whose lookups cover all 256 byte
+/// values), so invalid input gives unspecified trits, never an out-of-bounds read.
 template <std::size_t R>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void rule1d_segment_portable(
     const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
@@ -75,11 +77,12 @@ template <std::size_t R>
   for (std::size_t i = first; i < last; ++i) {
     std::size_t index = 0;
     for (std::size_t k = 0; k <= 2 * R; ++k) {
-      int digit = 1;
+      unsigned digit = 1;
       if (((present >> k) & 1U) != 0) {
-        digit = in[i + k * stride - R * stride] + 1;
+        digit = static_cast<std::uint8_t>(in[i + k * stride - R * stride] + 1);
+        digit = digit > 2 ? 1U : digit;  // a non-trit input reads as 0: never outside the table
       }
-      index = index * 3 + static_cast<std::size_t>(digit);
+      index = index * 3 + digit;
     }
     out[i] = table[index];
   }

@@ -39,7 +39,8 @@ totalistic_index(const std::int8_t* up, const std::int8_t* mid, const std::int8_
       sum += down[j];
     }
   }
-  return static_cast<std::size_t>(16 * mid[c] + sum + 25);
+  // Masked to the 64-entry padded table: a non-trit input never reads outside it.
+  return static_cast<std::size_t>(16 * mid[c] + sum + 25) & 63U;
 }
 
 /// Portable path for columns `[first, last)` of one row.
