@@ -10,6 +10,7 @@
 
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
@@ -59,17 +60,22 @@ class KernelBase {
 };
 
 /// Checks that a block's input values are trits, then runs `K`: what the module runs when
-/// the input comes from Python (the check reads the block just before the kernel does, so it
-/// costs a cache-resident scan instead of a pass over memory).
-template <class K>
+/// the input comes from Python. The check reads the block just before the kernel does; with
+/// `Pieces` (pointwise C++ kernels: radius 0, so whole axis-0 slices are independent) it runs
+/// piece by piece, each piece checked and then computed while it sits in L1, so the check
+/// costs a cache-resident scan instead of a pass over memory.
+template <class K, bool Pieces = false>
 struct ValidatingKernel {
   static constexpr std::size_t radius = dashi::kernel_radius_v<K>;
   static constexpr bool contract_proven = dashi::kernel_contract_proven_v<K>;
+  static_assert(!Pieces || radius == 0, "only pointwise kernels run piece by piece");
+  /// Sites per piece (whole axis-0 slices, at least one).
+  static constexpr std::size_t piece_sites = std::size_t{1} << 14;
   const K* kernel;
   const std::int8_t* base;  // the whole input, to report global sites
   std::size_t size;
 
-  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
+  void check(dashi::TernaryView in) const {
     if (const auto bad = first_non_trit(in.data(), in.size())) {
       const std::int8_t* where = in.data() + *bad;
       std::string site = std::to_string(*bad) + " of its block";
@@ -79,7 +85,23 @@ struct ValidatingKernel {
       throw dashi::CarrierError("dashicore: input value " + std::to_string(*where) + " at index " +
                                 site + " is not a trit (expected -1, 0 or 1)");
     }
-    dashi::detail::apply_into(*kernel, in, out);
+  }
+
+  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
+    if constexpr (Pieces) {
+      const std::size_t rows = in.shape().rows();
+      const std::size_t row_elems = std::max<std::size_t>(1, in.shape().row_elems());
+      const std::size_t piece_rows = std::max<std::size_t>(1, piece_sites / row_elems);
+      for (std::size_t r = 0; r < rows; r += piece_rows) {
+        const std::size_t count = std::min(piece_rows, rows - r);
+        const dashi::TernaryView piece = in.rows(r, count);
+        check(piece);
+        dashi::detail::apply_into(*kernel, piece, out.rows(r, count));
+      }
+    } else {
+      check(in);
+      dashi::detail::apply_into(*kernel, in, out);
+    }
   }
 };
 
@@ -102,7 +124,8 @@ class TypedKernel : public KernelBase {
   void run(dashi::TernaryView in, dashi::TernarySpan out, const dashi::ParallelOptions& options,
            bool validate) const override {
     if (validate) {
-      const ValidatingKernel<K> checked{&kernel_, in.data(), in.size()};
+      const ValidatingKernel<K, dashi::kernel_radius_v<K> == 0> checked{&kernel_, in.data(),
+                                                                        in.size()};
       dashi::run_kernel_parallel(dashi::default_thread_pool(), checked, in, out, options);
     } else {
       dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel_, in, out, options);
