@@ -312,6 +312,8 @@ Verdict compute_verdict(const std::vector<RowRecord>& rows, const Plan& plan) {
         b.value(what, codec_row(Backend::dashi), "Gsites/s", gsites, std::nullopt, false);
       } else {
         b.value(what + ", from memory", codec_row(Backend::dashi), "Gsites/s", gsites, 15.0, false);
+        b.value("for comparison: hand-written reference, " + what,
+                codec_row(Backend::codec_reference), "Gsites/s", gsites, std::nullopt, false);
       }
     }
   }

@@ -3,7 +3,11 @@
 // (packed) on one and T threads, the codec block sweep, and the single-core codec rows
 // (encode and decode alone), against a hand-written reference loop when one is built in.
 
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
+#include <vector>
 
 #include "suites.hpp"
 
@@ -12,6 +16,16 @@
 #  define DASHI_BENCH_PQ_ADAPTER 1
 #else
 #  define DASHI_BENCH_PQ_ADAPTER 0
+#endif
+
+// The hand-written AVX-512/BMI2 codec loop the library's codec is measured against; its
+// rows exist only on a CPU that runs it.
+#if DASHI_BENCH_HAVE_PQ && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)) && \
+    __has_include("../peers/pq_avx512_reference.hpp")
+#  include "../peers/pq_avx512_reference.hpp"
+#  define DASHI_BENCH_HAVE_PQ_REFERENCE 1
+#else
+#  define DASHI_BENCH_HAVE_PQ_REFERENCE 0
 #endif
 
 namespace dashi_bench {
@@ -168,9 +182,73 @@ void add_pq_rows(const Config& config, const Plan& plan, RowList& rows) {
         row.n = n;
         row.sparsity = 0.5;
         rows.add(row);
+        if (pq_reference_available() && n % 64 == 0) {
+          row.backend = Backend::codec_reference;
+          rows.add(row);
+        }
       }
     }
   }
+}
+
+bool pq_reference_available() noexcept {
+#  if DASHI_BENCH_HAVE_PQ_REFERENCE
+  return pq_reference::available();
+#  else
+  return false;
+#  endif
+}
+
+/// The reference loop on one core into its own buffers (P, Q with a spare word, O), checked
+/// against the library: its P words must equal the library's and its decode must give the
+/// input back.
+void run_codec_reference(benchmark::State& state, const Row& row, Sample& sample,
+                         dashi::TernaryView in, dashi::TernarySpan out) {
+#  if DASHI_BENCH_HAVE_PQ_REFERENCE
+  State& g = global();
+  const std::size_t n = row.n;
+  std::vector<std::uint64_t> p(n / 64);
+  std::vector<std::uint64_t> q(n / 64 + 2);
+  std::vector<std::uint64_t> o(n / row.pq_block_sites + 2);
+  unsigned block_shift = 0;
+  while ((std::size_t{64} << block_shift) < row.pq_block_sites) {
+    ++block_shift;
+  }
+  using Clock = std::chrono::steady_clock;
+  (void)pq_reference::encode(in.data(), n, p.data(), q.data(), o.data(), block_shift);
+  if (row.pipeline == Pipeline::encode) {
+    timed_loop(state, sample, [&](Phases& phases) {
+      const auto t0 = Clock::now();
+      benchmark::DoNotOptimize(
+          pq_reference::encode(in.data(), n, p.data(), q.data(), o.data(), block_shift));
+      phases.encode += std::chrono::duration<double>(Clock::now() - t0).count();
+    });
+  } else {
+    timed_loop(state, sample, [&](Phases& phases) {
+      const auto t0 = Clock::now();
+      pq_reference::decode(p.data(), q.data(), n, out.data());
+      phases.decode += std::chrono::duration<double>(Clock::now() - t0).count();
+    });
+  }
+  sample.phased = true;
+  const dashi::pq::PackedField& packed = g.inputs->packed(input_key(row), row.pq_block_sites);
+  if (!std::equal(p.begin(), p.end(), packed.p_words().begin(), packed.p_words().end())) {
+    sample.error = true;
+    sample.error_message = "the reference loop's P words differ from the library's";
+    g.failed = true;
+    state.SkipWithError(sample.error_message.c_str());
+    return;
+  }
+  pq_reference::decode(p.data(), q.data(), n, out.data());
+  sample.bytes_per_iter = static_cast<double>(n) + packed_bytes(packed);
+  check_output(state, sample, dashi::fingerprint(out.view()), dashi::fingerprint(in));
+#  else
+  (void)row;
+  (void)sample;
+  (void)in;
+  (void)out;
+  state.SkipWithError("built without the reference codec loop");
+#  endif
 }
 
 void run_pq(benchmark::State& state, const Row& row, Sample& sample) {
@@ -187,6 +265,10 @@ void run_pq(benchmark::State& state, const Row& row, Sample& sample) {
     return std::chrono::duration<double>(b - a).count();
   };
 
+  if (row.suite == Suite::codec && row.backend == Backend::codec_reference) {
+    run_codec_reference(state, row, sample, in, out);
+    return;
+  }
   if (row.suite == Suite::codec) {
     // One core, caller-owned buffers: encode the input, or decode its packed form.
     const dashi::pq::PackedField& packed_in = g.inputs->packed(key, row.pq_block_sites);
@@ -270,6 +352,7 @@ void run_pq(benchmark::State& state, const Row&, Sample&) {
 }
 bool pq_codec_into() noexcept { return false; }
 bool pq_packed_fused() noexcept { return false; }
+bool pq_reference_available() noexcept { return false; }
 
 #endif
 

@@ -43,6 +43,8 @@ void add_pq_rows(const Config& config, const Plan& plan, RowList& rows);
 void run_pq(benchmark::State& state, const Row& row, Sample& sample);
 /// True when the PQ rows use encode_into / decode_into (no allocation per call).
 [[nodiscard]] bool pq_codec_into() noexcept;
+/// True when the hand-written AVX-512/BMI2 reference codec loop runs on this CPU.
+[[nodiscard]] bool pq_reference_available() noexcept;
 /// True when the packed pipeline is the executor's fused packed overload.
 [[nodiscard]] bool pq_packed_fused() noexcept;
 
