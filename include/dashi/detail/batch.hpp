@@ -10,16 +10,12 @@
 #include <thread>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-#  include <immintrin.h>
-#endif
-
 namespace dashi::detail {
 
 /// One spin-wait step: a pause hint where the CPU has one.
 inline void cpu_relax() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
+  __builtin_ia32_pause();
 #elif defined(__aarch64__)
   asm volatile("yield");
 #endif

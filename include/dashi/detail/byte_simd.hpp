@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/execution/detail/block_state.hpp>
 
 #if !defined(__GNUC__) && !defined(__clang__)
 #  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
@@ -65,39 +66,6 @@ template <class Op>
 /// ownership of their cache lines removes a third of the memory traffic.
 inline constexpr std::size_t streaming_store_bytes = std::size_t{8} << 20;
 
-/// Declares, for the calling thread and its scope, the one large output `[first, last)` a
-/// block of the executor writes into: byte maps writing inside it stream their stores even
-/// when the block itself is small. Writes elsewhere (a kernel's own scratch) are unaffected.
-/// Nestable; restores the previous range on exit.
-class StreamingOutput {
- public:
-  StreamingOutput(const std::int8_t* first, const std::int8_t* last) noexcept : previous_(range()) {
-    range() = {first, last};
-  }
-  StreamingOutput(const StreamingOutput&) = delete;
-  StreamingOutput& operator=(const StreamingOutput&) = delete;
-  ~StreamingOutput() { range() = previous_; }
-
-  /// True when `[out, out + n)` lies in the declared output.
-  [[nodiscard]] static bool covers(const std::int8_t* out, std::size_t n) noexcept {
-    const Range r = range();
-    const auto first = reinterpret_cast<std::uintptr_t>(r.first);
-    const auto p = reinterpret_cast<std::uintptr_t>(out);
-    return first <= p && p + n <= reinterpret_cast<std::uintptr_t>(r.last);
-  }
-
- private:
-  struct Range {
-    const std::int8_t* first = nullptr;
-    const std::int8_t* last = nullptr;
-  };
-  static Range& range() noexcept {
-    thread_local Range current;
-    return current;
-  }
-  Range previous_;
-};
-
 /// True when a byte map of `n` bytes into `out` should stream its stores.
 [[nodiscard]] inline bool stream_stores(const std::int8_t* out, std::size_t n) noexcept {
   return n >= streaming_store_bytes || (n >= 1024 && StreamingOutput::covers(out, n));
@@ -111,6 +79,20 @@ template <class Op>
 }
 
 #if DASHI_DETAIL_X86
+/// A non-temporal store of 32 bytes to the 32-byte aligned `p`. Written with compiler
+/// builtins rather than the `<immintrin.h>` wrappers: in a translation unit built with
+/// wider `-m` flags the wrappers carry those flags and could not be inlined into a function
+/// of an exact target (see cpu_dispatch.hpp).
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void stream32(std::int8_t* p,
+                                                                     const bytes32& v) noexcept {
+  using Words = long long __attribute__((vector_size(32)));
+#  if defined(__clang__)
+  __builtin_nontemporal_store(reinterpret_cast<const Words&>(v), reinterpret_cast<Words*>(p));
+#  else
+  __builtin_ia32_movntdq256(reinterpret_cast<Words*>(p), reinterpret_cast<const Words&>(v));
+#  endif
+}
+
 /// `map_bytes_generic` with non-temporal stores: plain stores up to the first 32-byte
 /// boundary of `out`, streaming stores after it, and a store fence before returning (so
 /// the bytes are ordered before whatever publishes them to other threads).
@@ -125,9 +107,9 @@ template <class Op>
   for (; i + 32 <= n; i += 32) {
     load32(v, in + i);
     op(v);
-    _mm256_stream_si256(reinterpret_cast<__m256i*>(out + i), reinterpret_cast<__m256i>(v));
+    stream32(out + i, v);
   }
-  _mm_sfence();
+  __builtin_ia32_sfence();
   map_bytes_generic(in + i, out + i, n - i, op);
 }
 
@@ -198,23 +180,10 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
 }
 
 #if DASHI_DETAIL_X86
-/// AVX2 form of `contract_violated_generic`: `subs_epu8(|out|, |in|)` is non-zero exactly
-/// where the contract breaks (4 operations per 32 sites).
+/// `contract_violated_generic` compiled for AVX2.
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline bool contract_violated_avx2(
     const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
-  __m256i bad0 = _mm256_setzero_si256();
-  __m256i bad1 = _mm256_setzero_si256();
-  std::size_t i = 0;
-  for (; i + 64 <= n; i += 64) {
-    const auto* a = reinterpret_cast<const __m256i*>(in + i);
-    const auto* b = reinterpret_cast<const __m256i*>(out + i);
-    bad0 = _mm256_or_si256(bad0, _mm256_subs_epu8(_mm256_abs_epi8(_mm256_loadu_si256(b)),
-                                                  _mm256_abs_epi8(_mm256_loadu_si256(a))));
-    bad1 = _mm256_or_si256(bad1, _mm256_subs_epu8(_mm256_abs_epi8(_mm256_loadu_si256(b + 1)),
-                                                  _mm256_abs_epi8(_mm256_loadu_si256(a + 1))));
-  }
-  bad0 = _mm256_or_si256(bad0, bad1);
-  return _mm256_testz_si256(bad0, bad0) == 0 || contract_violated_generic(in + i, out + i, n - i);
+  return contract_violated_generic(in, out, n);
 }
 #endif
 

@@ -16,6 +16,10 @@
 ///   that copy for every unit). Write `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE`
 ///   on shared loop bodies: they inline into the AVX2 / AVX-512 functions (a subset of
 ///   their features) and are compiled again there with the wider instructions.
+///   Bodies under these attributes use the vector extensions and the compiler's builtins
+///   (`__builtin_ia32_*`), not the `<immintrin.h>` wrapper functions: in a translation unit
+///   built with wider flags (`-march=native`) the wrappers carry those flags, and GCC and
+///   Clang refuse to inline them into an exact, narrower target (a compile error).
 /// - `active_isa()` is the level the run-time dispatch uses: the best the CPU supports,
 ///   capped by the environment variable `DASHI_ISA` (`portable`, `avx2` or `avx512`; any
 ///   other value, or none, leaves the level uncapped). It is read once per process, so a

@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The shipped pointwise kernels (radius 0): `SignFlip`, `Clamp`, `ClampNonnegative`, as
+/// byte maps with run-time dispatch (detail/byte_simd.hpp). Reached through `kernel.hpp`.
+
+#include <dashi/carrier.hpp>
+#include <dashi/detail/byte_simd.hpp>
+
+namespace dashi {
+
+namespace detail {
+/// The byte maps of the pointwise kernels (see `map_bytes_generic` for why they are structs).
+struct NegateBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = -v;
+  }
+};
+/// Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
+struct SignBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = (v < 0) - (v > 0);
+  }
+};
+struct NonnegativeBytes {
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = -(v > 0);
+  }
+};
+}  // namespace detail
+
+/// Reference kernels. All are stateless, thread-safe and pure, and keep the contract by
+/// construction (`contract_proven`).
+namespace kernels {
+
+/// `s -> -s` (an involution; radius 0).
+struct SignFlip {
+  static constexpr bool contract_proven = true;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NegateBytes{});
+  }
+};
+
+/// The Python `ClampKernel`: the sign of every supported site forced to ±1, 0 off
+/// support. Identity on valid carriers, hence idempotent (radius 0).
+struct Clamp {
+  static constexpr bool contract_proven = true;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::SignBytes{});
+  }
+};
+
+/// `-1 -> 0`, otherwise unchanged (idempotent; radius 0).
+struct ClampNonnegative {
+  static constexpr bool contract_proven = true;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NonnegativeBytes{});
+  }
+};
+
+}  // namespace kernels
+
+}  // namespace dashi

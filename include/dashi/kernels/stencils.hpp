@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The shipped radius-1 stencils `LeftNeighbor` and `Majority3x3`, vector loops with
+/// run-time dispatch (detail/stencil_simd.hpp). Reached through `kernel.hpp`.
+
+#include <cstddef>
+#include <dashi/carrier.hpp>
+#include <dashi/detail/stencil_simd.hpp>
+#include <stdexcept>
+#include <string>
+
+namespace dashi::kernels {
+
+/// Radius-1 stencil along axis 0 (the Python `LeftNeighbor`): on support,
+/// `out[i] = sign(s[i] + s[i-1])` with `s[-1] = 0` at the view's edge; off support 0.
+/// For rank > 1 the neighbour is the previous axis-0 slice at the same position.
+struct LeftNeighbor {
+  static constexpr std::size_t radius = 1;
+  static constexpr bool contract_proven = true;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    dashi::detail::left_neighbor(in.data(), out.data(), in.size(), in.shape().row_elems());
+  }
+};
+
+/// Radius-1, 2-D majority vote: on support, the sign of the sum of the 3×3 neighbourhood
+/// (clipped at the view's edges), 0 on a tie; off support 0. Never creates support.
+/// Throws `std::invalid_argument` for a field that is not 2-D.
+struct Majority3x3 {
+  static constexpr std::size_t radius = 1;
+  static constexpr bool contract_proven = true;
+  void operator()(TernaryView in, TernarySpan out) const {
+    if (in.shape().rank() != 2) {
+      throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +
+                                  in.shape().to_string());
+    }
+    dashi::detail::majority3x3(in.data(), out.data(), in.shape()[0], in.shape()[1]);
+  }
+};
+
+}  // namespace dashi::kernels
