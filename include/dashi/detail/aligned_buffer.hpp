@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <utility>
@@ -14,15 +15,24 @@ inline constexpr std::size_t cache_line_bytes = 64;
 
 /// Owning, cache-line aligned array of trivially copyable `T`, left uninitialised on
 /// allocation so that outputs written in full are not touched twice.
-/// Throws `std::bad_alloc` when memory runs out. Not thread-safe for concurrent writes.
+/// Throws `std::bad_alloc` when memory runs out (the allocation uses the `nothrow` form of
+/// `operator new` and throws itself, so a sanitizer run with `allocator_may_return_null=1`
+/// sees the same exception). Not thread-safe for concurrent writes.
 template <class T>
 class AlignedBuffer {
  public:
   AlignedBuffer() = default;
   explicit AlignedBuffer(std::size_t count) : size_(count) {
     if (count != 0) {
-      data_.reset(
-          static_cast<T*>(::operator new (count * sizeof(T), std::align_val_t{cache_line_bytes})));
+      if (count > std::numeric_limits<std::size_t>::max() / sizeof(T)) {
+        throw std::bad_alloc();
+      }
+      void* memory =
+          ::operator new (count * sizeof(T), std::align_val_t{cache_line_bytes}, std::nothrow);
+      if (memory == nullptr) {
+        throw std::bad_alloc();
+      }
+      data_.reset(static_cast<T*>(memory));
     }
   }
   AlignedBuffer(const AlignedBuffer& other) : AlignedBuffer(other.size_) {
