@@ -206,24 +206,28 @@ def bench(args):
             # Warm up the pool, the caches and the scratch buffers.
             dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads)
             dc._core._time_cpp_calls(kernel, x, out, 1, threads)
-            t_out, r_out = per_call(
-                lambda: dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads), calls,
-                args.rounds)
+            # The module's calls and the C++ call alternate round by round, so that a change
+            # of machine load between them does not bias the ratio.
+            r_out, r_unchecked, r_new, cpp = [], [], [], []
+            for _ in range(args.rounds):
+                r_out.append(per_call(lambda: dc.run_kernel_parallel(
+                    kernel, x, out=out, num_workers=threads), calls, 1)[0])
+                cpp.append(dc._core._time_cpp_calls(kernel, x, out, calls, threads) / calls)
+                r_unchecked.append(per_call(lambda: dc.run_kernel_parallel(
+                    kernel, x, out=out, num_workers=threads, check_contract=False), calls, 1)[0])
+                r_new.append(per_call(lambda: dc.run_kernel_parallel(
+                    kernel, x, num_workers=threads), calls, 1)[0])
+            t_out, t_unchecked, t_new, t_cpp = (statistics.median(v) for v in
+                                                (r_out, r_unchecked, r_new, cpp))
+            dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads)
             rows.append(row(common, "module_out", "python", t_out, r_out, dc.fingerprint(out),
                             ref_hash))
-            t_unchecked, r_unchecked = per_call(
-                lambda: dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads,
-                                               check_contract=False), calls, args.rounds)
+            dc.run_kernel_parallel(kernel, x, out=out, num_workers=threads, check_contract=False)
             rows.append(row(common, "module_out_unchecked", "python", t_unchecked, r_unchecked,
                             dc.fingerprint(out), ref_hash))
-            t_new, r_new = per_call(
-                lambda: dc.run_kernel_parallel(kernel, x, num_workers=threads), calls,
-                args.rounds)
             rows.append(row(common, "module", "python", t_new, r_new,
                             dc.fingerprint(dc.run_kernel_parallel(kernel, x)), ref_hash))
-            cpp = [dc._core._time_cpp_calls(kernel, x, out, calls, threads) / calls
-                   for _ in range(args.rounds)]
-            t_cpp = statistics.median(cpp)
+            dc._core._time_cpp_calls(kernel, x, out, 1, threads)
             rows.append(row(common, "cpp_call", "dashi", t_cpp, cpp, dc.fingerprint(out),
                             ref_hash))
             np_calls = max(1, calls // 20) if n <= 100_000 else max(1, calls // 2)
