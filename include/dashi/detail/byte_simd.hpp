@@ -83,8 +83,8 @@ template <class Op>
 /// builtins rather than the `<immintrin.h>` wrappers: in a translation unit built with
 /// wider `-m` flags the wrappers carry those flags and could not be inlined into a function
 /// of an exact target (see cpu_dispatch.hpp).
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void stream32(std::int8_t* p,
-                                                                     const bytes32& v) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void stream32(
+    std::int8_t* p, const bytes32& v) noexcept {
   using Words = long long __attribute__((vector_size(32)));
 #  if defined(__clang__)
   __builtin_nontemporal_store(reinterpret_cast<const Words&>(v), reinterpret_cast<Words*>(p));
@@ -97,9 +97,8 @@ template <class Op>
 /// boundary of `out`, streaming stores after it, and a store fence before returning (so
 /// the bytes are ordered before whatever publishes them to other threads).
 template <class Op>
-[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 void map_bytes_streaming_avx2(const std::int8_t* in,
-                                                                         std::int8_t* out,
-                                                                         std::size_t n, Op op) {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void map_bytes_streaming_avx2(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
   const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
   map_bytes_generic(in, out, head, op);
   std::size_t i = head;
@@ -114,9 +113,9 @@ template <class Op>
 }
 
 template <class Op>
-[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 void map_bytes_avx2(const std::int8_t* in,
-                                                               std::int8_t* out, std::size_t n,
-                                                               Op op) {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void map_bytes_avx2(const std::int8_t* in,
+                                                                     std::int8_t* out,
+                                                                     std::size_t n, Op op) {
   map_bytes_generic(in, out, n, op);
 }
 #endif
@@ -181,7 +180,7 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
 
 #if DASHI_DETAIL_X86
 /// `contract_violated_generic` compiled for AVX2.
-[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline bool contract_violated_avx2(
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline bool contract_violated_avx2(
     const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
   return contract_violated_generic(in, out, n);
 }
@@ -222,8 +221,8 @@ l1_distance_portable(const std::int8_t* a, const std::int8_t* b, std::size_t n) 
 }
 
 #if DASHI_DETAIL_X86
-[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t l1_distance_avx2(
-    const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t
+l1_distance_avx2(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   return l1_distance_generic(a, b, n);
 }
 #endif

@@ -7,19 +7,24 @@
 /// - `DASHI_DETAIL_X86` is 1 when x86-64 code paths with target attributes are compiled
 ///   in (x86-64 with GCC or Clang), else 0. `<immintrin.h>` is then included here, at
 ///   global scope.
-/// - `DASHI_DETAIL_TARGET_PORTABLE`, `DASHI_DETAIL_TARGET_AVX2`, `DASHI_DETAIL_TARGET_AVX512`
-///   and `DASHI_DETAIL_TARGET_AVX512_VBMI` are the only spellings of the target attribute.
-///   Each names an *exact* instruction set: the features of its level are switched on and
-///   every feature above it is switched off, so a function's body is the same whatever the
-///   translation unit's `-m` / `-march` flags are (a plain `target("avx2")` in a
-///   `-march=native` unit would let the compiler use AVX-512 too, and the linker may keep
-///   that copy for every unit). Write `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE`
-///   on shared loop bodies: they inline into the AVX2 / AVX-512 functions (a subset of
-///   their features) and are compiled again there with the wider instructions.
-///   Bodies under these attributes use the vector extensions and the compiler's builtins
-///   (`__builtin_ia32_*`), not the `<immintrin.h>` wrapper functions: in a translation unit
-///   built with wider flags (`-march=native`) the wrappers carry those flags, and GCC and
-///   Clang refuse to inline them into an exact, narrower target (a compile error).
+/// - Target attributes, the only spellings in the library:
+///   - `DASHI_DETAIL_TARGET_AVX2`, `DASHI_DETAIL_TARGET_AVX512` and
+///     `DASHI_DETAIL_TARGET_AVX512_VBMI` switch on the features of their level, on top of the
+///     translation unit's flags (so `<immintrin.h>` intrinsics can be used inside: GCC and
+///     Clang inline an intrinsic only into a function that has at least the features the
+///     intrinsic was declared with, which in a `-march=native` unit are the native ones).
+///   - `DASHI_DETAIL_TARGET_PORTABLE`, `DASHI_DETAIL_TARGET_AVX2_EXACT` and
+///     `DASHI_DETAIL_TARGET_AVX512_EXACT` name an *exact* instruction set: the features of the
+///     level on, every feature above it off, so the body is the same whatever the unit's
+///     `-m` / `-march` flags are (the linker may keep any unit's copy of an inline function
+///     for all of them; with an additive attribute a `-march=native` unit's AVX2 copy could
+///     contain AVX-512). Exact functions use the vector extensions and the compiler's
+///     builtins (`__builtin_ia32_*`), never the `<immintrin.h>` wrappers, which cannot be
+///     inlined into them in a wider unit (a compile error). Write
+///     `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE` on shared loop bodies: they
+///     inline into the exact AVX2 / AVX-512 entry points (a subset of their features) and
+///     are compiled again there with the wider instructions. Portable fallbacks are always
+///     exact, so no unit's flags can put AVX into them.
 /// - `active_isa()` is the level the run-time dispatch uses: the best the CPU supports,
 ///   capped by the environment variable `DASHI_ISA` (`portable`, `avx2` or `avx512`; any
 ///   other value, or none, leaves the level uncapped). It is read once per process, so a
@@ -35,40 +40,46 @@
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #  include <immintrin.h>
 #  define DASHI_DETAIL_X86 1
-/// Base x86-64 (SSE2) and nothing else.
+/// Base x86-64 (SSE2) and nothing else (exact).
 #  define DASHI_DETAIL_TARGET_PORTABLE                                       \
     [[gnu::target(                                                           \
         "no-sse3,no-popcnt,no-bmi,no-bmi2,no-lzcnt,no-movbe,no-f16c,no-fma," \
         "no-adx,no-aes,no-pclmul,no-gfni,no-vaes,no-vpclmulqdq,no-sha,"      \
         "no-avxvnni")]]
-/// x86-64-v3: AVX2, BMI, BMI2, POPCNT, LZCNT, FMA, F16C, MOVBE; no AVX-512.
-#  define DASHI_DETAIL_TARGET_AVX2                                            \
+/// x86-64-v3: AVX2, BMI, BMI2, POPCNT, LZCNT, FMA, F16C, MOVBE (added to the unit's flags).
+#  define DASHI_DETAIL_TARGET_AVX2 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe")]]
+/// x86-64-v4: the AVX2 level plus AVX-512 F/BW/VL/DQ/CD (added to the unit's flags).
+#  define DASHI_DETAIL_TARGET_AVX512                                           \
+    [[gnu::target(                                                             \
+        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
+        "avx512dq,avx512cd")]]
+/// The AVX-512 level plus VBMI, VBMI2, VPOPCNTDQ and BITALG (Ice Lake, Zen 4 and later;
+/// added to the unit's flags); use only where `avx512_vbmi_active()`.
+#  define DASHI_DETAIL_TARGET_AVX512_VBMI                                      \
+    [[gnu::target(                                                             \
+        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
+        "avx512dq,avx512cd,avx512vbmi,avx512vbmi2,avx512vpopcntdq,avx512bitalg")]]
+/// Exactly the AVX2 level: nothing of AVX-512 or later, whatever the unit's flags.
+#  define DASHI_DETAIL_TARGET_AVX2_EXACT                                      \
     [[gnu::target(                                                            \
         "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,no-avx512f,no-adx,no-aes," \
         "no-pclmul,no-gfni,no-vaes,no-vpclmulqdq,no-sha,no-avxvnni")]]
-/// x86-64-v4: the AVX2 level plus AVX-512 F/BW/VL/DQ/CD; no later AVX-512 extension.
-#  define DASHI_DETAIL_TARGET_AVX512                                           \
+/// Exactly the AVX-512 level: no later AVX-512 extension, whatever the unit's flags.
+#  define DASHI_DETAIL_TARGET_AVX512_EXACT                                     \
     [[gnu::target(                                                             \
         "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
         "avx512dq,avx512cd,no-avx512vbmi,no-avx512vbmi2,no-avx512vpopcntdq,"   \
         "no-avx512bitalg,no-avx512ifma,no-avx512vnni,no-avx512bf16,"           \
         "no-avx512fp16,no-avx512vp2intersect,no-adx,no-aes,no-pclmul,no-gfni," \
         "no-vaes,no-vpclmulqdq,no-sha,no-avxvnni")]]
-/// The AVX-512 level plus VBMI, VBMI2, VPOPCNTDQ and BITALG (Ice Lake, Zen 4 and later);
-/// use only where `avx512_vbmi_active()`.
-#  define DASHI_DETAIL_TARGET_AVX512_VBMI                                       \
-    [[gnu::target(                                                              \
-        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl,"  \
-        "avx512dq,avx512cd,avx512vbmi,avx512vbmi2,avx512vpopcntdq,"             \
-        "avx512bitalg,no-avx512ifma,no-avx512vnni,no-avx512bf16,no-avx512fp16," \
-        "no-avx512vp2intersect,no-adx,no-aes,no-pclmul,no-gfni,no-vaes,"        \
-        "no-vpclmulqdq,no-sha,no-avxvnni")]]
 #else
 #  define DASHI_DETAIL_X86 0
 #  define DASHI_DETAIL_TARGET_PORTABLE
 #  define DASHI_DETAIL_TARGET_AVX2
 #  define DASHI_DETAIL_TARGET_AVX512
 #  define DASHI_DETAIL_TARGET_AVX512_VBMI
+#  define DASHI_DETAIL_TARGET_AVX2_EXACT
+#  define DASHI_DETAIL_TARGET_AVX512_EXACT
 #endif
 
 namespace dashi::detail {

@@ -10,9 +10,6 @@
 #include <cstdint>
 #include <dashi/detail/cpu_dispatch.hpp>
 
-/// Former name of `DASHI_DETAIL_X86`, kept until every file has switched.
-#define DASHI_DETAIL_X86_DISPATCH DASHI_DETAIL_X86
-
 namespace dashi::detail {
 
 /// CPU vendors that matter for the choice of code path.

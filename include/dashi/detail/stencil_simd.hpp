@@ -58,7 +58,7 @@ signed_on_support(int centre, int sum) noexcept {
 }
 
 #if DASHI_DETAIL_X86
-[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline void left_neighbor_avx2(
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void left_neighbor_avx2(
     const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
   left_neighbor_generic(in, out, n, stride);
 }
@@ -182,10 +182,8 @@ template <bool HasUp, bool HasDown>
 }
 
 #if DASHI_DETAIL_X86
-[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline void majority3x3_avx2(const std::int8_t* in,
-                                                                        std::int8_t* out,
-                                                                        std::size_t rows,
-                                                                        std::size_t cols) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void majority3x3_avx2(
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
   majority3x3_generic(in, out, rows, cols);
 }
 #endif

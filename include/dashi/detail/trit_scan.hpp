@@ -66,12 +66,12 @@ count_nonzero_portable(const std::int8_t* data, std::size_t n) noexcept {
 }
 
 #if DASHI_DETAIL_X86
-[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline std::size_t first_non_trit_avx2(
-    const std::int8_t* data, std::size_t n) noexcept {
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::size_t
+first_non_trit_avx2(const std::int8_t* data, std::size_t n) noexcept {
   return first_non_trit_generic(data, n);
 }
-[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2 inline std::size_t count_nonzero_avx2(
-    const std::int8_t* data, std::size_t n) noexcept {
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::size_t
+count_nonzero_avx2(const std::int8_t* data, std::size_t n) noexcept {
   return count_nonzero_generic(data, n);
 }
 #endif
