@@ -10,6 +10,7 @@ Subcommands (each exits non-zero with a readable report on failure):
   odr           two translation units built with different -march flags, linked, agree under
                 every DASHI_ISA; portable / AVX2 entry points of the linked program contain no
                 wider instructions than their level
+  codegen       a unit using every component's dispatched code compiles to an object
   compile-fail  a source must fail to compile with a given sentence in the diagnostics
 """
 
@@ -238,6 +239,20 @@ def cmd_odr(args):
     return 1 if failures else 0
 
 
+def cmd_codegen(args):
+    here = Path(__file__).resolve().parent
+    with tempfile.TemporaryDirectory() as tmp:
+        result = run([args.cxx, "-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror",
+                      f"-I{args.include}", *split_flags(args.flags), "-c",
+                      str(here / "codegen_tu.cpp"), "-o", str(Path(tmp) / "codegen.o")])
+    if result.returncode != 0:
+        print(f"FAIL codegen_tu.cpp does not compile with {args.cxx} {args.flags}:\n"
+              f"{result.stderr[:4000]}")
+        return 1
+    print(f"codegen_tu.cpp compiles to an object with {args.cxx} {args.flags or '(plain)'}")
+    return 0
+
+
 def cmd_compile_fail(args):
     result = run([args.cxx, "-std=c++20", "-fsyntax-only", f"-I{args.include}",
                   *split_flags(args.flags), args.source])
@@ -258,7 +273,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("headers", "macros", "includes", "odr", "compile-fail"):
+    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail"):
         p = sub.add_parser(name)
         p.add_argument("--cxx", required=True)
         p.add_argument("--include", required=True)
@@ -274,7 +289,7 @@ def main():
             p.add_argument("--expect", required=True)
     args = parser.parse_args()
     handler = {"headers": cmd_headers, "macros": cmd_macros, "includes": cmd_includes,
-               "odr": cmd_odr, "compile-fail": cmd_compile_fail}[args.command]
+               "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail}[args.command]
     return handler(args)
 
 
