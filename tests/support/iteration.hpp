@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "support/compare.hpp"
+#include "support/fields.hpp"
 #include "support/seeded.hpp"
 
 namespace dashi_iter {
@@ -37,22 +38,13 @@ using dashi::TernaryView;
 
 using Rng = dashi_test::Rng;
 
-/// Shape from a run-time list of extents.
-inline Shape shape_of(std::initializer_list<std::size_t> extents) {
-  return Shape::from_extents(std::span<const std::size_t>(extents.begin(), extents.size()));
-}
+/// Shape from a run-time list of extents (the one helper of support/fields.hpp).
+using dashi_test::make_shape;
+inline Shape shape_of(std::initializer_list<std::size_t> extents) { return make_shape(extents); }
 
-/// Seeded field of `shape`: 0 with probability `zeros`, otherwise ±1 with equal odds.
-inline TernaryField random_field(const Shape& shape, double zeros, std::uint64_t seed) {
-  Rng rng(seed);
-  TernaryField field = TernaryField::uninitialized(shape);
-  for (std::size_t i = 0; i < field.size(); ++i) {
-    const bool zero = rng.unit() < zeros;
-    const bool positive = (rng.next() & 1U) != 0;
-    field.data()[i] = zero ? std::int8_t{0} : (positive ? std::int8_t{1} : std::int8_t{-1});
-  }
-  return field;
-}
+/// Seeded field: 0 with probability `zeros`, otherwise ±1 with equal odds (the one
+/// generator of support/fields.hpp).
+using dashi_test::random_field;
 
 /// Field of `shape` with every site set to `value`.
 inline TernaryField constant_field(const Shape& shape, std::int8_t value) {

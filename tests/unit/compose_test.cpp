@@ -59,41 +59,8 @@ struct LeftByThree {
 // ---------------------------------------------------------------------------------------
 // Traits.
 
-TEST(Compose, RadiusIsTheSumOfTheRadii) {
-  using One = decltype(dashi::compose(kernels::SignFlip{}));
-  using Two = decltype(dashi::compose(kernels::LeftNeighbor{}, AxisRadius2{}));
-  using Four =
-      decltype(dashi::compose(kernels::LeftNeighbor{}, kernels::SignFlip{}, LeftByThree{}));
-  using Mixed = decltype(dashi::compose(FunctionalStencil{}, kernels::Majority3x3{},
-                                        FunctionalSignFlip{}, AxisRadius2{}));
-  using Nested = decltype(dashi::compose(dashi::compose(kernels::LeftNeighbor{}, AxisRadius2{}),
-                                         LeftByThree{}, dashi::compose(FunctionalStencil{})));
-  static_assert(kernel_radius_v<One> == 0);
-  static_assert(kernel_radius_v<Two> == 3);
-  static_assert(kernel_radius_v<Four> == 4);
-  static_assert(kernel_radius_v<Mixed> == 4);
-  static_assert(kernel_radius_v<Nested> == 7);
-  static_assert(dashi::IntoKernel<Two> && dashi::AnyKernel<Mixed> && dashi::IntoKernel<Nested>);
-  SUCCEED();
-}
-
-TEST(Compose, ContractProvenOnlyWhenEveryKernelIs) {
-  static_assert(kernel_contract_proven_v<decltype(dashi::compose(kernels::SignFlip{}))>);
-  static_assert(kernel_contract_proven_v<decltype(dashi::compose(
-                    kernels::SignFlip{}, kernels::LeftNeighbor{}, kernels::Majority3x3{},
-                    kernels::Clamp{}, kernels::ClampNonnegative{}))>);
-  static_assert(!kernel_contract_proven_v<decltype(dashi::compose(AxisRadius2{}))>);
-  static_assert(
-      !kernel_contract_proven_v<decltype(dashi::compose(kernels::SignFlip{}, AxisRadius2{}))>);
-  static_assert(
-      !kernel_contract_proven_v<decltype(dashi::compose(AxisRadius2{}, kernels::SignFlip{}))>);
-  static_assert(!kernel_contract_proven_v<decltype(dashi::compose(FunctionalSignFlip{}))>);
-  static_assert(kernel_contract_proven_v<decltype(dashi::compose(
-                    dashi::compose(kernels::SignFlip{}), kernels::LeftNeighbor{}))>);
-  static_assert(!kernel_contract_proven_v<decltype(dashi::compose(
-                    dashi::compose(kernels::SignFlip{}, LeftByThree{}), kernels::LeftNeighbor{}))>);
-  SUCCEED();
-}
+// The radius and contract_proven traits of `compose` are compile-time facts:
+// tests/compile/compose_traits_compile.cpp.
 
 // ---------------------------------------------------------------------------------------
 // Monolithic semantics.

@@ -55,17 +55,19 @@ class ThreadPool {
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
 
   /// Queues `task` (callable with no argument) and returns the future of its result; an
-  /// exception thrown by the task is stored in the future. Throws `std::bad_alloc` only.
+  /// exception thrown by the task is stored in the future. Throws `std::bad_alloc`, and
+  /// `std::system_error` when the default pool's threads, started by the first call that needs
+  /// them, cannot start.
   template <class F>
   [[nodiscard]] auto submit(F&& task) -> std::future<std::invoke_result_t<std::decay_t<F>>> {
     using Result = std::invoke_result_t<std::decay_t<F>>;
     auto packaged = std::make_shared<std::packaged_task<Result()>>(std::forward<F>(task));
     std::future<Result> future = packaged->get_future();
+    ensure_started();
     {
       const std::lock_guard lock(mutex_);
       tasks_.emplace_back([packaged] { (*packaged)(); });
     }
-    ensure_started();
     announce_work(1);
     return future;
   }
@@ -74,7 +76,8 @@ class ThreadPool {
   /// most `max_threads` threads at once (0 → `size() + 1`); returns when all calls are done.
   /// If calls throw, the exception of the lowest failing index is rethrown unchanged (calls
   /// above it may be skipped); the pool stays usable. Small batches and `max_threads == 1`
-  /// run inline. No allocation.
+  /// run inline. No allocation. On the default pool, the first call that needs workers starts
+  /// them (`std::system_error` when they cannot start).
   template <class F>
   void parallel_for(std::size_t count, F&& body, std::size_t max_threads = 0) {
     run_batch(count, {}, body, max_threads);
