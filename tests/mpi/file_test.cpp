@@ -44,12 +44,14 @@ std::vector<char> bytes_of(const std::filesystem::path& path) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-/// Temporary files left beside `path`.
+/// Temporary files left beside `path` (named after its file name, perhaps cut short, then
+/// ".tmp").
 std::size_t leftovers(const std::filesystem::path& path) {
+  const std::string stem = path.filename().string().substr(0, 40);
   std::size_t count = 0;
   for (const auto& entry : std::filesystem::directory_iterator(path.parent_path())) {
     const std::string name = entry.path().filename().string();
-    if (name.rfind(path.filename().string() + ".tmp", 0) == 0) {
+    if (name.find(stem) != std::string::npos && name.find(".tmp") != std::string::npos) {
       ++count;
     }
   }
@@ -64,7 +66,8 @@ TEST(WriteFile, ByteIdenticalToTheSingleProcessWriterForEverySplit) {
   };
   const Case cases[] = {{Shape{100003}, 30, 4096},    {Shape{317, 301}, 100, 4096},
                         {Shape{70, 9, 150}, 0, 4096}, {Shape{250, 130}, 55, 8192},
-                        {Shape{61}, 50, 4096},        {Shape{0, 7}, 0, 4096}};
+                        {Shape{61}, 50, 4096},        {Shape{0, 7}, 0, 4096},
+                        {Shape{100003}, 70, 65536},   {Shape{2000, 37}, 15, 16384}};
   for (const Case& c : cases) {
     const TernaryField global = dashi_test::percent_field(c.shape, c.percent, 40 + c.percent);
     // The reference: the single-process writer, run by every rank on its own copy.
@@ -84,6 +87,31 @@ TEST(WriteFile, ByteIdenticalToTheSingleProcessWriterForEverySplit) {
       const TernaryField mine = dashi::mpi::read_slab(layout, path);
       EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, mine, global), "") << split.name;
       MPI_Barrier(MPI_COMM_WORLD);  // nobody reads while the next split overwrites the file
+    }
+  }
+}
+
+TEST(WriteFile, ByteIdenticalAroundWordAndSuperblockSizes) {
+  // 4096-byte superblocks hold at most 8 * (4096 - 64) = 32256 sites; every 64-site word
+  // is split between ranks by the one-row-per-rank splits of a 1-D field.
+  const std::size_t sizes[] = {1, 63, 64, 65, 129, 32255, 32256, 32257, 32320, 70001};
+  const unsigned percents[] = {0, 3, 50, 97, 100};
+  for (const std::size_t n : sizes) {
+    for (const unsigned percent : percents) {
+      const Shape shape{n};
+      const TernaryField global = dashi_test::percent_field(shape, percent, 7 + n + percent);
+      const auto reference = test_file("sweep_reference", true);
+      dashi::pq::write_file(reference, global, {.sb_bytes = 4096});
+      const std::vector<char> expected = bytes_of(reference);
+      for (const auto& split : dashi_mpi_test::splits(n, world_size(), true)) {
+        const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+        const auto path = test_file("sweep");
+        dashi::mpi::write_file(layout, path, dashi_mpi_test::my_rows(layout, global),
+                               {.sb_bytes = 4096});
+        EXPECT_TRUE(bytes_of(path) == expected)
+            << n << " sites, " << percent << "% split " << split.name;
+        MPI_Barrier(MPI_COMM_WORLD);
+      }
     }
   }
 }
@@ -132,7 +160,45 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
     dashi::mpi::write_file(layout, test_file("bad_sb"), local, {.sb_bytes = 5000});
     ADD_FAILURE() << "sb_bytes 5000 is not a multiple of 4096";
   } catch (const std::invalid_argument& e) {
-    EXPECT_NE(std::string(e.what()).find("sb_bytes 5000"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("dashi::mpi::write_file: sb_bytes must be a multiple of "
+                                         "4096 in [4096, 2^28], got 5000"),
+              std::string::npos)
+        << e.what();
+  }
+  // Bytes that are not trits: the collective writer refuses them exactly when the
+  // single-process writer does, on every rank.
+  TernaryField broken = TernaryField::zeros(shape);
+  broken.data()[broken.size() - 1] = -100;
+  bool refused = false;
+  try {
+    dashi::pq::write_file(test_file("not_trits_reference", true), broken, {.sb_bytes = 4096});
+  } catch (const std::invalid_argument&) {
+    refused = true;
+  }
+  EXPECT_TRUE(refused) << "the single-process writer accepts the byte -100";
+  if (world_rank() == 0) {
+    std::filesystem::remove(test_file("not_trits"));
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  try {
+    dashi::mpi::write_file(layout, test_file("not_trits"), dashi_mpi_test::my_rows(layout, broken),
+                           {.sb_bytes = 4096});
+    EXPECT_FALSE(refused) << "the byte -100 must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_TRUE(refused) << e.what();
+    EXPECT_NE(std::string(e.what()).find("not trits"), std::string::npos) << e.what();
+    EXPECT_FALSE(std::filesystem::exists(test_file("not_trits")));
+  }
+  EXPECT_EQ(leftovers(test_file("not_trits")), 0U);
+  // The longest name the folder accepts: the temporary name must fit too.
+  const auto longest = test_file("").parent_path() / std::string(255, 'n');
+  dashi::mpi::write_file(layout, longest, local);
+  EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, longest), global),
+            "");
+  EXPECT_EQ(leftovers(longest), 0U);
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world_rank() == 0) {
+    std::filesystem::remove(longest);
   }
   const auto unreachable = test_file("no_such_directory") / "file.pqfs";
   try {
