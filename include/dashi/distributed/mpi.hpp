@@ -262,7 +262,8 @@ template <class T, class Map, class Combine>
 /// temporary file beside `path`, sync and close it, and rank 0 renames it into place once
 /// all have written, so `path` holds the old file or the complete new one. `num_workers` of
 /// the options is not used. Throws the same `std::invalid_argument` on every rank for a slab
-/// of the wrong shape, a bad `sb_bytes` or `sb_bytes` or `path` differing between ranks, and
+/// of the wrong shape, a bad `sb_bytes`, `sb_bytes` or `path` differing between ranks, or
+/// bytes that are not trits where `pq::write_file` refuses them, and
 /// the same `std::runtime_error` on every rank when the file cannot be written (no
 /// temporary file is left behind).
 inline void write_file(const SlabLayout& layout, const std::filesystem::path& path,
