@@ -67,6 +67,17 @@ def cmd_headers(args):
     failures = []
     headers = public_headers(args.include)
     with tempfile.TemporaryDirectory() as tmp:
+        if args.together:
+            # One unit: every public header, in turn, before the probe.
+            source = Path(tmp) / "all_headers.cpp"
+            source.write_text(all_headers_source(headers) + PROBE)
+            command = [args.cxx, f"-std={args.std}", "-Wall", "-Wextra", "-Werror",
+                       "-fsyntax-only", f"-I{args.include}", *split_flags(args.flags),
+                       str(source)]
+            result = run(command)
+            if result.returncode != 0:
+                failures.append(f"all public headers, then the probe:\n{result.stderr[:3000]}")
+            headers = []
         for header in headers:
             source = Path(tmp) / (header.replace("/", "_").replace(".hpp", "") + ".cpp")
             source.write_text(f"#include <dashi/{header}>\n{PROBE}")
@@ -76,7 +87,8 @@ def cmd_headers(args):
             result = run(command)
             if result.returncode != 0:
                 failures.append(f"<dashi/{header}> first:\n{result.stderr[:3000]}")
-    print(f"{len(headers)} public headers, {args.cxx} -std={args.std} {args.flags or '(plain)'}")
+    what = "all public headers in one unit" if args.together else f"{len(headers)} public headers"
+    print(f"{what}, {args.cxx} -std={args.std} {args.flags or '(plain)'}")
     for failure in failures:
         print("FAIL", failure)
     return 1 if failures else 0
@@ -280,6 +292,8 @@ def main():
         p.add_argument("--flags", default="")
         if name == "headers":
             p.add_argument("--std", required=True)
+            p.add_argument("--together", action="store_true",
+                           help="one unit with every header instead of one unit per header")
         if name == "odr":
             p.add_argument("--opt", required=True, choices=["O0", "O1", "O2", "O3"])
             p.add_argument("--wide-flags", default="-march=native")
