@@ -8,8 +8,6 @@
 #include <string>
 #include <vector>
 
-#include "validate.hpp"
-
 namespace dashi_python {
 
 namespace {
@@ -109,7 +107,7 @@ InputArray::~InputArray() {
 }
 
 void InputArray::validate() const {
-  if (const auto bad = first_non_trit(data(), shape_.size())) {
+  if (const auto bad = dashi::detail::first_non_trit(data(), shape_.size())) {
     throw dashi::CarrierError(what_ + ": value " + std::to_string(data()[*bad]) + " at index " +
                               std::to_string(*bad) + " is not a trit (expected -1, 0 or 1)");
   }

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/trit_scan.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
 #include <dashi/kernel.hpp>
@@ -23,8 +24,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include "validate.hpp"
 
 namespace dashi_python {
 
@@ -76,7 +75,7 @@ struct ValidatingKernel {
   std::size_t size;
 
   void check(dashi::TernaryView in) const {
-    if (const auto bad = first_non_trit(in.data(), in.size())) {
+    if (const auto bad = dashi::detail::first_non_trit(in.data(), in.size())) {
       const std::int8_t* where = in.data() + *bad;
       std::string site = std::to_string(*bad) + " of its block";
       if (where >= base && where < base + size) {

@@ -308,6 +308,32 @@ TEST(TernaryField, FromSignedNamesFirstBadIndexAndValue) {
   }
 }
 
+/// The same around the scan's 4 KiB blocks: a bad value in the first or last byte of a block,
+/// in the tail after the last whole block, or in a later block than a valid one.
+TEST(TernaryField, FromSignedNamesFirstBadIndexAcrossScanBlocks) {
+  for (const std::size_t n :
+       {std::size_t{4095}, std::size_t{4096}, std::size_t{4097}, std::size_t{3 * 4096 + 100}}) {
+    const auto clean = random_values(n, 0.5, 77 + n);
+    for (const std::size_t pos :
+         {std::size_t{0}, std::size_t{63}, std::size_t{4095}, std::size_t{4096}, std::size_t{8191},
+          std::size_t{8192}, std::size_t{3 * 4096}, n - 1}) {
+      if (pos >= n) {
+        continue;
+      }
+      auto values = clean;
+      values[pos] = -3;
+      if (pos + 1 < n) {
+        values[n - 1] = 5;  // a later bad value must not be the one reported
+      }
+      SCOPED_TRACE("n=" + std::to_string(n) + " pos=" + std::to_string(pos));
+      const std::string message = carrier_error_message(
+          [&] { (void)TernaryField::from_signed(std::span<const std::int8_t>(values)); });
+      EXPECT_EQ(number_after(message, "index"), pos) << message;
+    }
+    EXPECT_NO_THROW((void)TernaryField::from_signed(std::span<const std::int8_t>(clean)));
+  }
+}
+
 TEST(TernaryField, SizeShapeMismatchThrows) {
   const std::vector<std::int8_t> six{1, 0, -1, 1, 0, -1};
   const std::string message = carrier_error_message([&] {
