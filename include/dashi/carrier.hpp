@@ -514,8 +514,8 @@ inline constexpr std::uint64_t fp_prime3 = 0x165667B19E3779F9ULL;
 /// Not cryptographic and never used by any semantics. O(n); thread-safe.
 [[nodiscard]] inline std::uint64_t fingerprint(TernaryView view) noexcept {
   using detail::fp_round;
-  std::uint64_t lanes[4] = {detail::fp_prime1 + detail::fp_prime2, detail::fp_prime2, 0,
-                            0 - detail::fp_prime1};
+  std::array<std::uint64_t, 4> lanes = {detail::fp_prime1 + detail::fp_prime2, detail::fp_prime2, 0,
+                                        0 - detail::fp_prime1};
   lanes[0] = fp_round(lanes[0], view.shape().rank());
   for (std::size_t axis = 0; axis < view.shape().rank(); ++axis) {
     lanes[1 + axis % 3] = fp_round(lanes[1 + axis % 3], view.shape()[axis]);

@@ -24,7 +24,10 @@ inline void cpu_relax() noexcept {
 /// An index-space job living on its caller's stack: threads claim indices with one atomic
 /// increment each, and per-index failures collapse into the lowest failing index (its
 /// exception is the one the caller sees). Workers attach and detach through `helpers`.
-struct Batch {
+/// The padding is deliberate: `next` (bumped by every claim) and `finished` (bumped by every
+/// completion) sit on cache lines of their own, apart from the read-only fields every worker
+/// reads, so that claiming does not keep invalidating them.
+struct Batch {  // NOLINT(clang-analyzer-optin.performance.Padding): cache-line alignment above
   using Invoke = void (*)(void* ctx, std::size_t index);
   static constexpr std::size_t none = std::numeric_limits<std::size_t>::max();
 

@@ -8,6 +8,7 @@
 /// body depends on the translation unit's `-m` flags.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -168,8 +169,8 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
     std::memcpy(&b, out + i, n - i);
     contract_step(a, b, one, bad);
   }
-  std::int64_t words[4];
-  std::memcpy(words, &bad, sizeof words);
+  std::array<std::int64_t, 4> words;
+  std::memcpy(words.data(), &bad, sizeof words);
   return (words[0] | words[1] | words[2] | words[3]) != 0;
 }
 
@@ -190,7 +191,7 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
 l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   std::uint64_t total = 0;
-  std::uint8_t bytes[32];
+  std::array<std::uint8_t, 32> bytes;
   std::size_t i = 0;
   while (i + 32 <= n) {
     ubytes32 lanes{};  // at most 127 terms of 2 per lane before flushing
@@ -203,7 +204,7 @@ l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) n
       const auto sign = reinterpret_cast<ubytes32>(reinterpret_cast<bytes32>(d) >> 7);
       lanes += (d ^ sign) - sign;
     }
-    std::memcpy(bytes, &lanes, sizeof bytes);
+    std::memcpy(bytes.data(), &lanes, sizeof bytes);
     for (const std::uint8_t v : bytes) {
       total += v;
     }

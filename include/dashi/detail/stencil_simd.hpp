@@ -86,14 +86,8 @@ template <bool HasUp, bool HasDown>
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline int column_sum(
     const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
     std::size_t c) noexcept {
-  int sum = mid[c];
-  if constexpr (HasUp) {
-    sum += up[c];
-  }
-  if constexpr (HasDown) {
-    sum += down[c];
-  }
-  return sum;
+  // Trits are signed: each term widens with its sign; an absent row adds 0 and is not read.
+  return mid[c] + (HasUp ? up[c] : 0) + (HasDown ? down[c] : 0);
 }
 
 /// Adds the three horizontally adjacent 32-site windows of `row` around `c` to `sum`.

@@ -8,6 +8,7 @@
 /// each stage that is not contract-proven is checked, so the chain fails where the kernels
 /// applied one after another would.
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
@@ -69,7 +70,7 @@ class ComposedKernel {
     const detail::ScratchLease::Level level;
     const detail::ScratchLease first(in.size(), 0);
     const detail::ScratchLease second(in.size(), 1);
-    std::int8_t* buffers[2] = {first.data(), second.data()};
+    const std::array<std::int8_t*, 2> buffers = {first.data(), second.data()};
     TernaryView current = in;
     std::size_t stage = 0;
     const auto apply_one = [&](const auto& kernel) {

@@ -11,6 +11,7 @@
 /// work. The result equals applying the kernel `steps` times monolithically, byte for byte.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -96,8 +97,8 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   std::size_t low = 0;
   std::size_t high = ext_rows;
   const std::size_t core_sites = block.row_count * row_elems;
-  std::int8_t* targets[2] = {periodic ? second.data() : first.data(),
-                             periodic ? first.data() : second.data()};
+  const std::array<std::int8_t*, 2> targets = {periodic ? second.data() : first.data(),
+                                               periodic ? first.data() : second.data()};
   std::int8_t* const dst_core = dst.data() + block.first_row * row_elems;
   bool wrote_dst = false;
   for (std::size_t step = 0; step < steps; ++step) {
@@ -208,7 +209,7 @@ IterationCount iterate_into(ThreadPool& pool, const K& kernel, TernaryView input
   const std::size_t per_sync = effective_steps_per_sync(options.steps_per_sync, halo,
                                                         input.shape().rows(), options.boundary);
   const std::size_t syncs = sync_count(steps, per_sync);
-  const TernarySpan buffers[2] = {output, spare};
+  const std::array<TernarySpan, 2> buffers = {output, spare};
   TernaryView from = input;
   std::size_t done = 0;
   for (std::size_t sync = 0; sync < syncs; ++sync) {

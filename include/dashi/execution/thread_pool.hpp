@@ -109,7 +109,7 @@ class ThreadPool {
     try {
       workers_.reserve(size_);
       for (std::size_t i = 0; i < size_; ++i) {
-        workers_.emplace_back([this](std::stop_token stop) { worker_loop(stop); });
+        workers_.emplace_back([this](const std::stop_token& stop) { worker_loop(stop); });
       }
     } catch (...) {
       stop_workers();

@@ -90,10 +90,21 @@ template <std::size_t R>
 
 #if DASHI_DETAIL_X86
 
+/// One 256-bit register in a struct: a `std::array` of these keeps the vector type's
+/// alignment and attributes, which `std::array<__m256i, T>` drops (GCC -Wignored-attributes).
+struct Vec256 {
+  __m256i v;
+};
+
+/// One 512-bit register in a struct, as `Vec256`.
+struct Vec512 {
+  __m512i v;
+};
+
 /// 32 table bytes `table[16 * j .. 16 * j + 15]` looked up by `index` (< 16 * T) with
 /// `pshufb` on each 16-byte part, keeping the part that `index >> 4` names.
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
+DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const std::array<Vec256, T>& parts,
                                                     __m256i index) noexcept {
   const __m256i low_nibble = _mm256_set1_epi8(0x0F);
   const __m256i low = _mm256_and_si256(index, low_nibble);
@@ -101,7 +112,7 @@ DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
   __m256i result = _mm256_setzero_si256();
   for (std::size_t j = 0; j < T; ++j) {
     const __m256i mine = _mm256_cmpeq_epi8(high, _mm256_set1_epi8(static_cast<char>(j)));
-    result = _mm256_or_si256(result, _mm256_and_si256(_mm256_shuffle_epi8(parts[j], low), mine));
+    result = _mm256_or_si256(result, _mm256_and_si256(_mm256_shuffle_epi8(parts[j].v, low), mine));
   }
   return result;
 }
@@ -109,9 +120,9 @@ DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const __m256i (&parts)[T],
 /// Loads the `T` 16-byte parts of `table`, each broadcast to both lanes.
 template <std::size_t T>
 DASHI_DETAIL_TARGET_AVX2 inline void load_parts_avx2(const std::int8_t* table,
-                                                     __m256i (&parts)[T]) noexcept {
+                                                     std::array<Vec256, T>& parts) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
-    parts[j] = _mm256_broadcastsi128_si256(
+    parts[j].v = _mm256_broadcastsi128_si256(
         _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * j)));
   }
 }
@@ -128,7 +139,7 @@ DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::in
                                                   std::size_t stride, unsigned present,
                                                   const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = (pow3(2 * R + 1) + 15) / 16;
-  __m256i parts[parts_count];
+  std::array<Vec256, parts_count> parts;
   load_parts_avx2(table, parts);
   const __m256i one = _mm256_set1_epi8(1);
   if (last - first < 32) {
@@ -156,23 +167,23 @@ DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::in
 /// 64 bytes of `table` (64 · T entries, T = 1 or 4) looked up by `index` with `vpermb`
 /// (T = 1) or two `vpermi2b` and a blend on bit 7 (T = 4).
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i lookup_avx512(const __m512i (&parts)[T],
+DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i lookup_avx512(const std::array<Vec512, T>& parts,
                                                              __m512i index) noexcept {
   static_assert(T == 1 || T == 4);
   if constexpr (T == 1) {
-    return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, parts[0]);
+    return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, parts[0].v);
   } else {
-    const __m512i low = _mm512_permutex2var_epi8(parts[0], index, parts[1]);
-    const __m512i high = _mm512_permutex2var_epi8(parts[2], index, parts[3]);
+    const __m512i low = _mm512_permutex2var_epi8(parts[0].v, index, parts[1].v);
+    const __m512i high = _mm512_permutex2var_epi8(parts[2].v, index, parts[3].v);
     return _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
   }
 }
 
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX512_VBMI inline void load_parts_avx512(const std::int8_t* table,
-                                                              __m512i (&parts)[T]) noexcept {
+DASHI_DETAIL_TARGET_AVX512_VBMI inline void load_parts_avx512(
+    const std::int8_t* table, std::array<Vec512, T>& parts) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
-    parts[j] = _mm512_loadu_si512(table + 64 * j);
+    parts[j].v = _mm512_loadu_si512(table + 64 * j);
   }
 }
 
@@ -187,7 +198,7 @@ DASHI_DETAIL_TARGET_AVX512_VBMI void rule1d_segment_avx512(const std::int8_t* in
                                                            std::size_t stride, unsigned present,
                                                            const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = R == 1 ? 1 : 4;
-  __m512i parts[parts_count];
+  std::array<Vec512, parts_count> parts;
   load_parts_avx512(table, parts);
   const __m512i one = _mm512_set1_epi8(1);
   if (last - first < 64) {

@@ -69,7 +69,7 @@ DASHI_DETAIL_TARGET_AVX2 void totalistic_columns_avx2(const std::int8_t* up, con
                                                       const std::int8_t* down, std::int8_t* out,
                                                       std::size_t first, std::size_t cols,
                                                       const std::int8_t* table) noexcept {
-  __m256i parts[4];
+  std::array<Vec256, 4> parts;
   load_parts_avx2(table, parts);
   const __m256i bias = _mm256_set1_epi8(25);
   const __m256i high_nibble = _mm256_set1_epi8(static_cast<char>(0xF0));
@@ -132,7 +132,7 @@ DASHI_DETAIL_TARGET_AVX512_VBMI void totalistic_row_avx512(const std::int8_t* up
   if (cols == 0) {
     return;
   }
-  __m512i parts[1];
+  std::array<Vec512, 1> parts;
   load_parts_avx512(table, parts);
   const __m512i bias = _mm512_set1_epi8(25);
   const __m512i high_nibble = _mm512_set1_epi8(static_cast<char>(0xF0));

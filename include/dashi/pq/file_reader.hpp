@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/aligned_buffer.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/pq/detail/driver.hpp>
 #include <dashi/pq/detail/file_io.hpp>
@@ -218,18 +219,19 @@ class PqFile {
     std::vector<std::uint64_t> support(groups, 0);
     auto body = [&](std::size_t g) {
       const std::size_t words = detail::sb_buffer_words(info_.sb_bytes);
-      std::unique_ptr<std::uint64_t[]> sb = std::make_unique_for_overwrite<std::uint64_t[]>(words);
-      sb[words - 2] = 0;
-      sb[words - 1] = 0;
+      dashi::detail::AlignedBuffer<std::uint64_t> sb(words);
+      sb.data()[words - 2] = 0;
+      sb.data()[words - 1] = 0;
       std::uint64_t expected = bounds[g];
       for (std::uint64_t index = group_first(g); index < group_first(g + 1); ++index) {
         const std::string where_text = where(index);
         const std::uint64_t base = offset_of(index);
         const auto size = static_cast<std::size_t>(info_.sb_bytes);
-        if (const std::size_t got = input_.read_at(base, sb.get(), size, where_text); got != size) {
+        if (const std::size_t got = input_.read_at(base, sb.data(), size, where_text);
+            got != size) {
           truncated(index, got);
         }
-        const auto* bytes = reinterpret_cast<const std::byte*>(sb.get());
+        const auto* bytes = reinterpret_cast<const std::byte*>(sb.data());
         const detail::SuperblockInfo sb_info =
             detail::parse_superblock_header(bytes, index, info_, base, where_text.c_str());
         if (sb_info.first_site != expected) {
@@ -244,15 +246,15 @@ class PqFile {
                                 " overlaps the next superblock, which starts at site " +
                                 std::to_string(bounds[g + 1]));
         }
-        detail::check_superblock_payload(sb.get(), sb_info, info_.sb_bytes, base,
+        detail::check_superblock_payload(sb.data(), sb_info, info_.sb_bytes, base,
                                          where_text.c_str());
         const std::uint64_t from = std::max(lo, sb_info.first_site);
         const std::uint64_t to = std::min(hi, sb_info.first_site + sb_info.sites);
         if (from < to) {
           detail::words_le(
-              sb.get() + detail::sb_header::bytes / 8,
+              sb.data() + detail::sb_header::bytes / 8,
               static_cast<std::size_t>(info_.sb_bytes / 8 - detail::sb_header::bytes / 8));
-          detail::decode_superblock_slice(path_kind_, sb.get(), sb_info, from - sb_info.first_site,
+          detail::decode_superblock_slice(path_kind_, sb.data(), sb_info, from - sb_info.first_site,
                                           to - sb_info.first_site,
                                           dst + static_cast<std::size_t>(from - lo));
         }

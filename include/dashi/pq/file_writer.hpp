@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/aligned_buffer.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/pq/detail/driver.hpp>
 #include <dashi/pq/detail/file_io.hpp>
@@ -46,8 +47,8 @@ class FileWriter {
   /// Creates the temporary file for a field of `shape` at `path`. Throws
   /// `std::invalid_argument` for a bad `options.sb_bytes`, `std::system_error` (naming
   /// the path) when the file cannot be created or `path` is a folder.
-  FileWriter(const std::filesystem::path& path, const Shape& shape, const FileOptions& options = {})
-      : path_(path), shape_(shape), sb_bytes_(options.sb_bytes) {
+  FileWriter(std::filesystem::path path, const Shape& shape, const FileOptions& options = {})
+      : path_(std::move(path)), shape_(shape), sb_bytes_(options.sb_bytes) {
     detail::check_sb_bytes(options.sb_bytes, where);
     workers_ = detail::resolve_workers(options.num_workers);
     path_kind_ = detail::resolve_path(detail::CodecPath::automatic);
@@ -114,9 +115,9 @@ class FileWriter {
         data += take;
         left -= take;
         if (staged_ == threshold_) {
-          const std::uint64_t used = flush(staging_.get(), staged_);
+          const std::uint64_t used = flush(staging_.data(), staged_);
           staged_ -= used;
-          std::memmove(staging_.get(), staging_.get() + used, static_cast<std::size_t>(staged_));
+          std::memmove(staging_.data(), staging_.data() + used, static_cast<std::size_t>(staged_));
         }
       }
     }
@@ -138,7 +139,7 @@ class FileWriter {
     }
     failed_ = true;
     if (staged_ != 0) {
-      const std::uint64_t used = flush(staging_.get(), staged_);
+      const std::uint64_t used = flush(staging_.data(), staged_);
       staged_ -= used;
     }
     if (next_site_ != shape_.size()) {
@@ -149,7 +150,7 @@ class FileWriter {
     output_->commit();
     finished_ = true;
     failed_ = false;
-    staging_.reset();
+    staging_ = dashi::detail::AlignedBuffer<std::int8_t>();
   }
 
  private:
@@ -172,11 +173,10 @@ class FileWriter {
     if (count == 0) {
       return;
     }
-    if (!staging_) {
-      staging_ =
-          std::make_unique_for_overwrite<std::int8_t[]>(static_cast<std::size_t>(threshold_));
+    if (staging_.data() == nullptr) {
+      staging_ = dashi::detail::AlignedBuffer<std::int8_t>(static_cast<std::size_t>(threshold_));
     }
-    std::memcpy(staging_.get() + staged_, data, static_cast<std::size_t>(count));
+    std::memcpy(staging_.data() + staged_, data, static_cast<std::size_t>(count));
     staged_ += count;
   }
 
@@ -209,16 +209,16 @@ class FileWriter {
     for (std::size_t first = 0; first < plan_.size(); first += batch_) {
       const std::size_t count = std::min(batch_, plan_.size() - first);
       run(count, [&](std::size_t j) {
-        if (!buffers_[j]) {
-          buffers_[j] = std::make_unique_for_overwrite<std::uint64_t[]>(sb_words);
-          q_scratch_[j] = std::make_unique_for_overwrite<std::uint64_t[]>(q_words);
+        if (buffers_[j].data() == nullptr) {
+          buffers_[j] = dashi::detail::AlignedBuffer<std::uint64_t>(sb_words);
+          q_scratch_[j] = dashi::detail::AlignedBuffer<std::uint64_t>(q_words);
         }
         const detail::SuperblockPlanEntry& entry = plan_[first + j];
         detail::build_superblock(src + entry.offset, entry, index_ + first + j, sb_bytes_,
-                                 path_kind_, buffers_[j].get(), q_scratch_[j].get());
+                                 path_kind_, buffers_[j].data(), q_scratch_[j].data());
       });
       for (std::size_t j = 0; j < count; ++j) {
-        output_->write(buffers_[j].get(), static_cast<std::size_t>(sb_bytes_));
+        output_->write(buffers_[j].data(), static_cast<std::size_t>(sb_bytes_));
         support_ += plan_[first + j].support;
       }
     }
@@ -246,7 +246,7 @@ class FileWriter {
   std::size_t batch_ = 1;        // superblocks built at once
   std::uint64_t threshold_ = 0;  // staged sites that trigger a flush
   std::unique_ptr<detail::FileOutput> output_;
-  std::unique_ptr<std::int8_t[]> staging_;  // undecided sites, `staged_` of them
+  dashi::detail::AlignedBuffer<std::int8_t> staging_;  // undecided sites, `staged_` of them
   std::uint64_t staged_ = 0;
   std::uint64_t next_site_ = 0;  // sites already in written superblocks
   std::uint64_t index_ = 0;      // superblocks written
@@ -256,8 +256,8 @@ class FileWriter {
   bool failed_ = false;
   std::vector<std::uint8_t> counts_;
   std::vector<detail::SuperblockPlanEntry> plan_;
-  std::vector<std::unique_ptr<std::uint64_t[]>> buffers_;
-  std::vector<std::unique_ptr<std::uint64_t[]>> q_scratch_;
+  std::vector<dashi::detail::AlignedBuffer<std::uint64_t>> buffers_;
+  std::vector<dashi::detail::AlignedBuffer<std::uint64_t>> q_scratch_;
 };
 
 /// Writes `field` to `path` as a PQ-FS file (PQ_FORMAT §3), atomically: a temporary file

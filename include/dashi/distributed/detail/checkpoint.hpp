@@ -121,8 +121,7 @@ inline void advance_chain(ChainState& state, TernaryView local, std::uint64_t fi
   const std::uint64_t planned =
       pqd::plan_superblocks(counts, available, remaining, sb_bytes, state.start, closed);
   std::uint64_t support = 0;
-  for (std::size_t word = static_cast<std::size_t>(planned / word_sites); word < counts.size();
-       ++word) {
+  for (auto word = static_cast<std::size_t>(planned / word_sites); word < counts.size(); ++word) {
     support += counts[word];
   }
   state = {state.start + planned, state.start + available, support, pending};
@@ -230,8 +229,8 @@ struct OwnSuperblocks {
   }
   const auto sb_size = static_cast<std::size_t>(sb_bytes);
   own.bytes.resize(own.count * sb_size);
-  const auto buffer = std::make_unique<std::uint64_t[]>(pqd::sb_buffer_words(sb_bytes));
-  const auto q_scratch = std::make_unique<std::uint64_t[]>(pqd::sb_q_scratch_words(sb_bytes));
+  std::vector<std::uint64_t> buffer(pqd::sb_buffer_words(sb_bytes));
+  std::vector<std::uint64_t> q_scratch(pqd::sb_q_scratch_words(sb_bytes));
   const pqd::CodecPath path = pqd::resolve_path(pqd::CodecPath::automatic);
   std::vector<std::int8_t> sites;
   for (std::size_t j = 0; j < own.count; ++j) {
@@ -262,8 +261,8 @@ struct OwnSuperblocks {
     }
     if (own.error.empty()) {
       try {
-        pqd::build_superblock(values, sb, k, sb_bytes, path, buffer.get(), q_scratch.get());
-        std::memcpy(own.bytes.data() + j * sb_size, buffer.get(), sb_size);
+        pqd::build_superblock(values, sb, k, sb_bytes, path, buffer.data(), q_scratch.data());
+        std::memcpy(own.bytes.data() + j * sb_size, buffer.data(), sb_size);
       } catch (const std::invalid_argument& e) {
         own.error = e.what();  // keep receiving: the senders must not wait for ever
       }
@@ -364,7 +363,8 @@ inline void write_pqfs(const SlabLayout& layout, const std::filesystem::path& pa
   };
   MPI_File_set_errhandler(file, MPI_ERRORS_RETURN);
   const auto offset_of = [&](std::uint64_t index) {
-    return static_cast<MPI_Offset>(pqd::file_header::bytes + index * sb_bytes);
+    const std::uint64_t offset = pqd::file_header::bytes + index * sb_bytes;
+    return static_cast<MPI_Offset>(offset);
   };
   io(MPI_File_set_size(file, offset_of(plan.size())), "MPI_File_set_size");
   {

@@ -11,6 +11,7 @@
 /// write the superblock's P section in place (big-endian machines swap the words).
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -129,7 +130,8 @@ struct SuperblockInfo {
   }
   header.expect(h::p_offset, h::bytes);
   header.expect(h::p_bytes, sb_p_bytes(info.sites));
-  info.q_offset = header.expect(h::q_offset, sb_q_offset(info.sites));
+  info.q_offset = sb_q_offset(info.sites);
+  header.expect(h::q_offset, info.q_offset);
   header.expect(h::q_bits, info.support);
   if (!sb_fits(info.sites, info.support, file.sb_bytes)) {
     header.reject(h::site_count, "site_count " + std::to_string(info.sites) +
@@ -193,10 +195,10 @@ inline void decode_superblock_slice(CodecPath path, const std::uint64_t* sb,
   auto word = static_cast<std::size_t>(lo / 64);
   std::uint64_t q_bit = popcount_words(p, word);
   if (const std::uint64_t head = lo % 64; head != 0) {
-    std::int8_t sites[64];
-    decode_kernel(path, p + word, 64, q, q_bit, sites);
+    std::array<std::int8_t, 64> sites;
+    decode_kernel(path, p + word, 64, q, q_bit, sites.data());
     const std::uint64_t take = std::min<std::uint64_t>(hi, 64 * std::uint64_t{word} + 64) - lo;
-    std::memcpy(dst, sites + head, static_cast<std::size_t>(take));
+    std::memcpy(dst, sites.data() + head, static_cast<std::size_t>(take));
     q_bit += popcount64(p[word]);
     dst += take;
     lo += take;

@@ -125,9 +125,11 @@ struct Preamble {
 
 /// The preamble of a format whose magic is `magic`, in version 1, with flags `flags`;
 /// `magic_rule` and `flags_rule` are what the error messages say.
-[[nodiscard]] constexpr Preamble make_preamble(const char (&magic)[9], const char* magic_rule,
-                                               std::uint32_t flags,
-                                               const char* flags_rule) noexcept {
+/// `magic` binds the string literal itself, so that its length (8 bytes) is checked at
+/// compile time.
+[[nodiscard]] constexpr Preamble make_preamble(
+    const char (&magic)[9],  // NOLINT(modernize-avoid-c-arrays): length checked at compile time
+    const char* magic_rule, std::uint32_t flags, const char* flags_rule) noexcept {
   Preamble p{{},
              1,
              flags,
@@ -217,13 +219,11 @@ class HeaderReader {
                       std::string(field.rule) + (detail.empty() ? "" : ": " + detail));
   }
 
-  /// The field's value; rejects it unless it equals `expected`.
-  std::uint64_t expect(const HeaderField& field, std::uint64_t expected) const {
-    const std::uint64_t value = get(field);
-    if (value != expected) {
+  /// Rejects the header unless the field's value equals `expected`.
+  void expect(const HeaderField& field, std::uint64_t expected) const {
+    if (const std::uint64_t value = get(field); value != expected) {
       reject(field, "got " + std::to_string(value));
     }
-    return value;
   }
 
   /// Rejects the header unless its magic, version and flags are those of `p`.
