@@ -72,8 +72,10 @@ def check_pip(args):
     venv = work / "venv"
     run([sys.executable, "-m", "venv", "--system-site-packages", venv])
     python = venv / "bin" / "python"
+    # Without debug information (Python's own flags add -g): the same code, built faster.
+    build_env = dict(os.environ, CFLAGS="-g0")
     run([python, "-m", "pip", "install", "--no-build-isolation", "--no-deps", "--no-index",
-         "--disable-pip-version-check", "-q", copy])
+         "--disable-pip-version-check", "-q", copy], env=build_env)
     site = subprocess.run(
         [python, "-c", "import sysconfig; print(sysconfig.get_path('platlib'))"],
         check=True, capture_output=True, text=True,
