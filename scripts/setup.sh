@@ -34,7 +34,7 @@ if ((${#missing[@]} > 0)); then
     grep -qE '^(Err|W: Failed to fetch)' "$log"; then
     fail "cannot reach the Debian package registry (apt-get update failed, see $log); check the network or proxy, then run the command again"
   fi
-  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; then
+  if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >>"$log" 2>&1; then
     fail "apt-get install failed (last lines below, full log in $log)"$'\n'"$(tail -n 5 "$log")"
   fi
   rm -f "$log"
