@@ -3,7 +3,7 @@
 
 /// @file
 /// What a kernel is, without any implementation: the concepts `Kernel`, `IntoKernel`,
-/// `AnyKernel`, the traits `kernel_radius_v` and `kernel_contract_proven_v`,
+/// `AnyKernel`, `RowWindowKernel`, the traits `kernel_radius_v` and `kernel_contract_proven_v`,
 /// `KernelContractError` and the requirement sentences. Include this header (rather than
 /// `kernel.hpp`, which adds the contract checks and the shipped kernels with their SIMD
 /// loops) to write or constrain kernels.
@@ -40,6 +40,19 @@ concept IntoKernel = requires(const K& k, TernaryView in, TernarySpan out) {
 /// form is used.
 template <class K>
 concept AnyKernel = Kernel<K> || IntoKernel<K>;
+
+/// Row-window kernel, an optional refinement of `IntoKernel` for kernels with a radius:
+/// `k.into_rows(in, first_row, out)` writes rows `[first_row, first_row + out.shape().rows())`
+/// of what `k(in, full)` would write into a full-size `full`, and nothing else; `out` has
+/// `in`'s shape but for its row count. The executors prefer it for blocks with halos, so the
+/// core of a block lands straight in the output instead of passing through scratch. Its rows
+/// must equal the into form's, byte for byte: the contract sweeps compare both with the
+/// monolithic run.
+template <class K>
+concept RowWindowKernel = IntoKernel<K> &&
+    requires(const K& k, TernaryView in, std::size_t first_row, TernarySpan out) {
+  { k.into_rows(in, first_row, out) } -> std::same_as<void>;
+};
 
 namespace detail {
 /// `K` has a member called `radius` (of any kind).

@@ -102,6 +102,27 @@ struct ValidatingKernel {
       dashi::detail::apply_into(*kernel, in, out);
     }
   }
+
+  /// The row-window form, for row-window `K`: output rows are computed in pieces, and the
+  /// input rows each piece reads are checked just before it (so both run while the rows sit
+  /// in L1), every input row the window reads exactly once.
+  void into_rows(dashi::TernaryView in, std::size_t first_row,
+                 dashi::TernarySpan out) const requires dashi::RowWindowKernel<K> {
+    const std::size_t rows = in.shape().rows();
+    const std::size_t out_rows = out.shape().rows();
+    const std::size_t piece_rows =
+        std::max<std::size_t>(1, piece_sites / std::max<std::size_t>(1, in.shape().row_elems()));
+    std::size_t checked = first_row > radius ? first_row - radius : 0;  // next row to check
+    for (std::size_t r = 0; r < out_rows; r += piece_rows) {
+      const std::size_t count = std::min(piece_rows, out_rows - r);
+      const std::size_t needed = std::min(rows, first_row + r + count + radius);
+      if (needed > checked) {
+        check(in.rows(checked, needed - checked));
+        checked = needed;
+      }
+      kernel->into_rows(in, first_row + r, out.rows(r, count));
+    }
+  }
 };
 
 /// The bound form of a C++ kernel type `K` with a static radius.

@@ -232,8 +232,9 @@ TEST(Kernels, Majority3x3MatchesReference) {
 /// AVX2 clone when the CPU has AVX2 (the kernels call the best of them).
 struct StencilPath {
   const char* name;
-  void (*left_neighbor)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t) noexcept;
-  void (*majority3x3)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t) noexcept;
+  void (*left_neighbor)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t, bool) noexcept;
+  void (*majority3x3)(const std::int8_t*, std::int8_t*, std::size_t, std::size_t, std::size_t,
+                      std::size_t) noexcept;
 };
 
 std::vector<StencilPath> stencil_paths() {
@@ -254,7 +255,7 @@ TEST(Kernels, LeftNeighborPathsMatchReferenceAcrossVectorTails) {
       for (const std::size_t rows : {0U, 1U, 2U, 3U, 5U, 17U}) {
         const TernaryField in = random_field(Shape{rows, stride}, 0.3, seed++);
         TernaryField out = TernaryField::uninitialized(in.shape());
-        path.left_neighbor(in.data(), out.data(), in.size(), stride);
+        path.left_neighbor(in.data(), out.data(), in.size(), stride, false);
         expect_same(out, left_neighbor_reference(in),
                     std::string(path.name) + " " + in.shape().to_string());
       }
@@ -270,7 +271,7 @@ TEST(Kernels, Majority3x3PathsMatchReferenceAcrossVectorTails) {
         for (const double sparsity : {0.0, 0.5}) {
           const TernaryField in = random_field(Shape{rows, cols}, sparsity, seed++);
           TernaryField out = TernaryField::uninitialized(in.shape());
-          path.majority3x3(in.data(), out.data(), rows, cols);
+          path.majority3x3(in.data(), out.data(), rows, cols, 0, rows);
           expect_same(out, majority_reference(in),
                       std::string(path.name) + " " + in.shape().to_string());
         }

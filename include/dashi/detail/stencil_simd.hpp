@@ -28,12 +28,14 @@ signed_on_support(int centre, int sum) noexcept {
 
 // ---------------------------------------------------------------------------------------
 // LeftNeighbor: out[i] = on support sign(in[i] + in[i - stride]), in[i - stride] = 0 in the
-// first slice.
+// first slice of the field. `has_previous` says that `in` starts after the field's first
+// slice, so the slice before it (`in - stride`) is in memory and is read.
 // ---------------------------------------------------------------------------------------
 
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_generic(
-    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
-  const std::size_t first = stride < n ? stride : n;
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  const std::size_t first = has_previous ? 0 : (stride < n ? stride : n);
   for (std::size_t i = 0; i < first; ++i) {
     out[i] = signed_on_support(in[i], in[i]);
   }
@@ -53,28 +55,31 @@ signed_on_support(int centre, int sum) noexcept {
 }
 
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_portable(
-    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
-  left_neighbor_generic(in, out, n, stride);
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  left_neighbor_generic(in, out, n, stride, has_previous);
 }
 
 #if DASHI_DETAIL_X86
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void left_neighbor_avx2(
-    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride) noexcept {
-  left_neighbor_generic(in, out, n, stride);
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  left_neighbor_generic(in, out, n, stride, has_previous);
 }
 #endif
 
-/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present.
+/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present;
+/// with `has_previous`, the slice before `in` is read as the first slice's neighbour.
 /// `in` and `out` must not overlap.
 inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
-                          std::size_t stride) noexcept {
+                          std::size_t stride, bool has_previous = false) noexcept {
 #if DASHI_DETAIL_X86
   if (dispatch_avx2()) {
-    left_neighbor_avx2(in, out, n, stride);
+    left_neighbor_avx2(in, out, n, stride, has_previous);
     return;
   }
 #endif
-  left_neighbor_portable(in, out, n, stride);
+  left_neighbor_portable(in, out, n, stride, has_previous);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -149,15 +154,18 @@ template <bool HasUp, bool HasDown>
   }
 }
 
+/// Rows `[first_row, first_row + out_rows)` of the majority of a `rows × cols` field `in`,
+/// written to `out` (`out_rows × cols`).
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority3x3_generic(
-    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
-  for (std::size_t r = 0; r < rows; ++r) {
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
+    std::size_t first_row, std::size_t out_rows) noexcept {
+  for (std::size_t r = first_row; r < first_row + out_rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const bool has_up = r > 0;
     const bool has_down = r + 1 < rows;
     const std::int8_t* up = has_up ? mid - cols : nullptr;
     const std::int8_t* down = has_down ? mid + cols : nullptr;
-    std::int8_t* dst = out + r * cols;
+    std::int8_t* dst = out + (r - first_row) * cols;
     if (has_up && has_down) {
       majority_row<true, true>(up, mid, down, dst, cols);
     } else if (has_up) {
@@ -171,28 +179,30 @@ template <bool HasUp, bool HasDown>
 }
 
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority3x3_portable(
-    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
-  majority3x3_generic(in, out, rows, cols);
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
+    std::size_t first_row, std::size_t out_rows) noexcept {
+  majority3x3_generic(in, out, rows, cols, first_row, out_rows);
 }
 
 #if DASHI_DETAIL_X86
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void majority3x3_avx2(
-    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols) noexcept {
-  majority3x3_generic(in, out, rows, cols);
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
+    std::size_t first_row, std::size_t out_rows) noexcept {
+  majority3x3_generic(in, out, rows, cols, first_row, out_rows);
 }
 #endif
 
-/// `Majority3x3` over a `rows × cols` field, with AVX2 when present. `in` and `out` must
-/// not overlap.
-inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows,
-                        std::size_t cols) noexcept {
+/// Rows `[first_row, first_row + out_rows)` of `Majority3x3` over a `rows × cols` field,
+/// into `out` (`out_rows × cols`), with AVX2 when present. `in` and `out` must not overlap.
+inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
+                        std::size_t first_row, std::size_t out_rows) noexcept {
 #if DASHI_DETAIL_X86
   if (dispatch_avx2()) {
-    majority3x3_avx2(in, out, rows, cols);
+    majority3x3_avx2(in, out, rows, cols, first_row, out_rows);
     return;
   }
 #endif
-  majority3x3_portable(in, out, rows, cols);
+  majority3x3_portable(in, out, rows, cols, first_row, out_rows);
 }
 
 }  // namespace dashi::detail

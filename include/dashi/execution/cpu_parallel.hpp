@@ -116,8 +116,9 @@ std::size_t checked_halo(TernaryView input, TernarySpan output, const ParallelOp
 }
 
 /// Runs block `b` of `partition`: the kernel sees the block's extended rows and the core of
-/// its result lands in `output`. Into kernels whose block has no halo rows write straight
-/// into `output`; otherwise the thread's scratch holds the extended result.
+/// its result lands in `output`. Into kernels whose block has no halo rows, and row-window
+/// kernels, write straight into `output`; otherwise the thread's scratch holds the extended
+/// result.
 template <class K>
 void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
                std::size_t index, std::size_t halo, const ParallelOptions& options) {
@@ -161,13 +162,18 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
       }
       return;
     }
+    // A large output will not stay in cache: byte maps writing it straight may stream their
+    // stores (unless the contract check is about to read it back).
+    const bool stream = !check && output.size() >= streaming_store_bytes;
     if (extended.shape().rows() == block.row_count) {
-      // A large output will not stay in cache: byte maps writing it may stream their stores
-      // (unless the contract check is about to read it back).
-      const bool stream = !check && output.size() >= streaming_store_bytes;
       const StreamingOutput streaming(stream ? core_out.data() : nullptr,
                                       stream ? core_out.data() + core_out.size() : nullptr);
       kernel(extended, core_out);
+    } else if constexpr (RowWindowKernel<K>) {
+      // The core rows straight into the output: no scratch, no second pass.
+      const StreamingOutput streaming(stream ? core_out.data() : nullptr,
+                                      stream ? core_out.data() + core_out.size() : nullptr);
+      kernel.into_rows(extended, before, core_out);
     } else {
       const ScratchLease result(extended.size(), 1);
       kernel(extended, TernarySpan::unchecked(result.data(), extended.shape()));
@@ -213,8 +219,9 @@ void run_kernel_parallel_ordered(ThreadPool& pool, const K& kernel, TernaryView 
 }  // namespace detail
 
 /// Runs `kernel` block-parallel on `pool`, writing into `output` (the input's shape, not
-/// overlapping it). No allocation for radius-0 into kernels; kernels with halos use
-/// per-thread scratch reused across blocks and calls.
+/// overlapping it). No allocation for radius-0 into kernels and row-window kernels
+/// (`RowWindowKernel`: each block's core goes straight into `output`); other kernels with
+/// halos use per-thread scratch reused across blocks and calls.
 ///
 /// Throws `std::invalid_argument` for bad options (halo below the kernel's radius, shape
 /// mismatch, overlapping buffers), `KernelContractError` when a block breaks the kernel

@@ -103,18 +103,27 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   bool wrote_dst = false;
   for (std::size_t step = 0; step < steps; ++step) {
     step_reached = step;
-    // When the last step's rows are exactly the core (no halo, or a block clipped at both
-    // field ends) it writes straight into `dst`; earlier steps ping-pong in scratch.
-    const bool direct = step + 1 == steps && low == core_first && high - low == block.row_count;
+    // The last step writes straight into `dst` when its rows are exactly the core (no halo,
+    // or a block clipped at both field ends) or the kernel can write the core rows alone
+    // (`RowWindowKernel`); earlier steps ping-pong in scratch.
+    const bool exact = low == core_first && high - low == block.row_count;
+    const bool direct = step + 1 == steps && (exact || RowWindowKernel<K>);
     std::int8_t* const target = targets[step % 2];
-    std::int8_t* const out_rows = direct ? dst_core : target + low * row_elems;
     const TernaryView in = current.rows(low, high - low);
-    const TernarySpan out = TernarySpan::unchecked(out_rows, in.shape());
     // A large `dst` written directly will not stay in cache: let byte maps stream it.
     const bool stream = direct && !check && dst.size() >= streaming_store_bytes;
     const StreamingOutput streaming(stream ? dst_core : nullptr,
                                     stream ? dst_core + core_sites : nullptr);
-    apply_into(kernel, in, out);
+    if constexpr (RowWindowKernel<K>) {
+      if (direct && !exact) {
+        kernel.into_rows(in, core_first - low,
+                         TernarySpan::unchecked(dst_core, src.shape().with_rows(block.row_count)));
+      }
+    }
+    if (!direct || exact) {
+      apply_into(kernel, in,
+                 TernarySpan::unchecked(direct ? dst_core : target + low * row_elems, in.shape()));
+    }
     const std::int8_t* core_in = current.data() + core_first * row_elems;
     const std::int8_t* core_out = direct ? dst_core : target + core_first * row_elems;
     if (check) {

@@ -63,8 +63,9 @@ void check_rule_entry(const char* where, std::size_t entry, Meaning meaning, std
 }
 
 // ---------------------------------------------------------------------------------------
-// Rule1D: sites [first, last) whose neighbour k (k = 0 .. 2R, offset (k - R) * stride)
-// exists when bit k of `present` is set and reads 0 otherwise.
+// Rule1D: sites [first, last) of `in` whose neighbour k (k = 0 .. 2R, offset (k - R) *
+// stride) exists when bit k of `present` is set and reads 0 otherwise; site i is written to
+// `out[i - first]`.
 // ---------------------------------------------------------------------------------------
 
 /// Portable path: one site at a time. Inputs are trits by contract; a byte outside {-1,0,1}
@@ -84,7 +85,7 @@ template <std::size_t R>
       }
       index = index * 3 + digit;
     }
-    out[i] = table[index];
+    out[i - first] = table[index];
   }
 }
 
@@ -157,7 +158,7 @@ DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::in
       }
       index = times3_plus_avx2(index, digit);
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), lookup_avx2(parts, index));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (i - first)), lookup_avx2(parts, index));
     if (i + 32 == last) {
       return;
     }
@@ -215,7 +216,7 @@ DASHI_DETAIL_TARGET_AVX512_VBMI void rule1d_segment_avx512(const std::int8_t* in
       }
       index = times3_plus_avx512(index, digit);
     }
-    _mm512_storeu_si512(out + i, lookup_avx512(parts, index));
+    _mm512_storeu_si512(out + (i - first), lookup_avx512(parts, index));
     if (i + 64 == last) {
       return;
     }
@@ -247,18 +248,24 @@ DASHI_DETAIL_TARGET_PORTABLE void rule1d_segment(RuleIsa isa, const std::int8_t*
   rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
 }
 
-/// `Rule1D<R>` over `n` sites in slices of `stride` sites, on the path `isa` names. Rows
-/// whose neighbours all exist form one segment; each of the (at most 2R) edge rows is its
-/// own segment with the missing neighbours reading 0.
+/// Rows `[first_row, first_row + out_rows)` of `Rule1D<R>` over `rows` slices of `stride`
+/// sites, into `out`, on the path `isa` names. Rows whose neighbours all exist form one
+/// segment; each edge row (at most R at each end) is its own segment with the missing
+/// neighbours reading 0.
 template <std::size_t R>
-DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::int8_t* out,
-                                               std::size_t n, std::size_t stride,
+DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::size_t rows,
+                                               std::size_t stride, std::size_t first_row,
+                                               std::size_t out_rows, std::int8_t* out,
                                                const std::int8_t* table) noexcept {
-  if (n == 0 || stride == 0) {
+  if (out_rows == 0 || stride == 0) {
     return;
   }
-  const std::size_t rows = n / stride;
   constexpr unsigned all = (1U << (2 * R + 1)) - 1U;
+  const std::size_t end = first_row + out_rows;
+  auto segment = [&](std::size_t row, std::size_t row_end, unsigned present) {
+    rule1d_segment<R>(isa, in, out + (row - first_row) * stride, row * stride, row_end * stride,
+                      stride, present, table);
+  };
   auto edge_row = [&](std::size_t r) {
     unsigned present = 0;
     for (std::size_t k = 0; k <= 2 * R; ++k) {
@@ -266,19 +273,22 @@ DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(RuleIsa isa, const std::int8_t* i
         present |= 1U << k;
       }
     }
-    rule1d_segment<R>(isa, in, out, r * stride, (r + 1) * stride, stride, present, table);
+    segment(r, r + 1, present);
   };
-  if (rows <= 2 * R) {
-    for (std::size_t r = 0; r < rows; ++r) {
+  // Rows [R, rows - R) have every neighbour.
+  const std::size_t inner_first = std::max(first_row, R);
+  const std::size_t inner_end = rows > R ? std::min(end, rows - R) : 0;
+  if (inner_first >= inner_end) {
+    for (std::size_t r = first_row; r < end; ++r) {
       edge_row(r);
     }
     return;
   }
-  for (std::size_t r = 0; r < R; ++r) {
+  for (std::size_t r = first_row; r < inner_first; ++r) {
     edge_row(r);
   }
-  rule1d_segment<R>(isa, in, out, R * stride, (rows - R) * stride, stride, all, table);
-  for (std::size_t r = rows - R; r < rows; ++r) {
+  segment(inner_first, inner_end, all);
+  for (std::size_t r = inner_end; r < end; ++r) {
     edge_row(r);
   }
 }
@@ -352,15 +362,24 @@ class Rule1D {
   /// Writes the rule's output for every site of `in` into `out` (same shape, not
   /// overlapping `in`).
   void operator()(TernaryView in, TernarySpan out) const noexcept {
-    detail::rule1d_apply<R>(detail::rule_isa(), in.data(), out.data(), in.size(),
-                            in.shape().row_elems(), table_.data());
+    apply_with(detail::rule_isa(), in, 0, out);
+  }
+
+  /// Rows `[first_row, first_row + out.shape().rows())` of the result on `in` (the
+  /// `RowWindowKernel` form; the window must lie inside `in`, `out` must not overlap it).
+  void into_rows(TernaryView in, std::size_t first_row, TernarySpan out) const noexcept {
+    apply_with(detail::rule_isa(), in, first_row, out);
   }
 
   /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
-  /// `detail::rule_isa()`).
+  /// `detail::rule_isa()`): the whole result, or rows from `first_row` as `into_rows`.
   void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const noexcept {
-    detail::rule1d_apply<R>(isa, in.data(), out.data(), in.size(), in.shape().row_elems(),
-                            table_.data());
+    apply_with(isa, in, 0, out);
+  }
+  void apply_with(detail::RuleIsa isa, TernaryView in, std::size_t first_row,
+                  TernarySpan out) const noexcept {
+    detail::rule1d_apply<R>(isa, in.data(), in.shape().rows(), in.shape().row_elems(), first_row,
+                            out.shape().rows(), out.data(), table_.data());
   }
 
  private:

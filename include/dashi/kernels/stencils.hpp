@@ -3,7 +3,8 @@
 
 /// @file
 /// The shipped radius-1 stencils `LeftNeighbor` and `Majority3x3`, vector loops with
-/// run-time dispatch (detail/stencil_simd.hpp). Reached through `kernel.hpp`.
+/// run-time dispatch (detail/stencil_simd.hpp), in the into and row-window forms. Reached
+/// through `kernel.hpp`.
 
 #include <cstddef>
 #include <dashi/carrier.hpp>
@@ -22,6 +23,13 @@ struct LeftNeighbor {
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::left_neighbor(in.data(), out.data(), in.size(), in.shape().row_elems());
   }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the result on `in` (the
+  /// `RowWindowKernel` form; the window must lie inside `in`).
+  void into_rows(TernaryView in, std::size_t first_row, TernarySpan out) const noexcept {
+    const std::size_t row_elems = in.shape().row_elems();
+    dashi::detail::left_neighbor(in.data() + first_row * row_elems, out.data(), out.size(),
+                                 row_elems, first_row > 0);
+  }
 };
 
 /// Radius-1, 2-D majority vote: on support, the sign of the sum of the 3×3 neighbourhood
@@ -30,12 +38,16 @@ struct LeftNeighbor {
 struct Majority3x3 {
   static constexpr std::size_t radius = 1;
   static constexpr bool contract_proven = true;
-  void operator()(TernaryView in, TernarySpan out) const {
+  void operator()(TernaryView in, TernarySpan out) const { into_rows(in, 0, out); }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the result on `in` (the
+  /// `RowWindowKernel` form; the window must lie inside `in`). Throws like `operator()`.
+  void into_rows(TernaryView in, std::size_t first_row, TernarySpan out) const {
     if (in.shape().rank() != 2) {
       throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +
                                   in.shape().to_string());
     }
-    dashi::detail::majority3x3(in.data(), out.data(), in.shape()[0], in.shape()[1]);
+    dashi::detail::majority3x3(in.data(), out.data(), in.shape()[0], in.shape()[1], first_row,
+                               out.shape().rows());
   }
 };
 

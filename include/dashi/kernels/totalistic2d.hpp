@@ -182,16 +182,18 @@ DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(RuleIsa isa, const std::int8_t*
   totalistic_columns_portable(up, mid, down, out, 0, cols, cols, table);
 }
 
-/// `Totalistic2D` over a `rows × cols` field on the path `isa` names.
+/// Rows `[first_row, first_row + out_rows)` of `Totalistic2D` over a `rows × cols` field,
+/// into `out` (`out_rows × cols`), on the path `isa` names.
 DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(RuleIsa isa, const std::int8_t* in,
-                                                          std::int8_t* out, std::size_t rows,
-                                                          std::size_t cols,
+                                                          std::size_t rows, std::size_t cols,
+                                                          std::size_t first_row,
+                                                          std::size_t out_rows, std::int8_t* out,
                                                           const std::int8_t* table) noexcept {
-  for (std::size_t r = 0; r < rows; ++r) {
+  for (std::size_t r = first_row; r < first_row + out_rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const std::int8_t* up = r > 0 ? mid - cols : nullptr;
     const std::int8_t* down = r + 1 < rows ? mid + cols : nullptr;
-    std::int8_t* dst = out + r * cols;
+    std::int8_t* dst = out + (r - first_row) * cols;
     if (up != nullptr && down != nullptr) {
       totalistic_row<true, true>(isa, up, mid, down, dst, cols, table);
     } else if (up != nullptr) {
@@ -250,18 +252,29 @@ class Totalistic2D {
   /// Writes the rule's output for every site of `in` into `out` (same shape, not
   /// overlapping `in`). Throws `std::invalid_argument` for a field that is not 2-D.
   void operator()(TernaryView in, TernarySpan out) const {
-    apply_with(detail::rule_isa(), in, out);
+    apply_with(detail::rule_isa(), in, 0, out);
+  }
+
+  /// Rows `[first_row, first_row + out.shape().rows())` of the result on `in` (the
+  /// `RowWindowKernel` form; the window must lie inside `in`). Throws like `operator()`.
+  void into_rows(TernaryView in, std::size_t first_row, TernarySpan out) const {
+    apply_with(detail::rule_isa(), in, first_row, out);
   }
 
   /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
-  /// `detail::rule_isa()`). Throws like `operator()`.
+  /// `detail::rule_isa()`): the whole result, or rows from `first_row` as `into_rows`.
+  /// Throws like `operator()`.
   void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const {
+    apply_with(isa, in, 0, out);
+  }
+  void apply_with(detail::RuleIsa isa, TernaryView in, std::size_t first_row,
+                  TernarySpan out) const {
     if (in.shape().rank() != 2) {
       throw std::invalid_argument("dashi::kernels::Totalistic2D needs a 2-D field, got shape " +
                                   in.shape().to_string());
     }
-    detail::totalistic_apply(isa, in.data(), out.data(), in.shape()[0], in.shape()[1],
-                             table_.data());
+    detail::totalistic_apply(isa, in.data(), in.shape()[0], in.shape()[1], first_row,
+                             out.shape().rows(), out.data(), table_.data());
   }
 
  private:
