@@ -293,6 +293,27 @@ Verdict compute_verdict(const std::vector<RowRecord>& rows, const Plan& plan) {
         false);
   }
 
+  // A radius-1 stencil through the executor (its blocks' cores written straight into the
+  // output): against the kernel called directly, and against sign_flip, which moves the same
+  // bytes.
+  if (largest != 0) {
+    const std::string at = " N=" + format_size(largest);
+    auto stencil = [&](KernelId kernel, Mode mode, std::size_t threads) {
+      return [&, kernel, mode, threads](const Row& r) {
+        Row as_reference = r;
+        as_reference.kernel = c.kernel;
+        return r.kernel == kernel && b.reference_case(as_reference, largest) && r.mode == mode &&
+               r.backend == Backend::dashi && (mode == Mode::dense_1t || r.threads == threads);
+      };
+    };
+    b.ratio("left_neighbor: dense-mt, 1 worker / dense-1t" + at,
+            stencil(KernelId::left_neighbor, Mode::dense_mt, 1),
+            stencil(KernelId::left_neighbor, Mode::dense_1t, 1), 1.05);
+    b.ratio("dense-mt T=2: left_neighbor / sign_flip" + at,
+            stencil(KernelId::left_neighbor, Mode::dense_mt, 2),
+            stencil(c.kernel, Mode::dense_mt, 2), 1.15);
+  }
+
   // The codec on one core.
   for (const std::size_t n : plan.codec_sizes) {
     for (const Pipeline p : {Pipeline::encode, Pipeline::decode}) {

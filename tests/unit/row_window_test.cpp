@@ -113,12 +113,14 @@ TEST(RowWindow, LeftNeighborEveryWindowOnEveryPath) {
 #if DASHI_DETAIL_X86
   if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     paths.push_back({"avx2", dashi::detail::left_neighbor_avx2});
+    paths.push_back({"avx2-streaming", dashi::detail::left_neighbor_streaming_avx2});
   }
 #endif
   std::uint64_t seed = 10;
   for (const Path& path : paths) {
     std::cout << "[ path ] LeftNeighbor " << path.name << "\n";
-    for (const Shape& shape : {Shape{9}, Shape{7, 1}, Shape{6, 33}, Shape{5, 3, 11}}) {
+    for (const Shape& shape :
+         {Shape{9}, Shape{7, 1}, Shape{6, 33}, Shape{5, 3, 11}, Shape{12, 97}, Shape{300}}) {
       const TernaryField in = random_field(shape, 0.3, seed++);
       const std::size_t row_elems = shape.row_elems();
       expect_windows_match(

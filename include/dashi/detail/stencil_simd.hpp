@@ -6,6 +6,7 @@
 /// and an AVX2 entry point with exact targets (see cpu_dispatch.hpp) chosen at run time. Inputs are
 /// valid trits, so every neighbourhood sum fits a signed byte.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/detail/byte_simd.hpp>
@@ -66,16 +67,45 @@ signed_on_support(int centre, int sum) noexcept {
     bool has_previous) noexcept {
   left_neighbor_generic(in, out, n, stride, has_previous);
 }
+
+/// `left_neighbor_avx2` with non-temporal stores (as `map_bytes_streaming_avx2`): the sites
+/// without a previous slice and those up to the first 32-byte boundary of `out` the usual
+/// way, then streaming stores, a store fence, and the tail.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void left_neighbor_streaming_avx2(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  const std::size_t first = has_previous ? 0 : std::min(stride, n);
+  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(out + first) % 32;
+  const std::size_t head = std::min(n, first + (32 - misalignment) % 32);
+  left_neighbor_generic(in, out, head, stride, has_previous);
+  std::size_t i = head;
+  bytes32 centre{};
+  bytes32 left{};
+  bytes32 result{};
+  for (; i + 32 <= n; i += 32) {
+    load32(centre, in + i);
+    load32(left, in + i - stride);
+    signed_on_support(centre, centre + left, result);
+    stream32(out + i, result);
+  }
+  __builtin_ia32_sfence();
+  // Every site from `head` on has its previous slice (`head >= first`).
+  left_neighbor_generic(in + i, out + i, n - i, stride, true);
+}
 #endif
 
-/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present;
-/// with `has_previous`, the slice before `in` is read as the first slice's neighbour.
-/// `in` and `out` must not overlap.
+/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present
+/// (streaming the stores of large outputs, see `stream_stores`); with `has_previous`, the
+/// slice before `in` is read as the first slice's neighbour. `in` and `out` must not overlap.
 inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
                           std::size_t stride, bool has_previous = false) noexcept {
 #if DASHI_DETAIL_X86
   if (dispatch_avx2()) {
-    left_neighbor_avx2(in, out, n, stride, has_previous);
+    if (stream_stores(out, n)) {
+      left_neighbor_streaming_avx2(in, out, n, stride, has_previous);
+    } else {
+      left_neighbor_avx2(in, out, n, stride, has_previous);
+    }
     return;
   }
 #endif
