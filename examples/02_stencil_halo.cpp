@@ -8,25 +8,31 @@
 #include <vector>
 
 // Erodes isolated sites: a supported site survives only if one of its 4 neighbours shares
-// its sign. Radius 1: it reads one axis-0 slice on each side.
+// its sign. Radius 1: it reads one axis-0 slice on each side. It offers the row-window form
+// (`into_rows`, concept dashi::RowWindowKernel), so the executor writes each block's core rows
+// straight into the output; the into form is the window of all rows.
 struct ErodeIsolated {
   static constexpr std::size_t radius = 1;
 
-  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
+  void operator()(dashi::TernaryView in, dashi::TernarySpan out) const { into_rows(in, 0, out); }
+
+  // Rows [first_row, first_row + out rows) of the result on `in`.
+  void into_rows(dashi::TernaryView in, std::size_t first_row, dashi::TernarySpan out) const {
     const std::size_t rows = in.shape()[0];
     const std::size_t cols = in.shape()[1];
     const auto at = [&](std::size_t r, std::size_t c) { return in.value(r * cols + c); };
-    for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t r = first_row; r < first_row + out.shape()[0]; ++r) {
       for (std::size_t c = 0; c < cols; ++c) {
         const std::int8_t s = at(r, c);
         const bool kept =
             s != 0 && ((r > 0 && at(r - 1, c) == s) || (r + 1 < rows && at(r + 1, c) == s) ||
                        (c > 0 && at(r, c - 1) == s) || (c + 1 < cols && at(r, c + 1) == s));
-        out.values()[r * cols + c] = kept ? s : std::int8_t{0};
+        out.values()[(r - first_row) * cols + c] = kept ? s : std::int8_t{0};
       }
     }
   }
 };
+static_assert(dashi::RowWindowKernel<ErodeIsolated>);
 
 int main() {
   const dashi::Shape shape{512, 384};
