@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/checked_map.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
@@ -22,6 +23,7 @@
 #include <dashi/pq/codec.hpp>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -58,11 +60,31 @@ class KernelBase {
       const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const = 0;
 };
 
+/// The byte map of a shipped pointwise kernel (`void` for every other kernel): such kernels
+/// check their input in the same pass as they map it (`detail::map_bytes_checked`).
+template <class K>
+struct ByteMapOf {
+  using type = void;
+};
+template <>
+struct ByteMapOf<dashi::kernels::SignFlip> {
+  using type = dashi::detail::NegateBytes;
+};
+template <>
+struct ByteMapOf<dashi::kernels::Clamp> {
+  using type = dashi::detail::SignBytes;
+};
+template <>
+struct ByteMapOf<dashi::kernels::ClampNonnegative> {
+  using type = dashi::detail::NonnegativeBytes;
+};
+
 /// Checks that a block's input values are trits, then runs `K`: what the module runs when
-/// the input comes from Python. The check reads the block just before the kernel does; with
-/// `Pieces` (pointwise C++ kernels: radius 0, so whole axis-0 slices are independent) it runs
-/// piece by piece, each piece checked and then computed while it sits in L1, so the check
-/// costs a cache-resident scan instead of a pass over memory.
+/// the input comes from Python. The shipped byte maps check as they map (one pass);
+/// otherwise the check reads the block just before the kernel does; with `Pieces`
+/// (pointwise C++ kernels: radius 0, so whole axis-0 slices are independent) it runs piece
+/// by piece, each piece checked and then computed while it sits in L1, so the check costs a
+/// cache-resident scan instead of a pass over memory.
 template <class K, bool Pieces = false>
 struct ValidatingKernel {
   static constexpr std::size_t radius = dashi::kernel_radius_v<K>;
@@ -87,7 +109,13 @@ struct ValidatingKernel {
   }
 
   void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
-    if constexpr (Pieces) {
+    using ByteMap = typename ByteMapOf<K>::type;
+    if constexpr (!std::is_void_v<ByteMap>) {
+      // One pass: the map flags non-trits as it reads them; only then is the site looked for.
+      if (!dashi::detail::map_bytes_checked(in.data(), out.data(), in.size(), ByteMap{})) {
+        check(in);
+      }
+    } else if constexpr (Pieces) {
       const std::size_t rows = in.shape().rows();
       const std::size_t row_elems = std::max<std::size_t>(1, in.shape().row_elems());
       const std::size_t piece_rows = std::max<std::size_t>(1, piece_sites / row_elems);
