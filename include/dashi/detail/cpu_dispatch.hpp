@@ -72,6 +72,16 @@
         "no-avx512bitalg,no-avx512ifma,no-avx512vnni,no-avx512bf16,"           \
         "no-avx512fp16,no-avx512vp2intersect,no-adx,no-aes,no-pclmul,no-gfni," \
         "no-vaes,no-vpclmulqdq,no-sha,no-avxvnni")]]
+/// Exactly the AVX-512 level plus VBMI, VBMI2, VPOPCNTDQ and BITALG (Ice Lake, Zen 4 and
+/// later): no later extension, whatever the unit's flags; use only where
+/// `avx512_vbmi_active()`.
+#  define DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT                                \
+    [[gnu::target(                                                             \
+        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
+        "avx512dq,avx512cd,avx512vbmi,avx512vbmi2,avx512vpopcntdq,"            \
+        "avx512bitalg,no-avx512ifma,no-avx512vnni,no-avx512bf16,"              \
+        "no-avx512fp16,no-avx512vp2intersect,no-adx,no-aes,no-pclmul,no-gfni," \
+        "no-vaes,no-vpclmulqdq,no-sha,no-avxvnni")]]
 #else
 #  define DASHI_DETAIL_X86 0
 #  define DASHI_DETAIL_TARGET_PORTABLE
@@ -80,6 +90,7 @@
 #  define DASHI_DETAIL_TARGET_AVX512_VBMI
 #  define DASHI_DETAIL_TARGET_AVX2_EXACT
 #  define DASHI_DETAIL_TARGET_AVX512_EXACT
+#  define DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT
 #endif
 
 namespace dashi::detail {
