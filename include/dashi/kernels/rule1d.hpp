@@ -16,6 +16,7 @@
 #include <cstring>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -91,74 +92,70 @@ template <std::size_t R>
 
 #if DASHI_DETAIL_X86
 
-/// One 256-bit register in a struct: a `std::array` of these keeps the vector type's
-/// alignment and attributes, which `std::array<__m256i, T>` drops (GCC -Wignored-attributes).
-struct Vec256 {
-  __m256i v;
-};
-
-/// One 512-bit register in a struct, as `Vec256`.
-struct Vec512 {
-  __m512i v;
+/// The `T` parts of a lookup table, one register each. A C array rather than `std::array`:
+/// the standard library's accessors have no target attribute, so in a `-march=native` unit
+/// they could not be inlined into the exact kernels and would stay calls in the loops.
+template <class Vec, std::size_t T>
+struct TableParts {
+  Vec part[T];  // NOLINT(modernize-avoid-c-arrays): see above
 };
 
 /// 32 table bytes `table[16 * j .. 16 * j + 15]` looked up by `index` (< 16 * T) with
 /// `pshufb` on each 16-byte part, keeping the part that `index >> 4` names.
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX2 inline __m256i lookup_avx2(const std::array<Vec256, T>& parts,
-                                                    __m256i index) noexcept {
-  const __m256i low_nibble = _mm256_set1_epi8(0x0F);
-  const __m256i low = _mm256_and_si256(index, low_nibble);
-  const __m256i high = _mm256_and_si256(_mm256_srli_epi16(index, 4), low_nibble);
-  __m256i result = _mm256_setzero_si256();
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline x86::u8x32 lookup_avx2(
+    const TableParts<x86::u8x32, T>& parts, x86::u8x32 index) noexcept {
+  const x86::u8x32 low = index & 0x0F;
+  // A 16-bit shift, then the bits that crossed a byte boundary cleared (`vpsrlw`, `vpand`).
+  const x86::u8x32 high =
+      reinterpret_cast<x86::u8x32>(reinterpret_cast<x86::u16x16>(index) >> 4) & 0x0F;
+  x86::u8x32 result{};
   for (std::size_t j = 0; j < T; ++j) {
-    const __m256i mine = _mm256_cmpeq_epi8(high, _mm256_set1_epi8(static_cast<char>(j)));
-    result = _mm256_or_si256(result, _mm256_and_si256(_mm256_shuffle_epi8(parts[j].v, low), mine));
+    const auto mine = reinterpret_cast<x86::u8x32>(high == static_cast<std::uint8_t>(j));
+    result |= x86::shuffle_bytes(parts.part[j], low) & mine;
   }
   return result;
 }
 
 /// Loads the `T` 16-byte parts of `table`, each broadcast to both lanes.
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX2 inline void load_parts_avx2(const std::int8_t* table,
-                                                     std::array<Vec256, T>& parts) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void load_parts_avx2(
+    const std::int8_t* table, TableParts<x86::u8x32, T>& parts) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
-    parts[j].v = _mm256_broadcastsi128_si256(
-        _mm_loadu_si128(reinterpret_cast<const __m128i*>(table + 16 * j)));
+    parts.part[j] = x86::broadcast16(table + 16 * j);
   }
 }
 
 /// `3 * v + d` in bytes (wrapping, exact while the result stays below 256).
-DASHI_DETAIL_TARGET_AVX2 inline __m256i times3_plus_avx2(__m256i v, __m256i d) noexcept {
-  return _mm256_add_epi8(_mm256_add_epi8(_mm256_add_epi8(v, v), v), d);
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline x86::u8x32
+times3_plus_avx2(x86::u8x32 v, x86::u8x32 d) noexcept {
+  return v + v + v + d;
 }
 
 /// AVX2 path for R = 1 or 2: 32 sites per step, `pshufb` lookup in 16-byte parts.
 template <std::size_t R>
-DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::int8_t* out,
-                                                  std::size_t first, std::size_t last,
-                                                  std::size_t stride, unsigned present,
-                                                  const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void rule1d_segment_avx2(
+    const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
+    std::size_t stride, unsigned present, const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = (pow3(2 * R + 1) + 15) / 16;
-  std::array<Vec256, parts_count> parts;
+  TableParts<x86::u8x32, parts_count> parts;
   load_parts_avx2(table, parts);
-  const __m256i one = _mm256_set1_epi8(1);
+  const x86::u8x32 one = x86::u8x32{} + 1;
   if (last - first < 32) {
     rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
     return;
   }
   // Steps of 32 sites; the last one ends at `last`, overlapping the one before it.
-  for (std::size_t i = first;; i = std::min(i + 32, last - 32)) {
-    __m256i index = _mm256_setzero_si256();
+  for (std::size_t i = first;; i = i + 32 < last - 32 ? i + 32 : last - 32) {
+    x86::u8x32 index{};
     for (std::size_t k = 0; k <= 2 * R; ++k) {
-      __m256i digit = one;
+      x86::u8x32 digit = one;
       if (((present >> k) & 1U) != 0) {
-        const std::int8_t* p = in + i + k * stride - R * stride;
-        digit = _mm256_add_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), one);
+        digit = x86::load32(in + i + k * stride - R * stride) + one;
       }
       index = times3_plus_avx2(index, digit);
     }
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (i - first)), lookup_avx2(parts, index));
+    x86::store32(out + (i - first), lookup_avx2(parts, index));
     if (i + 32 == last) {
       return;
     }
@@ -168,55 +165,55 @@ DASHI_DETAIL_TARGET_AVX2 void rule1d_segment_avx2(const std::int8_t* in, std::in
 /// 64 bytes of `table` (64 · T entries, T = 1 or 4) looked up by `index` with `vpermb`
 /// (T = 1) or two `vpermi2b` and a blend on bit 7 (T = 4).
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i lookup_avx512(const std::array<Vec512, T>& parts,
-                                                             __m512i index) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT inline x86::u8x64
+lookup_avx512(const TableParts<x86::u8x64, T>& parts, x86::u8x64 index) noexcept {
   static_assert(T == 1 || T == 4);
   if constexpr (T == 1) {
-    return _mm512_maskz_permutexvar_epi8(~__mmask64{0}, index, parts[0].v);
+    return x86::permute_bytes(parts.part[0], index);
   } else {
-    const __m512i low = _mm512_permutex2var_epi8(parts[0].v, index, parts[1].v);
-    const __m512i high = _mm512_permutex2var_epi8(parts[2].v, index, parts[3].v);
-    return _mm512_mask_blend_epi8(_mm512_movepi8_mask(index), low, high);
+    const x86::u8x64 low = x86::permute_bytes2(parts.part[0], index, parts.part[1]);
+    const x86::u8x64 high = x86::permute_bytes2(parts.part[2], index, parts.part[3]);
+    return x86::blend_bytes(x86::sign_bits(index), low, high);
   }
 }
 
 template <std::size_t T>
-DASHI_DETAIL_TARGET_AVX512_VBMI inline void load_parts_avx512(
-    const std::int8_t* table, std::array<Vec512, T>& parts) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT inline void load_parts_avx512(
+    const std::int8_t* table, TableParts<x86::u8x64, T>& parts) noexcept {
   for (std::size_t j = 0; j < T; ++j) {
-    parts[j].v = _mm512_loadu_si512(table + 64 * j);
+    parts.part[j] = x86::load64(table + 64 * j);
   }
 }
 
-DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i times3_plus_avx512(__m512i v, __m512i d) noexcept {
-  return _mm512_add_epi8(_mm512_add_epi8(_mm512_add_epi8(v, v), v), d);
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT inline x86::u8x64
+times3_plus_avx512(x86::u8x64 v, x86::u8x64 d) noexcept {
+  return v + v + v + d;
 }
 
 /// AVX-512 VBMI path for R = 1 or 2: 64 sites per step.
 template <std::size_t R>
-DASHI_DETAIL_TARGET_AVX512_VBMI void rule1d_segment_avx512(const std::int8_t* in, std::int8_t* out,
-                                                           std::size_t first, std::size_t last,
-                                                           std::size_t stride, unsigned present,
-                                                           const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT void rule1d_segment_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
+    std::size_t stride, unsigned present, const std::int8_t* table) noexcept {
   constexpr std::size_t parts_count = R == 1 ? 1 : 4;
-  std::array<Vec512, parts_count> parts;
+  TableParts<x86::u8x64, parts_count> parts;
   load_parts_avx512(table, parts);
-  const __m512i one = _mm512_set1_epi8(1);
+  const x86::u8x64 one = x86::u8x64{} + 1;
   if (last - first < 64) {
     rule1d_segment_avx2<R>(in, out, first, last, stride, present, table);
     return;
   }
   // Steps of 64 sites; the last one ends at `last`, overlapping the one before it.
-  for (std::size_t i = first;; i = std::min(i + 64, last - 64)) {
-    __m512i index = _mm512_setzero_si512();
+  for (std::size_t i = first;; i = i + 64 < last - 64 ? i + 64 : last - 64) {
+    x86::u8x64 index{};
     for (std::size_t k = 0; k <= 2 * R; ++k) {
-      __m512i digit = one;
+      x86::u8x64 digit = one;
       if (((present >> k) & 1U) != 0) {
-        digit = _mm512_add_epi8(_mm512_loadu_si512(in + i + k * stride - R * stride), one);
+        digit = x86::load64(in + i + k * stride - R * stride) + one;
       }
       index = times3_plus_avx512(index, digit);
     }
-    _mm512_storeu_si512(out + (i - first), lookup_avx512(parts, index));
+    x86::store64(out + (i - first), lookup_avx512(parts, index));
     if (i + 64 == last) {
       return;
     }
@@ -225,13 +222,12 @@ DASHI_DETAIL_TARGET_AVX512_VBMI void rule1d_segment_avx512(const std::int8_t* in
 #endif
 
 /// One segment on the path `isa` names (radius 3 always takes the portable path: its
-/// 2187-entry table does not fit in registers).
+/// 2187-entry table does not fit in registers). Inlined into `rule1d_apply`, where the
+/// inner segment's `present` is a constant the portable loop folds.
 template <std::size_t R>
-DASHI_DETAIL_TARGET_PORTABLE void rule1d_segment(RuleIsa isa, const std::int8_t* in,
-                                                 std::int8_t* out, std::size_t first,
-                                                 std::size_t last, std::size_t stride,
-                                                 unsigned present,
-                                                 const std::int8_t* table) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void rule1d_segment(
+    RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
+    std::size_t stride, unsigned present, const std::int8_t* table) noexcept {
 #if DASHI_DETAIL_X86
   if constexpr (R <= 2) {
     if (isa == RuleIsa::avx512) {
@@ -248,48 +244,51 @@ DASHI_DETAIL_TARGET_PORTABLE void rule1d_segment(RuleIsa isa, const std::int8_t*
   rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
 }
 
+/// The neighbours that exist for row `r` of `rows`: bit k for the row at offset k - R.
+template <std::size_t R>
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline unsigned rule1d_present(
+    std::size_t r, std::size_t rows) noexcept {
+  unsigned present = 0;
+  for (std::size_t k = 0; k <= 2 * R; ++k) {
+    if (r + k >= R && r + k - R < rows) {
+      present |= 1U << k;
+    }
+  }
+  return present;
+}
+
 /// Rows `[first_row, first_row + out_rows)` of `Rule1D<R>` over `rows` slices of `stride`
 /// sites, into `out`, on the path `isa` names. Rows whose neighbours all exist form one
 /// segment; each edge row (at most R at each end) is its own segment with the missing
-/// neighbours reading 0.
+/// neighbours reading 0. Not inlined, so its portable loops are compiled for the portable
+/// target in every unit (inlined into a caller without a target, they would take the unit's
+/// flags).
 template <std::size_t R>
-DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(RuleIsa isa, const std::int8_t* in, std::size_t rows,
-                                               std::size_t stride, std::size_t first_row,
-                                               std::size_t out_rows, std::int8_t* out,
-                                               const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(
+    RuleIsa isa, const std::int8_t* in, std::size_t rows, std::size_t stride, std::size_t first_row,
+    std::size_t out_rows, std::int8_t* out, const std::int8_t* table) noexcept {
   if (out_rows == 0 || stride == 0) {
     return;
   }
   constexpr unsigned all = (1U << (2 * R + 1)) - 1U;
   const std::size_t end = first_row + out_rows;
-  auto segment = [&](std::size_t row, std::size_t row_end, unsigned present) {
-    rule1d_segment<R>(isa, in, out + (row - first_row) * stride, row * stride, row_end * stride,
-                      stride, present, table);
-  };
-  auto edge_row = [&](std::size_t r) {
-    unsigned present = 0;
-    for (std::size_t k = 0; k <= 2 * R; ++k) {
-      if (r + k >= R && r + k - R < rows) {
-        present |= 1U << k;
-      }
-    }
-    segment(r, r + 1, present);
-  };
   // Rows [R, rows - R) have every neighbour.
-  const std::size_t inner_first = std::max(first_row, R);
-  const std::size_t inner_end = rows > R ? std::min(end, rows - R) : 0;
-  if (inner_first >= inner_end) {
-    for (std::size_t r = first_row; r < end; ++r) {
-      edge_row(r);
-    }
+  const std::size_t inner_first = first_row > R ? first_row : R;
+  const std::size_t inner_end = rows > R ? (end < rows - R ? end : rows - R) : 0;
+  const bool has_inner = inner_first < inner_end;
+  const std::size_t head_end = has_inner ? inner_first : end;
+  for (std::size_t r = first_row; r < head_end; ++r) {
+    rule1d_segment<R>(isa, in, out + (r - first_row) * stride, r * stride, (r + 1) * stride, stride,
+                      rule1d_present<R>(r, rows), table);
+  }
+  if (!has_inner) {
     return;
   }
-  for (std::size_t r = first_row; r < inner_first; ++r) {
-    edge_row(r);
-  }
-  segment(inner_first, inner_end, all);
+  rule1d_segment<R>(isa, in, out + (inner_first - first_row) * stride, inner_first * stride,
+                    inner_end * stride, stride, all, table);
   for (std::size_t r = inner_end; r < end; ++r) {
-    edge_row(r);
+    rule1d_segment<R>(isa, in, out + (r - first_row) * stride, r * stride, (r + 1) * stride, stride,
+                      rule1d_present<R>(r, rows), table);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 #include <dashi/kernels/rule1d.hpp>
 #include <span>
 #include <stdexcept>
@@ -54,25 +55,21 @@ totalistic_index(const std::int8_t* up, const std::int8_t* mid, const std::int8_
 
 #if DASHI_DETAIL_X86
 /// Adds the three horizontally adjacent windows of `row` around column `c` to `sum`.
-DASHI_DETAIL_TARGET_AVX2 inline __m256i add_window_avx2(__m256i sum, const std::int8_t* row,
-                                                        std::size_t c) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline x86::u8x32
+add_window_avx2(x86::u8x32 sum, const std::int8_t* row, std::size_t c) noexcept {
   const auto* p = row + c;
-  sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p - 1)));
-  sum = _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
-  return _mm256_add_epi8(sum, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + 1)));
+  return sum + x86::load32(p - 1) + x86::load32(p) + x86::load32(p + 1);
 }
 
 /// AVX2 path for columns `[first, cols)` of one row (`first` ≥ 1): 32 at a time while the
 /// window stays inside the row, the rest one by one.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_TARGET_AVX2 void totalistic_columns_avx2(const std::int8_t* up, const std::int8_t* mid,
-                                                      const std::int8_t* down, std::int8_t* out,
-                                                      std::size_t first, std::size_t cols,
-                                                      const std::int8_t* table) noexcept {
-  std::array<Vec256, 4> parts;
+DASHI_DETAIL_TARGET_AVX2_EXACT void totalistic_columns_avx2(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t first, std::size_t cols, const std::int8_t* table) noexcept {
+  TableParts<x86::u8x32, 4> parts;
   load_parts_avx2(table, parts);
-  const __m256i bias = _mm256_set1_epi8(25);
-  const __m256i high_nibble = _mm256_set1_epi8(static_cast<char>(0xF0));
+  const x86::u8x32 bias = x86::u8x32{} + 25;
   // Columns [first, cols - 1) have both horizontal neighbours: steps of 32 reading columns
   // c - 1 .. c + 32, the last one ending at cols - 1 (overlapping the one before it).
   const std::size_t last = cols - 1;
@@ -80,19 +77,19 @@ DASHI_DETAIL_TARGET_AVX2 void totalistic_columns_avx2(const std::int8_t* up, con
     totalistic_columns_portable(up, mid, down, out, first, cols, cols, table);
     return;
   }
-  for (std::size_t c = first;; c = std::min(c + 32, last - 32)) {
-    __m256i sum = add_window_avx2(bias, mid, c);
+  for (std::size_t c = first;; c = c + 32 < last - 32 ? c + 32 : last - 32) {
+    x86::u8x32 sum = add_window_avx2(bias, mid, c);
     if constexpr (HasUp) {
       sum = add_window_avx2(sum, up, c);
     }
     if constexpr (HasDown) {
       sum = add_window_avx2(sum, down, c);
     }
-    const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(mid + c));
+    const x86::u8x32 x = x86::load32(mid + c);
     // 16 x in bytes: a 16-bit shift, then the bits that crossed a byte boundary cleared.
-    const __m256i x16 = _mm256_and_si256(_mm256_slli_epi16(x, 4), high_nibble);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + c),
-                        lookup_avx2(parts, _mm256_add_epi8(sum, x16)));
+    const x86::u8x32 x16 =
+        reinterpret_cast<x86::u8x32>(reinterpret_cast<x86::u16x16>(x) << 4) & 0xF0;
+    x86::store32(out + c, lookup_avx2(parts, sum + x16));
     if (c + 32 == last) {
       break;
     }
@@ -102,10 +99,9 @@ DASHI_DETAIL_TARGET_AVX2 void totalistic_columns_avx2(const std::int8_t* up, con
 
 /// AVX2 path for one row.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_TARGET_AVX2 void totalistic_row_avx2(const std::int8_t* up, const std::int8_t* mid,
-                                                  const std::int8_t* down, std::int8_t* out,
-                                                  std::size_t cols,
-                                                  const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void totalistic_row_avx2(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t cols, const std::int8_t* table) noexcept {
   if (cols == 0) {
     return;
   }
@@ -113,29 +109,23 @@ DASHI_DETAIL_TARGET_AVX2 void totalistic_row_avx2(const std::int8_t* up, const s
   totalistic_columns_avx2<HasUp, HasDown>(up, mid, down, out, 1, cols, table);
 }
 
-DASHI_DETAIL_TARGET_AVX512_VBMI inline __m512i add_window_avx512(__m512i sum,
-                                                                 const std::int8_t* row,
-                                                                 std::size_t c) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT inline x86::u8x64
+add_window_avx512(x86::u8x64 sum, const std::int8_t* row, std::size_t c) noexcept {
   const auto* p = row + c;
-  sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p - 1));
-  sum = _mm512_add_epi8(sum, _mm512_loadu_si512(p));
-  return _mm512_add_epi8(sum, _mm512_loadu_si512(p + 1));
+  return sum + x86::load64(p - 1) + x86::load64(p) + x86::load64(p + 1);
 }
 
 /// AVX-512 VBMI path for one row: 64 columns at a time, one `vpermb` lookup.
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_TARGET_AVX512_VBMI void totalistic_row_avx512(const std::int8_t* up,
-                                                           const std::int8_t* mid,
-                                                           const std::int8_t* down,
-                                                           std::int8_t* out, std::size_t cols,
-                                                           const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT void totalistic_row_avx512(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t cols, const std::int8_t* table) noexcept {
   if (cols == 0) {
     return;
   }
-  std::array<Vec512, 1> parts;
+  TableParts<x86::u8x64, 1> parts;
   load_parts_avx512(table, parts);
-  const __m512i bias = _mm512_set1_epi8(25);
-  const __m512i high_nibble = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const x86::u8x64 bias = x86::u8x64{} + 25;
   totalistic_columns_portable(up, mid, down, out, 0, 1, cols, table);
   const std::size_t last = cols - 1;
   if (cols < 66) {
@@ -143,17 +133,18 @@ DASHI_DETAIL_TARGET_AVX512_VBMI void totalistic_row_avx512(const std::int8_t* up
     return;
   }
   // Steps of 64 reading columns c - 1 .. c + 64, the last one ending at cols - 1.
-  for (std::size_t c = 1;; c = std::min(c + 64, last - 64)) {
-    __m512i sum = add_window_avx512(bias, mid, c);
+  for (std::size_t c = 1;; c = c + 64 < last - 64 ? c + 64 : last - 64) {
+    x86::u8x64 sum = add_window_avx512(bias, mid, c);
     if constexpr (HasUp) {
       sum = add_window_avx512(sum, up, c);
     }
     if constexpr (HasDown) {
       sum = add_window_avx512(sum, down, c);
     }
-    const __m512i x16 =
-        _mm512_and_si512(_mm512_slli_epi16(_mm512_loadu_si512(mid + c), 4), high_nibble);
-    _mm512_storeu_si512(out + c, lookup_avx512(parts, _mm512_add_epi8(sum, x16)));
+    const x86::u8x64 x16 =
+        reinterpret_cast<x86::u8x64>(reinterpret_cast<x86::u16x32>(x86::load64(mid + c)) << 4) &
+        0xF0;
+    x86::store64(out + c, lookup_avx512(parts, sum + x16));
     if (c + 64 == last) {
       break;
     }
@@ -183,12 +174,11 @@ DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(RuleIsa isa, const std::int8_t*
 }
 
 /// Rows `[first_row, first_row + out_rows)` of `Totalistic2D` over a `rows × cols` field,
-/// into `out` (`out_rows × cols`), on the path `isa` names.
-DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(RuleIsa isa, const std::int8_t* in,
-                                                          std::size_t rows, std::size_t cols,
-                                                          std::size_t first_row,
-                                                          std::size_t out_rows, std::int8_t* out,
-                                                          const std::int8_t* table) noexcept {
+/// into `out` (`out_rows × cols`), on the path `isa` names. Not inlined, so its portable
+/// loops are compiled for the portable target in every unit.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(
+    RuleIsa isa, const std::int8_t* in, std::size_t rows, std::size_t cols, std::size_t first_row,
+    std::size_t out_rows, std::int8_t* out, const std::int8_t* table) noexcept {
   for (std::size_t r = first_row; r < first_row + out_rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const std::int8_t* up = r > 0 ? mid - cols : nullptr;
