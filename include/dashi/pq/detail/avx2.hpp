@@ -2,9 +2,10 @@
 #pragma once
 
 /// @file
-/// AVX2 + BMI2 PQ kernels (x86-64, GCC/Clang), compiled with per-function target
-/// attributes (`DASHI_DETAIL_TARGET_AVX2`) so the library needs no global `-mavx2`. Same contract
-/// as the portable kernels in `portable.hpp`; call them only when the dispatch picks
+/// AVX2 + BMI2 PQ kernels (x86-64, GCC/Clang), compiled for the exact
+/// `DASHI_DETAIL_TARGET_AVX2_EXACT` level whatever the unit's flags, so the library needs no
+/// global `-mavx2` and a `-march=native` unit's copy holds no AVX-512. Same contract as the
+/// portable kernels in `portable.hpp`; call them only when the dispatch picks
 /// `CodecPath::avx2`.
 ///
 /// Encode: per 64 sites, support = ~movemask(v == 0), negative = movemask(v),
@@ -13,12 +14,11 @@
 /// expand both masks to bytes (broadcast, byte shuffle, bit test): value =
 /// support - 2 * positive in two's complement bytes, i.e. 0x00, 0xFF or 0x01.
 
-#include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 #include <dashi/pq/detail/portable.hpp>
 
 namespace dashi::pq::detail {
@@ -28,15 +28,18 @@ namespace dashi::pq::detail {
 /// Support and positive-sign words of 64 trits: support is bit 0 of each byte (set in
 /// 0x01 and 0xFF, clear in 0x00), negative is bit 7 — the same rule as the portable
 /// path, so both agree on any bytes.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void masks64_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void masks64_avx2(
     const std::int8_t* src, std::uint64_t& support, std::uint64_t& positive) noexcept {
-  const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src));
-  const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 32));
+  namespace x86 = dashi::detail::x86;
+  const x86::u8x32 lo = x86::load32(src);
+  const x86::u8x32 hi = x86::load32(src + 32);
   // A 16-bit shift by 7 moves bit 0 of every byte to bit 7 of the same byte.
-  const auto sup_lo = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi16(lo, 7)));
-  const auto sup_hi = static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_slli_epi16(hi, 7)));
-  const auto neg_lo = static_cast<std::uint32_t>(_mm256_movemask_epi8(lo));
-  const auto neg_hi = static_cast<std::uint32_t>(_mm256_movemask_epi8(hi));
+  const std::uint32_t sup_lo =
+      x86::sign_bits(reinterpret_cast<x86::u8x32>(reinterpret_cast<x86::u16x16>(lo) << 7));
+  const std::uint32_t sup_hi =
+      x86::sign_bits(reinterpret_cast<x86::u8x32>(reinterpret_cast<x86::u16x16>(hi) << 7));
+  const std::uint32_t neg_lo = x86::sign_bits(lo);
+  const std::uint32_t neg_hi = x86::sign_bits(hi);
   support = std::uint64_t{sup_lo} | (std::uint64_t{sup_hi} << 32);
   positive = support & ~(std::uint64_t{neg_lo} | (std::uint64_t{neg_hi} << 32));
 }
@@ -46,15 +49,15 @@ namespace dashi::pq::detail {
 inline constexpr std::size_t prefetch_words = 32;
 
 /// Packs one word: stores its support word and appends its sign bits.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void encode_word_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void encode_word_avx2(
     const std::int8_t* src, std::uint64_t* p, std::uint64_t* q, std::size_t& index,
     std::uint64_t& acc, std::uint64_t& fill) noexcept {
+  namespace x86 = dashi::detail::x86;
   std::uint64_t support = 0;
   std::uint64_t positive = 0;
   masks64_avx2(src, support, positive);
   *p = support;
-  append_bits(q, index, acc, fill, _pext_u64(positive, support),
-              static_cast<std::uint64_t>(_mm_popcnt_u64(support)));
+  append_bits(q, index, acc, fill, x86::pext(positive, support), x86::popcnt(support));
 }
 
 /// Inputs of at least this many sites (beyond a core's L2) are prefetched.
@@ -62,11 +65,10 @@ inline constexpr std::size_t prefetch_min_sites = std::size_t{1} << 21;
 
 /// AVX2 + BMI2 encode kernel body; `Prefetch` for inputs streamed from memory.
 template <bool Prefetch>
-DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2_impl(const std::int8_t* src,
-                                                               std::size_t count, std::uint64_t* p,
-                                                               std::uint64_t* q,
-                                                               unsigned block_shift,
-                                                               std::uint64_t* offsets) noexcept {
+DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t encode_avx2_impl(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   const std::size_t words_per_block = std::size_t{1} << block_shift;
   std::uint64_t acc = 0;
@@ -75,12 +77,13 @@ DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2_impl(const std::int8_t
   std::size_t k = 0;
   while (k < full) {
     offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
-    const std::size_t block_end = std::min(full, k + words_per_block);
+    const std::size_t block_end = full < k + words_per_block ? full : k + words_per_block;
     for (; k + 2 <= block_end; k += 2) {
       if constexpr (Prefetch) {
-        const std::size_t ahead = std::min(k + prefetch_words, full - 2);  // stays in bounds
-        _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead + 64), _MM_HINT_T0);
+        // Stays in bounds.
+        const std::size_t ahead = k + prefetch_words < full - 2 ? k + prefetch_words : full - 2;
+        x86::prefetch_t0(src + 64 * ahead);
+        x86::prefetch_t0(src + 64 * ahead + 64);
       }
       encode_word_avx2(src + 64 * k, p + k, q, index, acc, fill);
       encode_word_avx2(src + 64 * k + 64, p + k + 1, q, index, acc, fill);
@@ -94,19 +97,21 @@ DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2_impl(const std::int8_t
     if ((full & (words_per_block - 1)) == 0) {
       offsets[full >> block_shift] = 64 * std::uint64_t{index} + fill;
     }
-    alignas(32) std::array<std::int8_t, 64> padded{};
-    std::memcpy(padded.data(), src + 64 * full, tail);
-    encode_word_avx2(padded.data(), p + full, q, index, acc, fill);
+    // A C array: `std::array`'s accessors would be calls here in a wider unit (see
+    // `TableParts` in rule1d.hpp).
+    alignas(32) std::int8_t padded[64] = {};  // NOLINT(modernize-avoid-c-arrays)
+    std::memcpy(padded, src + 64 * full, tail);
+    encode_word_avx2(padded, p + full, q, index, acc, fill);
   }
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
 }
 
-/// AVX2 + BMI2 encode kernel.
-DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2(const std::int8_t* src, std::size_t count,
-                                                          std::uint64_t* p, std::uint64_t* q,
-                                                          unsigned block_shift,
-                                                          std::uint64_t* offsets) noexcept {
+/// AVX2 + BMI2 encode kernel. Not inlined: the dispatch that calls it has no target
+/// attribute, and inlined there it would be compiled with the unit's flags.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t encode_avx2(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
   if (count >= prefetch_min_sites) {
     return encode_avx2_impl<true>(src, count, p, q, block_shift, offsets);
   }
@@ -116,60 +121,59 @@ DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t encode_avx2(const std::int8_t* src
 /// Writes 64 sites from their support and positive-sign words.
 /// With `Stream`, `dst` must be 32-byte aligned and the stores bypass the caches.
 template <bool Stream>
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2 inline void write_sites64_avx2(
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void write_sites64_avx2(
     std::uint64_t support, std::uint64_t positive, std::int8_t* dst) noexcept {
+  namespace x86 = dashi::detail::x86;
   // Byte i of the low (high) half takes mask byte i / 8 (4 + i / 8); the shuffle works
   // within 128-bit lanes, and every 64-bit element holds the whole broadcast mask.
-  const __m256i pick_lo = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
-                                           2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-  const __m256i pick_hi = _mm256_setr_epi8(4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,  //
-                                           6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7);
-  const __m256i bit = _mm256_set1_epi64x(static_cast<long long>(0x8040201008040201ULL));
-  const __m256i s = _mm256_set1_epi64x(static_cast<long long>(support));
-  const __m256i v = _mm256_set1_epi64x(static_cast<long long>(positive));
-  const __m256i s_lo =
-      _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(s, pick_lo), bit), bit);
-  const __m256i s_hi =
-      _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(s, pick_hi), bit), bit);
-  const __m256i v_lo =
-      _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(v, pick_lo), bit), bit);
-  const __m256i v_hi =
-      _mm256_cmpeq_epi8(_mm256_and_si256(_mm256_shuffle_epi8(v, pick_hi), bit), bit);
+  const x86::u8x32 pick_lo = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,  //
+                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
+  const x86::u8x32 pick_hi = {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,  //
+                              6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7};
+  const auto bit =
+      reinterpret_cast<x86::u8x32>(x86::w64x4{} + static_cast<long long>(0x8040201008040201ULL));
+  const auto s = reinterpret_cast<x86::u8x32>(x86::w64x4{} + static_cast<long long>(support));
+  const auto v = reinterpret_cast<x86::u8x32>(x86::w64x4{} + static_cast<long long>(positive));
+  const auto s_lo = reinterpret_cast<x86::u8x32>((x86::shuffle_bytes(s, pick_lo) & bit) == bit);
+  const auto s_hi = reinterpret_cast<x86::u8x32>((x86::shuffle_bytes(s, pick_hi) & bit) == bit);
+  const auto v_lo = reinterpret_cast<x86::u8x32>((x86::shuffle_bytes(v, pick_lo) & bit) == bit);
+  const auto v_hi = reinterpret_cast<x86::u8x32>((x86::shuffle_bytes(v, pick_hi) & bit) == bit);
   // -1 where supported, then -(-1) - (-1) = +1 where also positive.
-  const __m256i out_lo = _mm256_sub_epi8(_mm256_sub_epi8(s_lo, v_lo), v_lo);
-  const __m256i out_hi = _mm256_sub_epi8(_mm256_sub_epi8(s_hi, v_hi), v_hi);
+  const x86::u8x32 out_lo = s_lo - v_lo - v_lo;
+  const x86::u8x32 out_hi = s_hi - v_hi - v_hi;
   if constexpr (Stream) {
-    _mm256_stream_si256(reinterpret_cast<__m256i*>(dst), out_lo);
-    _mm256_stream_si256(reinterpret_cast<__m256i*>(dst + 32), out_hi);
+    x86::stream32(dst, out_lo);
+    x86::stream32(dst + 32, out_hi);
   } else {
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst), out_lo);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + 32), out_hi);
+    x86::store32(dst, out_lo);
+    x86::store32(dst + 32, out_hi);
   }
 }
 
 /// AVX2 + BMI2 decode kernel. With `Stream` (for outputs much larger than the
 /// caches) `dst` must be 32-byte aligned and full words are written with
-/// non-temporal stores, fenced before returning.
+/// non-temporal stores, fenced before returning. Not inlined, as `encode_avx2`.
 template <bool Stream>
-DASHI_DETAIL_TARGET_AVX2 inline void decode_avx2(const std::uint64_t* p, std::size_t count,
-                                                 const std::uint64_t* q, std::uint64_t q_bit,
-                                                 std::int8_t* dst) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void decode_avx2(
+    const std::uint64_t* p, std::size_t count, const std::uint64_t* q, std::uint64_t q_bit,
+    std::int8_t* dst) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
     const std::uint64_t support = p[k];
-    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
-    q_bit += static_cast<std::uint64_t>(_mm_popcnt_u64(support));
+    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    q_bit += x86::popcnt(support);
     write_sites64_avx2<Stream>(support, positive, dst + 64 * k);
   }
   if constexpr (Stream) {
-    _mm_sfence();
+    x86::store_fence();
   }
   if (const std::size_t tail = count % 64; tail != 0) {
     const std::uint64_t support = p[full];
-    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
-    alignas(32) std::array<std::int8_t, 64> padded{};
-    write_sites64_avx2<false>(support, positive, padded.data());
-    std::memcpy(dst + 64 * full, padded.data(), tail);
+    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    alignas(32) std::int8_t padded[64];  // NOLINT(modernize-avoid-c-arrays): as in encode
+    write_sites64_avx2<false>(support, positive, padded);
+    std::memcpy(dst + 64 * full, padded, tail);
   }
 }
 

@@ -3,8 +3,8 @@
 
 /// @file
 /// AVX-512 (F/BW/VL) + BMI2 PQ kernels (x86-64, GCC/Clang), compiled for the exact
-/// `DASHI_DETAIL_TARGET_AVX512` level. Same contract as the portable kernels in
-/// `portable.hpp`; call them only when the dispatch picks `CodecPath::avx512`.
+/// `DASHI_DETAIL_TARGET_AVX512_EXACT` level whatever the unit's flags. Same contract as the
+/// portable kernels in `portable.hpp`; call them only when the dispatch picks `CodecPath::avx512`.
 ///
 /// Encode: per 64 sites, one 64-byte load; support = `vptestmb` of bit 0, negative =
 /// `vpmovb2m` (bit 7), sign bits of the supported sites = `pext(positive, support)`,
@@ -12,29 +12,32 @@
 /// place, then two masked moves: -1 where supported, +1 where also positive. Tails use
 /// masked loads and stores, so no byte outside `[0, count)` is touched.
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 #include <dashi/pq/detail/portable.hpp>
 
 namespace dashi::pq::detail {
 
 #if DASHI_DETAIL_X86
 
-/// Support and positive-sign masks of the 64 trits at `src` (the same rule as the other
+/// Support and positive-sign masks of the 64 trits in `v` (the same rule as the other
 /// paths: support is bit 0, negative is bit 7).
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512 inline void masks64_avx512(
-    __m512i v, std::uint64_t& support, std::uint64_t& positive) noexcept {
-  support = _mm512_test_epi8_mask(v, _mm512_set1_epi8(1));
-  positive = support & ~static_cast<std::uint64_t>(_mm512_movepi8_mask(v));
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void masks64_avx512(
+    dashi::detail::x86::u8x64 v, std::uint64_t& support, std::uint64_t& positive) noexcept {
+  namespace x86 = dashi::detail::x86;
+  support = x86::test_bytes(v, x86::u8x64{} + 1);
+  positive = support & ~x86::sign_bits(v);
 }
 
 /// Packs word `k` (its 64 trits in `v`): records the block offset when `k` starts a block,
 /// stores the support word and appends the sign bits.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512 inline void encode_word_avx512(
-    std::size_t k, __m512i v, std::uint64_t* p, std::uint64_t* q, unsigned block_shift,
-    std::uint64_t* offsets, std::size_t& index, std::uint64_t& acc, std::uint64_t& fill) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void encode_word_avx512(
+    std::size_t k, dashi::detail::x86::u8x64 v, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets, std::size_t& index, std::uint64_t& acc,
+    std::uint64_t& fill) noexcept {
+  namespace x86 = dashi::detail::x86;
   if ((k & ((std::size_t{1} << block_shift) - 1)) == 0) {
     offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
   }
@@ -42,8 +45,7 @@ namespace dashi::pq::detail {
   std::uint64_t positive = 0;
   masks64_avx512(v, support, positive);
   p[k] = support;
-  append_bits(q, index, acc, fill, _pext_u64(positive, support),
-              static_cast<std::uint64_t>(_mm_popcnt_u64(support)));
+  append_bits(q, index, acc, fill, x86::pext(positive, support), x86::popcnt(support));
 }
 
 /// How many 64-site words ahead of the input the encoder prefetches from memory.
@@ -51,25 +53,26 @@ inline constexpr std::size_t prefetch_words_avx512 = 32;
 
 /// AVX-512 encode kernel body; `Prefetch` for inputs streamed from memory.
 template <bool Prefetch>
-DASHI_DETAIL_TARGET_AVX512 inline std::uint64_t encode_avx512_impl(
+DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t encode_avx512_impl(
     const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   std::uint64_t acc = 0;
   std::uint64_t fill = 0;
   std::size_t index = 0;  // the stream holds 64 * index + fill bits
   for (std::size_t k = 0; k < full; ++k) {
     if constexpr (Prefetch) {
-      const std::size_t ahead = std::min(k + prefetch_words_avx512, full - 1);
-      _mm_prefetch(reinterpret_cast<const char*>(src + 64 * ahead), _MM_HINT_T0);
+      const std::size_t ahead =
+          k + prefetch_words_avx512 < full - 1 ? k + prefetch_words_avx512 : full - 1;
+      x86::prefetch_t0(src + 64 * ahead);
     }
-    encode_word_avx512(k, _mm512_loadu_si512(src + 64 * k), p, q, block_shift, offsets, index, acc,
-                       fill);
+    encode_word_avx512(k, x86::load64(src + 64 * k), p, q, block_shift, offsets, index, acc, fill);
   }
   if (const std::size_t tail = count % 64; tail != 0) {
-    const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(tail));
-    encode_word_avx512(full, _mm512_maskz_loadu_epi8(live, src + 64 * full), p, q, block_shift,
-                       offsets, index, acc, fill);
+    const std::uint64_t live = x86::bzhi(~std::uint64_t{0}, tail);
+    encode_word_avx512(full, x86::load64_masked(src + 64 * full, live), p, q, block_shift, offsets,
+                       index, acc, fill);
   }
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
@@ -78,12 +81,11 @@ DASHI_DETAIL_TARGET_AVX512 inline std::uint64_t encode_avx512_impl(
 /// Inputs of at least this many sites (beyond a core's L2) are prefetched.
 inline constexpr std::size_t prefetch_min_sites_avx512 = std::size_t{1} << 21;
 
-/// AVX-512 encode kernel.
-DASHI_DETAIL_TARGET_AVX512 inline std::uint64_t encode_avx512(const std::int8_t* src,
-                                                              std::size_t count, std::uint64_t* p,
-                                                              std::uint64_t* q,
-                                                              unsigned block_shift,
-                                                              std::uint64_t* offsets) noexcept {
+/// AVX-512 encode kernel. Not inlined: the dispatch that calls it has no target attribute,
+/// and inlined there it would be compiled with the unit's flags.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t encode_avx512(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
   if (count >= prefetch_min_sites_avx512) {
     return encode_avx512_impl<true>(src, count, p, q, block_shift, offsets);
   }
@@ -91,39 +93,42 @@ DASHI_DETAIL_TARGET_AVX512 inline std::uint64_t encode_avx512(const std::int8_t*
 }
 
 /// The 64 trit bytes of one word from its support and positive-sign masks.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512 inline __m512i sites64_avx512(
-    std::uint64_t support, std::uint64_t positive) noexcept {
-  const __m512i negative = _mm512_maskz_mov_epi8(support, _mm512_set1_epi8(-1));
-  return _mm512_mask_mov_epi8(negative, positive, _mm512_set1_epi8(1));
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline dashi::detail::x86::
+    u8x64
+    sites64_avx512(std::uint64_t support, std::uint64_t positive) noexcept {
+  namespace x86 = dashi::detail::x86;
+  const x86::u8x64 negative = x86::move_bytes(x86::u8x64{}, support, x86::u8x64{} + 0xFF);
+  return x86::move_bytes(negative, positive, x86::u8x64{} + 1);
 }
 
 /// AVX-512 decode kernel. With `Stream` (for outputs much larger than the caches) `dst`
 /// must be 64-byte aligned and full words are written with non-temporal stores, fenced
-/// before returning.
+/// before returning. Not inlined, as `encode_avx512`.
 template <bool Stream>
-DASHI_DETAIL_TARGET_AVX512 inline void decode_avx512(const std::uint64_t* p, std::size_t count,
-                                                     const std::uint64_t* q, std::uint64_t q_bit,
-                                                     std::int8_t* dst) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void decode_avx512(
+    const std::uint64_t* p, std::size_t count, const std::uint64_t* q, std::uint64_t q_bit,
+    std::int8_t* dst) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
     const std::uint64_t support = p[k];
-    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
-    q_bit += static_cast<std::uint64_t>(_mm_popcnt_u64(support));
-    const __m512i sites = sites64_avx512(support, positive);
+    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    q_bit += x86::popcnt(support);
+    const x86::u8x64 sites = sites64_avx512(support, positive);
     if constexpr (Stream) {
-      _mm512_stream_si512(reinterpret_cast<__m512i*>(dst + 64 * k), sites);
+      x86::stream64(dst + 64 * k, sites);
     } else {
-      _mm512_storeu_si512(dst + 64 * k, sites);
+      x86::store64(dst + 64 * k, sites);
     }
   }
   if constexpr (Stream) {
-    _mm_sfence();
+    x86::store_fence();
   }
   if (const std::size_t tail = count % 64; tail != 0) {
     const std::uint64_t support = p[full];
-    const std::uint64_t positive = _pdep_u64(read_bits64(q, q_bit), support);
-    const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(tail));
-    _mm512_mask_storeu_epi8(dst + 64 * full, live, sites64_avx512(support, positive));
+    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    const std::uint64_t live = x86::bzhi(~std::uint64_t{0}, tail);
+    x86::store64_masked(dst + 64 * full, live, sites64_avx512(support, positive));
   }
 }
 

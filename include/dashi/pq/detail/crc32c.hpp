@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 
 namespace dashi::pq::detail {
 
@@ -62,30 +63,32 @@ inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc32c_tables = m
 
 #if DASHI_DETAIL_X86
 /// Advances the raw CRC register with the SSE4.2 `crc32` instruction (part of the AVX2
-/// level). Call only when `active_isa() >= Isa::avx2`.
-DASHI_DETAIL_TARGET_AVX2 inline std::uint32_t crc32c_raw_sse42(std::uint32_t crc,
-                                                               const unsigned char* data,
-                                                               std::size_t size) noexcept {
+/// level). Call only when `active_isa() >= Isa::avx2`. Not inlined, so no caller without a
+/// target attribute compiles it with the unit's flags.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint32_t crc32c_raw_sse42(
+    std::uint32_t crc, const unsigned char* data, std::size_t size) noexcept {
+  namespace x86 = dashi::detail::x86;
   std::uint64_t wide = crc;
   while (size >= 8) {
     std::uint64_t word = 0;
     std::memcpy(&word, data, 8);
-    wide = _mm_crc32_u64(wide, word);
+    wide = x86::crc32c8(wide, word);
     data += 8;
     size -= 8;
   }
   auto narrow = static_cast<std::uint32_t>(wide);
   while (size-- > 0) {
-    narrow = _mm_crc32_u8(narrow, *data++);
+    narrow = x86::crc32c1(narrow, *data++);
   }
   return narrow;
 }
 #endif
 
 /// CRC-32C of `size` bytes at `data`, continuing from `crc` (the CRC of the bytes
-/// before, 0 to start). `portable` forces the table path. Thread-safe.
-[[nodiscard]] inline std::uint32_t crc32c(const void* data, std::size_t size, std::uint32_t crc = 0,
-                                          bool portable = false) noexcept {
+/// before, 0 to start). `portable` forces the table path. Thread-safe. Compiled for the
+/// portable target, so the table path inlined here never takes the unit's flags.
+[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint32_t crc32c(
+    const void* data, std::size_t size, std::uint32_t crc = 0, bool portable = false) noexcept {
   const auto* bytes = static_cast<const unsigned char*>(data);
   std::uint32_t raw = ~crc;
 #if DASHI_DETAIL_X86

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 
 namespace dashi::pq::detail {
 
@@ -33,20 +34,23 @@ popcount64(std::uint64_t x) noexcept {
 }
 
 #if DASHI_DETAIL_X86
-/// Set bits of `words[0, count)` with the POPCNT instruction (the AVX2 level has it).
-DASHI_DETAIL_TARGET_AVX2 inline std::uint64_t popcount_words_popcnt(const std::uint64_t* words,
-                                                                    std::size_t count) noexcept {
+/// Set bits of `words[0, count)` with the POPCNT instruction (the AVX2 level has it). Not
+/// inlined, so no caller without a target attribute compiles it with the unit's flags.
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t
+popcount_words_popcnt(const std::uint64_t* words, std::size_t count) noexcept {
   std::uint64_t total = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    total += static_cast<std::uint64_t>(_mm_popcnt_u64(words[i]));
+    total += dashi::detail::x86::popcnt(words[i]);
   }
   return total;
 }
 #endif
 
 /// Set bits of `words[0, count)`: POPCNT at the AVX2 level and above, portable otherwise.
-[[nodiscard]] inline std::uint64_t popcount_words(const std::uint64_t* words,
-                                                  std::size_t count) noexcept {
+/// Compiled for the portable target, so the portable loop inlined here never takes the
+/// unit's flags. Thread-safe.
+[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t popcount_words(
+    const std::uint64_t* words, std::size_t count) noexcept {
 #if DASHI_DETAIL_X86
   if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     return popcount_words_popcnt(words, count);

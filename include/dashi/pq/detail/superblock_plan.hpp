@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
 #include <dashi/pq/detail/file_layout.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 #include <span>
@@ -19,16 +20,21 @@
 
 namespace dashi::pq::detail {
 
+/// Number of non-zero bytes of the 8 in `x`. Branch-free SWAR, any byte order. A function of
+/// its own rather than a lambda: a lambda has no target attribute, so in a wider unit it would
+/// be compiled with the unit's flags and called from the portable loop.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline int nonzero_bytes8(
+    std::uint64_t x) noexcept {
+  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
+  constexpr std::uint64_t high = 0x8080808080808080ULL;
+  return static_cast<int>(popcount64((((x & low7) + low7) | x) & high));
+}
+
 /// Number of supported (non-zero) sites in each 64-site word of `src[0, sites)`: `counts`
 /// receives ceil(sites / 64) entries. Branch-free SWAR, any byte order.
 DASHI_DETAIL_TARGET_PORTABLE inline void count_words_portable(const std::int8_t* src,
                                                               std::size_t sites,
                                                               std::uint8_t* counts) noexcept {
-  constexpr std::uint64_t low7 = 0x7F7F7F7F7F7F7F7FULL;
-  constexpr std::uint64_t high = 0x8080808080808080ULL;
-  const auto nonzero = [](std::uint64_t x) {
-    return static_cast<int>(popcount64((((x & low7) + low7) | x) & high));
-  };
   const std::size_t full = sites / 64;
   for (std::size_t w = 0; w < full; ++w) {
     const std::int8_t* word = src + 64 * w;
@@ -36,7 +42,7 @@ DASHI_DETAIL_TARGET_PORTABLE inline void count_words_portable(const std::int8_t*
     for (std::size_t g = 0; g < 8; ++g) {
       std::uint64_t x = 0;
       std::memcpy(&x, word + 8 * g, sizeof x);
-      count += nonzero(x);
+      count += nonzero_bytes8(x);
     }
     counts[w] = static_cast<std::uint8_t>(count);
   }
@@ -50,45 +56,48 @@ DASHI_DETAIL_TARGET_PORTABLE inline void count_words_portable(const std::int8_t*
 }
 
 #if DASHI_DETAIL_X86
-/// AVX2 form of `count_words_portable`.
-DASHI_DETAIL_TARGET_AVX2 inline void count_words_avx2(const std::int8_t* src, std::size_t sites,
-                                                      std::uint8_t* counts) noexcept {
+/// AVX2 form of `count_words_portable`. Not inlined, so no caller without a target attribute
+/// compiles it with the unit's flags.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void count_words_avx2(
+    const std::int8_t* src, std::size_t sites, std::uint8_t* counts) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = sites / 64;
-  const __m256i zero = _mm256_setzero_si256();
   for (std::size_t w = 0; w < full; ++w) {
-    const __m256i lo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 64 * w));
-    const __m256i hi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(src + 64 * w + 32));
-    const auto zero_lo =
-        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(lo, zero)));
-    const auto zero_hi =
-        static_cast<std::uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(hi, zero)));
+    const x86::u8x32 lo = x86::load32(src + 64 * w);
+    const x86::u8x32 hi = x86::load32(src + 64 * w + 32);
+    const std::uint32_t zero_lo = x86::sign_bits(reinterpret_cast<x86::u8x32>(lo == 0));
+    const std::uint32_t zero_hi = x86::sign_bits(reinterpret_cast<x86::u8x32>(hi == 0));
     const std::uint64_t zeros = std::uint64_t{zero_lo} | (std::uint64_t{zero_hi} << 32);
-    counts[w] = static_cast<std::uint8_t>(64 - _mm_popcnt_u64(zeros));
+    counts[w] = static_cast<std::uint8_t>(64 - x86::popcnt(zeros));
   }
   if (sites % 64 != 0) {
     count_words_portable(src + 64 * full, sites % 64, counts + full);
   }
 }
 
-/// AVX-512 form of `count_words_portable` (`vptestmb` of each byte with itself).
-DASHI_DETAIL_TARGET_AVX512 inline void count_words_avx512(const std::int8_t* src, std::size_t sites,
-                                                          std::uint8_t* counts) noexcept {
+/// AVX-512 form of `count_words_portable` (`vptestmb` of each byte with itself). Not
+/// inlined, as `count_words_avx2`.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void count_words_avx512(
+    const std::int8_t* src, std::size_t sites, std::uint8_t* counts) noexcept {
+  namespace x86 = dashi::detail::x86;
   const std::size_t full = sites / 64;
   for (std::size_t w = 0; w < full; ++w) {
-    const __m512i v = _mm512_loadu_si512(src + 64 * w);
-    counts[w] = static_cast<std::uint8_t>(_mm_popcnt_u64(_mm512_test_epi8_mask(v, v)));
+    const x86::u8x64 v = x86::load64(src + 64 * w);
+    counts[w] = static_cast<std::uint8_t>(x86::popcnt(x86::test_bytes(v, v)));
   }
   if (const std::size_t tail = sites % 64; tail != 0) {
-    const __mmask64 live = _bzhi_u64(~std::uint64_t{0}, static_cast<unsigned>(tail));
-    const __m512i v = _mm512_maskz_loadu_epi8(live, src + 64 * full);
-    counts[full] = static_cast<std::uint8_t>(_mm_popcnt_u64(_mm512_test_epi8_mask(v, v)));
+    const std::uint64_t live = x86::bzhi(~std::uint64_t{0}, tail);
+    const x86::u8x64 v = x86::load64_masked(src + 64 * full, live);
+    counts[full] = static_cast<std::uint8_t>(x86::popcnt(x86::test_bytes(v, v)));
   }
 }
 #endif
 
 /// Number of supported (non-zero) sites in each 64-site word of `src[0, sites)`: `counts`
-/// receives ceil(sites / 64) entries. Thread-safe; allocates nothing.
-inline void count_words(const std::int8_t* src, std::size_t sites, std::uint8_t* counts) noexcept {
+/// receives ceil(sites / 64) entries. Thread-safe; allocates nothing. Compiled for the
+/// portable target, so the portable loop inlined here never takes the unit's flags.
+DASHI_DETAIL_TARGET_PORTABLE inline void count_words(const std::int8_t* src, std::size_t sites,
+                                                     std::uint8_t* counts) noexcept {
 #if DASHI_DETAIL_X86
   if (dashi::detail::active_isa() == dashi::detail::Isa::avx512) {
     count_words_avx512(src, sites, counts);
