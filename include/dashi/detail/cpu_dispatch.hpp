@@ -7,24 +7,21 @@
 /// - `DASHI_DETAIL_X86` is 1 when x86-64 code paths with target attributes are compiled
 ///   in (x86-64 with GCC or Clang), else 0. `<immintrin.h>` is then included here, at
 ///   global scope.
-/// - Target attributes, the only spellings in the library:
-///   - `DASHI_DETAIL_TARGET_AVX2`, `DASHI_DETAIL_TARGET_AVX512` and
-///     `DASHI_DETAIL_TARGET_AVX512_VBMI` switch on the features of their level, on top of the
-///     translation unit's flags (so `<immintrin.h>` intrinsics can be used inside: GCC and
-///     Clang inline an intrinsic only into a function that has at least the features the
-///     intrinsic was declared with, which in a `-march=native` unit are the native ones).
-///   - `DASHI_DETAIL_TARGET_PORTABLE`, `DASHI_DETAIL_TARGET_AVX2_EXACT` and
-///     `DASHI_DETAIL_TARGET_AVX512_EXACT` name an *exact* instruction set: the features of the
-///     level on, every feature above it off, so the body is the same whatever the unit's
-///     `-m` / `-march` flags are (the linker may keep any unit's copy of an inline function
-///     for all of them; with an additive attribute a `-march=native` unit's AVX2 copy could
-///     contain AVX-512). Exact functions use the vector extensions and the compiler's
-///     builtins (`__builtin_ia32_*`), never the `<immintrin.h>` wrappers, which cannot be
-///     inlined into them in a wider unit (a compile error). Write
-///     `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE` on shared loop bodies: they
-///     inline into the exact AVX2 / AVX-512 entry points (a subset of their features) and
-///     are compiled again there with the wider instructions. Portable fallbacks are always
-///     exact, so no unit's flags can put AVX into them.
+/// - Target attributes, the only spellings in the library, each naming an *exact* instruction
+///   set: `DASHI_DETAIL_TARGET_PORTABLE`, `DASHI_DETAIL_TARGET_AVX2_EXACT`,
+///   `DASHI_DETAIL_TARGET_AVX512_EXACT` and `DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT` switch the
+///   features of their level on and every feature above it off, so the body is the same
+///   whatever the unit's `-m` / `-march` flags are (the linker may keep any unit's copy of an
+///   inline function for all of them; an attribute that only added features would let a
+///   `-march=native` unit's AVX2 copy contain AVX-512). Exact functions use the vector
+///   extensions and the compiler's builtins (`__builtin_ia32_*`, spelled per compiler in
+///   x86_ops.hpp), never the `<immintrin.h>` wrappers, which cannot be inlined into them in a
+///   wider unit (a compile error). Write `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE`
+///   on shared loop bodies: they inline into the exact AVX2 / AVX-512 entry points (a subset
+///   of their features) and are compiled again there with the wider instructions. Portable
+///   fallbacks are always exact, so no unit's flags can put AVX into them. An entry point
+///   called from a function without a target attribute is `[[gnu::noinline]]`: inlined
+///   there, it would be compiled with that caller's (the unit's) flags.
 /// - `active_isa()` is the level the run-time dispatch uses: the best the CPU supports,
 ///   capped by the environment variable `DASHI_ISA` (`portable`, `avx2` or `avx512`; any
 ///   other value, or none, leaves the level uncapped). It is read once per process, so a
@@ -46,19 +43,6 @@
         "no-sse3,no-popcnt,no-bmi,no-bmi2,no-lzcnt,no-movbe,no-f16c,no-fma," \
         "no-adx,no-aes,no-pclmul,no-gfni,no-vaes,no-vpclmulqdq,no-sha,"      \
         "no-avxvnni")]]
-/// x86-64-v3: AVX2, BMI, BMI2, POPCNT, LZCNT, FMA, F16C, MOVBE (added to the unit's flags).
-#  define DASHI_DETAIL_TARGET_AVX2 [[gnu::target("avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe")]]
-/// x86-64-v4: the AVX2 level plus AVX-512 F/BW/VL/DQ/CD (added to the unit's flags).
-#  define DASHI_DETAIL_TARGET_AVX512                                           \
-    [[gnu::target(                                                             \
-        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
-        "avx512dq,avx512cd")]]
-/// The AVX-512 level plus VBMI, VBMI2, VPOPCNTDQ and BITALG (Ice Lake, Zen 4 and later;
-/// added to the unit's flags); use only where `avx512_vbmi_active()`.
-#  define DASHI_DETAIL_TARGET_AVX512_VBMI                                      \
-    [[gnu::target(                                                             \
-        "avx2,bmi,bmi2,popcnt,lzcnt,fma,f16c,movbe,avx512f,avx512bw,avx512vl," \
-        "avx512dq,avx512cd,avx512vbmi,avx512vbmi2,avx512vpopcntdq,avx512bitalg")]]
 /// Exactly the AVX2 level: nothing of AVX-512 or later, whatever the unit's flags.
 #  define DASHI_DETAIL_TARGET_AVX2_EXACT                                      \
     [[gnu::target(                                                            \
@@ -85,9 +69,6 @@
 #else
 #  define DASHI_DETAIL_X86 0
 #  define DASHI_DETAIL_TARGET_PORTABLE
-#  define DASHI_DETAIL_TARGET_AVX2
-#  define DASHI_DETAIL_TARGET_AVX512
-#  define DASHI_DETAIL_TARGET_AVX512_VBMI
 #  define DASHI_DETAIL_TARGET_AVX2_EXACT
 #  define DASHI_DETAIL_TARGET_AVX512_EXACT
 #  define DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT
@@ -98,8 +79,8 @@ namespace dashi::detail {
 /// Instruction-set levels of the run-time dispatch, in increasing order.
 enum class Isa : unsigned char {
   portable,  ///< base target only (SSE2 on x86-64)
-  avx2,      ///< `DASHI_DETAIL_TARGET_AVX2`
-  avx512,    ///< `DASHI_DETAIL_TARGET_AVX512`
+  avx2,      ///< `DASHI_DETAIL_TARGET_AVX2_EXACT`
+  avx512,    ///< `DASHI_DETAIL_TARGET_AVX512_EXACT`
 };
 
 /// `"portable"`, `"avx2"` or `"avx512"`: the spelling `DASHI_ISA` accepts.
@@ -160,7 +141,7 @@ enum class Isa : unsigned char {
   return isa;
 }
 
-/// True when functions marked `DASHI_DETAIL_TARGET_AVX512_VBMI` may run: the active level
+/// True when functions marked `DASHI_DETAIL_TARGET_AVX512_VBMI_EXACT` may run: the active level
 /// is `Isa::avx512` and the CPU has VBMI, VBMI2, VPOPCNTDQ and BITALG. Thread-safe.
 [[nodiscard]] inline bool avx512_vbmi_active() noexcept {
 #if DASHI_DETAIL_X86
