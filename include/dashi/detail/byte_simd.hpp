@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+/// @file
 /// Byte-wise loops over ternary values written with GCC/Clang vector extensions, so they
-/// vectorise at any optimisation level. Each loop body is one `always_inline`
-/// `DASHI_DETAIL_TARGET_PORTABLE` function, compiled into a portable and an AVX2 entry point
-/// with exact targets (see cpu_dispatch.hpp); `active_isa()` picks one at run time, so no
-/// body depends on the translation unit's `-m` flags.
+/// vectorise at any optimisation level: the byte maps (`map_bytes`), the contract scan
+/// (`contract_violated`) and the L1 distance (`l1_distance`). Each has three entry points
+/// with exact targets (see cpu_dispatch.hpp), and `active_isa()` picks one at run time, so
+/// no body depends on the translation unit's `-m` flags:
+///
+/// - `*_portable`: the `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` body over `bytes32`;
+/// - `*_avx2`: the same body compiled for AVX2 (the byte maps also have
+///   `map_bytes_streaming_avx2`, 32-byte non-temporal stores);
+/// - `*_avx512`: 64-byte vectors (`bytes64`), tails read and written with masked moves
+///   (the byte maps also have `map_bytes_streaming_avx512`, 64-byte non-temporal stores).
+///
+/// Every entry point is thread-safe (it touches only its arguments) and throws nothing.
 
 #include <algorithm>
 #include <array>
@@ -14,6 +23,7 @@
 #include <cstring>
 #include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/execution/detail/block_state.hpp>
+#include <type_traits>
 
 #if !defined(__GNUC__) && !defined(__clang__)
 #  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
@@ -25,12 +35,18 @@ namespace dashi::detail {
 using bytes32 = std::int8_t __attribute__((vector_size(32)));
 /// 32 unsigned bytes (wrapping arithmetic).
 using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
+/// 64 signed bytes (one AVX-512 register).
+using bytes64 = std::int8_t __attribute__((vector_size(64)));
+/// 64 unsigned bytes (wrapping arithmetic).
+using ubytes64 = std::uint8_t __attribute__((vector_size(64)));
 
-/// True when the run-time dispatch takes the AVX2 entry points.
+/// True when the run-time dispatch takes the AVX2 (or AVX-512) entry points.
 [[nodiscard]] inline bool dispatch_avx2() noexcept { return active_isa() >= Isa::avx2; }
+/// True when the run-time dispatch takes the AVX-512 entry points.
+[[nodiscard]] inline bool dispatch_avx512() noexcept { return active_isa() >= Isa::avx512; }
 
-// Vectors are passed by reference throughout: 32-byte vectors by value change the ABI
-// between AVX and non-AVX code, which compilers warn about.
+// Vectors are passed by reference throughout: 32- and 64-byte vectors by value change the
+// ABI between AVX and non-AVX code, which compilers warn about.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load32(
     bytes32& v, const std::int8_t* p) noexcept {
   std::memcpy(&v, p, sizeof v);
@@ -39,23 +55,31 @@ using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
                                                                         const bytes32& v) noexcept {
   std::memcpy(p, &v, sizeof v);
 }
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load64(
+    bytes64& v, const std::int8_t* p) noexcept {
+  std::memcpy(&v, p, sizeof v);
+}
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void store64(std::int8_t* p,
+                                                                        const bytes64& v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
 
-/// `out[i] = op(in[i])` for 32 bytes at a time; `op(bytes32& v)` rewrites `v` in place and
-/// must itself be `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE` (a lambda cannot
-/// be, so ops are small structs). The tail is padded with zeros, so `op` on 0 must be
-/// harmless. `in` may equal `out`.
-template <class Op>
+/// `out[i] = op(in[i])` for `sizeof(Bytes)` bytes at a time (`bytes32` unless given);
+/// `op(Bytes& v)` rewrites `v` in place and must itself be `[[gnu::always_inline]]
+/// DASHI_DETAIL_TARGET_PORTABLE` (a lambda cannot be, so ops are small structs). The tail is
+/// padded with zeros, so `op` on 0 must be harmless. `in` may equal `out`.
+template <class Bytes = bytes32, class Op>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void map_bytes_generic(
     const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
   std::size_t i = 0;
-  bytes32 v{};
-  for (; i + 32 <= n; i += 32) {
-    load32(v, in + i);
+  Bytes v{};
+  for (; i + sizeof v <= n; i += sizeof v) {
+    std::memcpy(&v, in + i, sizeof v);
     op(v);
-    store32(out + i, v);
+    std::memcpy(out + i, &v, sizeof v);
   }
   if (i < n) {
-    v = bytes32{};
+    v = Bytes{};
     std::memcpy(&v, in + i, n - i);
     op(v);
     std::memcpy(out + i, &v, n - i);
@@ -63,8 +87,8 @@ template <class Op>
 }
 
 /// Outputs of at least this many bytes are written with streaming (non-temporal) stores by
-/// the AVX2 byte maps: they would not stay in cache anyway, and skipping the read for
-/// ownership of their cache lines removes a third of the memory traffic.
+/// the AVX2 and AVX-512 byte maps: they would not stay in cache anyway, and skipping the
+/// read for ownership of their cache lines removes a third of the memory traffic.
 inline constexpr std::size_t streaming_store_bytes = std::size_t{8} << 20;
 
 /// True when a byte map of `n` bytes into `out` should stream its stores.
@@ -119,13 +143,138 @@ template <class Op>
                                                                      std::size_t n, Op op) {
   map_bytes_generic(in, out, n, op);
 }
+
+// ---------------------------------------------------------------------------------------
+// AVX-512 helpers: 64-byte lanes, masks in k registers. Builtins only (see stream32).
+
+/// The operand type of the byte builtins (plain `char` lanes).
+using chars64 = char __attribute__((vector_size(64)));
+/// Eight 64-bit lanes (`vpsadbw` sums, non-temporal stores).
+using words64 = long long __attribute__((vector_size(64)));
+
+/// The mask of lanes `[0, count)` (all 64 for `count >= 64`): one `bzhi`.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+lanes_below(std::size_t count) noexcept {
+  return __builtin_ia32_bzhi_di(~0ULL, count);
+}
+
+/// Loads the first `count` (at most 64) bytes at `p` into `v`, zeros into the other lanes.
+/// A masked load: bytes past `p + count` are not read and cannot fault.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void load64_first(
+    bytes64& v, const std::int8_t* p, std::size_t count) noexcept {
+#  if defined(__clang__)
+  v = reinterpret_cast<bytes64>(__builtin_ia32_loaddquqi512_mask(
+      reinterpret_cast<const chars64*>(p), chars64{}, lanes_below(count)));
+#  else
+  v = reinterpret_cast<bytes64>(__builtin_ia32_loaddquqi512_mask(reinterpret_cast<const char*>(p),
+                                                                 chars64{}, lanes_below(count)));
+#  endif
+}
+
+/// Stores the first `count` (at most 64) lanes of `v` to `p`; nothing past `p + count` is
+/// touched (a masked store).
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void store64_first(
+    std::int8_t* p, const bytes64& v, std::size_t count) noexcept {
+#  if defined(__clang__)
+  __builtin_ia32_storedquqi512_mask(reinterpret_cast<chars64*>(p),
+                                    reinterpret_cast<const chars64&>(v), lanes_below(count));
+#  else
+  __builtin_ia32_storedquqi512_mask(reinterpret_cast<char*>(p), reinterpret_cast<const chars64&>(v),
+                                    lanes_below(count));
+#  endif
+}
+
+/// A non-temporal store of 64 bytes to the 64-byte aligned `p`.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void stream64(
+    std::int8_t* p, const bytes64& v) noexcept {
+#  if defined(__clang__)
+  __builtin_nontemporal_store(reinterpret_cast<const words64&>(v), reinterpret_cast<words64*>(p));
+#  else
+  __builtin_ia32_movntdq512(reinterpret_cast<words64*>(p), reinterpret_cast<const words64&>(v));
+#  endif
+}
+
+/// The mask of the non-zero lanes of `v` (one compare into a k register).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+nonzero_lanes(const bytes64& v) noexcept {
+  return __builtin_ia32_cmpb512_mask(reinterpret_cast<const chars64&>(v), chars64{}, _MM_CMPINT_NE,
+                                     ~0ULL);
+}
+
+/// `|v|` per lane as unsigned bytes (-128 gives 0x80): one `vpabsb`. Clang makes it of the
+/// select below; GCC finds no spelling without signed overflow, so it gets the builtin.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void abs64(const bytes64& v,
+                                                                          ubytes64& out) noexcept {
+#  if defined(__clang__)
+  const auto u = reinterpret_cast<ubytes64>(v);
+  out = v < 0 ? -u : u;
+#  else
+  out = reinterpret_cast<ubytes64>(
+      __builtin_ia32_pabsb512_mask(reinterpret_cast<const chars64&>(v), chars64{}, ~0ULL));
+#  endif
+}
+
+/// `map_bytes_generic` over 64-byte vectors, the tail with one masked load and store.
+template <class Op>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void map_bytes_body_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, Op& op) {
+  std::size_t i = 0;
+  bytes64 v{};
+  for (; i + 64 <= n; i += 64) {
+    load64(v, in + i);
+    op(v);
+    store64(out + i, v);
+  }
+  if (i < n) {
+    load64_first(v, in + i, n - i);
+    op(v);
+    store64_first(out + i, v, n - i);
+  }
+}
+
+/// The byte map over 64-byte vectors; `op` must also take `bytes64&`.
+template <class Op>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT void map_bytes_avx512(const std::int8_t* in,
+                                                                         std::int8_t* out,
+                                                                         std::size_t n, Op op) {
+  map_bytes_body_avx512(in, out, n, op);
+}
+
+/// `map_bytes_avx512` with non-temporal stores: plain stores up to the first 64-byte
+/// boundary of `out`, 64-byte streaming stores after it, a store fence, then the tail.
+template <class Op>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT void map_bytes_streaming_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
+  const std::size_t head = std::min(n, (64 - reinterpret_cast<std::uintptr_t>(out) % 64) % 64);
+  map_bytes_body_avx512(in, out, head, op);
+  std::size_t i = head;
+  bytes64 v{};
+  for (; i + 64 <= n; i += 64) {
+    load64(v, in + i);
+    op(v);
+    stream64(out + i, v);
+  }
+  __builtin_ia32_sfence();
+  map_bytes_body_avx512(in + i, out + i, n - i, op);
+}
 #endif
 
-/// Applies the in-place byte map `op(bytes32&)` over `n` bytes, with AVX2 when present
-/// (streaming the stores of large outputs, see `stream_stores`).
+/// Applies the in-place byte map `op` over `n` bytes: AVX-512 when active and `op` also
+/// takes `bytes64&`, else AVX2 when active, else the portable loop; the AVX2 and AVX-512
+/// paths stream the stores of large outputs (see `stream_stores`).
 template <class Op>
 inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
 #if DASHI_DETAIL_X86
+  if constexpr (std::is_invocable_v<Op&, bytes64&>) {
+    if (dispatch_avx512()) {
+      if (stream_stores(out, n)) {
+        map_bytes_streaming_avx512(in, out, n, op);
+      } else {
+        map_bytes_avx512(in, out, n, op);
+      }
+      return;
+    }
+  }
   if (dispatch_avx2()) {
     if (stream_stores(out, n)) {
       map_bytes_streaming_avx2(in, out, n, op);
@@ -185,6 +334,36 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
     const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
   return contract_violated_generic(in, out, n);
 }
+
+/// `contract_step` over 64 bytes: `|b|` with `vpabsb`, masked by `~|a|`.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void contract_step(
+    const bytes64& a, const bytes64& b, const bytes64& one, bytes64& bad) noexcept {
+  ubytes64 magnitude{};
+  abs64(b, magnitude);
+  bad |= reinterpret_cast<bytes64>(magnitude) & ~(a & one);
+}
+
+/// `contract_violated_generic` over 64-byte vectors, the tail with masked loads (zeros
+/// break nothing), the lanes reduced with one compare into a k register.
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline bool
+contract_violated_avx512(const std::int8_t* in, const std::int8_t* out, std::size_t n) noexcept {
+  const bytes64 one = bytes64{} + 1;
+  bytes64 bad{};
+  bytes64 a{};
+  bytes64 b{};
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    load64(a, in + i);
+    load64(b, out + i);
+    contract_step(a, b, one, bad);
+  }
+  if (i < n) {
+    load64_first(a, in + i, n - i);
+    load64_first(b, out + i, n - i);
+    contract_step(a, b, one, bad);
+  }
+  return nonzero_lanes(bad) != 0;
+}
 #endif
 
 /// Sum of `|a[i] - b[i]|` over `n` trits (each term 0, 1 or 2).
@@ -226,12 +405,64 @@ l1_distance_portable(const std::int8_t* a, const std::int8_t* b, std::size_t n) 
 l1_distance_avx2(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   return l1_distance_generic(a, b, n);
 }
+
+/// `|va - vb|` per lane (the difference wrapping in unsigned lanes, as in
+/// `l1_distance_generic`), added to `lanes`.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void add_abs_difference(
+    const bytes64& va, const bytes64& vb, ubytes64& lanes) noexcept {
+  const ubytes64 d = reinterpret_cast<ubytes64>(va) - reinterpret_cast<ubytes64>(vb);
+  ubytes64 magnitude{};
+  abs64(reinterpret_cast<const bytes64&>(d), magnitude);
+  lanes += magnitude;
+}
+
+/// The eight sums of eight lanes of `lanes` (`vpsadbw` against zero) added to `sums`.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void add_lane_sums(
+    const ubytes64& lanes, words64& sums) noexcept {
+  sums += __builtin_ia32_psadbw512(reinterpret_cast<const chars64&>(lanes), chars64{});
+}
+
+/// `l1_distance_generic` over 64-byte vectors: byte lanes summed with `vpsadbw` every 127
+/// steps, the tail with masked loads (zeros add nothing).
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+l1_distance_avx512(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
+  words64 sums{};
+  bytes64 va{};
+  bytes64 vb{};
+  std::size_t i = 0;
+  while (i + 64 <= n) {
+    ubytes64 lanes{};  // at most 127 terms of 2 per lane before flushing
+    for (std::size_t k = 0; k < 127 && i + 64 <= n; ++k, i += 64) {
+      load64(va, a + i);
+      load64(vb, b + i);
+      add_abs_difference(va, vb, lanes);
+    }
+    add_lane_sums(lanes, sums);
+  }
+  if (i < n) {
+    ubytes64 lanes{};
+    load64_first(va, a + i, n - i);
+    load64_first(vb, b + i, n - i);
+    add_abs_difference(va, vb, lanes);
+    add_lane_sums(lanes, sums);
+  }
+  std::array<std::uint64_t, 8> words;
+  std::memcpy(words.data(), &sums, sizeof words);
+  std::uint64_t total = 0;
+  for (const std::uint64_t w : words) {
+    total += w;
+  }
+  return total;
+}
 #endif
 
-/// Sum of `|a[i] - b[i]|` over `n` trits, with AVX2 when present.
+/// Sum of `|a[i] - b[i]|` over `n` trits, with AVX-512 or AVX2 when active.
 [[nodiscard]] inline std::uint64_t l1_distance(const std::int8_t* a, const std::int8_t* b,
                                                std::size_t n) noexcept {
 #if DASHI_DETAIL_X86
+  if (dispatch_avx512()) {
+    return l1_distance_avx512(a, b, n);
+  }
   if (dispatch_avx2()) {
     return l1_distance_avx2(a, b, n);
   }
@@ -239,10 +470,14 @@ l1_distance_avx2(const std::int8_t* a, const std::int8_t* b, std::size_t n) noex
   return l1_distance_portable(a, b, n);
 }
 
-/// True when some byte of `out` is not a trit or is supported where `in` is not.
+/// True when some byte of `out` is not a trit or is supported where `in` is not, with
+/// AVX-512 or AVX2 when active.
 [[nodiscard]] inline bool contract_violated(const std::int8_t* in, const std::int8_t* out,
                                             std::size_t n) noexcept {
 #if DASHI_DETAIL_X86
+  if (dispatch_avx512()) {
+    return contract_violated_avx512(in, out, n);
+  }
   if (dispatch_avx2()) {
     return contract_violated_avx2(in, out, n);
   }

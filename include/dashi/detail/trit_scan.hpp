@@ -1,13 +1,23 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-/// Scans over trit bytes (validity, support count): each body is one `always_inline`
-/// `DASHI_DETAIL_TARGET_PORTABLE` function compiled into a portable and an AVX2 entry point
-/// with exact targets, chosen at run time (see cpu_dispatch.hpp).
+/// @file
+/// Scans over trit bytes (validity: `first_non_trit`, support count: `count_nonzero`), each
+/// with three entry points of exact targets chosen at run time by `active_isa()` (see
+/// cpu_dispatch.hpp):
+///
+/// - `*_portable` and `*_avx2`: one `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` body
+///   compiled twice, the validity scan on 16-byte vectors (portable) or 32-byte ones (AVX2);
+/// - `*_avx512`: 64-byte vectors with masks in k registers (`vpcmpub` / `vpcmpb`), the bad
+///   byte located with `tzcnt` and the support counted with `popcnt` of the mask, the tail
+///   read with one masked load (vectors and masked loads from byte_simd.hpp).
+///
+/// Every entry point is thread-safe (it only reads its range) and throws nothing.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dashi/detail/byte_simd.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
 #include <optional>
 
@@ -103,14 +113,93 @@ first_non_trit_avx2(const std::int8_t* data, std::size_t n) noexcept {
 count_nonzero_avx2(const std::int8_t* data, std::size_t n) noexcept {
   return count_nonzero_generic(data, n);
 }
+
+/// The mask of the lanes of `v` above 2 (unsigned; one compare into a k register).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+lanes_above_two(const ubytes64& v) noexcept {
+  const ubytes64 two = ubytes64{} + 2;
+  return __builtin_ia32_ucmpb512_mask(reinterpret_cast<const chars64&>(v),
+                                      reinterpret_cast<const chars64&>(two), _MM_CMPINT_NLE, ~0ULL);
+}
+
+/// The mask of the lanes of `v` that are not trits: `v + 1` above 2 as unsigned bytes.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+non_trit_lanes(const bytes64& v) noexcept {
+  return lanes_above_two(reinterpret_cast<ubytes64>(v) + 1);
+}
+
+/// True when some byte of `data[0, n)`, `n` a multiple of 64, is not a trit: the unsigned
+/// maximum of `v + 1` over the range (one add and one `vpmaxub` per 64 bytes, no branch),
+/// compared with 2 once.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline bool
+any_non_trit_avx512(const std::int8_t* data, std::size_t n) noexcept {
+  ubytes64 high{};
+  bytes64 v{};
+  for (std::size_t i = 0; i < n; i += 64) {
+    load64(v, data + i);
+    const ubytes64 shifted = reinterpret_cast<ubytes64>(v) + 1;
+    high = high > shifted ? high : shifted;
+  }
+  return lanes_above_two(high) != 0;
+}
+
+/// `first_non_trit_generic` over 64-byte vectors: 4 KiB blocks scanned without a branch,
+/// then the block holding a bad byte, and the tail, 64 bytes at a time with the index from
+/// the compare mask (the last partial vector read with a masked load).
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::size_t
+first_non_trit_avx512(const std::int8_t* data, std::size_t n) noexcept {
+  constexpr std::size_t block = 4096;
+  std::size_t i = 0;
+  for (; i + block <= n; i += block) {
+    if (any_non_trit_avx512(data + i, block)) {
+      break;
+    }
+  }
+  bytes64 v{};
+  for (; i + 64 <= n; i += 64) {
+    load64(v, data + i);
+    const std::uint64_t bad = non_trit_lanes(v);
+    if (bad != 0) {
+      return i + static_cast<std::size_t>(__builtin_ctzll(bad));
+    }
+  }
+  if (i < n) {
+    load64_first(v, data + i, n - i);  // zeros past the end are trits
+    const std::uint64_t bad = non_trit_lanes(v);
+    if (bad != 0) {
+      return i + static_cast<std::size_t>(__builtin_ctzll(bad));
+    }
+  }
+  return n;
+}
+
+/// `count_nonzero_generic` over 64-byte vectors: the population count of each vector's
+/// non-zero mask, the tail with a masked load.
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::size_t
+count_nonzero_avx512(const std::int8_t* data, std::size_t n) noexcept {
+  std::size_t count = 0;
+  bytes64 v{};
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    load64(v, data + i);
+    count += static_cast<std::size_t>(__builtin_popcountll(nonzero_lanes(v)));
+  }
+  if (i < n) {
+    load64_first(v, data + i, n - i);
+    count += static_cast<std::size_t>(__builtin_popcountll(nonzero_lanes(v)));
+  }
+  return count;
+}
 #endif
 
-/// Index of the first byte of `data[0, n)` that is not a trit, or nothing.
+/// Index of the first byte of `data[0, n)` that is not a trit, or nothing; AVX-512 or AVX2
+/// when active.
 [[nodiscard]] inline std::optional<std::size_t> first_non_trit(const std::int8_t* data,
                                                                std::size_t n) noexcept {
 #if DASHI_DETAIL_X86
-  const std::size_t at =
-      active_isa() >= Isa::avx2 ? first_non_trit_avx2(data, n) : first_non_trit_portable(data, n);
+  const std::size_t at = dispatch_avx512() ? first_non_trit_avx512(data, n)
+                         : dispatch_avx2() ? first_non_trit_avx2(data, n)
+                                           : first_non_trit_portable(data, n);
 #else
   const std::size_t at = first_non_trit_portable(data, n);
 #endif
@@ -120,10 +209,13 @@ count_nonzero_avx2(const std::int8_t* data, std::size_t n) noexcept {
   return at;
 }
 
-/// Number of non-zero bytes in `data[0, n)`.
+/// Number of non-zero bytes in `data[0, n)`; AVX-512 or AVX2 when active.
 [[nodiscard]] inline std::size_t count_nonzero(const std::int8_t* data, std::size_t n) noexcept {
 #if DASHI_DETAIL_X86
-  if (active_isa() >= Isa::avx2) {
+  if (dispatch_avx512()) {
+    return count_nonzero_avx512(data, n);
+  }
+  if (dispatch_avx2()) {
     return count_nonzero_avx2(data, n);
   }
 #endif

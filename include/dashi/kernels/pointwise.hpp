@@ -3,7 +3,8 @@
 
 /// @file
 /// The shipped pointwise kernels (radius 0): `SignFlip`, `Clamp`, `ClampNonnegative`, as
-/// byte maps with run-time dispatch (detail/byte_simd.hpp). Reached through `kernel.hpp`.
+/// byte maps with run-time dispatch (detail/byte_simd.hpp: portable, AVX2 and AVX-512 entry
+/// points). Reached through `kernel.hpp`.
 
 #include <dashi/carrier.hpp>
 #include <dashi/detail/byte_simd.hpp>
@@ -11,20 +12,36 @@
 namespace dashi {
 
 namespace detail {
-/// The byte maps of the pointwise kernels (see `map_bytes_generic` for why they are structs).
+// The byte maps of the pointwise kernels (see `map_bytes_generic` for why they are structs),
+// each on 32-byte vectors (portable and AVX2 entry points) and on 64-byte ones (AVX-512).
+
+/// `-v` in unsigned lanes, so -128 wraps to itself (defined for every byte).
 struct NegateBytes {
   [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
-    v = -v;
+    v = reinterpret_cast<bytes32>(-reinterpret_cast<ubytes32>(v));
+  }
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes64& v) const noexcept {
+    v = reinterpret_cast<bytes64>(-reinterpret_cast<ubytes64>(v));
   }
 };
-/// Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic.
+/// Comparisons give -1 for true: sign(v) = (v < 0) - (v > 0) in mask arithmetic. On 64-byte
+/// vectors the same map is written as a clamp to [-1, 1] (two selects: `vpmaxsb`, `vpminsb`).
 struct SignBytes {
   [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
     v = (v < 0) - (v > 0);
   }
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes64& v) const noexcept {
+    const bytes64 one = bytes64{} + 1;
+    v = v < -one ? -one : v;
+    v = v > one ? one : v;
+  }
 };
+/// 1 where `v > 0`, else 0 (on trits: -1 becomes 0).
 struct NonnegativeBytes {
   [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes32& v) const noexcept {
+    v = -(v > 0);
+  }
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void operator()(bytes64& v) const noexcept {
     v = -(v > 0);
   }
 };
