@@ -244,6 +244,10 @@ std::vector<StencilPath> stencil_paths() {
   if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     paths.push_back({"avx2", dashi::detail::left_neighbor_avx2, dashi::detail::majority3x3_avx2});
   }
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx512) {
+    paths.push_back(
+        {"avx512", dashi::detail::left_neighbor_avx512, dashi::detail::majority3x3_avx512});
+  }
 #endif
   return paths;
 }

@@ -115,6 +115,10 @@ TEST(RowWindow, LeftNeighborEveryWindowOnEveryPath) {
     paths.push_back({"avx2", dashi::detail::left_neighbor_avx2});
     paths.push_back({"avx2-streaming", dashi::detail::left_neighbor_streaming_avx2});
   }
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx512) {
+    paths.push_back({"avx512", dashi::detail::left_neighbor_avx512});
+    paths.push_back({"avx512-streaming", dashi::detail::left_neighbor_streaming_avx512});
+  }
 #endif
   std::uint64_t seed = 10;
   for (const Path& path : paths) {
@@ -153,11 +157,15 @@ TEST(RowWindow, Majority3x3EveryWindowOnEveryPath) {
   if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     paths.push_back({"avx2", dashi::detail::majority3x3_avx2});
   }
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx512) {
+    paths.push_back({"avx512", dashi::detail::majority3x3_avx512});
+  }
 #endif
   std::uint64_t seed = 20;
   for (const Path& path : paths) {
     std::cout << "[ path ] Majority3x3 " << path.name << "\n";
-    for (const Shape& shape : {Shape{1, 5}, Shape{2, 40}, Shape{7, 70}, Shape{9, 1}}) {
+    for (const Shape& shape :
+         {Shape{1, 5}, Shape{2, 40}, Shape{7, 70}, Shape{9, 1}, Shape{5, 130}, Shape{4, 200}}) {
       const TernaryField in = random_field(shape, 0.3, seed++);
       const std::size_t rows = shape[0];
       const std::size_t cols = shape[1];

@@ -1,23 +1,28 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
-/// The shipped stencils (`LeftNeighbor`, `Majority3x3`) as 32-site vector loops, written
-/// with the GCC/Clang vector extensions of byte_simd.hpp, each body compiled into a portable
-/// and an AVX2 entry point with exact targets (see cpu_dispatch.hpp) chosen at run time. Inputs are
-/// valid trits, so every neighbourhood sum fits a signed byte.
+/// @file
+/// The shipped stencils (`LeftNeighbor`, `Majority3x3`) as vector loops written with the
+/// GCC/Clang vector extensions of byte_simd.hpp, each body a template over the vector
+/// (`bytes32` or `bytes64`) compiled into exact-target entry points (see cpu_dispatch.hpp)
+/// chosen at run time: portable and AVX2 over 32 sites, AVX-512 over 64 (LeftNeighbor also
+/// with streaming stores for large outputs, at both widths). Inputs are valid trits, so every
+/// neighbourhood sum fits a signed byte. Thread-safe (they touch only their arguments).
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <dashi/detail/byte_simd.hpp>
 
 namespace dashi::detail {
 
-/// On support the sign of `sum`, off support 0, 32 sites at a time (comparisons give -1
+/// On support the sign of `sum`, off support 0, one vector at a time (comparisons give -1
 /// for true, so `sign(s) = (s < 0) - (s > 0)` and `support & x` keeps `x` where `centre`
 /// is not 0).
+template <class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void signed_on_support(
-    const bytes32& centre, const bytes32& sum, bytes32& out) noexcept {
+    const Bytes& centre, const Bytes& sum, Bytes& out) noexcept {
   out = ((sum < 0) - (sum > 0)) & (centre != 0);
 }
 
@@ -33,6 +38,18 @@ signed_on_support(int centre, int sum) noexcept {
 // slice, so the slice before it (`in - stride`) is in memory and is read.
 // ---------------------------------------------------------------------------------------
 
+/// LeftNeighbor of the vector at site `i` (which has its previous slice) into `result`.
+template <class Bytes>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_vector(
+    const std::int8_t* in, std::size_t i, std::size_t stride, Bytes& result) noexcept {
+  Bytes centre{};
+  Bytes left{};
+  std::memcpy(&centre, in + i, sizeof centre);
+  std::memcpy(&left, in + i - stride, sizeof left);
+  signed_on_support(centre, centre + left, result);
+}
+
+template <class Bytes = bytes32>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void left_neighbor_generic(
     const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
     bool has_previous) noexcept {
@@ -41,14 +58,10 @@ signed_on_support(int centre, int sum) noexcept {
     out[i] = signed_on_support(in[i], in[i]);
   }
   std::size_t i = first;
-  bytes32 centre{};
-  bytes32 left{};
-  bytes32 result{};
-  for (; i + 32 <= n; i += 32) {
-    load32(centre, in + i);
-    load32(left, in + i - stride);
-    signed_on_support(centre, centre + left, result);
-    store32(out + i, result);
+  Bytes result{};
+  for (; i + sizeof(Bytes) <= n; i += sizeof(Bytes)) {
+    left_neighbor_vector(in, i, stride, result);
+    std::memcpy(out + i, &result, sizeof result);
   }
   for (; i < n; ++i) {
     out[i] = signed_on_support(in[i], in[i] + in[i - stride]);
@@ -68,38 +81,72 @@ signed_on_support(int centre, int sum) noexcept {
   left_neighbor_generic(in, out, n, stride, has_previous);
 }
 
-/// `left_neighbor_avx2` with non-temporal stores (as `map_bytes_streaming_avx2`): the sites
-/// without a previous slice and those up to the first 32-byte boundary of `out` the usual
-/// way, then streaming stores, a store fence, and the tail.
+/// Where the streaming loops start: after the sites without a previous slice and at the
+/// first `width`-byte boundary of `out` after them (at most `n`).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
+streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool has_previous,
+                std::size_t width) noexcept {
+  const std::size_t first = has_previous ? 0 : std::min(stride, n);
+  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(out + first) % width;
+  return std::min(n, first + (width - misalignment) % width);
+}
+
+/// `left_neighbor_avx2` with non-temporal stores (as `map_bytes_streaming_avx2`): the head
+/// up to `streaming_start` the usual way, then streaming stores, a store fence, and the
+/// tail (every site from the head on has its previous slice).
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void left_neighbor_streaming_avx2(
     const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
     bool has_previous) noexcept {
-  const std::size_t first = has_previous ? 0 : std::min(stride, n);
-  const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(out + first) % 32;
-  const std::size_t head = std::min(n, first + (32 - misalignment) % 32);
-  left_neighbor_generic(in, out, head, stride, has_previous);
+  const std::size_t head = streaming_start(out, n, stride, has_previous, 32);
+  left_neighbor_generic<bytes32>(in, out, head, stride, has_previous);
   std::size_t i = head;
-  bytes32 centre{};
-  bytes32 left{};
   bytes32 result{};
   for (; i + 32 <= n; i += 32) {
-    load32(centre, in + i);
-    load32(left, in + i - stride);
-    signed_on_support(centre, centre + left, result);
+    left_neighbor_vector(in, i, stride, result);
     stream32(out + i, result);
   }
   __builtin_ia32_sfence();
-  // Every site from `head` on has its previous slice (`head >= first`).
-  left_neighbor_generic(in + i, out + i, n - i, stride, true);
+  left_neighbor_generic<bytes32>(in + i, out + i, n - i, stride, true);
+}
+
+/// LeftNeighbor over 64-site vectors.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void left_neighbor_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  left_neighbor_generic<bytes64>(in, out, n, stride, has_previous);
+}
+
+/// `left_neighbor_avx512` with 64-byte non-temporal stores (as the AVX2 one).
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void left_neighbor_streaming_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
+    bool has_previous) noexcept {
+  const std::size_t head = streaming_start(out, n, stride, has_previous, 64);
+  left_neighbor_generic<bytes64>(in, out, head, stride, has_previous);
+  std::size_t i = head;
+  bytes64 result{};
+  for (; i + 64 <= n; i += 64) {
+    left_neighbor_vector(in, i, stride, result);
+    stream64(out + i, result);
+  }
+  __builtin_ia32_sfence();
+  left_neighbor_generic<bytes64>(in + i, out + i, n - i, stride, true);
 }
 #endif
 
-/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX2 when present
+/// `LeftNeighbor` over `n` sites with slices of `stride` sites, with AVX-512 or AVX2 when active
 /// (streaming the stores of large outputs, see `stream_stores`); with `has_previous`, the
 /// slice before `in` is read as the first slice's neighbour. `in` and `out` must not overlap.
 inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
                           std::size_t stride, bool has_previous = false) noexcept {
 #if DASHI_DETAIL_X86
+  if (dispatch_avx512()) {
+    if (stream_stores(out, n)) {
+      left_neighbor_streaming_avx512(in, out, n, stride, has_previous);
+    } else {
+      left_neighbor_avx512(in, out, n, stride, has_previous);
+    }
+    return;
+  }
   if (dispatch_avx2()) {
     if (stream_stores(out, n)) {
       left_neighbor_streaming_avx2(in, out, n, stride, has_previous);
@@ -125,16 +172,17 @@ template <bool HasUp, bool HasDown>
   return mid[c] + (HasUp ? up[c] : 0) + (HasDown ? down[c] : 0);
 }
 
-/// Adds the three horizontally adjacent 32-site windows of `row` around `c` to `sum`.
+/// Adds the three horizontally adjacent vector-wide windows of `row` around `c` to `sum`.
+template <class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void add_window(const std::int8_t* row,
                                                                            std::size_t c,
-                                                                           bytes32& sum) noexcept {
-  bytes32 v{};
-  load32(v, row + c - 1);
+                                                                           Bytes& sum) noexcept {
+  Bytes v{};
+  std::memcpy(&v, row + c - 1, sizeof v);
   sum += v;
-  load32(v, row + c);
+  std::memcpy(&v, row + c, sizeof v);
   sum += v;
-  load32(v, row + c + 1);
+  std::memcpy(&v, row + c + 1, sizeof v);
   sum += v;
 }
 
@@ -154,7 +202,7 @@ template <bool HasUp, bool HasDown>
   out[c] = signed_on_support(mid[c], sum);
 }
 
-template <bool HasUp, bool HasDown>
+template <bool HasUp, bool HasDown, class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_row(
     const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
     std::size_t cols) noexcept {
@@ -162,12 +210,13 @@ template <bool HasUp, bool HasDown>
     return;
   }
   majority_site<HasUp, HasDown>(up, mid, down, out, cols, 0);
+  constexpr std::size_t width = sizeof(Bytes);
   std::size_t c = 1;
-  bytes32 sum{};
-  bytes32 centre{};
-  bytes32 result{};
-  for (; c + 33 <= cols; c += 32) {  // reads columns c - 1 .. c + 32
-    sum = bytes32{};
+  Bytes sum{};
+  Bytes centre{};
+  Bytes result{};
+  for (; c + width + 1 <= cols; c += width) {  // reads columns c - 1 .. c + width
+    sum = Bytes{};
     add_window(mid, c, sum);
     if constexpr (HasUp) {
       add_window(up, c, sum);
@@ -175,9 +224,9 @@ template <bool HasUp, bool HasDown>
     if constexpr (HasDown) {
       add_window(down, c, sum);
     }
-    load32(centre, mid + c);
+    std::memcpy(&centre, mid + c, width);
     signed_on_support(centre, sum, result);
-    store32(out + c, result);
+    std::memcpy(out + c, &result, width);
   }
   for (; c < cols; ++c) {
     majority_site<HasUp, HasDown>(up, mid, down, out, cols, c);
@@ -186,6 +235,7 @@ template <bool HasUp, bool HasDown>
 
 /// Rows `[first_row, first_row + out_rows)` of the majority of a `rows × cols` field `in`,
 /// written to `out` (`out_rows × cols`).
+template <class Bytes = bytes32>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority3x3_generic(
     const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
     std::size_t first_row, std::size_t out_rows) noexcept {
@@ -197,13 +247,13 @@ template <bool HasUp, bool HasDown>
     const std::int8_t* down = has_down ? mid + cols : nullptr;
     std::int8_t* dst = out + (r - first_row) * cols;
     if (has_up && has_down) {
-      majority_row<true, true>(up, mid, down, dst, cols);
+      majority_row<true, true, Bytes>(up, mid, down, dst, cols);
     } else if (has_up) {
-      majority_row<true, false>(up, mid, down, dst, cols);
+      majority_row<true, false, Bytes>(up, mid, down, dst, cols);
     } else if (has_down) {
-      majority_row<false, true>(up, mid, down, dst, cols);
+      majority_row<false, true, Bytes>(up, mid, down, dst, cols);
     } else {
-      majority_row<false, false>(nullptr, mid, nullptr, dst, cols);
+      majority_row<false, false, Bytes>(nullptr, mid, nullptr, dst, cols);
     }
   }
 }
@@ -220,13 +270,25 @@ template <bool HasUp, bool HasDown>
     std::size_t first_row, std::size_t out_rows) noexcept {
   majority3x3_generic(in, out, rows, cols, first_row, out_rows);
 }
+
+/// Majority3x3 over 64-site vectors.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void majority3x3_avx512(
+    const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
+    std::size_t first_row, std::size_t out_rows) noexcept {
+  majority3x3_generic<bytes64>(in, out, rows, cols, first_row, out_rows);
+}
 #endif
 
 /// Rows `[first_row, first_row + out_rows)` of `Majority3x3` over a `rows × cols` field,
-/// into `out` (`out_rows × cols`), with AVX2 when present. `in` and `out` must not overlap.
+/// into `out` (`out_rows × cols`), with AVX-512 or AVX2 when active. `in` and `out` must
+/// not overlap.
 inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
                         std::size_t first_row, std::size_t out_rows) noexcept {
 #if DASHI_DETAIL_X86
+  if (dispatch_avx512()) {
+    majority3x3_avx512(in, out, rows, cols, first_row, out_rows);
+    return;
+  }
   if (dispatch_avx2()) {
     majority3x3_avx2(in, out, rows, cols, first_row, out_rows);
     return;
