@@ -17,13 +17,17 @@
 
 namespace dashi::detail {
 
-/// On support the sign of `sum`, off support 0, one vector at a time (comparisons give -1
-/// for true, so `sign(s) = (s < 0) - (s > 0)` and `support & x` keeps `x` where `centre`
-/// is not 0).
+/// On support the sign of `sum`, off support 0, one vector at a time: the sign as a clamp
+/// of `sum` to [-1, 1] (two selects: `vpmaxsb`, `vpminsb`), masked by `-(centre & 1)`, which
+/// is all ones exactly where the trit `centre` is not 0 (no compares, so no mask registers
+/// on AVX-512).
 template <class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void signed_on_support(
     const Bytes& centre, const Bytes& sum, Bytes& out) noexcept {
-  out = ((sum < 0) - (sum > 0)) & (centre != 0);
+  const Bytes one = Bytes{} + 1;
+  Bytes sign = sum < -one ? -one : sum;
+  sign = sign > one ? one : sign;
+  out = sign & -(centre & one);
 }
 
 /// The same for one site.
@@ -54,8 +58,9 @@ template <class Bytes = bytes32>
     const std::int8_t* in, std::int8_t* out, std::size_t n, std::size_t stride,
     bool has_previous) noexcept {
   const std::size_t first = has_previous ? 0 : (stride < n ? stride : n);
-  for (std::size_t i = 0; i < first; ++i) {
-    out[i] = signed_on_support(in[i], in[i]);
+  // Without a left neighbour a trit is its own sign on support: the first slice is a copy.
+  if (first != 0) {
+    std::memcpy(out, in, first);
   }
   std::size_t i = first;
   Bytes result{};
@@ -202,6 +207,26 @@ template <bool HasUp, bool HasDown>
   out[c] = signed_on_support(mid[c], sum);
 }
 
+/// One vector of a majority row at column `c` (reads columns `c - 1 .. c + width`).
+template <bool HasUp, bool HasDown, class Bytes>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_vector(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t c) noexcept {
+  Bytes sum{};
+  add_window(mid, c, sum);
+  if constexpr (HasUp) {
+    add_window(up, c, sum);
+  }
+  if constexpr (HasDown) {
+    add_window(down, c, sum);
+  }
+  Bytes centre{};
+  Bytes result{};
+  std::memcpy(&centre, mid + c, sizeof centre);
+  signed_on_support(centre, sum, result);
+  std::memcpy(out + c, &result, sizeof result);
+}
+
 template <bool HasUp, bool HasDown, class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_row(
     const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
@@ -212,21 +237,14 @@ template <bool HasUp, bool HasDown, class Bytes>
   majority_site<HasUp, HasDown>(up, mid, down, out, cols, 0);
   constexpr std::size_t width = sizeof(Bytes);
   std::size_t c = 1;
-  Bytes sum{};
-  Bytes centre{};
-  Bytes result{};
-  for (; c + width + 1 <= cols; c += width) {  // reads columns c - 1 .. c + width
-    sum = Bytes{};
-    add_window(mid, c, sum);
-    if constexpr (HasUp) {
-      add_window(up, c, sum);
-    }
-    if constexpr (HasDown) {
-      add_window(down, c, sum);
-    }
-    std::memcpy(&centre, mid + c, width);
-    signed_on_support(centre, sum, result);
-    std::memcpy(out + c, &result, width);
+  for (; c + width + 1 <= cols; c += width) {
+    majority_vector<HasUp, HasDown, Bytes>(up, mid, down, out, c);
+  }
+  if (c > 1 && c + 1 < cols) {
+    // The rest but the last column as one more vector ending at column cols - 2, overlapping
+    // the one before it (it writes the same values there), instead of a scalar tail.
+    majority_vector<HasUp, HasDown, Bytes>(up, mid, down, out, cols - 1 - width);
+    c = cols - 1;
   }
   for (; c < cols; ++c) {
     majority_site<HasUp, HasDown>(up, mid, down, out, cols, c);
