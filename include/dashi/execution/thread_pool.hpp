@@ -152,10 +152,23 @@ class ThreadPool {
     if (helpers != 0) {
       ensure_started();
       batch.max_helpers = helpers;
-      post(batch);
+      // The offer slot when it is free (the common case: one caller at a time), without a
+      // lock on either side; the list under the mutex otherwise (nested or concurrent calls).
+      detail::Batch* free_slot = nullptr;
+      const bool offered =
+          offer_.compare_exchange_strong(free_slot, &batch, std::memory_order_seq_cst);
+      if (offered) {
+        announce_work(helpers);
+      } else {
+        post(batch);
+      }
       batch.work();
       batch.wait_finished();
-      retire(batch);
+      if (offered) {
+        withdraw(batch);
+      } else {
+        retire(batch);
+      }
     } else {
       batch.work();
     }
@@ -187,6 +200,31 @@ class ThreadPool {
     }
   }
 
+  /// Takes the batch out of the offer slot and waits until no worker can still reach it:
+  /// workers hold `offer_users_` while they look at the slot (and attach to its batch), and
+  /// the batch's `helpers` while they work on it.
+  void withdraw(detail::Batch& batch) noexcept {
+    offer_.store(nullptr, std::memory_order_seq_cst);
+    while (offer_users_.load(std::memory_order_seq_cst) != 0) {
+      detail::cpu_relax();
+    }
+    while (batch.helpers.load(std::memory_order_acquire) != 0) {
+      detail::cpu_relax();
+    }
+  }
+
+  /// Attaches to `batch` as one more helper unless it already has `max_helpers` (a CAS loop:
+  /// two workers never both take the last place).
+  static bool attach(detail::Batch& batch) noexcept {
+    std::size_t attached = batch.helpers.load(std::memory_order_relaxed);
+    while (attached < batch.max_helpers) {
+      if (batch.helpers.compare_exchange_weak(attached, attached + 1, std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /// Bumps the epoch so spinning workers see new work, and wakes sleepers when fewer
   /// workers spin than `wanted`.
   void announce_work(std::size_t wanted) {
@@ -208,19 +246,39 @@ class ThreadPool {
 
   enum class Found { ran, capped, nothing };
 
-  /// Runs one unit of work: a share of a posted batch or one queued task.
+  /// Works on the batch in the offer slot, if any can take a helper.
+  Found run_offered() {
+    offer_users_.fetch_add(1, std::memory_order_seq_cst);
+    detail::Batch* batch = offer_.load(std::memory_order_seq_cst);
+    Found found = Found::nothing;
+    if (batch != nullptr && batch->has_unclaimed()) {
+      found = attach(*batch) ? Found::ran : Found::capped;
+    }
+    offer_users_.fetch_sub(1, std::memory_order_seq_cst);
+    if (found == Found::ran) {
+      batch->work();
+      batch->helpers.fetch_sub(1, std::memory_order_release);
+    }
+    return found;
+  }
+
+  /// Runs one unit of work: a share of the offered batch or of a posted one, or one queued
+  /// task.
   Found run_one() {
+    const Found offered = run_offered();
+    if (offered == Found::ran) {
+      return offered;
+    }
     detail::Batch* batch = nullptr;
     std::function<void()> task;
-    bool capped = false;
+    bool capped = offered == Found::capped;
     {
       const std::lock_guard lock(mutex_);
       for (detail::Batch* b = batches_; b != nullptr; b = b->next_in_list) {
         if (!b->has_unclaimed()) {
           continue;
         }
-        if (b->helpers.load(std::memory_order_relaxed) < b->max_helpers) {
-          b->helpers.fetch_add(1, std::memory_order_relaxed);
+        if (attach(*b)) {
           batch = b;
           break;
         }
@@ -287,6 +345,8 @@ class ThreadPool {
   detail::Batch* batches_ = nullptr;         // intrusive list of posted batches (guarded by mutex_)
   std::deque<std::function<void()>> tasks_;  // guarded by mutex_
   alignas(detail::cache_line_bytes) std::atomic<std::uint32_t> epoch_{0};
+  std::atomic<detail::Batch*> offer_{nullptr};  // beside the epoch: one line carries both
+  alignas(detail::cache_line_bytes) std::atomic<std::size_t> offer_users_{0};
   alignas(detail::cache_line_bytes) std::atomic<std::size_t> spinners_{0};
   std::atomic<std::size_t> sleepers_{0};
   std::size_t size_;
