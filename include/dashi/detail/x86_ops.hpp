@@ -31,6 +31,12 @@ using c8x64 = char __attribute__((vector_size(64)));
 using w64x2 = long long __attribute__((vector_size(16)));
 using w64x4 = long long __attribute__((vector_size(32)));
 using w64x8 = long long __attribute__((vector_size(64)));
+/// 64 bytes at any address, aliasing anything (the type of `_mm512_loadu_si512`'s access).
+/// A typedef: Clang ignores `aligned(1)` on an alias declaration (the type would keep its
+/// 64-byte alignment, and the accesses would become aligned moves).
+typedef long long w64x8_unaligned  // NOLINT(modernize-use-using): see above
+    __attribute__((vector_size(64), aligned(1), may_alias));
+static_assert(alignof(w64x8_unaligned) == 1);
 
 // ---- any level ---------------------------------------------------------------------------
 
@@ -136,18 +142,17 @@ using w64x8 = long long __attribute__((vector_size(64)));
 
 // ---- AVX-512 level (F, BW, VL, DQ, CD) ---------------------------------------------------
 
-/// 64 bytes at `p` (`vmovdqu64`).
+/// 64 bytes at `p` (`vmovdqu64`: moved as 64-bit lanes, as `_mm512_loadu_si512` does; a
+/// byte-typed copy would be `vmovdqu8`).
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline u8x64 load64(
     const void* p) noexcept {
-  u8x64 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+  return reinterpret_cast<u8x64>(*static_cast<const w64x8_unaligned*>(p));
 }
 
-/// Stores 64 bytes at `p` (`vmovdqu64`).
+/// Stores 64 bytes at `p` (`vmovdqu64`, as `load64`).
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void store64(void* p,
                                                                             u8x64 v) noexcept {
-  std::memcpy(p, &v, sizeof v);
+  *static_cast<w64x8_unaligned*>(p) = reinterpret_cast<w64x8>(v);
 }
 
 /// Byte i of `p` where bit i of `mask` is set, else 0; bytes outside the mask are not read
