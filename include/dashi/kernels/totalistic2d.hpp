@@ -153,12 +153,13 @@ template <bool HasUp, bool HasDown>
 }
 #endif
 
-/// One row on the path `isa` names.
+/// One row on the path `isa` names. Not inlined, so its portable loop is compiled for the
+/// portable target in every unit (inlined into a caller without a target attribute, it would
+/// take the unit's flags).
 template <bool HasUp, bool HasDown>
-DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(RuleIsa isa, const std::int8_t* up,
-                                                 const std::int8_t* mid, const std::int8_t* down,
-                                                 std::int8_t* out, std::size_t cols,
-                                                 const std::int8_t* table) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(
+    RuleIsa isa, const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
+    std::int8_t* out, std::size_t cols, const std::int8_t* table) noexcept {
 #if DASHI_DETAIL_X86
   if (isa == RuleIsa::avx512) {
     totalistic_row_avx512<HasUp, HasDown>(up, mid, down, out, cols, table);
@@ -174,11 +175,12 @@ DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(RuleIsa isa, const std::int8_t*
 }
 
 /// Rows `[first_row, first_row + out_rows)` of `Totalistic2D` over a `rows × cols` field,
-/// into `out` (`out_rows × cols`), on the path `isa` names. Not inlined, so its portable
-/// loops are compiled for the portable target in every unit.
-[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(
-    RuleIsa isa, const std::int8_t* in, std::size_t rows, std::size_t cols, std::size_t first_row,
-    std::size_t out_rows, std::int8_t* out, const std::int8_t* table) noexcept {
+/// into `out` (`out_rows × cols`), on the path `isa` names.
+DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(RuleIsa isa, const std::int8_t* in,
+                                                          std::size_t rows, std::size_t cols,
+                                                          std::size_t first_row,
+                                                          std::size_t out_rows, std::int8_t* out,
+                                                          const std::int8_t* table) noexcept {
   for (std::size_t r = first_row; r < first_row + out_rows; ++r) {
     const std::int8_t* mid = in + r * cols;
     const std::int8_t* up = r > 0 ? mid - cols : nullptr;
