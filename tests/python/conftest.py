@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Shared helpers of the Python tests: seeded fields and the numpy references."""
+"""Shared helpers of the Python tests: seeded fields, the numpy references and an
+upstream-style kernel (fixture)."""
 
 import os
 import pathlib
@@ -88,6 +89,31 @@ def majority_table():
         for s in range(-8, 9):
             table[x + 1, s + 8] = np.sign(x + s)
     return table
+
+
+@pytest.fixture
+def upstream_left_neighbor():
+    """Factory of an upstream-style LeftNeighbor kernel: ``apply(carrier) -> carrier`` plus a
+    ``radius``, written on the carrier's support and sign (not with ``ref_left_neighbor``, so
+    the two can check each other). ``make(carrier_type, base=object)`` returns an instance
+    whose results are ``carrier_type`` objects; ``base`` is its base class (the original
+    package's ``Kernel`` in the parity tests)."""
+
+    def make(carrier_type, base=object):
+        class UpstreamLeftNeighbor(base):
+            radius = 1
+
+            def apply(self, state, ctx=None):
+                sign = state.sign
+                left = np.concatenate([np.zeros_like(sign[:1]), sign[:-1]])
+                out = np.sign(sign.astype(int) + left).astype(np.int8)
+                support = state.support & (out != 0)
+                return carrier_type(support=support,
+                                    sign=np.where(support, out, 0).astype(np.int8))
+
+        return UpstreamLeftNeighbor()
+
+    return make
 
 
 @pytest.fixture

@@ -20,30 +20,19 @@ class UpstreamSignFlip(Kernel):
         return Carrier(support=state.support, sign=-state.sign)
 
 
-class UpstreamLeftNeighbor(Kernel):
-    radius = 1
-
-    def apply(self, state, ctx=None):
-        sign = state.sign
-        left = np.concatenate([np.zeros_like(sign[:1]), sign[:-1]])
-        out = np.sign(sign.astype(int) + left).astype(np.int8)
-        support = state.support & (out != 0)
-        return Carrier(support=support, sign=np.where(support, out, 0).astype(np.int8))
-
-
 CARRIERS = [Carrier.from_signed(random_field(shape, s, seed=i))
             for i, (shape, s) in enumerate([((1,), 0.0), ((1000,), 0.3), ((40, 25), 0.5),
                                             ((6, 5, 4), 0.1)])]
 
 
 @pytest.mark.parametrize("carrier", CARRIERS, ids=lambda c: str(c.sign.shape))
-def test_kernels_agree_with_upstream(carrier):
+def test_kernels_agree_with_upstream(carrier, upstream_left_neighbor):
     pairs = [(UpstreamSignFlip(), dc.kernels.SignFlip()),
              (mock_kernels.ClampKernel(), dc.kernels.Clamp()),
              (mock_kernels.IdentityKernel(), dc.PythonKernel(lambda b: b.copy())),
              (mock_kernels.ZeroKernel(), dc.PythonKernel(np.zeros_like))]
     if carrier.sign.shape[0] > 1:
-        pairs.append((UpstreamLeftNeighbor(), dc.kernels.LeftNeighbor()))
+        pairs.append((upstream_left_neighbor(Carrier, Kernel), dc.kernels.LeftNeighbor()))
     for theirs, ours in pairs:
         expected = theirs(carrier)
         got = dc.run_kernel_parallel(ours, carrier, block_elems=64)
@@ -55,9 +44,9 @@ def test_kernels_agree_with_upstream(carrier):
         np.testing.assert_array_equal(wrapped.to_signed(), expected.to_signed())
 
 
-def test_upstream_left_neighbor_numpy_reference():
+def test_upstream_left_neighbor_numpy_reference(upstream_left_neighbor):
     x = random_field(500, 0.3, seed=9)
-    np.testing.assert_array_equal(UpstreamLeftNeighbor()(Carrier.from_signed(x)).to_signed(),
+    np.testing.assert_array_equal(upstream_left_neighbor(Carrier, Kernel)(Carrier.from_signed(x)).to_signed(),
                                   ref_left_neighbor(x))
 
 

@@ -90,28 +90,16 @@ def test_nested_calls_from_a_python_kernel():
     np.testing.assert_array_equal(y, -x)
 
 
-class UpstreamLeftNeighbor:
-    """An upstream-style kernel: apply(carrier) -> carrier, plus a radius."""
-
-    radius = 1
-
-    def apply(self, state, ctx=None):
-        sign = state.sign
-        left = np.concatenate([np.zeros_like(sign[:1]), sign[:-1]])
-        out = np.sign(sign.astype(int) + left).astype(np.int8)
-        support = state.support & (out != 0)
-        return BlockCarrier(support=support, sign=np.where(support, out, 0).astype(np.int8))
-
-
-def test_upstream_style_kernel_objects_are_wrapped():
+def test_upstream_style_kernel_objects_are_wrapped(upstream_left_neighbor):
     x = random_field(30_000, 0.3, seed=6)
     expected = ref_left_neighbor(x)
-    wrapped = dc.PythonKernel(UpstreamLeftNeighbor(), carrier_type=BlockCarrier)
+    wrapped = dc.PythonKernel(upstream_left_neighbor(BlockCarrier), carrier_type=BlockCarrier)
     assert wrapped.radius == 1
     np.testing.assert_array_equal(dc.run_kernel_parallel(wrapped, x, block_elems=999), expected)
     # Passed directly, it is wrapped the same way (radius from the object).
     np.testing.assert_array_equal(
-        dc.run_kernel_parallel(UpstreamLeftNeighbor(), x, block_elems=999, num_workers=3),
+        dc.run_kernel_parallel(upstream_left_neighbor(BlockCarrier), x, block_elems=999,
+                               num_workers=3),
         expected,
     )
     # A plain function is a radius-0 PythonKernel.
