@@ -3,8 +3,11 @@
 """Checks that the library's headers are good guests in a user's translation unit.
 
 Subcommands (each exits non-zero with a readable report on failure):
-  headers       every public header first, then <immintrin.h> and <random>, both used;
-                -Wall -Wextra -Werror, -fsyntax-only
+  headers       every public header first in its own unit, then <immintrin.h> and <random>,
+                both used; and all of them in one unit. -Wall -Wextra -Werror, compiled to an
+                object at -O0 (a call to an intrinsic that cannot be inlined into its function
+                is an error only at code generation, never under -fsyntax-only), --jobs
+                compilers at a time
   macros        every macro defined by a file under include/dashi starts with DASHI_ (-E -dD)
   includes      the core headers include no OS or CPU-id header directly (-H include tree)
   odr           two translation units built with different -march flags, linked, agree under
@@ -15,6 +18,7 @@ Subcommands (each exits non-zero with a readable report on failure):
 """
 
 import argparse
+import concurrent.futures
 import os
 import re
 import subprocess
@@ -63,34 +67,47 @@ def split_flags(text):
     return [flag for flag in (text or "").split() if flag]
 
 
-def cmd_headers(args):
-    failures = []
-    headers = public_headers(args.include)
+def compile_units(args, units):
+    """Compiles each (name, source text) of `units` to an object at -O0, discarded: code
+    generation is where GCC ("inlining failed in call to 'always_inline' ...: target specific
+    option mismatch") and Clang ("always_inline function ... requires target feature ...")
+    report an intrinsic that cannot be inlined into its function, and -O0 costs little more
+    than -fsyntax-only. Runs --jobs compilers at a time; returns the stderr of each unit
+    (None where it compiled), in the order of `units`."""
     with tempfile.TemporaryDirectory() as tmp:
-        if args.together:
-            # One unit: every public header, in turn, before the probe.
-            source = Path(tmp) / "all_headers.cpp"
-            source.write_text(all_headers_source(headers) + PROBE)
-            command = [args.cxx, f"-std={args.std}", "-Wall", "-Wextra", "-Werror",
-                       "-fsyntax-only", f"-I{args.include}", *split_flags(args.flags),
-                       str(source)]
-            result = run(command)
-            if result.returncode != 0:
-                failures.append(f"all public headers, then the probe:\n{result.stderr[:3000]}")
-            headers = []
-        for header in headers:
-            source = Path(tmp) / (header.replace("/", "_").replace(".hpp", "") + ".cpp")
-            source.write_text(f"#include <dashi/{header}>\n{PROBE}")
-            command = [args.cxx, f"-std={args.std}", "-Wall", "-Wextra", "-Werror",
-                       "-fsyntax-only", f"-I{args.include}", *split_flags(args.flags),
-                       str(source)]
-            result = run(command)
-            if result.returncode != 0:
-                failures.append(f"<dashi/{header}> first:\n{result.stderr[:3000]}")
-    what = "all public headers in one unit" if args.together else f"{len(headers)} public headers"
-    print(f"{what}, {args.cxx} -std={args.std} {args.flags or '(plain)'}")
-    for failure in failures:
-        print("FAIL", failure)
+        def one(index):
+            name, text = units[index]
+            source = Path(tmp) / f"unit{index}.cpp"
+            source.write_text(text)
+            result = run([args.cxx, f"-std={args.std}", "-Wall", "-Wextra", "-Werror",
+                          f"-I{args.include}", *split_flags(args.flags), "-O0", "-c",
+                          str(source), "-o", os.devnull])
+            return None if result.returncode == 0 else result.stderr
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+            return list(pool.map(one, range(len(units))))
+
+
+def cmd_headers(args):
+    headers = public_headers(args.include)
+    units = [(f"<dashi/{header}> first", f"#include <dashi/{header}>\n{PROBE}")
+             for header in headers]
+    units.append(("all public headers, then the probe", all_headers_source(headers) + PROBE))
+    errors = compile_units(args, units)
+    print(f"{len(headers)} public headers, each first in its own unit, and all in one: "
+          f"{args.cxx} -std={args.std} {args.flags or '(plain)'}, code generation at -O0")
+    if args.must_fail:
+        # Self-test of the check: every unit must fail with the expected diagnostic.
+        wrong = [name for (name, _), error in zip(units, errors)
+                 if error is None or not re.search(args.must_fail, error)]
+        for name in wrong:
+            print(f"FAIL {name}: no error matching '{args.must_fail}'")
+        if not wrong:
+            print(f"every unit fails with an error matching '{args.must_fail}'")
+        return 1 if wrong else 0
+    failures = [(name, error) for (name, _), error in zip(units, errors) if error is not None]
+    for name, error in failures:
+        print(f"FAIL {name}:\n{error[:3000]}")
     return 1 if failures else 0
 
 
@@ -292,8 +309,10 @@ def main():
         p.add_argument("--flags", default="")
         if name == "headers":
             p.add_argument("--std", required=True)
-            p.add_argument("--together", action="store_true",
-                           help="one unit with every header instead of one unit per header")
+            p.add_argument("--jobs", type=int, default=1, help="compilers run at a time")
+            p.add_argument("--must-fail", metavar="REGEX",
+                           help="self-test: pass only when every unit fails with an error "
+                                "matching REGEX (a header built to break)")
         if name == "odr":
             p.add_argument("--opt", required=True, choices=["O0", "O1", "O2", "O3"])
             p.add_argument("--wide-flags", default="-march=native")
