@@ -16,8 +16,6 @@
 #include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <functional>
-#include <map>
-#include <memory>
 #include <span>
 #include <string>
 #include <thread>
@@ -27,24 +25,9 @@
 
 namespace {
 
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_test::first_difference;
-namespace kernels = dashi::kernels;
-
-/// One pool per worker count, shared by all cases (pools are reused, like in real use).
-ThreadPool& pool_of(std::size_t workers) {
-  static std::map<std::size_t, std::unique_ptr<ThreadPool>> pools;
-  auto& pool = pools[workers];
-  if (!pool) {
-    pool = std::make_unique<ThreadPool>(workers);
-  }
-  return *pool;
-}
+// Pools: dashi_test::pool_of, one per worker count, shared by all cases (pools are reused,
+// like in real use).
+using namespace dashi_test;
 
 std::vector<std::size_t> worker_counts() {
   std::vector<std::size_t> counts{1, 2, 3, 4, 8};

@@ -13,8 +13,6 @@
 #include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <future>
-#include <map>
-#include <memory>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -25,28 +23,9 @@
 
 namespace {
 
-using dashi::KernelContractError;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_test::Action;
-using dashi_test::BlockFailure;
-using dashi_test::number_after;
-using dashi_test::PlannedKernel;
+using namespace dashi_test;
 
 const std::vector<std::size_t> kWorkerCounts{1, 2, 4, 8};
-
-ThreadPool& pool_of(std::size_t workers) {
-  static std::map<std::size_t, std::unique_ptr<ThreadPool>> pools;
-  auto& pool = pools[workers];
-  if (!pool) {
-    pool = std::make_unique<ThreadPool>(workers);
-  }
-  return *pool;
-}
 
 /// The action of a throwing block: the type depends on the block, so that the caller can
 /// tell which block's exception arrived.

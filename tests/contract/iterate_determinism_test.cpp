@@ -12,31 +12,15 @@
 #include <string>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
-using dashi::Boundary;
-using dashi::IterateOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_iter::describe;
-using dashi_iter::FailureBudget;
-using dashi_iter::first_difference;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
 
 constexpr std::size_t parallel_threshold = std::size_t{1} << 15;
 
 /// A pool of 7 workers: with the calling thread, up to 8 threads work on one call.
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
-
 const std::vector<std::size_t> all_steps = {0, 1, 2, 3, 7, 16};
 const std::vector<std::size_t> all_steps_per_sync = {1, 2, 3, 4, 8};
 const std::vector<std::size_t> all_workers = {1, 2, 3, 8};
@@ -72,7 +56,7 @@ template <class K>
 void sweep_iterated(const K& kernel, const std::string& kernel_name, const TernaryField& x,
                     Coverage coverage = Coverage::pairwise) {
   ASSERT_GT(x.size(), parallel_threshold) << "field too small to run in parallel";
-  const auto trajectory = dashi_iter::reference_trajectory(kernel, x.view(), 16);
+  const auto trajectory = dashi_test::reference_trajectory(kernel, x.view(), 16);
   const auto blocks = block_sizes(x.shape());
   FailureBudget budget;
   for (std::size_t si = 0; si < all_steps.size(); ++si) {
@@ -106,9 +90,9 @@ void sweep_iterated(const K& kernel, const std::string& kernel_name, const Terna
   }
 }
 
-const Shape shape_1d = shape_of({33'001});
-const Shape shape_2d = shape_of({181, 223});
-const Shape shape_3d = shape_of({37, 31, 37});
+const Shape shape_1d = make_shape({33'001});
+const Shape shape_2d = make_shape({181, 223});
+const Shape shape_3d = make_shape({37, 31, 37});
 
 TEST(IterateDeterminism, SignFlipAllRanks) {
   // An involution: even step counts give the input back, odd ones its negation.
@@ -132,7 +116,7 @@ TEST(IterateDeterminism, LeftNeighborAllRanks) {
 TEST(IterateDeterminism, Radius2Stencil) {
   // 2-D: in HaloAboveRadiusAndBothBoundaries (composed) and ComposedChain.
   for (const Shape& shape : {shape_1d, shape_3d}) {
-    sweep_iterated(dashi_iter::AxisRadius2{}, "AxisRadius2", random_field(shape, 0.15, 13));
+    sweep_iterated(dashi_test::AxisRadius2{}, "AxisRadius2", random_field(shape, 0.15, 13));
   }
 }
 
@@ -140,25 +124,25 @@ TEST(IterateDeterminism, Majority3x3) {
   sweep_iterated(kernels::Majority3x3{}, "Majority3x3", random_field(shape_2d, 0.25, 14));
   // A one-row 2-D field: a single block whatever block_elems is, and every halo clipped.
   sweep_iterated(kernels::Majority3x3{}, "Majority3x3",
-                 random_field(shape_of({1, 32'771}), 0.25, 15));
+                 random_field(make_shape({1, 32'771}), 0.25, 15));
 }
 
 TEST(IterateDeterminism, FunctionalFormKernel) {
-  sweep_iterated(dashi_iter::FunctionalStencil{}, "FunctionalStencil",
+  sweep_iterated(dashi_test::FunctionalStencil{}, "FunctionalStencil",
                  random_field(shape_2d, 0.2, 17));
-  sweep_iterated(dashi_iter::FunctionalSignFlip{}, "FunctionalSignFlip",
+  sweep_iterated(dashi_test::FunctionalSignFlip{}, "FunctionalSignFlip",
                  random_field(shape_3d, 0.2, 18));
 }
 
 TEST(IterateDeterminism, ComposedChain) {
   // Radius 1 + 2 + 0 = 3: each sync needs a halo of 3 × steps_per_sync slices.
   const auto chain =
-      dashi::compose(kernels::LeftNeighbor{}, dashi_iter::AxisRadius2{}, kernels::SignFlip{});
+      dashi::compose(kernels::LeftNeighbor{}, dashi_test::AxisRadius2{}, kernels::SignFlip{});
   static_assert(dashi::kernel_radius_v<decltype(chain)> == 3);
   sweep_iterated(chain, "compose(LeftNeighbor, AxisRadius2, SignFlip)",
                  random_field(shape_3d, 0.2, 19));
   const auto planar =
-      dashi::compose(kernels::Majority3x3{}, dashi_iter::FunctionalStencil{}, kernels::SignFlip{});
+      dashi::compose(kernels::Majority3x3{}, dashi_test::FunctionalStencil{}, kernels::SignFlip{});
   sweep_iterated(planar, "compose(Majority3x3, FunctionalStencil, SignFlip)",
                  random_field(shape_2d, 0.2, 20));
 }
@@ -180,7 +164,7 @@ void sweep_halo_boundary(const K& kernel, const std::string& kernel_name, const 
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
     // The monolithic periodic reference pads by the radius: a halo above it must not change
     // the result.
-    const auto trajectory = dashi_iter::reference_trajectory(kernel, x.view(), 7, boundary, radius);
+    const auto trajectory = dashi_test::reference_trajectory(kernel, x.view(), 7, boundary, radius);
     for (std::size_t hi = 0; hi < halos.size(); ++hi) {
       for (std::size_t ti = 0; ti < steps_list.size(); ++ti) {
         for (std::size_t pi = 0; pi < spp_list.size(); ++pi) {
@@ -216,10 +200,10 @@ void sweep_halo_boundary(const K& kernel, const std::string& kernel_name, const 
 
 TEST(IterateDeterminism, HaloAboveRadiusAndBothBoundaries) {
   sweep_halo_boundary(kernels::LeftNeighbor{}, "LeftNeighbor", random_field(shape_2d, 0.2, 21));
-  sweep_halo_boundary(dashi_iter::AxisRadius2{}, "AxisRadius2", random_field(shape_1d, 0.2, 22));
+  sweep_halo_boundary(dashi_test::AxisRadius2{}, "AxisRadius2", random_field(shape_1d, 0.2, 22));
   // Radius 0 with a halo: blocks then carry halo rows (and periodic padding) they never need.
   sweep_halo_boundary(kernels::SignFlip{}, "SignFlip", random_field(shape_3d, 0.2, 24));
-  sweep_halo_boundary(dashi::compose(kernels::Majority3x3{}, dashi_iter::FunctionalStencil{}),
+  sweep_halo_boundary(dashi::compose(kernels::Majority3x3{}, dashi_test::FunctionalStencil{}),
                       "compose(Majority3x3, FunctionalStencil)", random_field(shape_2d, 0.2, 26));
 }
 
@@ -234,7 +218,7 @@ void sweep_fixed_point(const K& kernel, const std::string& kernel_name, const Te
                        Boundary boundary, std::size_t min_steps) {
   ASSERT_GT(x.size(), parallel_threshold);
   constexpr std::size_t max_steps = 200;
-  const auto reference = dashi_iter::reference_fixed_point(kernel, x.view(), max_steps, boundary);
+  const auto reference = dashi_test::reference_fixed_point(kernel, x.view(), max_steps, boundary);
   ASSERT_TRUE(reference.found) << kernel_name << ": the reference did not converge";
   // The fixture must take several syncs of the largest steps_per_sync to be meaningful.
   ASSERT_GE(reference.steps, min_steps) << kernel_name << " " << x.shape().to_string();
@@ -282,12 +266,12 @@ void sweep_fixed_point(const K& kernel, const std::string& kernel_name, const Te
 TEST(IterateToFixedPointDeterminism, ErosionRadius1OneD) {
   // Zeros are rare so that runs of equal signs are long: k is the longest run.
   const TernaryField x = random_field(shape_1d, 0.02, 31);
-  sweep_fixed_point(dashi_iter::SameSignBehind<1>{}, "SameSignBehind<1>", x, Boundary::clip, 9);
+  sweep_fixed_point(dashi_test::SameSignBehind<1>{}, "SameSignBehind<1>", x, Boundary::clip, 9);
 }
 
 TEST(IterateToFixedPointDeterminism, ErosionRadius2TwoDPeriodic) {
   const TernaryField x = random_field(shape_2d, 0.02, 32);
-  sweep_fixed_point(dashi_iter::SameSignBehind<2>{}, "SameSignBehind<2>", x, Boundary::periodic, 4);
+  sweep_fixed_point(dashi_test::SameSignBehind<2>{}, "SameSignBehind<2>", x, Boundary::periodic, 4);
 }
 
 TEST(IterateToFixedPointDeterminism, Majority3x3) {
@@ -298,10 +282,10 @@ TEST(IterateToFixedPointDeterminism, Majority3x3) {
 
 TEST(IterateToFixedPointDeterminism, FunctionalFormAndComposedKernels) {
   const TernaryField x3 = random_field(shape_3d, 0.02, 34);
-  sweep_fixed_point(dashi_iter::FunctionalSameSignBehind{}, "FunctionalSameSignBehind", x3,
+  sweep_fixed_point(dashi_test::FunctionalSameSignBehind{}, "FunctionalSameSignBehind", x3,
                     Boundary::clip, 4);
   const TernaryField x2 = random_field(shape_2d, 0.05, 35);
-  sweep_fixed_point(dashi::compose(dashi_iter::SameSignBehind<1>{}, kernels::Majority3x3{}),
+  sweep_fixed_point(dashi::compose(dashi_test::SameSignBehind<1>{}, kernels::Majority3x3{}),
                     "compose(SameSignBehind<1>, Majority3x3)", x2, Boundary::periodic, 3);
 }
 

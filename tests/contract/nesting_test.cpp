@@ -19,14 +19,7 @@
 
 namespace {
 
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_test::first_difference;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
 
 /// Runs `inner` block-parallel on its own (extended) block, on `pool` or, when null, on the
 /// default pool. It declares `Inner`'s radius, so the whole run equals `inner` applied

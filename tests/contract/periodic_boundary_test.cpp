@@ -2,7 +2,7 @@
 // Contract of `Boundary::periodic` (ARCHITECTURE.md §4b): the result of
 // `run_kernel_parallel` equals the kernel applied to the field padded periodically along
 // axis 0 by the halo, then cropped; `run_kernel_iterated` equals that step repeated. The
-// padded field is built by hand (support/iteration.hpp), independently of the executor.
+// padded field is built by hand (support/references.hpp), independently of the executor.
 
 #include <gtest/gtest.h>
 
@@ -14,28 +14,11 @@
 #include <utility>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
-using dashi::Boundary;
-using dashi::IterateOptions;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_iter::describe;
-using dashi_iter::FailureBudget;
-using dashi_iter::first_difference;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
-namespace kernels = dashi::kernels;
-
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
+using namespace dashi_test;
 
 const std::vector<std::size_t> all_workers = {1, 2, 3, 8};
 
@@ -67,10 +50,11 @@ std::vector<std::size_t> halos(const Shape& shape) {
 std::vector<TernaryField> fields(bool two_d_only) {
   std::vector<TernaryField> out;
   std::uint64_t seed = 100;
-  const std::vector<Shape> one_d = {shape_of({33'001}), shape_of({7}), shape_of({1}),
-                                    shape_of({2})};
-  const std::vector<Shape> two_d = {shape_of({181, 223}), shape_of({1, 40'003}),
-                                    shape_of({2, 20'011}), shape_of({5, 9}), shape_of({1, 6})};
+  const std::vector<Shape> one_d = {make_shape({33'001}), make_shape({7}), make_shape({1}),
+                                    make_shape({2})};
+  const std::vector<Shape> two_d = {make_shape({181, 223}), make_shape({1, 40'003}),
+                                    make_shape({2, 20'011}), make_shape({5, 9}),
+                                    make_shape({1, 6})};
   if (!two_d_only) {
     for (const Shape& shape : one_d) {
       out.push_back(random_field(shape, 0.2, ++seed));
@@ -80,7 +64,7 @@ std::vector<TernaryField> fields(bool two_d_only) {
     out.push_back(random_field(shape, 0.2, ++seed));
   }
   if (!two_d_only) {
-    out.push_back(random_field(shape_of({37, 31, 37}), 0.2, ++seed));
+    out.push_back(random_field(make_shape({37, 31, 37}), 0.2, ++seed));
   }
   return out;
 }
@@ -96,7 +80,7 @@ void sweep_parallel(const K& kernel, const std::string& kernel_name, bool two_d_
     const auto blocks = block_sizes(x.shape());
     for (std::size_t hi = 0; hi < halo_list.size(); ++hi) {
       const TernaryField expected =
-          dashi_iter::reference_step(kernel, x.view(), Boundary::periodic, halo_list[hi]);
+          dashi_test::reference_step(kernel, x.view(), Boundary::periodic, halo_list[hi]);
       for (std::size_t wi = 0; wi < all_workers.size(); ++wi) {
         for (std::size_t bi = 0; bi < blocks.size(); ++bi) {
           if ((hi + wi + bi) % 4 != 0) {
@@ -168,7 +152,7 @@ TEST(PeriodicBoundary, HandComputedMajority3x3) {
 
 TEST(PeriodicBoundary, DiffersFromClipWhereTheEdgesMeet) {
   // Guards the sweeps against a boundary option that would be ignored.
-  const TernaryField x = random_field(shape_of({181, 223}), 0.2, 7);
+  const TernaryField x = random_field(make_shape({181, 223}), 0.2, 7);
   ParallelOptions options;
   options.boundary = Boundary::periodic;
   options.num_workers = 2;
@@ -186,7 +170,7 @@ TEST(PeriodicBoundary, RunKernelParallelLeftNeighbor) {
 }
 
 TEST(PeriodicBoundary, RunKernelParallelRadius2) {
-  sweep_parallel(dashi_iter::AxisRadius2{}, "AxisRadius2");
+  sweep_parallel(dashi_test::AxisRadius2{}, "AxisRadius2");
 }
 
 TEST(PeriodicBoundary, RunKernelParallelMajority3x3) {
@@ -194,17 +178,17 @@ TEST(PeriodicBoundary, RunKernelParallelMajority3x3) {
 }
 
 TEST(PeriodicBoundary, RunKernelParallelFunctionalForm) {
-  sweep_parallel(dashi_iter::FunctionalStencil{}, "FunctionalStencil");
+  sweep_parallel(dashi_test::FunctionalStencil{}, "FunctionalStencil");
 }
 
 TEST(PeriodicBoundary, RunKernelParallelPointwiseWithHalo) {
   // Radius 0: a periodic halo (1, rows + 3, ...) must not change a pointwise result.
   sweep_parallel(kernels::SignFlip{}, "SignFlip");
-  sweep_parallel(dashi_iter::FunctionalSignFlip{}, "FunctionalSignFlip");
+  sweep_parallel(dashi_test::FunctionalSignFlip{}, "FunctionalSignFlip");
 }
 
 TEST(PeriodicBoundary, RunKernelParallelComposed) {
-  sweep_parallel(dashi::compose(kernels::LeftNeighbor{}, dashi_iter::AxisRadius2{}),
+  sweep_parallel(dashi::compose(kernels::LeftNeighbor{}, dashi_test::AxisRadius2{}),
                  "compose(LeftNeighbor, AxisRadius2)");
 }
 
@@ -217,7 +201,7 @@ void sweep_iterated(const K& kernel, const std::string& kernel_name, bool two_d_
   std::size_t run = 0;
   for (const TernaryField& x : fields(two_d_only)) {
     const auto trajectory =
-        dashi_iter::reference_trajectory(kernel, x.view(), 5, Boundary::periodic, radius);
+        dashi_test::reference_trajectory(kernel, x.view(), 5, Boundary::periodic, radius);
     const auto blocks = block_sizes(x.shape());
     // Each sync carries halo × steps_per_sync rows: keep that short on fields with many rows.
     const std::size_t long_halo =
@@ -255,7 +239,7 @@ TEST(PeriodicBoundary, RunKernelIteratedLeftNeighbor) {
 }
 
 TEST(PeriodicBoundary, RunKernelIteratedRadius2) {
-  sweep_iterated(dashi_iter::AxisRadius2{}, "AxisRadius2");
+  sweep_iterated(dashi_test::AxisRadius2{}, "AxisRadius2");
 }
 
 TEST(PeriodicBoundary, RunKernelIteratedMajority3x3) {
@@ -263,13 +247,13 @@ TEST(PeriodicBoundary, RunKernelIteratedMajority3x3) {
 }
 
 TEST(PeriodicBoundary, RunKernelIteratedFunctionalForm) {
-  sweep_iterated(dashi_iter::FunctionalStencil{}, "FunctionalStencil");
+  sweep_iterated(dashi_test::FunctionalStencil{}, "FunctionalStencil");
 }
 
 TEST(PeriodicBoundary, RunKernelIteratedTranslationEquivariance) {
   // On a periodic domain, shifting the input by whole rows shifts the result: a check that
   // does not rely on the padded reference at all.
-  const TernaryField x = random_field(shape_of({97, 411}), 0.2, 8);
+  const TernaryField x = random_field(make_shape({97, 411}), 0.2, 8);
   const std::size_t shift = 31;
   const TernaryField shifted = [&] {
     TernaryField out = TernaryField::uninitialized(x.shape());

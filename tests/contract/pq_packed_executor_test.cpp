@@ -20,17 +20,9 @@
 
 namespace {
 
-using dashi::Boundary;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::ThreadPool;
-namespace pq = dashi::pq;
+using namespace dashi_test;
 
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
+namespace pq = dashi::pq;
 
 template <class K>
 void sweep(const K& kernel, const std::string& name) {

@@ -29,22 +29,12 @@
 #include <vector>
 
 #include "support/compare.hpp"
+#include "support/names.hpp"
 #include "support/seeded.hpp"
 
 namespace {
 
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-namespace kernels = dashi::kernels;
-
-using dashi_test::percent_field;
-using dashi_test::Rng;
-
-using dashi_test::first_difference;
+using namespace dashi_test;
 
 /// Runs `body(t)` on `count` threads at once and joins them.
 template <class F>

@@ -19,13 +19,7 @@
 
 namespace {
 
-using dashi::CarrierError;
-using dashi::KernelContractError;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
 
 /// The Python `Carrier.support` of a field.
 std::vector<bool> support_of(TernaryView v) {
@@ -291,23 +285,8 @@ TEST(UpstreamKernelInvariants, ValidateKernelOutputBlocksSupportCreation) {
 // ========================================================================================
 // tests/kernel/test_kernel_partitioning.py
 
-/// The Python `_split_contiguous` + kernel + `_recombine`, written with split_with_halo,
-/// crop_halo and recombine, running the blocks in `order`.
-template <class K>
-TernaryField run_blocks(const K& kernel, TernaryView carrier, std::size_t block_size,
-                        std::size_t halo, const std::vector<std::size_t>& order) {
-  const auto parts = dashi::split_with_halo(carrier, block_size, halo);
-  std::vector<TernaryField> outs(parts.size());
-  for (const std::size_t i : order) {
-    outs[i] = dashi::apply_kernel(kernel, parts[i].input);
-  }
-  std::vector<TernaryView> cores;
-  for (std::size_t i = 0; i < parts.size(); ++i) {
-    cores.push_back(dashi::crop_halo(parts[i].block, outs[i]));
-  }
-  return dashi::recombine(cores, carrier.shape());
-}
-
+// The Python `_split_contiguous` + kernel + `_recombine` is dashi_test::blockwise:
+// split_with_halo, crop_halo and recombine, running the blocks in a given order.
 // test_kernel_partitioning.py::test_disjoint_partition_equivalence
 TEST(UpstreamKernelPartitioning, DisjointPartitionEquivalence) {
   const TernaryField carrier = TernaryField::from_signed({1, -1, 0, 1, -1, 1, 0, -1});
@@ -315,7 +294,7 @@ TEST(UpstreamKernelPartitioning, DisjointPartitionEquivalence) {
   // num_blocks = 4 → block_size = ceil(8 / 4) = 2.
   ASSERT_EQ(dashi::split_with_halo(carrier, 2, 0).size(), 4U);
   const TernaryField recombined =
-      run_blocks(kernels::SignFlip{}, carrier, 2, 0, dashi_test::forward_order(4));
+      blockwise(kernels::SignFlip{}, carrier, 2, 0, dashi_test::forward_order(4));
   EXPECT_EQ(recombined.to_signed(), full.to_signed());
   EXPECT_EQ(support_of(recombined), support_of(full));
   EXPECT_EQ(dashi::run_kernel_parallel(kernels::SignFlip{}, carrier,
@@ -328,10 +307,10 @@ TEST(UpstreamKernelPartitioning, SchedulingInvariance) {
   const TernaryField carrier = TernaryField::from_signed({1, -1, 0, 1, -1, 1, 0, -1});
   const auto orders = dashi_test::block_orders(4);  // forward, reversed, 3 seeded shuffles
   ASSERT_EQ(orders.size(), 5U);
-  const TernaryField first = run_blocks(kernels::SignFlip{}, carrier, 2, 0, orders.front().order);
+  const TernaryField first = blockwise(kernels::SignFlip{}, carrier, 2, 0, orders.front().order);
   dashi::ThreadPool pool(4);
   for (const auto& order : orders) {
-    const TernaryField out = run_blocks(kernels::SignFlip{}, carrier, 2, 0, order.order);
+    const TernaryField out = blockwise(kernels::SignFlip{}, carrier, 2, 0, order.order);
     EXPECT_EQ(out.to_signed(), first.to_signed()) << order.name;
     EXPECT_EQ(support_of(out), support_of(first)) << order.name;
     TernaryField parallel = TernaryField::zeros(carrier.shape());
@@ -346,14 +325,14 @@ TEST(UpstreamKernelPartitioning, HaloPartitionEquivalence) {
   const TernaryField carrier = TernaryField::from_signed({1, 0, -1, 1, -1, 0, 1});
   const TernaryField full = dashi::apply_kernel(kernels::LeftNeighbor{}, carrier);
   const TernaryField recombined =
-      run_blocks(kernels::LeftNeighbor{}, carrier, 3, 1, dashi_test::forward_order(3));
+      blockwise(kernels::LeftNeighbor{}, carrier, 3, 1, dashi_test::forward_order(3));
   EXPECT_EQ(recombined.to_signed(), full.to_signed());
   EXPECT_EQ(support_of(recombined), support_of(full));
   EXPECT_EQ(
       dashi::run_kernel_parallel(kernels::LeftNeighbor{}, carrier, {.block_elems = 3, .halo = 1}),
       full);
   // Without the halo the seams are wrong: site 3 loses its left neighbour.
-  EXPECT_FALSE(run_blocks(kernels::LeftNeighbor{}, carrier, 3, 0, dashi_test::forward_order(3)) ==
+  EXPECT_FALSE(blockwise(kernels::LeftNeighbor{}, carrier, 3, 0, dashi_test::forward_order(3)) ==
                full);
 }
 

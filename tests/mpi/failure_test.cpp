@@ -14,41 +14,15 @@
 #include <string>
 #include <vector>
 
-#include "mpi_support.hpp"
 #include "support/fields.hpp"
+#include "support/mpi.hpp"
 
 namespace {
 
-using dashi::Boundary;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
+using namespace dashi_test;
+
 using dashi::mpi::RemoteError;
 using dashi::mpi::SlabLayout;
-using dashi_mpi_test::world_rank;
-using dashi_mpi_test::world_size;
-
-/// True on every rank when all ranks pass the same text.
-bool same_on_every_rank(const std::string& text) {
-  std::uint64_t digest = 1469598103934665603ULL;
-  for (const char c : text) {
-    digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  }
-  std::uint64_t values[2] = {digest, ~digest};
-  MPI_Allreduce(MPI_IN_PLACE, values, 2, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-  return values[0] == ~values[1];
-}
-
-template <class F>
-std::string invalid_argument_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
 
 /// Radius-1 copy that throws on the ranks of `failing`, in every block from `from_block` on
 /// (of that rank's own partition), with a message naming the rank and block.
@@ -70,7 +44,7 @@ struct ThrowingKernel {
 /// Throws an `int` on every block of rank 0: not a std::exception.
 struct ThrowsInt {
   void operator()(TernaryView in, TernarySpan out) const {
-    if (dashi_mpi_test::world_rank() == 0) {
+    if (dashi_test::world_rank() == 0) {
       throw 42;
     }
     std::copy_n(in.data(), in.size(), out.data());
@@ -87,14 +61,14 @@ TEST(CollectiveChecks, SlabThinnerThanTheHalo) {
   split[0] = 1;
   split[up - 1] += 3;
   const SlabLayout layout(MPI_COMM_WORLD, shape, split);
-  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  const TernaryView local = dashi_test::my_rows(layout, global);
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
     if (p == 1 && boundary == Boundary::clip) {
       continue;  // one rank with open ends exchanges nothing: any thickness will do
     }
     if (p == 1) {
       // One rank owns all 4 rows: too thin for a deep iteration across the periodic wrap.
-      const std::string deep = invalid_argument_of([&] {
+      const std::string deep = message_of<std::invalid_argument>([&] {
         const TernaryField out = dashi::mpi::run_kernel_iterated_distributed(
             layout, dashi::kernels::LeftNeighbor{}, local, 10, {{.boundary = boundary}, 5});
       });
@@ -104,7 +78,7 @@ TEST(CollectiveChecks, SlabThinnerThanTheHalo) {
       EXPECT_TRUE(same_on_every_rank(deep));
       continue;
     }
-    const std::string text = invalid_argument_of([&] {
+    const std::string text = message_of<std::invalid_argument>([&] {
       const TernaryField out = dashi::mpi::run_kernel_distributed(
           layout, dashi_test::AxisStencil2{}, local, {.boundary = boundary});
     });
@@ -115,7 +89,7 @@ TEST(CollectiveChecks, SlabThinnerThanTheHalo) {
   // The next call works.
   const SlabLayout balanced(MPI_COMM_WORLD, shape);
   const TernaryField out = dashi::mpi::run_kernel_distributed(
-      balanced, dashi::kernels::SignFlip{}, dashi_mpi_test::my_rows(balanced, global));
+      balanced, dashi::kernels::SignFlip{}, dashi_test::my_rows(balanced, global));
   EXPECT_EQ(out.shape(), balanced.local_shape());
 }
 
@@ -125,10 +99,10 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
   const Shape shape{6 * static_cast<std::size_t>(p), 4};
   const TernaryField global = dashi_test::random_field(shape, 0.3, 4);
   const SlabLayout layout(MPI_COMM_WORLD, shape);
-  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  const TernaryView local = dashi_test::my_rows(layout, global);
   const dashi::kernels::LeftNeighbor kernel;
 
-  const std::string slab = invalid_argument_of([&] {
+  const std::string slab = message_of<std::invalid_argument>([&] {
     const TernaryField wrong = TernaryField::zeros(Shape{6, last ? 5U : 4U});
     const TernaryField out = dashi::mpi::run_kernel_distributed(layout, kernel, wrong);
   });
@@ -137,7 +111,7 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
       << slab;
   EXPECT_TRUE(same_on_every_rank(slab));
 
-  const std::string below = invalid_argument_of([&] {
+  const std::string below = message_of<std::invalid_argument>([&] {
     const TernaryField out = dashi::mpi::run_kernel_distributed(layout, dashi_test::AxisStencil2{},
                                                                 local, {.halo = last ? 1U : 2U});
   });
@@ -145,21 +119,21 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
   EXPECT_TRUE(same_on_every_rank(below));
 
   if (p > 1) {
-    const std::string halo = invalid_argument_of([&] {
+    const std::string halo = message_of<std::invalid_argument>([&] {
       const TernaryField out =
           dashi::mpi::run_kernel_distributed(layout, kernel, local, {.halo = last ? 3U : 1U});
     });
     EXPECT_NE(halo.find("the halo differs between ranks (from 1 to 3)"), std::string::npos) << halo;
     EXPECT_TRUE(same_on_every_rank(halo));
 
-    const std::string boundary = invalid_argument_of([&] {
+    const std::string boundary = message_of<std::invalid_argument>([&] {
       const TernaryField out = dashi::mpi::run_kernel_distributed(
           layout, kernel, local, {.boundary = last ? Boundary::periodic : Boundary::clip});
     });
     EXPECT_NE(boundary.find("the boundary differs between ranks"), std::string::npos) << boundary;
     EXPECT_TRUE(same_on_every_rank(boundary));
 
-    const std::string per_sync = invalid_argument_of([&] {
+    const std::string per_sync = message_of<std::invalid_argument>([&] {
       dashi::IterateOptions options;
       options.steps_per_sync = last ? 2 : 1;
       const TernaryField out =
@@ -170,7 +144,7 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
         << per_sync;
     EXPECT_TRUE(same_on_every_rank(per_sync));
 
-    const std::string steps = invalid_argument_of([&] {
+    const std::string steps = message_of<std::invalid_argument>([&] {
       const TernaryField out =
           dashi::mpi::run_kernel_iterated_distributed(layout, kernel, local, last ? 5 : 4);
     });
@@ -179,7 +153,7 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
         << steps;
     EXPECT_TRUE(same_on_every_rank(steps));
 
-    const std::string block_elems = invalid_argument_of([&] {
+    const std::string block_elems = message_of<std::invalid_argument>([&] {
       const auto sum = dashi::mpi::reduce_distributed(
           layout, local, [](TernaryView b) { return b.count_support(); },
           [](std::size_t a, std::size_t b) { return a + b; }, std::size_t{0},
@@ -191,7 +165,7 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
         << block_elems;
     EXPECT_TRUE(same_on_every_rank(block_elems));
   }
-  const std::string zero = invalid_argument_of([&] {
+  const std::string zero = message_of<std::invalid_argument>([&] {
     dashi::IterateOptions options;
     options.steps_per_sync = 0;
     const TernaryField out =
@@ -233,7 +207,7 @@ TEST(KernelFailures, FirstFailingRankRethrowsOthersThrowRemoteError) {
   const Shape shape{10 * static_cast<std::size_t>(p), 3};
   const TernaryField global = dashi_test::random_field(shape, 0.3, 5);
   const SlabLayout layout(MPI_COMM_WORLD, shape);
-  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  const TernaryView local = dashi_test::my_rows(layout, global);
   std::vector<std::vector<int>> plans = {{0}, {p - 1}};
   if (p > 2) {
     plans.push_back({p - 1, 1});  // two ranks fail: the lower one wins
@@ -315,7 +289,7 @@ TEST(KernelFailures, ContractViolationAndForeignExceptions) {
   const Shape shape{8 * static_cast<std::size_t>(world_size()), 5};
   const TernaryField global = dashi_test::random_field(shape, 0.5, 6);
   const SlabLayout layout(MPI_COMM_WORLD, shape);
-  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  const TernaryView local = dashi_test::my_rows(layout, global);
   try {
     const TernaryField out =
         dashi::mpi::run_kernel_distributed(layout, dashi_test::FillOnesKernel{}, local);
@@ -343,9 +317,9 @@ TEST(KernelFailures, ContractViolationAndForeignExceptions) {
 TEST(KernelFailures, ReduceMapFailureNamesTheGlobalBlock) {
   const Shape shape{7 + 13 * static_cast<std::size_t>(world_size()), 2};
   const TernaryField global = dashi_test::random_field(shape, 0.3, 7);
-  for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), true)) {
-    const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
-    const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  for (const auto& split : dashi_test::splits(shape.rows(), world_size(), true)) {
+    const SlabLayout layout = dashi_test::make_layout(shape, split);
+    const TernaryView local = dashi_test::my_rows(layout, global);
     // Blocks of 3 rows (6 sites): block 5 holds rows 15-17; the map fails on blocks ≥ 5.
     const std::size_t failing_block = 5;
     const int owner = layout.owner_of_row(failing_block * 3);

@@ -18,18 +18,15 @@
 #include <system_error>
 #include <vector>
 
-#include "mpi_support.hpp"
 #include "support/fields.hpp"
+#include "support/mpi.hpp"
 #include "support/seeded.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
+using namespace dashi_test;
+
 using dashi::mpi::SlabLayout;
-using dashi_mpi_test::world_rank;
-using dashi_mpi_test::world_size;
 
 /// A file name of this test run (distinct per rank count: the rank counts run in parallel).
 std::filesystem::path test_file(const std::string& name, bool per_rank = false) {
@@ -39,6 +36,9 @@ std::filesystem::path test_file(const std::string& name, bool per_rank = false) 
   return dir / (name + (per_rank ? "_rank" + std::to_string(world_rank()) : "") + ".pqfs");
 }
 
+/// The file's bytes; empty when it cannot be read (never throws, unlike
+/// dashi_test::read_bytes: a missing file then fails the comparison on its rank while every
+/// rank stays in step for the next collective call).
 std::vector<char> bytes_of(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -74,9 +74,9 @@ TEST(WriteFile, ByteIdenticalToTheSingleProcessWriterForEverySplit) {
     const auto reference = test_file("reference", true);
     dashi::pq::write_file(reference, global, {.sb_bytes = c.sb_bytes});
     const std::vector<char> expected = bytes_of(reference);
-    for (const auto& split : dashi_mpi_test::splits(c.shape.rows(), world_size(), true)) {
-      const SlabLayout layout = dashi_mpi_test::make_layout(c.shape, split);
-      const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+    for (const auto& split : dashi_test::splits(c.shape.rows(), world_size(), true)) {
+      const SlabLayout layout = dashi_test::make_layout(c.shape, split);
+      const TernaryView local = dashi_test::my_rows(layout, global);
       const auto path = test_file("distributed");
       dashi::mpi::write_file(layout, path, local, {.sb_bytes = c.sb_bytes});
       EXPECT_TRUE(bytes_of(path) == expected)
@@ -85,7 +85,7 @@ TEST(WriteFile, ByteIdenticalToTheSingleProcessWriterForEverySplit) {
           << expected.size();
       EXPECT_EQ(leftovers(path), 0U);
       const TernaryField mine = dashi::mpi::read_slab(layout, path);
-      EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, mine, global), "") << split.name;
+      EXPECT_EQ(dashi_test::my_rows_differ(layout, mine, global), "") << split.name;
       MPI_Barrier(MPI_COMM_WORLD);  // nobody reads while the next split overwrites the file
     }
   }
@@ -103,10 +103,10 @@ TEST(WriteFile, ByteIdenticalAroundWordAndSuperblockSizes) {
       const auto reference = test_file("sweep_reference", true);
       dashi::pq::write_file(reference, global, {.sb_bytes = 4096});
       const std::vector<char> expected = bytes_of(reference);
-      for (const auto& split : dashi_mpi_test::splits(n, world_size(), true)) {
-        const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+      for (const auto& split : dashi_test::splits(n, world_size(), true)) {
+        const SlabLayout layout = dashi_test::make_layout(shape, split);
         const auto path = test_file("sweep");
-        dashi::mpi::write_file(layout, path, dashi_mpi_test::my_rows(layout, global),
+        dashi::mpi::write_file(layout, path, dashi_test::my_rows(layout, global),
                                {.sb_bytes = 4096});
         EXPECT_TRUE(bytes_of(path) == expected)
             << n << " sites, " << percent << "% split " << split.name;
@@ -124,10 +124,9 @@ TEST(ReadSlab, ReadsAnyFileAndChecksItsShape) {
     dashi::pq::write_file(path, global, {.sb_bytes = 4096});
   }
   MPI_Barrier(MPI_COMM_WORLD);
-  for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), true)) {
-    const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
-    EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global),
-              "")
+  for (const auto& split : dashi_test::splits(shape.rows(), world_size(), true)) {
+    const SlabLayout layout = dashi_test::make_layout(shape, split);
+    EXPECT_EQ(dashi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global), "")
         << split.name;
   }
   const SlabLayout other(MPI_COMM_WORLD, Shape{203, 76});
@@ -155,7 +154,7 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
   const Shape shape{40, 10};
   const TernaryField global = dashi_test::percent_field(shape, 40, 9);
   const SlabLayout layout(MPI_COMM_WORLD, shape);
-  const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+  const TernaryView local = dashi_test::my_rows(layout, global);
   try {
     dashi::mpi::write_file(layout, test_file("bad_sb"), local, {.sb_bytes = 5000});
     ADD_FAILURE() << "sb_bytes 5000 is not a multiple of 4096";
@@ -181,7 +180,7 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
   }
   MPI_Barrier(MPI_COMM_WORLD);
   try {
-    dashi::mpi::write_file(layout, test_file("not_trits"), dashi_mpi_test::my_rows(layout, broken),
+    dashi::mpi::write_file(layout, test_file("not_trits"), dashi_test::my_rows(layout, broken),
                            {.sb_bytes = 4096});
     EXPECT_FALSE(refused) << "the byte -100 must be refused";
   } catch (const std::invalid_argument& e) {
@@ -193,8 +192,7 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
   // The longest name the folder accepts: the temporary name must fit too.
   const auto longest = test_file("").parent_path() / std::string(255, 'n');
   dashi::mpi::write_file(layout, longest, local);
-  EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, longest), global),
-            "");
+  EXPECT_EQ(dashi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, longest), global), "");
   EXPECT_EQ(leftovers(longest), 0U);
   MPI_Barrier(MPI_COMM_WORLD);
   if (world_rank() == 0) {
@@ -211,8 +209,7 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
   const auto path = test_file("replaced");
   dashi::mpi::write_file(layout, path, TernaryField::zeros(layout.local_shape()));
   dashi::mpi::write_file(layout, path, local);
-  EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global),
-            "");
+  EXPECT_EQ(dashi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global), "");
   EXPECT_EQ(leftovers(path), 0U);
 }
 

@@ -12,39 +12,14 @@
 #include <string>
 #include <vector>
 
-#include "mpi_support.hpp"
 #include "support/fields.hpp"
+#include "support/mpi.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
+using namespace dashi_test;
+
 using dashi::mpi::SlabLayout;
-using dashi_mpi_test::world_rank;
-using dashi_mpi_test::world_size;
-
-/// True on every rank when all ranks pass the same text (compared through its FNV digest and
-/// length, reduced with MIN and MAX).
-bool same_on_every_rank(const std::string& text) {
-  std::uint64_t digest = 1469598103934665603ULL;
-  for (const char c : text) {
-    digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-  }
-  std::uint64_t values[4] = {digest, ~digest, text.size(), ~std::uint64_t{text.size()}};
-  MPI_Allreduce(MPI_IN_PLACE, values, 4, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
-  return values[0] == ~values[1] && values[2] == ~values[3];
-}
-
-/// The `what()` of the `std::invalid_argument` thrown by `f`, or a note that none was.
-template <class F>
-std::string invalid_argument_of(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(nothing thrown)";
-}
 
 TEST(SlabLayout, BalancedOwnershipRule) {
   const int p = world_size();
@@ -90,14 +65,14 @@ TEST(SlabLayout, UserSplitWithEmptySlabs) {
 TEST(SlabLayout, BadSplitsThrowTheSameErrorEverywhere) {
   const int p = world_size();
   const auto up = static_cast<std::size_t>(p);
-  const std::string short_sum = invalid_argument_of([&] {
+  const std::string short_sum = message_of<std::invalid_argument>([&] {
     const std::vector<std::size_t> split(up, 1);  // adds up to p, the field has p + 1 rows
     const SlabLayout layout(MPI_COMM_WORLD, Shape{up + 1}, split);
   });
   EXPECT_NE(short_sum.find("adds up to " + std::to_string(p)), std::string::npos) << short_sum;
   EXPECT_TRUE(same_on_every_rank(short_sum));
 
-  const std::string wrong_size = invalid_argument_of([&] {
+  const std::string wrong_size = message_of<std::invalid_argument>([&] {
     const std::vector<std::size_t> split(up + 1, 1);
     const SlabLayout layout(MPI_COMM_WORLD, Shape{up + 1}, split);
   });
@@ -107,7 +82,7 @@ TEST(SlabLayout, BadSplitsThrowTheSameErrorEverywhere) {
 
   // Only the last rank disagrees about the split: every rank throws.
   if (p > 1) {
-    const std::string differs = invalid_argument_of([&] {
+    const std::string differs = message_of<std::invalid_argument>([&] {
       std::vector<std::size_t> split(up, 2);
       if (world_rank() == p - 1) {
         split[0] = 1;
@@ -129,7 +104,7 @@ TEST(SlabLayout, ShapesDifferingBetweenRanksThrowEverywhere) {
   if (p == 1) {
     GTEST_SKIP() << "needs two ranks";
   }
-  const std::string text = invalid_argument_of([&] {
+  const std::string text = message_of<std::invalid_argument>([&] {
     const SlabLayout layout(MPI_COMM_WORLD, world_rank() == 1 ? Shape{8, 4} : Shape{8, 5});
   });
   EXPECT_NE(text.find("global shape differs between ranks"), std::string::npos) << text;
@@ -162,13 +137,13 @@ TEST(ScatterGather, RoundTripForEverySplitAndRoot) {
   const int p = world_size();
   for (const Shape& shape : {Shape{37}, Shape{23, 17}, Shape{9, 3, 5}, Shape{0, 4}}) {
     const TernaryField global = dashi_test::random_field(shape, 0.3, 11 + shape.size());
-    for (const auto& split : dashi_mpi_test::splits(shape.rows(), p, true)) {
-      const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+    for (const auto& split : dashi_test::splits(shape.rows(), p, true)) {
+      const SlabLayout layout = dashi_test::make_layout(shape, split);
       for (int root = 0; root < p; ++root) {
         // Only the root's field is read: the others pass an empty one.
         const TernaryField local = dashi::mpi::scatter(
             layout, world_rank() == root ? global.view() : TernaryField{}, root);
-        EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, local, global), "")
+        EXPECT_EQ(dashi_test::my_rows_differ(layout, local, global), "")
             << split.name << " root " << root << " shape " << shape.to_string();
         const TernaryField back = dashi::mpi::gather(layout, local, root);
         if (world_rank() == root) {
@@ -184,17 +159,17 @@ TEST(ScatterGather, RoundTripForEverySplitAndRoot) {
 TEST(ScatterGather, BadArgumentsThrowEverywhere) {
   const int p = world_size();
   const SlabLayout layout(MPI_COMM_WORLD, Shape{4 * static_cast<std::size_t>(p), 3});
-  const std::string bad_root = invalid_argument_of(
+  const std::string bad_root = message_of<std::invalid_argument>(
       [&] { const TernaryField local = dashi::mpi::scatter(layout, TernaryField{}, p); });
   EXPECT_NE(bad_root.find("root " + std::to_string(p) + " is not a rank"), std::string::npos);
   EXPECT_TRUE(same_on_every_rank(bad_root));
-  const std::string bad_field = invalid_argument_of([&] {
+  const std::string bad_field = message_of<std::invalid_argument>([&] {
     const TernaryField wrong = TernaryField::zeros(Shape{3, 3});
     const TernaryField local = dashi::mpi::scatter(layout, wrong, 0);
   });
   EXPECT_NE(bad_field.find("the root's field has shape (3, 3)"), std::string::npos) << bad_field;
   EXPECT_TRUE(same_on_every_rank(bad_field));
-  const std::string bad_slab = invalid_argument_of([&] {
+  const std::string bad_slab = message_of<std::invalid_argument>([&] {
     const TernaryField wrong = TernaryField::zeros(Shape{world_rank() == p - 1 ? 5U : 4U, 3});
     const TernaryField global = dashi::mpi::gather(layout, wrong, 0);
   });

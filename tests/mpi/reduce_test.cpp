@@ -12,17 +12,14 @@
 #include <dashi/execution/iterate.hpp>
 #include <string>
 
-#include "mpi_support.hpp"
 #include "support/fields.hpp"
+#include "support/mpi.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
+using namespace dashi_test;
+
 using dashi::mpi::SlabLayout;
-using dashi_mpi_test::world_rank;
-using dashi_mpi_test::world_size;
 
 /// A block's result: a floating-point moment (order-sensitive when folded) and its sites.
 struct Moment {
@@ -58,9 +55,9 @@ TEST(ReduceDistributed, BitForBitEqualToReduceParallelForEverySplit) {
     for (const std::size_t block_elems : {row, 4 * row + 3, std::size_t{0}}) {
       const Moment expected = dashi::reduce_parallel(pool, global.view(), map_moment, fold_moment,
                                                      Moment{0.5, 1}, {.block_elems = block_elems});
-      for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), true)) {
-        const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
-        const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+      for (const auto& split : dashi_test::splits(shape.rows(), world_size(), true)) {
+        const SlabLayout layout = dashi_test::make_layout(shape, split);
+        const TernaryView local = dashi_test::my_rows(layout, global);
         const dashi::ParallelOptions options{
             .num_workers = 1 + static_cast<std::size_t>(world_rank()) % 3,
             .block_elems = block_elems};
@@ -85,10 +82,10 @@ TEST(DefectAggregate, EqualsTheSingleProcessDefectOnEveryRank) {
     const TernaryField post = dashi::run_kernel_iterated(dashi::kernels::LeftNeighbor{}, pre, 3);
     const std::uint64_t expected = dashi::defect_aggregate(pre, post);
     ASSERT_GT(expected, 0U);
-    for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), true)) {
-      const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
-      EXPECT_EQ(dashi::mpi::defect_aggregate(layout, dashi_mpi_test::my_rows(layout, pre),
-                                             dashi_mpi_test::my_rows(layout, post)),
+    for (const auto& split : dashi_test::splits(shape.rows(), world_size(), true)) {
+      const SlabLayout layout = dashi_test::make_layout(shape, split);
+      EXPECT_EQ(dashi::mpi::defect_aggregate(layout, dashi_test::my_rows(layout, pre),
+                                             dashi_test::my_rows(layout, post)),
                 expected)
           << split.name;
     }

@@ -13,23 +13,16 @@
 #include <string>
 #include <vector>
 
-#include "mpi_support.hpp"
 #include "support/fields.hpp"
+#include "support/mpi.hpp"
 
 namespace {
 
-using dashi::Boundary;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
-using dashi::mpi::SlabLayout;
-using dashi_mpi_test::world_rank;
-using dashi_mpi_test::world_size;
+using namespace dashi_test;
 
-dashi::ThreadPool& rank_pool() {
-  static dashi::ThreadPool pool(2);
-  return pool;
-}
+using dashi::mpi::SlabLayout;
+
+dashi::ThreadPool& rank_pool() { return dashi_test::pool_of(2); }
 
 /// Options of variant `v` on this rank: workers and block sizes differ between ranks (one
 /// row, an odd number of sites, automatic).
@@ -58,19 +51,6 @@ bool split_fits(const SlabLayout& layout, std::size_t depth, Boundary boundary) 
   return true;
 }
 
-/// The single-process result of `steps` applications, built from the monolithic kernel
-/// (clip) or the kernel on the periodically padded field (periodic).
-template <class K>
-TernaryField reference(const K& kernel, TernaryView global, std::size_t steps, std::size_t halo,
-                       Boundary boundary) {
-  TernaryField state = dashi_test::copy_rows(global, 0, global.shape().rows());
-  for (std::size_t s = 0; s < steps; ++s) {
-    state = boundary == Boundary::clip ? dashi::apply_kernel(kernel, state)
-                                       : dashi_test::periodic_reference(kernel, state, halo);
-  }
-  return state;
-}
-
 std::string where(const std::string& kernel, const Shape& shape, const std::string& split,
                   Boundary boundary, std::size_t v) {
   return kernel + " shape " + shape.to_string() + " split " + split +
@@ -84,13 +64,13 @@ void sweep_single(const std::string& name, const K& kernel, const Shape& shape,
   const TernaryField global = dashi_test::random_field(shape, 0.3, 1000 + shape.size());
   const std::size_t halo = dashi::kernel_radius_v<K> + halo_extra;
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
-    const TernaryField expected = reference(kernel, global, 1, halo, boundary);
-    for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), halo == 0)) {
-      const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+    const TernaryField expected = dashi_test::reference_iterate(kernel, global, 1, boundary, halo);
+    for (const auto& split : dashi_test::splits(shape.rows(), world_size(), halo == 0)) {
+      const SlabLayout layout = dashi_test::make_layout(shape, split);
       if (!split_fits(layout, halo, boundary)) {
         continue;
       }
-      const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+      const TernaryView local = dashi_test::my_rows(layout, global);
       for (std::size_t v = 0; v < 3; ++v) {
         auto options = rank_options<dashi::ParallelOptions>(v, shape, boundary);
         if (halo_extra != 0) {
@@ -100,7 +80,7 @@ void sweep_single(const std::string& name, const K& kernel, const Shape& shape,
             v == 2
                 ? dashi::mpi::run_kernel_distributed(layout, kernel, local, options)
                 : dashi::mpi::run_kernel_distributed(rank_pool(), layout, kernel, local, options);
-        EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, mine, expected), "")
+        EXPECT_EQ(dashi_test::my_rows_differ(layout, mine, expected), "")
             << where(name, shape, split.name, boundary, v);
       }
     }
@@ -151,21 +131,22 @@ void sweep_iterated(const std::string& name, const K& kernel, const Shape& shape
   const std::size_t halo = dashi::kernel_radius_v<K>;
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
     for (const std::size_t steps : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
-      const TernaryField expected = reference(kernel, global, steps, halo, boundary);
+      const TernaryField expected =
+          dashi_test::reference_iterate(kernel, global, steps, boundary, halo);
       for (const std::size_t per_sync :
            {std::size_t{1}, std::size_t{2}, std::size_t{3}, std::size_t{8}}) {
-        for (const auto& split : dashi_mpi_test::splits(shape.rows(), world_size(), false)) {
-          const SlabLayout layout = dashi_mpi_test::make_layout(shape, split);
+        for (const auto& split : dashi_test::splits(shape.rows(), world_size(), false)) {
+          const SlabLayout layout = dashi_test::make_layout(shape, split);
           if (!split_fits(layout, halo * std::min(steps, per_sync), boundary)) {
             continue;
           }
-          const TernaryView local = dashi_mpi_test::my_rows(layout, global);
+          const TernaryView local = dashi_test::my_rows(layout, global);
           const std::size_t v = (steps + per_sync) % 3;
           auto options = rank_options<dashi::IterateOptions>(v, shape, boundary);
           options.steps_per_sync = per_sync;
           const TernaryField mine = dashi::mpi::run_kernel_iterated_distributed(
               rank_pool(), layout, kernel, local, steps, options);
-          EXPECT_EQ(dashi_mpi_test::my_rows_differ(layout, mine, expected), "")
+          EXPECT_EQ(dashi_test::my_rows_differ(layout, mine, expected), "")
               << where(name, shape, split.name, boundary, v) << " steps " << steps
               << " steps_per_sync " << per_sync;
         }

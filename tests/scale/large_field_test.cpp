@@ -31,14 +31,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/names.hpp"
+
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
+
 namespace pq = dashi::pq;
 
 constexpr std::uint64_t kTwo32 = std::uint64_t{1} << 32;

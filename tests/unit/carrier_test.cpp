@@ -28,31 +28,7 @@
 
 namespace {
 
-using dashi::CarrierError;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi_test::first_difference;
-using dashi_test::make_shape;
-using dashi_test::number_after;
-using dashi_test::random_field;
-using dashi_test::random_values;
-
-/// Runs `f`, expects a CarrierError and returns its message.
-template <class F>
-std::string carrier_error_message(F&& f) {
-  try {
-    f();
-  } catch (const CarrierError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected CarrierError, got another exception: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected CarrierError, nothing was thrown";
-  return {};
-}
+using namespace dashi_test;
 
 std::vector<std::int8_t> as_vector(std::span<const std::int8_t> values) {
   return {values.begin(), values.end()};
@@ -146,9 +122,9 @@ TEST(Shape, FromExtentsAcceptsRanksOneToFour) {
 TEST(Shape, FromExtentsRejectsRankZeroAndFive) {
   const std::vector<std::size_t> none;
   const std::vector<std::size_t> five{1, 2, 3, 4, 5};
-  const std::string m0 = carrier_error_message([&] { (void)Shape::from_extents(none); });
+  const std::string m0 = message_of<CarrierError>([&] { (void)Shape::from_extents(none); });
   EXPECT_NE(m0.find("rank 0"), std::string::npos) << m0;
-  const std::string m5 = carrier_error_message([&] { (void)Shape::from_extents(five); });
+  const std::string m5 = message_of<CarrierError>([&] { (void)Shape::from_extents(five); });
   EXPECT_NE(m5.find("rank 5"), std::string::npos) << m5;
 }
 
@@ -156,7 +132,7 @@ TEST(Shape, NegativeExtentsThrow) {
   EXPECT_THROW((Shape{-1}), CarrierError);
   EXPECT_THROW((Shape{3, -2}), CarrierError);
   EXPECT_THROW((Shape{3, 2, 1, -7}), CarrierError);
-  const std::string message = carrier_error_message([] { (void)Shape{4, -3}; });
+  const std::string message = message_of<CarrierError>([] { (void)Shape{4, -3}; });
   EXPECT_NE(message.find("-3"), std::string::npos) << message;
   // Negative values of other signed types.
   EXPECT_THROW((Shape{static_cast<long long>(-5)}), CarrierError);
@@ -232,7 +208,7 @@ TEST(TernaryField, FromSignedVectorOfDoubleAcceptsExactTrits) {
 TEST(TernaryField, FromSignedVectorOfDoubleRejectsFractions) {
   const std::vector<double> values{1.0, 0.2, -0.7};
   const std::string message =
-      carrier_error_message([&] { (void)TernaryField::from_signed(values); });
+      message_of<CarrierError>([&] { (void)TernaryField::from_signed(values); });
   EXPECT_EQ(number_after(message, "index"), 1U) << message;
   EXPECT_NE(message.find("0.2"), std::string::npos) << message;
 }
@@ -263,7 +239,8 @@ TEST(TernaryField, FromSignedOtherArithmeticTypes) {
   const std::array<float, 2> fl{-1.0F, 1.0F};
   EXPECT_EQ(TernaryField::from_signed(fl).to_signed(), (std::vector<std::int8_t>{-1, 1}));
   const std::vector<short> bad{0, 0, 300};
-  const std::string message = carrier_error_message([&] { (void)TernaryField::from_signed(bad); });
+  const std::string message =
+      message_of<CarrierError>([&] { (void)TernaryField::from_signed(bad); });
   EXPECT_EQ(number_after(message, "index"), 2U) << message;
   EXPECT_NE(message.find("300"), std::string::npos) << message;
   const std::vector<std::uint8_t> bytes{0, 1, 255};
@@ -295,13 +272,14 @@ TEST(TernaryField, FromSignedNamesFirstBadIndexAndValue) {
         values[pos + 3] = 9;  // a later bad value must not be the one reported
       }
       SCOPED_TRACE("n=" + std::to_string(n) + " pos=" + std::to_string(pos));
-      const std::string m8 = carrier_error_message(
+      const std::string m8 = message_of<CarrierError>(
           [&] { (void)TernaryField::from_signed(std::span<const std::int8_t>(values)); });
       EXPECT_EQ(number_after(m8, "index"), pos) << m8;
       EXPECT_NE(m8.find("value " + std::to_string(bad)), std::string::npos) << m8;
 
       const std::vector<int> ints(values.begin(), values.end());
-      const std::string mi = carrier_error_message([&] { (void)TernaryField::from_signed(ints); });
+      const std::string mi =
+          message_of<CarrierError>([&] { (void)TernaryField::from_signed(ints); });
       EXPECT_EQ(number_after(mi, "index"), pos) << mi;
       EXPECT_NE(mi.find("value " + std::to_string(bad)), std::string::npos) << mi;
     }
@@ -326,7 +304,7 @@ TEST(TernaryField, FromSignedNamesFirstBadIndexAcrossScanBlocks) {
         values[n - 1] = 5;  // a later bad value must not be the one reported
       }
       SCOPED_TRACE("n=" + std::to_string(n) + " pos=" + std::to_string(pos));
-      const std::string message = carrier_error_message(
+      const std::string message = message_of<CarrierError>(
           [&] { (void)TernaryField::from_signed(std::span<const std::int8_t>(values)); });
       EXPECT_EQ(number_after(message, "index"), pos) << message;
     }
@@ -336,7 +314,7 @@ TEST(TernaryField, FromSignedNamesFirstBadIndexAcrossScanBlocks) {
 
 TEST(TernaryField, SizeShapeMismatchThrows) {
   const std::vector<std::int8_t> six{1, 0, -1, 1, 0, -1};
-  const std::string message = carrier_error_message([&] {
+  const std::string message = message_of<CarrierError>([&] {
     (void)TernaryField::from_signed(std::span<const std::int8_t>(six), Shape{2, 2});
   });
   EXPECT_NE(message.find('6'), std::string::npos) << message;
@@ -380,7 +358,7 @@ TEST(TernaryField, FromSupportSignBuildsTheSignedField) {
 TEST(TernaryField, FromSupportSignRejectsDifferentSizes) {
   const std::vector<std::uint8_t> support{1, 0};
   const std::vector<std::int8_t> sign{1, 0, 0};
-  const std::string m = carrier_error_message(
+  const std::string m = message_of<CarrierError>(
       [&] { (void)TernaryField::from_support_sign(support, sign, Shape{3}); });
   EXPECT_NE(m.find("identical shape"), std::string::npos) << m;
 }
@@ -394,7 +372,7 @@ TEST(TernaryField, FromSupportSignRejectsShapeMismatch) {
 TEST(TernaryField, FromSupportSignRejectsNonBooleanSupport) {
   const std::vector<std::uint8_t> support{1, 0, 2};
   const std::vector<std::int8_t> sign{1, 0, 1};
-  const std::string m = carrier_error_message(
+  const std::string m = message_of<CarrierError>(
       [&] { (void)TernaryField::from_support_sign(support, sign, Shape{3}); });
   EXPECT_NE(m.find("support must be boolean"), std::string::npos) << m;
   EXPECT_EQ(number_after(m, "index"), 2U) << m;
@@ -403,7 +381,7 @@ TEST(TernaryField, FromSupportSignRejectsNonBooleanSupport) {
 TEST(TernaryField, FromSupportSignRejectsSignOutsideTrits) {
   const std::vector<std::uint8_t> support{1, 1, 0};
   const std::vector<std::int8_t> sign{1, 2, 0};
-  const std::string m = carrier_error_message(
+  const std::string m = message_of<CarrierError>(
       [&] { (void)TernaryField::from_support_sign(support, sign, Shape{3}); });
   EXPECT_EQ(number_after(m, "index"), 1U) << m;
   EXPECT_NE(m.find("value 2"), std::string::npos) << m;
@@ -412,7 +390,7 @@ TEST(TernaryField, FromSupportSignRejectsSignOutsideTrits) {
 TEST(TernaryField, FromSupportSignRejectsSignOffSupport) {
   const std::vector<std::uint8_t> support{1, 0, 0};
   const std::vector<std::int8_t> sign{1, 0, -1};
-  const std::string m = carrier_error_message(
+  const std::string m = message_of<CarrierError>(
       [&] { (void)TernaryField::from_support_sign(support, sign, Shape{3}); });
   EXPECT_NE(m.find("zero wherever support is 0"), std::string::npos) << m;
   EXPECT_EQ(number_after(m, "index"), 2U) << m;
@@ -421,7 +399,7 @@ TEST(TernaryField, FromSupportSignRejectsSignOffSupport) {
 TEST(TernaryField, FromSupportSignRejectsZeroSignOnSupport) {
   const std::vector<std::uint8_t> support{1, 1, 0};
   const std::vector<std::int8_t> sign{1, 0, 0};
-  const std::string m = carrier_error_message(
+  const std::string m = message_of<CarrierError>(
       [&] { (void)TernaryField::from_support_sign(support, sign, Shape{3}); });
   EXPECT_NE(m.find("wherever support is 1"), std::string::npos) << m;
   EXPECT_EQ(number_after(m, "index"), 1U) << m;
@@ -432,7 +410,7 @@ TEST(TernaryField, FromSupportSignRejectsZeroSignOnSupport) {
 /// sign ±1 on support (each over the whole field), whatever the sites' positions.
 TEST(TernaryField, FromSupportSignChecksInThePythonOrder) {
   const auto message = [](std::vector<std::uint8_t> support, std::vector<std::int8_t> sign) {
-    return carrier_error_message(
+    return message_of<CarrierError>(
         [&] { (void)TernaryField::from_support_sign(support, sign, Shape{support.size()}); });
   };
   // Sizes differ and support is not boolean: the size check comes first.
@@ -596,7 +574,7 @@ TEST(TernaryView, CheckedConstructorRejectsNonTrits) {
   EXPECT_EQ(ok.shape(), (Shape{2, 2}));
   EXPECT_EQ(ok.data(), values.data());
   values[2] = 3;
-  const std::string m = carrier_error_message([&] { (void)TernaryView(values, Shape{2, 2}); });
+  const std::string m = message_of<CarrierError>([&] { (void)TernaryView(values, Shape{2, 2}); });
   EXPECT_EQ(number_after(m, "index"), 2U) << m;
   EXPECT_NE(m.find("value 3"), std::string::npos) << m;
   values[2] = -1;

@@ -16,33 +16,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
+using namespace dashi_test;
+
 using dashi::kernel_contract_proven_v;
 using dashi::kernel_radius_v;
-using dashi::KernelContractError;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_iter::AxisRadius2;
-using dashi_iter::describe;
-using dashi_iter::FailureBudget;
-using dashi_iter::first_difference;
-using dashi_iter::FunctionalSignFlip;
-using dashi_iter::FunctionalStencil;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
-namespace kernels = dashi::kernels;
-
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
 
 /// Radius-3 into kernel that does not declare `contract_proven`.
 struct LeftByThree {
@@ -51,7 +32,7 @@ struct LeftByThree {
     const std::size_t back = 3 * in.shape().row_elems();
     for (std::size_t i = 0; i < in.size(); ++i) {
       const int left = i >= back ? in.value(i - back) : 0;
-      out.data()[i] = in.value(i) == 0 ? std::int8_t{0} : dashi_iter::sign_of(in.value(i) + left);
+      out.data()[i] = in.value(i) == 0 ? std::int8_t{0} : dashi_test::sign_of(in.value(i) + left);
     }
   }
 };
@@ -80,15 +61,15 @@ TEST(Compose, AppliesLeftToRight) {
 /// The kernels applied one after another with `apply_kernel` (no compose involved).
 template <class... K>
 TernaryField one_after_another(TernaryView x, const K&... kernels) {
-  TernaryField state = dashi_iter::copy_of(x);
+  TernaryField state = dashi_test::copy_of(x);
   ((state = dashi::apply_kernel(kernels, state.view())), ...);
   return state;
 }
 
 TEST(Compose, EqualsTheKernelsOneAfterAnother) {
   std::uint64_t seed = 1;
-  for (const Shape& shape : {shape_of({1}), shape_of({64}), shape_of({1, 7}), shape_of({9, 13}),
-                             shape_of({4, 5, 6}), shape_of({150, 150})}) {
+  for (const Shape& shape : {make_shape({1}), make_shape({64}), make_shape({1, 7}),
+                             make_shape({9, 13}), make_shape({4, 5, 6}), make_shape({150, 150})}) {
     const TernaryField x = random_field(shape, 0.2, ++seed);
     EXPECT_EQ(
         dashi::apply_kernel(
@@ -125,7 +106,7 @@ TEST(Compose, EqualsTheKernelsOneAfterAnother) {
 
 TEST(Compose, SixteenStagesUseTheirScratchCorrectly) {
   // Stages alternate between the two scratch buffers: a long chain checks the ping-pong.
-  const TernaryField x = random_field(shape_of({30, 40}), 0.1, 3);
+  const TernaryField x = random_field(make_shape({30, 40}), 0.1, 3);
   const auto chain =
       dashi::compose(AxisRadius2{}, FunctionalStencil{}, AxisRadius2{}, kernels::SignFlip{},
                      AxisRadius2{}, FunctionalStencil{}, AxisRadius2{}, kernels::LeftNeighbor{});
@@ -171,14 +152,14 @@ void sweep_parallel(const Chain& chain, const std::string& name, const TernaryFi
 
 TEST(Compose, RunKernelParallelEqualsTheKernelsOneAfterAnother) {
   {
-    const TernaryField x = random_field(shape_of({40'009}), 0.2, 4);
+    const TernaryField x = random_field(make_shape({40'009}), 0.2, 4);
     sweep_parallel(
         dashi::compose(kernels::LeftNeighbor{}, AxisRadius2{}, kernels::SignFlip{}),
         "compose(LeftNeighbor, AxisRadius2, SignFlip)", x,
         one_after_another(x.view(), kernels::LeftNeighbor{}, AxisRadius2{}, kernels::SignFlip{}));
   }
   {
-    const TernaryField x = random_field(shape_of({211, 197}), 0.2, 5);
+    const TernaryField x = random_field(make_shape({211, 197}), 0.2, 5);
     sweep_parallel(
         dashi::compose(kernels::Majority3x3{}, FunctionalStencil{}, LeftByThree{}),
         "compose(Majority3x3, FunctionalStencil, LeftByThree)", x,
@@ -192,7 +173,7 @@ TEST(Compose, RunKernelParallelEqualsTheKernelsOneAfterAnother) {
                                      AxisRadius2{}, FunctionalStencil{}));
   }
   {
-    const TernaryField x = random_field(shape_of({41, 29, 31}), 0.2, 6);
+    const TernaryField x = random_field(make_shape({41, 29, 31}), 0.2, 6);
     sweep_parallel(dashi::compose(FunctionalStencil{}, FunctionalStencil{}, FunctionalSignFlip{}),
                    "compose(FunctionalStencil, FunctionalStencil, FunctionalSignFlip)", x,
                    one_after_another(x.view(), FunctionalStencil{}, FunctionalStencil{},
@@ -201,7 +182,7 @@ TEST(Compose, RunKernelParallelEqualsTheKernelsOneAfterAnother) {
 }
 
 TEST(Compose, AHaloBelowTheSumIsRejected) {
-  const TernaryField x = random_field(shape_of({100}), 0.2, 7);
+  const TernaryField x = random_field(make_shape({100}), 0.2, 7);
   ParallelOptions options;
   options.halo = 2;  // each kernel's own radius, not the chain's
   EXPECT_THROW((void)dashi::run_kernel_parallel(dashi::compose(AxisRadius2{}, AxisRadius2{}),
@@ -216,22 +197,8 @@ TEST(Compose, AHaloBelowTheSumIsRejected) {
 // ---------------------------------------------------------------------------------------
 // Errors.
 
-/// Returns a 1-D field one site longer than its input.
-struct WrongShape {
-  TernaryField operator()(TernaryView in) const {
-    return TernaryField::zeros(Shape{in.size() + 1});
-  }
-};
-
-/// Writes +1 everywhere: creates support wherever the input is 0.
-struct FillOnes {
-  void operator()(TernaryView in, TernarySpan out) const noexcept {
-    std::fill_n(out.data(), in.size(), std::int8_t{1});
-  }
-};
-
 TEST(Compose, ErrorsOfTheKernelsReachTheCaller) {
-  const TernaryField one_d = random_field(shape_of({50}), 0.2, 8);
+  const TernaryField one_d = random_field(make_shape({50}), 0.2, 8);
   // Majority3x3 throws on a field that is not 2-D, also as the second stage.
   EXPECT_THROW((void)dashi::apply_kernel(
                    dashi::compose(kernels::SignFlip{}, kernels::Majority3x3{}), one_d.view()),
@@ -240,16 +207,16 @@ TEST(Compose, ErrorsOfTheKernelsReachTheCaller) {
                    dashi::compose(kernels::SignFlip{}, kernels::Majority3x3{}), one_d.view()),
                std::invalid_argument);
   // A functional stage that changes the shape.
-  EXPECT_THROW(
-      (void)dashi::apply_kernel(dashi::compose(kernels::SignFlip{}, WrongShape{}), one_d.view()),
-      KernelContractError);
-  EXPECT_THROW((void)dashi::run_kernel_parallel(dashi::compose(WrongShape{}, kernels::SignFlip{}),
-                                                one_d.view()),
+  EXPECT_THROW((void)dashi::apply_kernel(dashi::compose(kernels::SignFlip{}, WrongShapeKernel{}),
+                                         one_d.view()),
+               KernelContractError);
+  EXPECT_THROW((void)dashi::run_kernel_parallel(
+                   dashi::compose(WrongShapeKernel{}, kernels::SignFlip{}), one_d.view()),
                KernelContractError);
   // Support created by the chain is caught on its output.
   const TernaryField with_zeros = TernaryField::from_signed({1, 0, -1, 0});
-  EXPECT_THROW((void)dashi::run_kernel_parallel(dashi::compose(kernels::SignFlip{}, FillOnes{}),
-                                                with_zeros.view()),
+  EXPECT_THROW((void)dashi::run_kernel_parallel(
+                   dashi::compose(kernels::SignFlip{}, FillOnesKernel{}), with_zeros.view()),
                KernelContractError);
 }
 
@@ -259,7 +226,7 @@ struct WrongShapeAwayFromBase {
   const std::int8_t* base = nullptr;
   TernaryField operator()(TernaryView in) const {
     if (in.data() == base) {
-      return dashi_iter::copy_of(in);
+      return dashi_test::copy_of(in);
     }
     return TernaryField::zeros(Shape{in.size() + 1});
   }
@@ -268,7 +235,7 @@ struct WrongShapeAwayFromBase {
 TEST(Compose, ShapeErrorsNameTheFailingBlock) {
   // KernelContractError messages name the block: the lowest failing one is block 1, and a
   // composition must not change that.
-  const TernaryField x = random_field(shape_of({100}), 0.2, 30);
+  const TernaryField x = random_field(make_shape({100}), 0.2, 30);
   ParallelOptions options;
   options.block_elems = 10;
   const WrongShapeAwayFromBase kernel{x.data()};
@@ -298,7 +265,7 @@ TEST(Compose, ConcurrentCallsOfOneComposedKernel) {
   std::vector<TernaryField> inputs;
   std::vector<TernaryField> expected;
   for (std::uint64_t t = 0; t < 4; ++t) {
-    inputs.push_back(random_field(shape_of({100 + 17 * t, 90 + t}), 0.2, 20 + t));
+    inputs.push_back(random_field(make_shape({100 + 17 * t, 90 + t}), 0.2, 20 + t));
     expected.push_back(one_after_another(inputs.back().view(), AxisRadius2{}, FunctionalStencil{},
                                          kernels::LeftNeighbor{}));
   }
@@ -334,7 +301,7 @@ struct NestedParallel {
 };
 
 TEST(Compose, ComposedKernelsMayNestExecutorCalls) {
-  const TernaryField x = random_field(shape_of({300, 160}), 0.2, 9);
+  const TernaryField x = random_field(make_shape({300, 160}), 0.2, 9);
   const TernaryField expected = one_after_another(x.view(), AxisRadius2{}, kernels::LeftNeighbor{},
                                                   kernels::SignFlip{}, FunctionalStencil{});
   const auto chain = dashi::compose(AxisRadius2{}, NestedParallel{}, FunctionalStencil{});
@@ -374,7 +341,7 @@ struct RemovesSupport {
 
 TEST(ComposeContract, ViolationInsideTheChainIsReportedWithItsStage) {
   ThreadPool pool(2);
-  const TernaryField x = random_field(shape_of({64, 4}), 0.5, 77);
+  const TernaryField x = random_field(make_shape({64, 4}), 0.5, 77);
   // Applied one after another, the first kernel fails.
   EXPECT_THROW((void)dashi::run_kernel_parallel(pool, CreatesSupport{}, x.view()),
                KernelContractError);

@@ -23,35 +23,11 @@
 
 namespace {
 
-using dashi::Boundary;
-using dashi::KernelContractError;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_test::first_difference;
-using dashi_test::number_after;
-using dashi_test::random_field;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
+
 using namespace std::chrono_literals;
 
 constexpr std::size_t inline_limit = std::size_t{1} << 15;  // documented in cpu_parallel.hpp
-
-template <class F>
-std::string invalid_argument_message(F&& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "expected std::invalid_argument, got: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "expected std::invalid_argument, nothing was thrown";
-  return {};
-}
 
 // ----------------------------------------------------------------------------------------
 // Overloads
@@ -394,7 +370,7 @@ TEST(ParallelOptions, HaloBelowTheRadiusIsRejected) {
   ThreadPool pool(2);
   const TernaryField input = random_field(Shape{100}, 0.3, 13);
   TernaryField out = TernaryField::zeros(input.shape());
-  const std::string m = invalid_argument_message(
+  const std::string m = message_of<std::invalid_argument>(
       [&] { (void)dashi::run_kernel_parallel(kernels::LeftNeighbor{}, input, {.halo = 0}); });
   EXPECT_EQ(number_after(m, "halo"), 0U) << m;
   EXPECT_EQ(number_after(m, "radius"), 1U) << m;
@@ -446,7 +422,7 @@ TEST(ParallelOptions, OutputOfAnotherShapeIsRejected) {
   const TernaryField input = random_field(Shape{4, 5}, 0.3, 15);
   for (const Shape& shape : {Shape{5, 4}, Shape{20}, Shape{4, 6}, Shape{3, 5}, Shape{4, 5, 1}}) {
     TernaryField out = TernaryField::zeros(shape);
-    const std::string m = invalid_argument_message(
+    const std::string m = message_of<std::invalid_argument>(
         [&] { dashi::run_kernel_parallel(pool, kernels::SignFlip{}, input, out.span()); });
     EXPECT_NE(m.find(shape.to_string()), std::string::npos) << m;
   }

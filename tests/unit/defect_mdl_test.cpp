@@ -17,19 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
-using dashi::CarrierError;
+using namespace dashi_test;
+
 using dashi::MdlChoice;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
-namespace kernels = dashi::kernels;
 
 /// Plain loop: sum over sites of |pre - post|.
 std::uint64_t plain_l1(TernaryView pre, TernaryView post) {
@@ -69,27 +63,6 @@ TernaryField rot90(TernaryView x) {
   return out;
 }
 
-/// Python IdentityKernel.
-struct Identity {
-  void operator()(TernaryView in, TernarySpan out) const noexcept {
-    std::copy_n(in.data(), in.size(), out.data());
-  }
-};
-
-/// Python OneStepErodeKernel: clears the first supported site in row-major order.
-struct OneStepErode {
-  TernaryField operator()(TernaryView in) const {
-    TernaryField out = dashi_iter::copy_of(in);
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      if (in.value(i) != 0) {
-        out.data()[i] = 0;
-        break;
-      }
-    }
-    return out;
-  }
-};
-
 // ---------------------------------------------------------------------------------------
 // defect_local.
 
@@ -123,8 +96,8 @@ TEST(DefectLocal, ShapeMismatchThrowsCarrierError) {
 
 TEST(DefectLocal, MatchesAPlainLoop) {
   std::uint64_t seed = 1;
-  for (const Shape& shape :
-       {shape_of({0}), shape_of({1}), shape_of({333}), shape_of({17, 19}), shape_of({3, 4, 5})}) {
+  for (const Shape& shape : {make_shape({0}), make_shape({1}), make_shape({333}),
+                             make_shape({17, 19}), make_shape({3, 4, 5})}) {
     const TernaryField pre = random_field(shape, 0.3, ++seed);
     const TernaryField post = random_field(shape, 0.3, ++seed);
     const auto local = dashi::defect_local(pre.view(), post.view());
@@ -151,9 +124,9 @@ TEST(DefectAggregate, ExactOnRandomAndExtremeFields) {
                               65'535U, 65'536U, 65'537U, 131'073U, 1'000'000U}) {
     shapes.push_back(Shape{n});
   }
-  shapes.push_back(shape_of({2, 600'000}));
-  shapes.push_back(shape_of({1'000, 1'000}));
-  shapes.push_back(shape_of({10, 100, 1'000}));
+  shapes.push_back(make_shape({2, 600'000}));
+  shapes.push_back(make_shape({1'000, 1'000}));
+  shapes.push_back(make_shape({10, 100, 1'000}));
   std::uint64_t seed = 100;
   for (const Shape& shape : shapes) {
     const TernaryField pre = random_field(shape, 0.3, ++seed);
@@ -161,8 +134,8 @@ TEST(DefectAggregate, ExactOnRandomAndExtremeFields) {
     ASSERT_EQ(dashi::defect_aggregate(pre.view(), post.view()), plain_l1(pre.view(), post.view()))
         << shape.to_string();
     // All +1 against all -1: 2 on every site, the largest per-site defect.
-    const TernaryField plus = dashi_iter::constant_field(shape, 1);
-    const TernaryField minus = dashi_iter::constant_field(shape, -1);
+    const TernaryField plus = dashi_test::constant_field(shape, 1);
+    const TernaryField minus = dashi_test::constant_field(shape, -1);
     ASSERT_EQ(dashi::defect_aggregate(plus.view(), minus.view()), 2 * shape.size())
         << shape.to_string();
     ASSERT_EQ(dashi::defect_aggregate(minus.view(), plus.view()), 2 * shape.size())
@@ -172,7 +145,7 @@ TEST(DefectAggregate, ExactOnRandomAndExtremeFields) {
 }
 
 TEST(DefectAggregate, SubViewsAndTheSumOfTheLocalDefect) {
-  const TernaryField pre = random_field(shape_of({500, 300}), 0.2, 3);
+  const TernaryField pre = random_field(make_shape({500, 300}), 0.2, 3);
   const TernaryField post = dashi::apply_kernel(kernels::Majority3x3{}, pre.view());
   std::uint64_t local_sum = 0;
   for (const std::uint8_t d : dashi::defect_local(pre.view(), post.view())) {
@@ -186,8 +159,8 @@ TEST(DefectAggregate, SubViewsAndTheSumOfTheLocalDefect) {
 
 TEST(DefectAggregate, ConcurrentCallersOnTheDefaultPool) {
   // defect_aggregate runs on the default pool; callers on several threads share it.
-  const TernaryField pre = random_field(shape_of({1'000'000}), 0.3, 4);
-  const TernaryField post = random_field(shape_of({1'000'000}), 0.3, 5);
+  const TernaryField pre = random_field(make_shape({1'000'000}), 0.3, 4);
+  const TernaryField post = random_field(make_shape({1'000'000}), 0.3, 5);
   const std::uint64_t expected = plain_l1(pre.view(), post.view());
   std::vector<std::uint64_t> results(4);
   {
@@ -212,9 +185,9 @@ TEST(DefectAggregate, ConcurrentCallersOnTheDefaultPool) {
 // is_fixed_point.
 
 TEST(IsFixedPoint, AgreesWithOneApplication) {
-  const TernaryField x = random_field(shape_of({300, 200}), 0.3, 6);
+  const TernaryField x = random_field(make_shape({300, 200}), 0.3, 6);
   EXPECT_TRUE(dashi::is_fixed_point(kernels::Clamp{}, x.view()));
-  EXPECT_TRUE(dashi::is_fixed_point(Identity{}, x.view()));
+  EXPECT_TRUE(dashi::is_fixed_point(IdentityKernel{}, x.view()));
   EXPECT_FALSE(dashi::is_fixed_point(kernels::SignFlip{}, x.view()));
   EXPECT_TRUE(dashi::is_fixed_point(kernels::SignFlip{}, TernaryField::zeros(x.shape()).view()));
   EXPECT_FALSE(dashi::is_fixed_point(kernels::Majority3x3{}, x.view()));
@@ -292,7 +265,7 @@ TEST(MdlCompare, LowerScoreWinsEqualScoresTie) {
 TEST(PythonPortDefect, test_non_negative) {
   std::uint64_t seed = 20;
   for (int trial = 0; trial < 20; ++trial) {
-    const TernaryField pre = random_field(shape_of({8, 9}), 0.3, ++seed);
+    const TernaryField pre = random_field(make_shape({8, 9}), 0.3, ++seed);
     const TernaryField post = dashi::apply_kernel(kernels::LeftNeighbor{}, pre.view());
     for (const std::uint8_t d : dashi::defect_local(pre.view(), post.view())) {
       ASSERT_LE(d, 2);  // unsigned: >= 0 by type, and never above 2
@@ -302,11 +275,11 @@ TEST(PythonPortDefect, test_non_negative) {
 }
 
 TEST(PythonPortDefect, test_zero_iff_fixed_point) {
-  const TernaryField x = random_field(shape_of({6, 7}), 0.3, 30);
+  const TernaryField x = random_field(make_shape({6, 7}), 0.3, 30);
   // Identity: x is a fixed point, zero defect.
-  const TernaryField same = dashi::apply_kernel(Identity{}, x.view());
+  const TernaryField same = dashi::apply_kernel(IdentityKernel{}, x.view());
   EXPECT_EQ(dashi::defect_aggregate(x.view(), same.view()), 0U);
-  EXPECT_TRUE(dashi::is_fixed_point(Identity{}, x.view()));
+  EXPECT_TRUE(dashi::is_fixed_point(IdentityKernel{}, x.view()));
   // SignFlip on a field with support: not a fixed point, positive defect (2 per site).
   const TernaryField flipped = dashi::apply_kernel(kernels::SignFlip{}, x.view());
   EXPECT_EQ(dashi::defect_aggregate(x.view(), flipped.view()), 2 * x.count_support());
@@ -314,7 +287,7 @@ TEST(PythonPortDefect, test_zero_iff_fixed_point) {
   // Both directions on many fields and kernels.
   std::uint64_t seed = 31;
   for (int trial = 0; trial < 30; ++trial) {
-    const TernaryField y = random_field(shape_of({5, 5}), 0.5, ++seed);
+    const TernaryField y = random_field(make_shape({5, 5}), 0.5, ++seed);
     const TernaryField post = dashi::apply_kernel(kernels::Majority3x3{}, y.view());
     EXPECT_EQ(dashi::defect_aggregate(y.view(), post.view()) == 0,
               dashi::is_fixed_point(kernels::Majority3x3{}, y.view()))
@@ -324,7 +297,7 @@ TEST(PythonPortDefect, test_zero_iff_fixed_point) {
 }
 
 TEST(PythonPortDefect, test_shape_alignment) {
-  const TernaryField x = random_field(shape_of({4, 3, 2}), 0.3, 40);
+  const TernaryField x = random_field(make_shape({4, 3, 2}), 0.3, 40);
   const TernaryField post = dashi::apply_kernel(kernels::LeftNeighbor{}, x.view());
   EXPECT_EQ(dashi::defect_local(x.view(), post.view()).size(), x.shape().size());
   const TernaryField shorter = TernaryField::zeros(Shape{4, 3, 1});
@@ -337,7 +310,7 @@ TEST(PythonPortDefect, test_monotonicity_under_kernel) {
   TernaryField state = TernaryField::from_signed({1, 1, 1, 1}, Shape{2, 2});
   std::vector<std::uint64_t> defects;
   for (int step = 0; step < 6; ++step) {
-    const TernaryField next = dashi::apply_kernel(OneStepErode{}, state.view());
+    const TernaryField next = dashi::apply_kernel(OneStepErodeKernel{}, state.view());
     defects.push_back(dashi::defect_aggregate(state.view(), next.view()));
     state = next;
   }
@@ -349,7 +322,7 @@ TEST(PythonPortDefect, test_monotonicity_under_kernel) {
 
 TEST(PythonPortDefect, test_defect_localisation) {
   // The local defect is non-zero exactly where the kernel changed the state.
-  const TernaryField x = random_field(shape_of({40, 50}), 0.3, 50);
+  const TernaryField x = random_field(make_shape({40, 50}), 0.3, 50);
   const TernaryField post = dashi::apply_kernel(kernels::LeftNeighbor{}, x.view());
   const auto local = dashi::defect_local(x.view(), post.view());
   for (std::size_t i = 0; i < x.size(); ++i) {
@@ -374,7 +347,7 @@ TEST(PythonPortDefect, test_defect_localisation) {
 TEST(PythonPortMdl, test_non_negative) {
   std::uint64_t seed = 60;
   for (int trial = 0; trial < 20; ++trial) {
-    const TernaryField x = random_field(shape_of({7, 3}), 0.4, ++seed);
+    const TernaryField x = random_field(make_shape({7, 3}), 0.4, ++seed);
     EXPECT_GE(dashi::mdl_score(x.view()), 0.0);
   }
   EXPECT_EQ(dashi::mdl_score(TernaryField::zeros(Shape{5}).view()), 0.0);
@@ -387,7 +360,7 @@ TEST(PythonPortMdl, test_invariance_under_admissibility) {
   const TernaryField rotated = rot90(two.view());
   EXPECT_EQ(rotated, TernaryField::from_signed({0, 1, 1, -1}, Shape{2, 2}));
   EXPECT_TRUE(same_bits(dashi::mdl_score(two.view()), dashi::mdl_score(rotated.view())));
-  const TernaryField x = random_field(shape_of({13, 29}), 0.3, 70);
+  const TernaryField x = random_field(make_shape({13, 29}), 0.3, 70);
   TernaryField r = rot90(x.view());
   for (int turn = 0; turn < 4; ++turn) {
     EXPECT_TRUE(same_bits(dashi::mdl_score(x.view()), dashi::mdl_score(r.view()))) << turn;
@@ -402,7 +375,7 @@ TEST(PythonPortMdl, test_comparison_total_order) {
   std::vector<TernaryField> fields;
   std::uint64_t seed = 80;
   for (int k = 0; k < 12; ++k) {
-    fields.push_back(random_field(shape_of({3, 3}), 0.2 + 0.05 * k, ++seed));
+    fields.push_back(random_field(make_shape({3, 3}), 0.2 + 0.05 * k, ++seed));
   }
   for (const TernaryField& a : fields) {
     for (const TernaryField& b : fields) {
@@ -423,7 +396,7 @@ TEST(PythonPortMdl, test_comparison_total_order) {
 
 TEST(PythonPortKernel, test_idempotence_if_declared) {
   // Clamp is idempotent: applying it twice leaves zero defect between the two results.
-  const TernaryField x = random_field(shape_of({10, 10}), 0.3, 90);
+  const TernaryField x = random_field(make_shape({10, 10}), 0.3, 90);
   const TernaryField once = dashi::apply_kernel(kernels::Clamp{}, x.view());
   const TernaryField twice = dashi::apply_kernel(kernels::Clamp{}, once.view());
   EXPECT_EQ(dashi::defect_aggregate(once.view(), twice.view()), 0U);
@@ -433,13 +406,13 @@ TEST(PythonPortKernel, test_idempotence_if_declared) {
 }
 
 TEST(PythonPortKernel, test_fixed_point_zero_defect) {
-  const TernaryField x = random_field(shape_of({10, 10}), 0.3, 91);
-  const TernaryField post = dashi::apply_kernel(Identity{}, x.view());
+  const TernaryField x = random_field(make_shape({10, 10}), 0.3, 91);
+  const TernaryField post = dashi::apply_kernel(IdentityKernel{}, x.view());
   EXPECT_EQ(dashi::defect_aggregate(x.view(), post.view()), 0U);
   for (const std::uint8_t d : dashi::defect_local(x.view(), post.view())) {
     EXPECT_EQ(d, 0);
   }
-  EXPECT_TRUE(dashi::is_fixed_point(Identity{}, x.view()));
+  EXPECT_TRUE(dashi::is_fixed_point(IdentityKernel{}, x.view()));
 }
 
 }  // namespace

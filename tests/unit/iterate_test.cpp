@@ -17,34 +17,17 @@
 #include <thread>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
-using dashi::Boundary;
-using dashi::IterateOptions;
-using dashi::KernelContractError;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_iter::describe;
-using dashi_iter::first_difference;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
-namespace kernels = dashi::kernels;
-
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
+using namespace dashi_test;
 
 // ---------------------------------------------------------------------------------------
 // Options and degenerate inputs.
 
 TEST(RunKernelIterated, ZeroStepsReturnsACopy) {
-  const TernaryField x = random_field(shape_of({40, 1000}), 0.3, 1);
+  const TernaryField x = random_field(make_shape({40, 1000}), 0.3, 1);
   for (const std::size_t spp : {1U, 3U}) {
     IterateOptions options;
     options.steps_per_sync = spp;
@@ -60,7 +43,7 @@ TEST(RunKernelIterated, ZeroStepsReturnsACopy) {
 }
 
 TEST(RunKernelIterated, StepsPerSyncZeroThrows) {
-  const TernaryField x = random_field(shape_of({100}), 0.3, 2);
+  const TernaryField x = random_field(make_shape({100}), 0.3, 2);
   IterateOptions options;
   options.steps_per_sync = 0;
   EXPECT_THROW((void)dashi::run_kernel_iterated(kernels::SignFlip{}, x.view(), 3, options),
@@ -71,21 +54,21 @@ TEST(RunKernelIterated, StepsPerSyncZeroThrows) {
 }
 
 TEST(RunKernelIterated, HaloBelowRadiusThrows) {
-  const TernaryField x = random_field(shape_of({100}), 0.3, 3);
+  const TernaryField x = random_field(make_shape({100}), 0.3, 3);
   IterateOptions options;
   options.halo = 1;
-  EXPECT_THROW((void)dashi::run_kernel_iterated(dashi_iter::AxisRadius2{}, x.view(), 2, options),
+  EXPECT_THROW((void)dashi::run_kernel_iterated(dashi_test::AxisRadius2{}, x.view(), 2, options),
                std::invalid_argument);
-  EXPECT_THROW((void)dashi::iterate_to_fixed_point(dashi_iter::AxisRadius2{}, x.view(), 2, options),
+  EXPECT_THROW((void)dashi::iterate_to_fixed_point(dashi_test::AxisRadius2{}, x.view(), 2, options),
                std::invalid_argument);
   options.halo = 2;
   EXPECT_NO_THROW(
-      (void)dashi::run_kernel_iterated(dashi_iter::AxisRadius2{}, x.view(), 2, options));
+      (void)dashi::run_kernel_iterated(dashi_test::AxisRadius2{}, x.view(), 2, options));
 }
 
 TEST(RunKernelIterated, EmptyFields) {
   for (const Shape& shape :
-       {shape_of({0}), shape_of({0, 5}), shape_of({4, 0}), shape_of({0, 2, 3})}) {
+       {make_shape({0}), make_shape({0, 5}), make_shape({4, 0}), make_shape({0, 2, 3})}) {
     const TernaryField x = TernaryField::zeros(shape);
     IterateOptions options;
     options.steps_per_sync = 2;
@@ -105,9 +88,9 @@ TEST(RunKernelIterated, DesignatedInitialiserOfTheBase) {
   EXPECT_EQ(options.num_workers, 2U);
   EXPECT_EQ(options.block_elems, 64U);
   EXPECT_EQ(options.steps_per_sync, 4U);
-  const TernaryField x = random_field(shape_of({50, 700}), 0.2, 4);
+  const TernaryField x = random_field(make_shape({50, 700}), 0.2, 4);
   EXPECT_EQ(dashi::run_kernel_iterated(kernels::LeftNeighbor{}, x.view(), 9, options),
-            dashi_iter::reference_iterate(kernels::LeftNeighbor{}, x.view(), 9));
+            dashi_test::reference_iterate(kernels::LeftNeighbor{}, x.view(), 9));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -115,7 +98,7 @@ TEST(RunKernelIterated, DesignatedInitialiserOfTheBase) {
 
 template <class K>
 void check_small(const K& kernel, const std::string& name, const TernaryField& x) {
-  const auto trajectory = dashi_iter::reference_trajectory(kernel, x.view(), 9);
+  const auto trajectory = dashi_test::reference_trajectory(kernel, x.view(), 9);
   const std::size_t row = x.shape().row_elems();
   for (const std::size_t steps : {0U, 1U, 2U, 3U, 5U, 9U}) {
     for (const std::size_t spp : {1U, 2U, 3U, 4U, 8U, 20U}) {
@@ -134,24 +117,26 @@ void check_small(const K& kernel, const std::string& name, const TernaryField& x
 
 TEST(RunKernelIterated, SmallFieldsEqualTheStepLoop) {
   std::uint64_t seed = 10;
-  for (const Shape& shape : {shape_of({1}), shape_of({2}), shape_of({17}), shape_of({300})}) {
+  for (const Shape& shape :
+       {make_shape({1}), make_shape({2}), make_shape({17}), make_shape({300})}) {
     const TernaryField x = random_field(shape, 0.2, ++seed);
     check_small(kernels::SignFlip{}, "SignFlip", x);
     check_small(kernels::LeftNeighbor{}, "LeftNeighbor", x);
-    check_small(dashi_iter::AxisRadius2{}, "AxisRadius2", x);
-    check_small(dashi_iter::FunctionalStencil{}, "FunctionalStencil", x);
+    check_small(dashi_test::AxisRadius2{}, "AxisRadius2", x);
+    check_small(dashi_test::FunctionalStencil{}, "FunctionalStencil", x);
   }
-  for (const Shape& shape : {shape_of({1, 9}), shape_of({3, 4}), shape_of({23, 19})}) {
+  for (const Shape& shape : {make_shape({1, 9}), make_shape({3, 4}), make_shape({23, 19})}) {
     const TernaryField x = random_field(shape, 0.2, ++seed);
     check_small(kernels::Majority3x3{}, "Majority3x3", x);
-    check_small(dashi::compose(kernels::Majority3x3{}, dashi_iter::AxisRadius2{}),
+    check_small(dashi::compose(kernels::Majority3x3{}, dashi_test::AxisRadius2{}),
                 "compose(Majority3x3, AxisRadius2)", x);
   }
-  check_small(dashi_iter::AxisRadius2{}, "AxisRadius2", random_field(shape_of({6, 5, 4}), 0.2, 3));
+  check_small(dashi_test::AxisRadius2{}, "AxisRadius2",
+              random_field(make_shape({6, 5, 4}), 0.2, 3));
 }
 
 TEST(RunKernelIterated, RepeatedCallsAndBothOverloadsAgree) {
-  const TernaryField x = random_field(shape_of({211, 199}), 0.2, 5);
+  const TernaryField x = random_field(make_shape({211, 199}), 0.2, 5);
   IterateOptions options;
   options.steps_per_sync = 3;
   options.block_elems = 1000;
@@ -166,11 +151,11 @@ TEST(RunKernelIterated, RepeatedCallsAndBothOverloadsAgree) {
     EXPECT_EQ(dashi::run_kernel_iterated(kernels::Majority3x3{}, x.view(), 11, options), first)
         << describe(options);
   }
-  EXPECT_EQ(first, dashi_iter::reference_iterate(kernels::Majority3x3{}, x.view(), 11));
+  EXPECT_EQ(first, dashi_test::reference_iterate(kernels::Majority3x3{}, x.view(), 11));
 }
 
 TEST(RunKernelIterated, IntoOverloadEqualsTheStepLoopAndReusesItsBuffers) {
-  const TernaryField x = random_field(shape_of({157, 33}), 0.3, 9);
+  const TernaryField x = random_field(make_shape({157, 33}), 0.3, 9);
   TernaryField output = TernaryField::uninitialized(x.shape());
   TernaryField spare = TernaryField::uninitialized(x.shape());
   // Steps and depths giving one, an odd and an even number of synchronisations.
@@ -183,7 +168,7 @@ TEST(RunKernelIterated, IntoOverloadEqualsTheStepLoopAndReusesItsBuffers) {
         options.num_workers = 3;
         dashi::run_kernel_iterated(wide_pool(), kernels::Majority3x3{}, x.view(), steps,
                                    output.span(), spare.span(), options);
-        EXPECT_EQ(first_difference(output.view(), dashi_iter::reference_iterate(
+        EXPECT_EQ(first_difference(output.view(), dashi_test::reference_iterate(
                                                       kernels::Majority3x3{}, x.view(), steps)),
                   "")
             << "steps=" << steps << " " << describe(options);
@@ -197,7 +182,7 @@ TEST(RunKernelIterated, OutputsLargeEnoughToStreamEqualTheStepLoop) {
   // when it is at least detail::streaming_store_bytes.
   const TernaryField x = random_field(Shape{dashi::detail::streaming_store_bytes + 33}, 0.3, 12);
   const auto chain = dashi::compose(kernels::SignFlip{}, kernels::ClampNonnegative{});
-  const TernaryField expected = dashi_iter::reference_iterate(chain, x.view(), 3);
+  const TernaryField expected = dashi_test::reference_iterate(chain, x.view(), 3);
   for (const std::size_t depth : {1U, 3U}) {
     IterateOptions options;
     options.steps_per_sync = depth;
@@ -221,7 +206,7 @@ TEST(RunKernelIterated, IntoOverloadLeavesTheSpareAloneWithinOneSync) {
   dashi::run_kernel_iterated(wide_pool(), kernels::LeftNeighbor{}, x.view(), 4, output.span(),
                              spare.span(), options);
   EXPECT_EQ(spare, before);
-  EXPECT_EQ(output, dashi_iter::reference_iterate(kernels::LeftNeighbor{}, x.view(), 4));
+  EXPECT_EQ(output, dashi_test::reference_iterate(kernels::LeftNeighbor{}, x.view(), 4));
 }
 
 TEST(RunKernelIterated, IntoOverloadRejectsBadBuffers) {
@@ -274,7 +259,7 @@ TEST(IterateToFixedPoint, StepsAtAndAcrossSyncBoundaries) {
   for (const std::size_t k : {1U, 2U, 3U, 4U, 7U, 8U, 9U, 12U, 16U, 17U}) {
     const TernaryField x = runs_field(40'000, k);
     const auto reference =
-        dashi_iter::reference_fixed_point(dashi_iter::SameSignBehind<1>{}, x.view(), 100);
+        dashi_test::reference_fixed_point(dashi_test::SameSignBehind<1>{}, x.view(), 100);
     ASSERT_TRUE(reference.found);
     ASSERT_EQ(reference.steps, k);
     std::size_t run = 0;
@@ -284,7 +269,7 @@ TEST(IterateToFixedPoint, StepsAtAndAcrossSyncBoundaries) {
       options.num_workers = std::size_t{1} << (run++ % 4);  // 1, 2, 4, 8
       options.block_elems = 997;
       const auto result = dashi::iterate_to_fixed_point(
-          wide_pool(), dashi_iter::SameSignBehind<1>{}, x.view(), 100, options);
+          wide_pool(), dashi_test::SameSignBehind<1>{}, x.view(), 100, options);
       EXPECT_TRUE(result.converged) << "k=" << k << " " << describe(options);
       EXPECT_EQ(result.steps, k) << describe(options);
       EXPECT_EQ(first_difference(result.field.view(), reference.state.view()), "")
@@ -303,7 +288,7 @@ TEST(IterateToFixedPoint, MoreThanSixtyFourStepsPerSync) {
       options.num_workers = 3;
       options.block_elems = 4'001;
       const auto result = dashi::iterate_to_fixed_point(
-          wide_pool(), dashi_iter::SameSignBehind<1>{}, x.view(), 1'000, options);
+          wide_pool(), dashi_test::SameSignBehind<1>{}, x.view(), 1'000, options);
       EXPECT_TRUE(result.converged) << "k=" << k << " " << describe(options);
       EXPECT_EQ(result.steps, k) << describe(options);
       EXPECT_EQ(result.field, TernaryField::zeros(x.shape()))
@@ -313,7 +298,7 @@ TEST(IterateToFixedPoint, MoreThanSixtyFourStepsPerSync) {
 }
 
 TEST(IterateToFixedPoint, AlreadyAFixedPointTakesZeroSteps) {
-  const TernaryField x = random_field(shape_of({300, 200}), 0.3, 6);
+  const TernaryField x = random_field(make_shape({300, 200}), 0.3, 6);
   for (const std::size_t spp : {1U, 4U}) {
     IterateOptions options;
     options.steps_per_sync = spp;
@@ -333,12 +318,12 @@ TEST(IterateToFixedPoint, MaxStepsBelowTheFixedPoint) {
   const std::size_t k = 9;
   const TernaryField x = runs_field(40'000, k);
   const auto trajectory =
-      dashi_iter::reference_trajectory(dashi_iter::SameSignBehind<1>{}, x.view(), k + 1);
+      dashi_test::reference_trajectory(dashi_test::SameSignBehind<1>{}, x.view(), k + 1);
   for (const std::size_t max_steps : {1U, 5U, 8U}) {
     for (const std::size_t spp : {1U, 3U, 8U}) {
       IterateOptions options;
       options.steps_per_sync = spp;
-      const auto result = dashi::iterate_to_fixed_point(dashi_iter::SameSignBehind<1>{}, x.view(),
+      const auto result = dashi::iterate_to_fixed_point(dashi_test::SameSignBehind<1>{}, x.view(),
                                                         max_steps, options);
       EXPECT_FALSE(result.converged) << "max_steps=" << max_steps << " " << describe(options);
       EXPECT_EQ(result.steps, max_steps);
@@ -358,26 +343,26 @@ TEST(IterateToFixedPoint, MaxStepsEqualToTheFixedPointNeverExceedsMaxSteps) {
     IterateOptions options;
     options.steps_per_sync = spp;
     const auto at_k =
-        dashi::iterate_to_fixed_point(dashi_iter::SameSignBehind<1>{}, x.view(), k, options);
+        dashi::iterate_to_fixed_point(dashi_test::SameSignBehind<1>{}, x.view(), k, options);
     EXPECT_EQ(at_k.steps, k) << describe(options);
     EXPECT_EQ(at_k.field, zeros) << describe(options);
     EXPECT_FALSE(at_k.converged) << describe(options);
     const auto above =
-        dashi::iterate_to_fixed_point(dashi_iter::SameSignBehind<1>{}, x.view(), k + 1, options);
+        dashi::iterate_to_fixed_point(dashi_test::SameSignBehind<1>{}, x.view(), k + 1, options);
     EXPECT_EQ(above.steps, k) << describe(options);
     EXPECT_TRUE(above.converged) << describe(options);
   }
 }
 
 TEST(IterateToFixedPoint, ZeroMaxStepsAppliesNothing) {
-  const TernaryField x = random_field(shape_of({1000}), 0.3, 7);
+  const TernaryField x = random_field(make_shape({1000}), 0.3, 7);
   const auto result = dashi::iterate_to_fixed_point(kernels::SignFlip{}, x.view(), 0);
   EXPECT_EQ(result.steps, 0U);
   EXPECT_EQ(result.field, x);
 }
 
 TEST(IterateToFixedPoint, FieldEqualsRunKernelIteratedForTheReportedSteps) {
-  const TernaryField x = random_field(shape_of({190, 190}), 0.1, 8);
+  const TernaryField x = random_field(make_shape({190, 190}), 0.1, 8);
   for (const std::size_t spp : {1U, 2U, 5U}) {
     IterateOptions options;
     options.steps_per_sync = spp;
@@ -397,36 +382,24 @@ TEST(IterateToFixedPoint, FieldEqualsRunKernelIteratedForTheReportedSteps) {
   }
 }
 
-/// Python OneStepErodeKernel: clears the first supported site in row-major order. Not
-/// local: run as a single block.
-struct OneStepErode {
-  TernaryField operator()(TernaryView in) const {
-    TernaryField out = dashi_iter::copy_of(in);
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      if (in.value(i) != 0) {
-        out.data()[i] = 0;
-        break;
-      }
-    }
-    return out;
-  }
-};
-
 // Port of the Python test_iterated_convergence (TESTING.md, missing upstream): a
 // contractive kernel iterated from x0 reaches a fixed point with zero defect, its defect is
-// non-increasing along the way, and the reported step count is the number of sites.
+// non-increasing along the way, and the reported step count is the number of sites. The
+// kernel is the Python OneStepErodeKernel (clears the first supported site in row-major
+// order): not local, so it runs as a single block.
 TEST(PythonPortKernel, test_iterated_convergence) {
   const TernaryField ones = TernaryField::from_signed({1, 1, 1, 1}, Shape{2, 2});
   IterateOptions single_block;
   single_block.block_elems = 1'000;
-  const auto result = dashi::iterate_to_fixed_point(OneStepErode{}, ones.view(), 50, single_block);
+  const auto result =
+      dashi::iterate_to_fixed_point(OneStepErodeKernel{}, ones.view(), 50, single_block);
   EXPECT_TRUE(result.converged);
   EXPECT_EQ(result.steps, 4U);
   EXPECT_EQ(result.field, TernaryField::zeros(Shape{2, 2}));
   std::uint64_t previous = ~std::uint64_t{0};
-  TernaryField state = dashi_iter::copy_of(ones.view());
+  TernaryField state = dashi_test::copy_of(ones.view());
   for (std::size_t step = 0; step <= result.steps; ++step) {
-    const TernaryField next = dashi::apply_kernel(OneStepErode{}, state.view());
+    const TernaryField next = dashi::apply_kernel(OneStepErodeKernel{}, state.view());
     const std::uint64_t defect = dashi::defect_aggregate(state.view(), next.view());
     EXPECT_LE(defect, previous) << "step " << step;
     previous = defect;
@@ -434,7 +407,7 @@ TEST(PythonPortKernel, test_iterated_convergence) {
   }
   EXPECT_EQ(previous, 0U);
   // A local kernel on a parallel-sized field: the fixed point has zero defect.
-  const TernaryField x = random_field(shape_of({200, 200}), 0.1, 9);
+  const TernaryField x = random_field(make_shape({200, 200}), 0.1, 9);
   const auto majority = dashi::iterate_to_fixed_point(kernels::Majority3x3{}, x.view(), 100);
   ASSERT_TRUE(majority.converged);
   const TernaryField after = dashi::apply_kernel(kernels::Majority3x3{}, majority.field.view());
@@ -447,9 +420,9 @@ TEST(PythonPortKernel, test_kernel_non_idempotence) {
   const TernaryField ones = TernaryField::from_signed({1, 1, 1, 1}, Shape{2, 2});
   IterateOptions single_block;
   single_block.block_elems = 1'000;
-  EXPECT_NE(dashi::run_kernel_iterated(OneStepErode{}, ones.view(), 2, single_block),
-            dashi::run_kernel_iterated(OneStepErode{}, ones.view(), 1, single_block));
-  const TernaryField x = random_field(shape_of({100, 500}), 0.3, 10);
+  EXPECT_NE(dashi::run_kernel_iterated(OneStepErodeKernel{}, ones.view(), 2, single_block),
+            dashi::run_kernel_iterated(OneStepErodeKernel{}, ones.view(), 1, single_block));
+  const TernaryField x = random_field(make_shape({100, 500}), 0.3, 10);
   const TernaryField once = dashi::run_kernel_iterated(kernels::SignFlip{}, x.view(), 1);
   const TernaryField twice = dashi::run_kernel_iterated(kernels::SignFlip{}, x.view(), 2);
   EXPECT_NE(once, twice) << "SignFlip is an involution, not idempotent";
@@ -541,7 +514,7 @@ struct ThrowsOnBlocks {
 };
 
 TEST(RunKernelIterated, LowestFailingBlockDecidesTheException) {
-  const TernaryField x = random_field(shape_of({300, 250}), 0.3, 11);
+  const TernaryField x = random_field(make_shape({300, 250}), 0.3, 11);
   const std::size_t block_sites = 250 * 4;
   const ThrowsOnBlocks kernel{x.data(), x.size(), block_sites, {5, 9, 40, 70}};
   for (int repeat = 0; repeat < 10; ++repeat) {
@@ -608,7 +581,7 @@ TEST(RunKernelIterated, ExceptionIndependentOfStepsPerSync) {
   std::copy_n(early, 8, x.data() + 5'000);
   std::string step_loop;
   try {
-    TernaryField state = dashi_iter::copy_of(x.view());
+    TernaryField state = dashi_test::copy_of(x.view());
     for (int step = 0; step < 4; ++step) {
       state = dashi::run_kernel_parallel(PatternAlarm{}, state.view(),
                                          {.num_workers = 2, .block_elems = 1'000});
@@ -654,8 +627,8 @@ struct NestedIterated {
 };
 
 TEST(RunKernelIterated, KernelsMayCallTheIteratorThemselves) {
-  const TernaryField x = random_field(shape_of({300, 200}), 0.2, 12);
-  const TernaryField expected = dashi_iter::reference_iterate(kernels::LeftNeighbor{}, x.view(), 4);
+  const TernaryField x = random_field(make_shape({300, 200}), 0.2, 12);
+  const TernaryField expected = dashi_test::reference_iterate(kernels::LeftNeighbor{}, x.view(), 4);
   for (const std::size_t workers : {2U, 8U}) {
     IterateOptions options;
     options.num_workers = workers;
@@ -668,9 +641,9 @@ TEST(RunKernelIterated, KernelsMayCallTheIteratorThemselves) {
 }
 
 TEST(RunKernelIterated, ConcurrentCallersGetTheSameResult) {
-  const TernaryField x = random_field(shape_of({200, 250}), 0.2, 13);
+  const TernaryField x = random_field(make_shape({200, 250}), 0.2, 13);
   const TernaryField expected =
-      dashi_iter::reference_iterate(dashi_iter::AxisRadius2{}, x.view(), 6);
+      dashi_test::reference_iterate(dashi_test::AxisRadius2{}, x.view(), 6);
   std::vector<TernaryField> results(4);
   {
     std::vector<std::jthread> callers;
@@ -680,8 +653,8 @@ TEST(RunKernelIterated, ConcurrentCallersGetTheSameResult) {
         options.steps_per_sync = t + 1;
         options.block_elems = 250 * (t + 1);
         results[t] =
-            t % 2 == 0 ? dashi::run_kernel_iterated(dashi_iter::AxisRadius2{}, x.view(), 6, options)
-                       : dashi::run_kernel_iterated(wide_pool(), dashi_iter::AxisRadius2{},
+            t % 2 == 0 ? dashi::run_kernel_iterated(dashi_test::AxisRadius2{}, x.view(), 6, options)
+                       : dashi::run_kernel_iterated(wide_pool(), dashi_test::AxisRadius2{},
                                                     x.view(), 6, options);
       });
     }
@@ -702,15 +675,15 @@ constexpr std::size_t size_max = std::numeric_limits<std::size_t>::max();
 
 TEST(IterateExtremes, HugeStepsPerSyncStillRunsEveryStep) {
   ThreadPool pool(3);
-  const TernaryField x = random_field(shape_of({37, 5}), 0.3, 901);
+  const TernaryField x = random_field(make_shape({37, 5}), 0.3, 901);
   const dashi::kernels::LeftNeighbor kernel;
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
     for (const std::size_t steps : {1U, 2U, 3U, 5U}) {
       const TernaryField expected =
-          dashi_iter::reference_iterate(kernel, x.view(), steps, boundary);
+          dashi_test::reference_iterate(kernel, x.view(), steps, boundary);
       for (const std::size_t per_sync : {size_max, size_max - 1, size_max / 2 + 1}) {
         const IterateOptions options{{.block_elems = 40, .boundary = boundary}, per_sync};
-        const std::string where = std::string(dashi_iter::boundary_name(boundary)) + " steps " +
+        const std::string where = std::string(dashi_test::boundary_name(boundary)) + " steps " +
                                   std::to_string(steps) + " per_sync " + std::to_string(per_sync);
         const TernaryField result =
             dashi::run_kernel_iterated(pool, kernel, x.view(), steps, options);
@@ -728,9 +701,9 @@ TEST(IterateExtremes, HugeStepsPerSyncStillRunsEveryStep) {
 TEST(IterateExtremes, UnboundedFixedPointSearchWithTemporalBlockingConverges) {
   ThreadPool pool(3);
   const dashi::kernels::Majority3x3 kernel;
-  const TernaryField x = random_field(shape_of({41, 23}), 0.2, 902);
-  const dashi_iter::ReferenceFixedPoint expected =
-      dashi_iter::reference_fixed_point(kernel, x.view(), 10000);
+  const TernaryField x = random_field(make_shape({41, 23}), 0.2, 902);
+  const dashi_test::ReferenceFixedPoint expected =
+      dashi_test::reference_fixed_point(kernel, x.view(), 10000);
   ASSERT_TRUE(expected.found);
   for (const std::size_t per_sync : {1U, 2U, 8U}) {
     const IterateOptions options{{.block_elems = 23 * 5}, per_sync};
@@ -746,15 +719,15 @@ TEST(IterateExtremes, UnboundedFixedPointSearchWithTemporalBlockingConverges) {
 TEST(IterateExtremes, HugeHaloGivesTheRadiusResultOnBothBoundaries) {
   ThreadPool pool(3);
   const dashi::kernels::LeftNeighbor kernel;
-  const TernaryField x = random_field(shape_of({7, 3}), 0.3, 903);
+  const TernaryField x = random_field(make_shape({7, 3}), 0.3, 903);
   const std::size_t rows = x.shape().rows();
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
-    const TernaryField one_step = dashi_iter::reference_step(kernel, x.view(), boundary, 1);
-    const TernaryField four_steps = dashi_iter::reference_iterate(kernel, x.view(), 4, boundary);
+    const TernaryField one_step = dashi_test::reference_step(kernel, x.view(), boundary, 1);
+    const TernaryField four_steps = dashi_test::reference_iterate(kernel, x.view(), 4, boundary);
     for (const std::size_t halo :
          {rows - 1, rows, rows + 1, 3 * rows + 2, size_max / 2, size_max - 1, size_max}) {
       const std::string where =
-          std::string(dashi_iter::boundary_name(boundary)) + " halo " + std::to_string(halo);
+          std::string(dashi_test::boundary_name(boundary)) + " halo " + std::to_string(halo);
       const dashi::ParallelOptions parallel{.block_elems = 6, .halo = halo, .boundary = boundary};
       const TernaryField once = dashi::run_kernel_parallel(pool, kernel, x.view(), parallel);
       EXPECT_EQ(first_difference(once.view(), one_step.view()), "") << where;

@@ -18,15 +18,7 @@
 
 namespace {
 
-using dashi::KernelContractError;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi_test::first_difference;
-using dashi_test::number_after;
-using dashi_test::random_field;
-namespace kernels = dashi::kernels;
+using namespace dashi_test;
 
 /// Lengths around the 32-byte vector width and the 64-byte scan chunks, plus a large one.
 std::vector<std::size_t> lengths() {
@@ -522,7 +514,7 @@ TEST(ContractCheck, MinusOneHundredTwentyEightIsRejected) {
 }
 
 // ----------------------------------------------------------------------------------------
-// The test kernels of support/fields.hpp keep the contract (so sweeps may rely on them).
+// The test kernels of support/kernels.hpp keep the contract (so sweeps may rely on them).
 
 TEST(TestKernels, KeepTheContract) {
   std::uint64_t seed = 900;

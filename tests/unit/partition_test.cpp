@@ -17,14 +17,10 @@
 
 namespace {
 
+using namespace dashi_test;
+
 using dashi::Block;
 using dashi::Partition;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
-using dashi_test::first_difference;
-using dashi_test::random_field;
 
 std::size_t ceil_div(std::size_t a, std::size_t b) { return (a + b - 1) / b; }
 
@@ -200,22 +196,8 @@ TEST(CropHalo, ReturnsTheCoreRows) {
                std::invalid_argument);
 }
 
-/// Runs `kernel` block by block (in `order`), crops and recombines in index order.
-template <class K>
-TernaryField blockwise(const K& kernel, TernaryView input, std::size_t block_elems,
-                       std::size_t halo, const std::vector<std::size_t>& order) {
-  const auto blocks = dashi::split_with_halo(input, block_elems, halo);
-  std::vector<TernaryField> results(blocks.size());
-  for (const std::size_t i : order) {
-    results[i] = dashi::apply_kernel(kernel, blocks[i].input);
-  }
-  std::vector<TernaryView> cores;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    cores.push_back(dashi::crop_halo(blocks[i].block, results[i]));
-  }
-  return dashi::recombine(cores, input.shape());
-}
-
+// dashi_test::blockwise runs a kernel block by block (in a given order), crops and recombines
+// in index order.
 TEST(Recombine, BlockwiseEqualsMonolithic) {
   std::uint64_t seed = 10;
   for (const Shape& shape : {Shape{1}, Shape{101}, Shape{37, 9}, Shape{11, 4, 3}}) {

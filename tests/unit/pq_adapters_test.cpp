@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // <dashi/pq/adapters.hpp>: the packed executor's options and errors, huge halos on both
 // boundaries, and the round-trip kernel. References are computed densely and by hand
-// (support/fields.hpp pads periodic fields independently of the executor).
+// (support/references.hpp pads periodic fields independently of the executor).
 
 #include <gtest/gtest.h>
 
@@ -22,19 +22,13 @@
 
 namespace {
 
-using dashi::Boundary;
-using dashi::ParallelOptions;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::ThreadPool;
+using namespace dashi_test;
+
 namespace pq = dashi::pq;
 
 constexpr std::size_t huge = std::numeric_limits<std::size_t>::max();
 
-ThreadPool& pool() {
-  static ThreadPool instance(3);
-  return instance;
-}
+ThreadPool& pool() { return dashi_test::pool_of(3); }
 
 TernaryField packed_run(const auto& kernel, const TernaryField& field, ParallelOptions options,
                         std::uint32_t block_sites = 64) {

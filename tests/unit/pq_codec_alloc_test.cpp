@@ -18,6 +18,8 @@
 
 namespace {
 
+using namespace dashi_test;
+
 std::atomic<bool> counting{false};
 std::atomic<std::size_t> allocations{0};
 
@@ -88,8 +90,6 @@ void* realloc(void* p, std::size_t size) {
 namespace {
 
 namespace pq = dashi::pq;
-using dashi::Shape;
-using dashi::TernaryField;
 
 /// Allocations made by `body()`.
 template <class F>

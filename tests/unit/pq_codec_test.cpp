@@ -20,12 +20,14 @@
 #include <string>
 #include <vector>
 
+#include "support/names.hpp"
+#include "support/seeded.hpp"
+
 namespace {
 
+using namespace dashi_test;
+
 namespace pq = dashi::pq;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
 using dashi::pq::detail::CodecPath;
 using dashi::pq::detail::Tuning;
 
@@ -33,18 +35,6 @@ using Sizes = std::initializer_list<std::size_t>;
 
 constexpr std::array<double, 4> zero_fractions = {0.0, 0.5, 0.9, 1.0};
 constexpr std::array<std::uint32_t, 3> block_sizes = {64, 4096, 65536};
-
-/// Field of `shape` whose sites are 0 with probability `zero_fraction`, else ±1.
-TernaryField random_field(const Shape& shape, double zero_fraction, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::vector<std::int8_t> values(shape.size());
-  for (auto& v : values) {
-    v = unit(rng) < zero_fraction ? std::int8_t{0}
-                                  : ((rng() & 1U) != 0 ? std::int8_t{1} : std::int8_t{-1});
-  }
-  return TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
-}
 
 /// PQ_FORMAT §1 written out bit by bit.
 struct Reference {

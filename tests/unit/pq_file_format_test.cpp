@@ -15,16 +15,16 @@
 #include <string>
 #include <vector>
 
-#include "unit/pq_file_test_util.hpp"
+#include "support/fields.hpp"
+#include "support/files.hpp"
+#include "support/pq_file_reference.hpp"
 
 namespace {
 
-using dashi::TernaryField;
+using namespace dashi_test;
+
 using dashi::pq::FormatError;
 using dashi::pq::PqFile;
-using pqfs_test::Bytes;
-using pqfs_test::load;
-using pqfs_test::store;
 
 constexpr std::size_t sb = 4096;
 
@@ -33,10 +33,10 @@ constexpr std::size_t sb = 4096;
 class PqFileFormat : public ::testing::Test {
  protected:
   void SetUp() override {
-    field_ = pqfs_test::random_field(pqfs_test::make_shape({201, 199}), 0.2, 77);
+    field_ = dashi_test::random_field(dashi_test::make_shape({201, 199}), 0.2, 77);
     path_ = dir_ / "hostile.pqfs";
     dashi::pq::write_file(path_, field_, {.sb_bytes = sb});
-    original_ = pqfs_test::read_bytes(path_);
+    original_ = dashi_test::read_bytes(path_);
     count_ = static_cast<std::size_t>(load(original_, 72, 8));
   }
 
@@ -47,7 +47,7 @@ class PqFileFormat : public ::testing::Test {
   /// message.
   std::string expect_error(const Bytes& bytes, const std::set<std::string>& fields, int index,
                            std::size_t workers = 1) {
-    pqfs_test::write_bytes(path_, bytes);
+    dashi_test::write_bytes(path_, bytes);
     try {
       const PqFile file(path_, {.num_workers = workers});
       (void)file.read_all();
@@ -72,7 +72,7 @@ class PqFileFormat : public ::testing::Test {
     return {};
   }
 
-  pqfs_test::TempDir dir_;
+  dashi_test::TempDir dir_;
   TernaryField field_;
   std::filesystem::path path_;
   Bytes original_;
@@ -177,7 +177,7 @@ TEST_F(PqFileFormat, UnknownVersion) {
   for (const std::uint64_t version : {0U, 2U, 0xFFFFFFFFU}) {
     Bytes b = original_;
     store(b, 8, version, 4);
-    pqfs_test::fix_file_crc(b);
+    dashi_test::fix_file_crc(b);
     expect_error(b, {"version"}, -1);
   }
 }
@@ -186,7 +186,7 @@ TEST_F(PqFileFormat, UnknownFileFlagBits) {
   for (const unsigned bit : {0U, 1U, 2U, 31U}) {
     Bytes b = original_;
     store(b, 12, std::uint64_t{1} << bit, 4);
-    pqfs_test::fix_file_crc(b);
+    dashi_test::fix_file_crc(b);
     expect_error(b, {"flags"}, -1);
   }
 }
@@ -195,39 +195,39 @@ TEST_F(PqFileFormat, BadRankAndSuperblockSize) {
   for (const std::uint64_t rank : {0U, 5U, 1000U}) {
     Bytes b = original_;
     store(b, 16, rank, 4);
-    pqfs_test::fix_file_crc(b);
+    dashi_test::fix_file_crc(b);
     expect_error(b, {"rank"}, -1);
   }
   for (const std::uint64_t size : {0U, 2048U, 4097U, 6144U, (1U << 28) + 4096U}) {
     Bytes b = original_;
     store(b, 20, size, 4);
-    pqfs_test::fix_file_crc(b);
+    dashi_test::fix_file_crc(b);
     expect_error(b, {"sb_bytes"}, -1);
   }
   // A valid but different SB_BYTES: the length no longer matches.
   Bytes b = original_;
   store(b, 20, 8192, 4);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"file_length"}, -1);
 }
 
 TEST_F(PqFileFormat, ExtentsInconsistentWithTheSiteCount) {
   Bytes b = original_;
   store(b, 24, 202, 8);  // 202 x 199 != 39999
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"n_sites"}, -1);
   b = original_;
   store(b, 40, 3, 8);  // an extent past rank 2
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"extents"}, -1);
   b = original_;
   store(b, 24, std::uint64_t{1} << 40, 8);
   store(b, 32, std::uint64_t{1} << 40, 8);  // more sites than memory can hold
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"extents"}, -1);
   b = original_;
   store(b, 56, 40000, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"n_sites"}, -1);
 }
 
@@ -238,47 +238,47 @@ TEST_F(PqFileFormat, HugeSiteCountsAreRejectedBeforeAnyAllocation) {
   store(b, 24, std::uint64_t{1} << 40, 8);
   store(b, 32, 0, 8);
   store(b, 56, std::uint64_t{1} << 40, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"superblock_count"}, -1);
   // And with a superblock count to match, the file length gives it away.
   store(b, 72, (std::uint64_t{1} << 40) / 32256 + 1, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"file_length"}, -1);
 }
 
 TEST_F(PqFileFormat, SupportCountInconsistent) {
   Bytes b = original_;
   store(b, 64, 40000, 8);  // more than n_sites
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"n_support"}, -1);
   b = original_;
   store(b, 64, load(b, 64, 8) - 1, 8);  // plausible, but not what the superblocks hold
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"n_support"}, -1);
 }
 
 TEST_F(PqFileFormat, SuperblockCountInconsistent) {
   Bytes b = original_;
   store(b, 72, 100000, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"superblock_count"}, -1);
   // One superblock more, with a copy of the last one appended: the former last
   // superblock no longer ends where a middle one may.
   b = original_;
   store(b, 72, 4, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   b.insert(b.end(), original_.begin() + static_cast<std::ptrdiff_t>(base(2)), original_.end());
   expect_error(b, {"site_count"}, 2);
   // One fewer, the last superblock dropped: superblock 1 now has to end the field.
   b = original_;
   store(b, 72, 2, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   b.resize(base(2));
   expect_error(b, {"site_count"}, 1);
   // Zero superblocks for a non-empty field.
   b = Bytes(original_.begin(), original_.begin() + 4096);
   store(b, 72, 0, 8);
-  pqfs_test::fix_file_crc(b);
+  dashi_test::fix_file_crc(b);
   expect_error(b, {"superblock_count"}, -1);
 }
 
@@ -314,12 +314,12 @@ TEST_F(PqFileFormat, SuperblockMagicVersionAndFlags) {
     expect_error(b, {"magic"}, static_cast<int>(index));
     b = original_;
     store(b, base(index) + 8, 2, 4);
-    pqfs_test::fix_superblock_crcs(b, base(index));
+    dashi_test::fix_superblock_crcs(b, base(index));
     expect_error(b, {"version"}, static_cast<int>(index));
     for (const std::uint64_t flags : {0U, 3U, 5U, 0x80000001U}) {
       b = original_;
       store(b, base(index) + 12, flags, 4);
-      pqfs_test::fix_superblock_crcs(b, base(index));
+      dashi_test::fix_superblock_crcs(b, base(index));
       expect_error(b, {"flags"}, static_cast<int>(index));
     }
   }
@@ -345,18 +345,18 @@ TEST_F(PqFileFormat, SuperblocksOutOfOrder) {
             original_.begin() + static_cast<std::ptrdiff_t>(base(1)),
             b.begin() + static_cast<std::ptrdiff_t>(base(1)));
   store(b, base(1) + 16, 1, 8);
-  pqfs_test::fix_superblock_crcs(b, base(1));
+  dashi_test::fix_superblock_crcs(b, base(1));
   expect_error(b, {"first_site"}, 1);
   expect_error(b, {"first_site"}, 1, 3);
   // A gap: superblock 1 starts 64 sites late.
   b = original_;
   store(b, base(1) + 24, load(b, base(1) + 24, 8) + 64, 8);
-  pqfs_test::fix_superblock_crcs(b, base(1));
+  dashi_test::fix_superblock_crcs(b, base(1));
   expect_error(b, {"first_site", "site_count"}, 1);
   // Superblock 0 must start at site 0.
   b = original_;
   store(b, base(0) + 24, 64, 8);
-  pqfs_test::fix_superblock_crcs(b, base(0));
+  dashi_test::fix_superblock_crcs(b, base(0));
   expect_error(b, {"first_site"}, 0);
 }
 
@@ -365,7 +365,7 @@ TEST_F(PqFileFormat, SuperblockCountsInconsistent) {
                            std::size_t size) {
     Bytes b = original_;
     store(b, base(index) + offset, value, size);
-    pqfs_test::fix_superblock_crcs(b, base(index));
+    dashi_test::fix_superblock_crcs(b, base(index));
     return b;
   };
   const int last = 2;
@@ -383,13 +383,13 @@ TEST_F(PqFileFormat, SuperblockCountsInconsistent) {
   const std::uint64_t k = load(b, base(1) + 36, 4);
   store(b, base(1) + 36, k - 9, 4);
   store(b, base(1) + 52, k - 9, 4);
-  pqfs_test::fix_superblock_crcs(b, base(1));
+  dashi_test::fix_superblock_crcs(b, base(1));
   expect_error(b, {"support_count", "Q", "padding"}, 1);
   // A superblock that claims more sites than fit in SB_BYTES.
   b = crafted(0, 32, load(original_, base(0) + 32, 4) + std::uint64_t{64 * 64}, 4);
   store(b, base(0) + 44, (load(b, base(0) + 32, 4) + 7) / 8, 4);
   store(b, base(0) + 48, (64 + load(b, base(0) + 44, 4) + 63) / 64 * 64, 4);
-  pqfs_test::fix_superblock_crcs(b, base(0));
+  dashi_test::fix_superblock_crcs(b, base(0));
   expect_error(b, {"site_count"}, 0);
 }
 
@@ -425,7 +425,7 @@ TEST_F(PqFileFormat, UnusedBitsOfTheLastPAndQBytes) {
   ASSERT_NE(sites % 8, 0U);
   Bytes b = original_;
   b[base(2) + 64 + static_cast<std::size_t>(sites / 8)] |= 0x80;
-  pqfs_test::fix_superblock_crcs(b, base(2));
+  dashi_test::fix_superblock_crcs(b, base(2));
   expect_error(b, {"P"}, 2);
   bool tested_q = false;
   for (std::size_t index = 0; index < 3; ++index) {
@@ -436,7 +436,7 @@ TEST_F(PqFileFormat, UnusedBitsOfTheLastPAndQBytes) {
     b = original_;
     const auto q_offset = static_cast<std::size_t>(load(original_, base(index) + 48, 4));
     b[base(index) + q_offset + static_cast<std::size_t>(k / 8)] |= 0x80;
-    pqfs_test::fix_superblock_crcs(b, base(index));
+    dashi_test::fix_superblock_crcs(b, base(index));
     expect_error(b, {"Q"}, static_cast<int>(index));
     tested_q = true;
   }
@@ -465,7 +465,7 @@ TEST_F(PqFileFormat, FileShrunkAfterOpening) {
 }
 
 TEST_F(PqFileFormat, RandomDamageIsAlwaysRejected) {
-  pqfs_test::Rng rng(99);
+  dashi_test::Rng rng(99);
   const int fd = ::open(path_.c_str(), O_RDWR);
   ASSERT_GE(fd, 0);
   for (int trial = 0; trial < 3000; ++trial) {

@@ -10,21 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "unit/pq_file_test_util.hpp"
+#include "support/fields.hpp"
+#include "support/files.hpp"
+#include "support/pq_file_reference.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
+using namespace dashi_test;
+
 using dashi::pq::FileOptions;
 using dashi::pq::FileWriter;
 using dashi::pq::PqFile;
 using dashi::pq::write_file;
-using pqfs_test::Bytes;
-using pqfs_test::make_shape;
-using pqfs_test::random_field;
-using pqfs_test::read_bytes;
-using pqfs_test::TempDir;
 
 /// Writes `field` through a FileWriter in chunks of `chunk(i)` rows (i = chunk number).
 template <class Chunk>
@@ -57,7 +54,7 @@ TEST(FileWriter, EveryChunkingGivesTheBytesOfWriteFile) {
               << shape.to_string() << " sparsity " << sparsity << " sb " << sb << " chunks of "
               << fixed;
         }
-        pqfs_test::Rng rng(seed);
+        dashi_test::Rng rng(seed);
         stream(dir / "s.pqfs", field, {.sb_bytes = sb, .num_workers = 3},
                [&](std::size_t) { return 1 + rng.below(shape.rows()); });
         ASSERT_EQ(read_bytes(dir / "s.pqfs"), reference) << shape.to_string() << " random chunks";
@@ -75,9 +72,9 @@ TEST(FileWriter, ChunksAcrossTheStagingThreshold) {
     write_file(dir / "ref.pqfs", field, {.sb_bytes = 4096, .num_workers = workers});
     const Bytes reference = read_bytes(dir / "ref.pqfs");
     if (workers == 1) {
-      ASSERT_EQ(reference, pqfs_test::reference_file(field, 4096));
+      ASSERT_EQ(reference, dashi_test::reference_file(field, 4096));
     }
-    pqfs_test::Rng rng(workers);
+    dashi_test::Rng rng(workers);
     const std::vector<std::size_t> sizes = {1,     63,    64,    65,     4095,  30000,
                                             48479, 48480, 48481, 100000, 250000};
     stream(dir / "s.pqfs", field, {.sb_bytes = 4096, .num_workers = workers},

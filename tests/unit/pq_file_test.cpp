@@ -18,26 +18,18 @@
 #include <system_error>
 #include <vector>
 
-#include "unit/pq_file_test_util.hpp"
+#include "support/fields.hpp"
+#include "support/files.hpp"
+#include "support/pq_file_reference.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
+using namespace dashi_test;
+
 using dashi::pq::FileOptions;
 using dashi::pq::FormatError;
 using dashi::pq::PqFile;
 using dashi::pq::write_file;
-using pqfs_test::Bytes;
-using pqfs_test::make_shape;
-using pqfs_test::random_field;
-using pqfs_test::read_bytes;
-using pqfs_test::TempDir;
-
-TernaryField copy_rows(const TernaryField& field, std::size_t first, std::size_t count) {
-  const dashi::TernaryView view = field.rows(first, count);
-  return TernaryField::from_signed(view.values(), view.shape());
-}
 
 /// Fields of ranks 1-4, with sizes that are and are not multiples of 8 and 64.
 std::vector<Shape> test_shapes() {
@@ -57,7 +49,7 @@ TEST(PqFile, MatchesTheReferenceWriterByteForByte) {
         const TernaryField field = random_field(shape, sparsity, seed++);
         const auto path = dir / "f.pqfs";
         write_file(path, field, {.sb_bytes = sb});
-        const Bytes expected = pqfs_test::reference_file(field, sb);
+        const Bytes expected = dashi_test::reference_file(field, sb);
         const Bytes actual = read_bytes(path);
         ASSERT_EQ(actual.size(), expected.size()) << shape.to_string() << " s=" << sparsity;
         const auto mismatch = std::mismatch(actual.begin(), actual.end(), expected.begin());
@@ -72,7 +64,7 @@ TEST(PqFile, MatchesTheReferenceWriterByteForByte) {
 TEST(PqFile, SuperblockSizesFollowTheBruteForceFillRule) {
   const TempDir dir;
   // Sparsity varies along the field so superblock sizes vary too.
-  pqfs_test::Rng rng(7);
+  dashi_test::Rng rng(7);
   std::vector<std::int8_t> values(600000);
   for (std::size_t i = 0; i < values.size(); ++i) {
     const double density = 0.5 + 0.5 * std::sin(static_cast<double>(i) / 9000.0);
@@ -84,13 +76,13 @@ TEST(PqFile, SuperblockSizesFollowTheBruteForceFillRule) {
     const auto path = dir / "fill.pqfs";
     write_file(path, field, {.sb_bytes = sb});
     const Bytes b = read_bytes(path);
-    const std::vector<std::uint64_t> expected = pqfs_test::reference_fill(values, sb);
-    ASSERT_EQ(pqfs_test::load(b, 72, 8), expected.size());
+    const std::vector<std::uint64_t> expected = dashi_test::reference_fill(values, sb);
+    ASSERT_EQ(dashi_test::load(b, 72, 8), expected.size());
     std::uint64_t first = 0;
     for (std::size_t i = 0; i < expected.size(); ++i) {
       const std::size_t base = 4096 + i * sb;
-      EXPECT_EQ(pqfs_test::load(b, base + 24, 8), first) << "superblock " << i;
-      EXPECT_EQ(pqfs_test::load(b, base + 32, 4), expected[i]) << "superblock " << i;
+      EXPECT_EQ(dashi_test::load(b, base + 24, 8), first) << "superblock " << i;
+      EXPECT_EQ(dashi_test::load(b, base + 32, 4), expected[i]) << "superblock " << i;
       first += expected[i];
     }
   }
@@ -98,7 +90,7 @@ TEST(PqFile, SuperblockSizesFollowTheBruteForceFillRule) {
 
 TEST(PqFile, PlannerDecidesTheSameSuperblocksFromPartialData) {
   // Planning in pieces (as the streaming writer does) equals planning everything at once.
-  pqfs_test::Rng rng(11);
+  dashi_test::Rng rng(11);
   for (int trial = 0; trial < 40; ++trial) {
     const std::uint64_t n = 1 + rng.below(300000);
     std::vector<std::uint8_t> counts((n + 63) / 64);
@@ -176,8 +168,8 @@ TEST(PqFile, EmptyFieldsHaveNoSuperblocks) {
     write_file(dir / "e.pqfs", field);
     const Bytes b = read_bytes(dir / "e.pqfs");
     ASSERT_EQ(b.size(), 4096U);
-    EXPECT_EQ(b, pqfs_test::reference_file(field, 262144));
-    EXPECT_EQ(pqfs_test::load(b, 72, 8), 0U);
+    EXPECT_EQ(b, dashi_test::reference_file(field, 262144));
+    EXPECT_EQ(dashi_test::load(b, 72, 8), 0U);
     const PqFile file(dir / "e.pqfs");
     EXPECT_EQ(file.shape(), shape);
     EXPECT_EQ(file.superblock_count(), 0U);
@@ -207,7 +199,7 @@ TEST(PqFile, ReadRowsOfRankOneAtEveryOffset) {
   const TernaryField field = random_field(make_shape({70001}), 0.5, 6);
   write_file(dir / "r1.pqfs", field, {.sb_bytes = 4096});
   const PqFile file(dir / "r1.pqfs");
-  pqfs_test::Rng rng(3);
+  dashi_test::Rng rng(3);
   for (int trial = 0; trial < 3000; ++trial) {
     const std::size_t first = rng.below(70001);
     const std::size_t count = rng.below(std::min<std::size_t>(70001 - first, 40000) + 1);
@@ -238,12 +230,12 @@ TEST(PqFile, ReadRowsReadsOnlyTheSuperblocksHoldingItsRows) {
   const auto path = dir / "big.pqfs";
   write_file(path, field, {.sb_bytes = 4096});
   const Bytes original = read_bytes(path);
-  const std::uint64_t count = pqfs_test::load(original, 72, 8);
+  const std::uint64_t count = dashi_test::load(original, 72, 8);
   ASSERT_GT(count, 150U);
   const auto payload_byte = [](std::uint64_t index) {
     return static_cast<std::size_t>(4096 + index * 4096 + 64);  // the first P byte
   };
-  pqfs_test::Rng rng(4);
+  dashi_test::Rng rng(4);
   for (int trial = 0; trial < 40; ++trial) {
     const std::size_t first = rng.below(4000);
     const std::size_t rows = 1 + rng.below(std::min<std::size_t>(4000 - first, 30));
@@ -253,9 +245,9 @@ TEST(PqFile, ReadRowsReadsOnlyTheSuperblocksHoldingItsRows) {
     std::vector<std::uint64_t> holding;
     for (std::uint64_t i = 0; i < count; ++i) {
       const std::uint64_t start =
-          pqfs_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 24), 8);
+          dashi_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 24), 8);
       const std::uint64_t sites =
-          pqfs_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 32), 4);
+          dashi_test::load(original, static_cast<std::size_t>(4096 + i * 4096 + 32), 4);
       if (start < hi && start + sites > lo) {
         holding.push_back(i);
       } else {
@@ -263,11 +255,11 @@ TEST(PqFile, ReadRowsReadsOnlyTheSuperblocksHoldingItsRows) {
       }
     }
     ASSERT_FALSE(holding.empty());
-    pqfs_test::write_bytes(path, damaged);
+    dashi_test::write_bytes(path, damaged);
     ASSERT_EQ(PqFile(path).read_rows(first, rows), copy_rows(field, first, rows))
         << "rows " << first << " + " << rows;
     damaged[payload_byte(holding[rng.below(holding.size())])] ^= 0x01;
-    pqfs_test::write_bytes(path, damaged);
+    dashi_test::write_bytes(path, damaged);
     EXPECT_THROW((void)PqFile(path).read_rows(first, rows), FormatError);
   }
 }
@@ -278,11 +270,11 @@ TEST(PqFile, ReadRowsIgnoresCorruptionOutsideItsSuperblocks) {
   const auto path = dir / "c.pqfs";
   write_file(path, field, {.sb_bytes = 4096});
   Bytes b = read_bytes(path);
-  const std::uint64_t count = pqfs_test::load(b, 72, 8);
+  const std::uint64_t count = dashi_test::load(b, 72, 8);
   ASSERT_GT(count, 10U);
   // Damage the payload of the last superblock: read_all fails, the first rows still read.
   b[4096 + static_cast<std::size_t>(count - 1) * 4096 + 100] ^= 0x10;
-  pqfs_test::write_bytes(path, b);
+  dashi_test::write_bytes(path, b);
   const PqFile file(path);
   EXPECT_THROW((void)file.read_all(), FormatError);
   EXPECT_EQ(file.read_rows(0, 100), copy_rows(field, 0, 100));
@@ -300,7 +292,7 @@ TEST(PqFile, ConcurrentReadsFromOneFile) {
   std::atomic<int> failures{0};
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {
-      pqfs_test::Rng rng(static_cast<std::uint64_t>(t));
+      dashi_test::Rng rng(static_cast<std::uint64_t>(t));
       for (int i = 0; i < 50; ++i) {
         const std::size_t first = rng.below(300);
         const std::size_t rows = rng.below(300 - first + 1);

@@ -17,37 +17,16 @@
 #include <utility>
 #include <vector>
 
+#include "support/bytes.hpp"
+#include "support/names.hpp"
+#include "support/seeded.hpp"
+
 namespace {
 
+using namespace dashi_test;
+
 namespace pq = dashi::pq;
-using dashi::Shape;
-using dashi::TernaryField;
 using Bytes = std::vector<std::byte>;
-
-TernaryField random_field(const Shape& shape, double zero_fraction, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
-  std::vector<std::int8_t> values(shape.size());
-  for (auto& v : values) {
-    v = unit(rng) < zero_fraction ? std::int8_t{0}
-                                  : ((rng() & 1U) != 0 ? std::int8_t{1} : std::int8_t{-1});
-  }
-  return TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
-}
-
-std::uint64_t load(const Bytes& b, std::size_t offset, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    value |= static_cast<std::uint64_t>(std::to_integer<unsigned>(b[offset + i])) << (8 * i);
-  }
-  return value;
-}
-
-void store(Bytes& b, std::size_t offset, std::uint64_t value, std::size_t size) {
-  for (std::size_t i = 0; i < size; ++i) {
-    b[offset + i] = static_cast<std::byte>((value >> (8 * i)) & 0xFFU);
-  }
-}
 
 /// Recomputes both CRCs after an edit, so the structural checks behind them are reached.
 void reseal(Bytes& b) {
@@ -223,6 +202,16 @@ struct NamedCase {
   bool reseal = true;
 };
 
+/// Rewrites the header as a consistent 1-D field of 2^60 sites without support (far more
+/// than the buffer holds).
+void huge_consistent_field(Bytes& b) {
+  store(b, 16, 1, 4);
+  store(b, 24, std::uint64_t{1} << 60, 8);
+  store(b, 32, 0, 8);
+  store(b, 56, std::uint64_t{1} << 60, 8);
+  store(b, 64, 0, 8);
+}
+
 TEST(PqSerialize, RejectsEachBadFieldByName) {
   const std::vector<NamedCase> cases = {
       {"magic", "magic", [](Bytes& b) { b[7] = std::byte{'2'}; }},
@@ -247,21 +236,10 @@ TEST(PqSerialize, RejectsEachBadFieldByName) {
       {"extents disagree with n_sites", "n_sites", [](Bytes& b) { store(b, 24, 11, 8); }},
       {"n_sites", "n_sites", [](Bytes& b) { store(b, 56, 101, 8); }},
       {"n_support above n_sites", "n_support", [](Bytes& b) { store(b, 64, 101, 8); }},
-      {"huge consistent field, small buffer", "total_length",
-       [](Bytes& b) {
-         store(b, 16, 1, 4);
-         store(b, 24, std::uint64_t{1} << 60, 8);
-         store(b, 32, 0, 8);
-         store(b, 56, std::uint64_t{1} << 60, 8);
-         store(b, 64, 0, 8);
-       }},
+      {"huge consistent field, small buffer", "total_length", huge_consistent_field},
       {"huge consistent field and length, small buffer", "total_length",
        [](Bytes& b) {
-         store(b, 16, 1, 4);
-         store(b, 24, std::uint64_t{1} << 60, 8);
-         store(b, 32, 0, 8);
-         store(b, 56, std::uint64_t{1} << 60, 8);
-         store(b, 64, 0, 8);
+         huge_consistent_field(b);
          const auto layout = dashi::pq::detail::buffer_layout(std::uint64_t{1} << 60, 0, 64);
          ASSERT_TRUE(layout.has_value());
          store(b, 72, layout->total, 8);

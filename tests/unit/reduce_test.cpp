@@ -19,23 +19,13 @@
 #include <utility>
 #include <vector>
 
-#include "support/iteration.hpp"
+#include "support/fields.hpp"
 
 namespace {
 
-using dashi::ParallelOptions;
-using dashi::Partition;
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernaryView;
-using dashi::ThreadPool;
-using dashi_iter::random_field;
-using dashi_iter::shape_of;
+using namespace dashi_test;
 
-ThreadPool& wide_pool() {
-  static ThreadPool pool(7);
-  return pool;
-}
+using dashi::Partition;
 
 const std::vector<std::size_t> all_workers = {1, 2, 3, 4, 8};
 
@@ -80,7 +70,7 @@ std::vector<double> block_sums(TernaryView field, std::size_t block_elems) {
 }
 
 TEST(ReduceParallel, FloatingPointResultIndependentOfWorkersAndRepetitions) {
-  const TernaryField x = random_field(shape_of({500, 257}), 0.3, 1);
+  const TernaryField x = random_field(make_shape({500, 257}), 0.3, 1);
   for (const std::size_t block_elems : {std::size_t{0}, std::size_t{4'099}}) {
     // The left fold from init, in block-index order, computed serially.
     double expected = 0.25;
@@ -111,7 +101,7 @@ TEST(ReduceParallel, FloatingPointResultIndependentOfWorkersAndRepetitions) {
 TEST(ReduceParallel, FloatingPointResultIndependentOfCompletionOrder) {
   // Blocks sleep for seeded, varying times so that they finish in a different order on
   // every repetition; the fold must not follow the completion order.
-  const TernaryField x = random_field(shape_of({600, 229}), 0.3, 2);
+  const TernaryField x = random_field(make_shape({600, 229}), 0.3, 2);
   const std::size_t block_elems = 229 * 25;
   double expected = 0.0;
   for (const double s : block_sums(x.view(), block_elems)) {
@@ -122,7 +112,7 @@ TEST(ReduceParallel, FloatingPointResultIndependentOfCompletionOrder) {
   for (std::uint64_t repeat = 0; repeat < 6; ++repeat) {
     const auto map = [&](TernaryView block) {
       const std::size_t index = offset_of(block, x.view()) / block_elems;
-      dashi_iter::Rng rng(repeat * 1'000 + index);
+      dashi_test::Rng rng(repeat * 1'000 + index);
       std::this_thread::sleep_for(std::chrono::microseconds(rng.below(400)));
       return TermSum{x.view()}(block);
     };
@@ -138,7 +128,7 @@ TEST(ReduceParallel, FloatingPointResultIndependentOfCompletionOrder) {
 TEST(ReduceParallel, AnotherGroupingGivesOtherBits) {
   // The data makes the fold order visible: if reduce_parallel combined in completion
   // order, in a tree, or with another partition, the tests above would catch it.
-  const TernaryField x = random_field(shape_of({1'000, 257}), 0.3, 1);
+  const TernaryField x = random_field(make_shape({1'000, 257}), 0.3, 1);
   const std::vector<double> sums = block_sums(x.view(), 4'099);
   ASSERT_GE(sums.size(), 8U);
   double left = 0.25;
@@ -184,7 +174,7 @@ TEST(ReduceParallel, AnotherGroupingGivesOtherBits) {
 
 TEST(ReduceParallel, LeftFoldInBlockIndexOrder) {
   // A non-commutative, non-associative combine: string concatenation of block indices.
-  const TernaryField x = random_field(shape_of({500, 97}), 0.3, 3);
+  const TernaryField x = random_field(make_shape({500, 97}), 0.3, 3);
   const std::size_t block_elems = 97 * 11 + 5;  // 12 rows per block
   const std::size_t rows_per_block = Partition(x.shape(), block_elems).rows_per_block();
   ASSERT_EQ(rows_per_block, 12U);
@@ -225,7 +215,8 @@ TEST(ReduceParallel, LeftFoldInBlockIndexOrder) {
 TEST(ReduceParallel, BlocksAreThePartitionWithoutHalo) {
   // map_block sees exactly the core rows of each block: offsets and sizes, in order.
   using Extents = std::vector<std::pair<std::size_t, std::size_t>>;
-  for (const Shape& shape : {shape_of({100'003}), shape_of({123, 456}), shape_of({7, 8, 9})}) {
+  for (const Shape& shape :
+       {make_shape({100'003}), make_shape({123, 456}), make_shape({7, 8, 9})}) {
     const TernaryField x = random_field(shape, 0.3, 4);
     for (const std::size_t block_elems : {std::size_t{1}, std::size_t{1'001}, std::size_t{0}}) {
       const Partition partition(shape, block_elems == 0 ? dashi::reduce_block_elems : block_elems);
@@ -258,7 +249,7 @@ TEST(ReduceParallel, DefaultBlockSizeIsReduceBlockElems) {
   // executor's cache-derived automatic size.
   static_assert(dashi::reduce_block_elems == std::size_t{1} << 16);
   for (const Shape& shape :
-       {shape_of({1'000'000}), shape_of({3'000, 333}), shape_of({5, 200'000})}) {
+       {make_shape({1'000'000}), make_shape({3'000, 333}), make_shape({5, 200'000})}) {
     const TernaryField x = TernaryField::zeros(shape);
     const auto sizes = [&](std::size_t block_elems) {
       return dashi::reduce_parallel(
@@ -280,7 +271,7 @@ TEST(ReduceParallel, DefaultBlockSizeIsReduceBlockElems) {
 }
 
 TEST(ReduceParallel, EmptyFieldReturnsInit) {
-  for (const Shape& shape : {shape_of({0}), shape_of({0, 4}), shape_of({3, 0})}) {
+  for (const Shape& shape : {make_shape({0}), make_shape({0, 4}), make_shape({3, 0})}) {
     const TernaryField x = TernaryField::zeros(shape);
     int calls = 0;
     const double r = dashi::reduce_parallel(
@@ -300,7 +291,7 @@ TEST(ReduceParallel, MoveOnlyAndNonDefaultConstructibleResults) {
     explicit Count(std::size_t v) : value(v) {}
     std::size_t value;
   };
-  const TernaryField x = random_field(shape_of({200, 300}), 0.4, 5);
+  const TernaryField x = random_field(make_shape({200, 300}), 0.4, 5);
   const Count support = dashi::reduce_parallel(
       x.view(), [](TernaryView block) { return Count(block.count_support()); },
       [](Count a, Count b) { return Count(a.value + b.value); }, Count(0),
@@ -317,7 +308,7 @@ TEST(ReduceParallel, MoveOnlyAndNonDefaultConstructibleResults) {
 }
 
 TEST(ReduceParallel, LowestFailingBlockDecidesTheException) {
-  const TernaryField x = random_field(shape_of({400, 250}), 0.3, 6);
+  const TernaryField x = random_field(make_shape({400, 250}), 0.3, 6);
   const std::size_t block_elems = 250 * 5;
   for (int repeat = 0; repeat < 10; ++repeat) {
     for (const std::size_t workers : all_workers) {

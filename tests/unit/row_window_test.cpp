@@ -17,18 +17,13 @@
 #include <vector>
 
 #include "support/fields.hpp"
+#include "support/rule_paths.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
+using namespace dashi_test;
+
 using dashi::detail::RuleIsa;
-using dashi_test::first_difference;
-using dashi_test::random_field;
-using dashi_test::Rng;
-namespace kernels = dashi::kernels;
 
 static_assert(dashi::RowWindowKernel<kernels::LeftNeighbor>);
 static_assert(dashi::RowWindowKernel<kernels::Majority3x3>);
@@ -87,21 +82,6 @@ void expect_windows_match(const TernaryField& in, Full full, Window window,
       }
     }
   }
-}
-
-std::vector<RuleIsa> available_isas() {
-  std::vector<RuleIsa> isas{RuleIsa::portable};
-  if (dashi::detail::rule_isa() >= RuleIsa::avx2) {
-    isas.push_back(RuleIsa::avx2);
-  }
-  if (dashi::detail::rule_isa() >= RuleIsa::avx512) {
-    isas.push_back(RuleIsa::avx512);
-  }
-  return isas;
-}
-
-std::string isa_name(RuleIsa isa) {
-  return isa == RuleIsa::portable ? "portable" : isa == RuleIsa::avx2 ? "avx2" : "avx512";
 }
 
 TEST(RowWindow, LeftNeighborEveryWindowOnEveryPath) {
@@ -188,8 +168,8 @@ TEST(RowWindow, Majority3x3EveryWindowOnEveryPath) {
 template <std::size_t R>
 void check_rule1d_windows(std::uint64_t seed) {
   const kernels::Rule1D<R> rule = random_rule<R>(seed);
-  for (const RuleIsa isa : available_isas()) {
-    std::cout << "[ path ] Rule1D<" << R << "> " << isa_name(isa) << "\n";
+  for (const RuleIsa isa : available_rule_isas()) {
+    std::cout << "[ path ] Rule1D<" << R << "> " << rule_isa_name(isa) << "\n";
     // Row counts below, at and above 2R + 1 (every row an edge row, or an interior), and
     // rows shorter and longer than one vector.
     for (const Shape& shape :
@@ -198,7 +178,7 @@ void check_rule1d_windows(std::uint64_t seed) {
       expect_windows_match(
           in, [&](TernaryView v, TernarySpan o) { rule.apply_with(isa, v, o); },
           [&](TernaryView v, std::size_t f, TernarySpan o) { rule.apply_with(isa, v, f, o); },
-          "Rule1D<" + std::to_string(R) + "> " + isa_name(isa));
+          "Rule1D<" + std::to_string(R) + "> " + rule_isa_name(isa));
     }
   }
 }
@@ -212,14 +192,14 @@ TEST(RowWindow, Rule1DEveryWindowOnEveryPath) {
 TEST(RowWindow, Totalistic2DEveryWindowOnEveryPath) {
   const kernels::Totalistic2D rule = random_totalistic(60);
   std::uint64_t seed = 61;
-  for (const RuleIsa isa : available_isas()) {
-    std::cout << "[ path ] Totalistic2D " << isa_name(isa) << "\n";
+  for (const RuleIsa isa : available_rule_isas()) {
+    std::cout << "[ path ] Totalistic2D " << rule_isa_name(isa) << "\n";
     for (const Shape& shape : {Shape{1, 9}, Shape{3, 64}, Shape{8, 130}}) {
       const TernaryField in = random_field(shape, 0.3, seed++);
       expect_windows_match(
           in, [&](TernaryView v, TernarySpan o) { rule.apply_with(isa, v, o); },
           [&](TernaryView v, std::size_t f, TernarySpan o) { rule.apply_with(isa, v, f, o); },
-          "Totalistic2D " + isa_name(isa));
+          "Totalistic2D " + rule_isa_name(isa));
     }
   }
 }

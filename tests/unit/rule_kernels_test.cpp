@@ -11,41 +11,19 @@
 #include <cstdlib>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/kernel.hpp>
-#include <functional>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "support/fields.hpp"
+#include "support/rule_paths.hpp"
 
 namespace {
 
-using dashi::Shape;
-using dashi::TernaryField;
-using dashi::TernarySpan;
-using dashi::TernaryView;
+using namespace dashi_test;
+
 using dashi::detail::RuleIsa;
-using dashi_test::first_difference;
-using dashi_test::random_field;
-using dashi_test::Rng;
-namespace kernels = dashi::kernels;
-
-/// Every instruction set the rule kernels have code for that this CPU (and DASHI_ISA) allows.
-std::vector<RuleIsa> available_isas() {
-  std::vector<RuleIsa> isas{RuleIsa::portable};
-  if (dashi::detail::rule_isa() >= RuleIsa::avx2) {
-    isas.push_back(RuleIsa::avx2);
-  }
-  if (dashi::detail::rule_isa() >= RuleIsa::avx512) {
-    isas.push_back(RuleIsa::avx512);
-  }
-  return isas;
-}
-
-std::string isa_name(RuleIsa isa) {
-  return isa == RuleIsa::portable ? "portable" : isa == RuleIsa::avx2 ? "avx2" : "avx512";
-}
 
 /// A random valid table of `size` entries: entries whose centre digit (`centre_of(e)`) is 0
 /// are 0, the others uniform in {-1, 0, 1}.
@@ -132,12 +110,12 @@ void check_rule1d_on(const std::vector<Shape>& shapes, std::uint64_t seed) {
       for (const double sparsity : {0.0, 0.5}) {
         const TernaryField in = random_field(shapes[s], sparsity, seed + 7 * s + t);
         const TernaryField expected = rule1d_reference(R, table, in.view());
-        for (const RuleIsa isa : available_isas()) {
+        for (const RuleIsa isa : available_rule_isas()) {
           TernaryField out = TernaryField::zeros(in.shape());
           rule.apply_with(isa, in.view(), out.span());
           ASSERT_EQ(first_difference(out.view(), expected.view()), "")
-              << "Rule1D<" << R << "> on " << isa_name(isa) << ", shape " << in.shape().to_string()
-              << ", table " << t;
+              << "Rule1D<" << R << "> on " << rule_isa_name(isa) << ", shape "
+              << in.shape().to_string() << ", table " << t;
         }
         TernaryField out = TernaryField::zeros(in.shape());
         rule(in.view(), out.span());
@@ -225,11 +203,11 @@ TEST(Totalistic2D, MatchesScalarReferenceOnEveryPath) {
     for (std::size_t s = 0; s < shapes.size(); ++s) {
       const TernaryField in = random_field(shapes[s], t % 2 == 0 ? 0.0 : 0.4, 31 * s + t);
       const TernaryField expected = totalistic_reference(table, in.view());
-      for (const RuleIsa isa : available_isas()) {
+      for (const RuleIsa isa : available_rule_isas()) {
         TernaryField out = TernaryField::zeros(in.shape());
         rule.apply_with(isa, in.view(), out.span());
         ASSERT_EQ(first_difference(out.view(), expected.view()), "")
-            << "Totalistic2D on " << isa_name(isa) << ", shape " << in.shape().to_string()
+            << "Totalistic2D on " << rule_isa_name(isa) << ", shape " << in.shape().to_string()
             << ", table " << t;
       }
     }
@@ -261,11 +239,11 @@ TEST(Totalistic2D, Majority3x3IsOneTable) {
     for (const double sparsity : {0.0, 0.3, 0.8}) {
       const TernaryField in = random_field(shape, sparsity, shape.size());
       const TernaryField expected = dashi::apply_kernel(kernels::Majority3x3{}, in.view());
-      for (const RuleIsa isa : available_isas()) {
+      for (const RuleIsa isa : available_rule_isas()) {
         TernaryField out = TernaryField::zeros(in.shape());
         rule.apply_with(isa, in.view(), out.span());
         ASSERT_EQ(first_difference(out.view(), expected.view()), "")
-            << isa_name(isa) << " on " << shape.to_string();
+            << rule_isa_name(isa) << " on " << shape.to_string();
       }
       EXPECT_EQ(dashi::run_kernel_parallel(rule, in.view(), {.num_workers = 3, .block_elems = 999}),
                 expected);
@@ -309,29 +287,24 @@ TEST(RuleKernels, DeterministicThroughRunKernelParallel) {
                     random_field(Shape{250U, 170U}, 0.3, 4));
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::invalid_argument& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
-
 TEST(RuleKernels, RefuseBadTablesNamingTheEntry) {
   std::vector<std::int8_t> table = random_rule1d_table(1, 9);
-  EXPECT_NE(message_of([&] { kernels::Rule1D<1>(std::span(table).first(26)); }).find("26 entries"),
+  EXPECT_NE(message_of<std::invalid_argument>([&] {
+              kernels::Rule1D<1>(std::span(table).first(26));
+            }).find("26 entries"),
             std::string::npos);
-  EXPECT_NE(message_of([&] { kernels::Rule1D<2>{table}; }).find("expected 243"), std::string::npos);
+  EXPECT_NE(
+      message_of<std::invalid_argument>([&] { kernels::Rule1D<2>{table}; }).find("expected 243"),
+      std::string::npos);
   // A value outside {-1, 0, 1}, at an entry whose centre is supported.
   table[2] = 2;  // digits 0,0,2: x[i-1]=-1, x[i]=-1, x[i+1]=1
-  std::string text = message_of([&] { kernels::Rule1D<1>{table}; });
+  std::string text = message_of<std::invalid_argument>([&] { kernels::Rule1D<1>{table}; });
   EXPECT_NE(text.find("table entry 2 "), std::string::npos) << text;
   EXPECT_NE(text.find("not a trit"), std::string::npos) << text;
   table[2] = 0;
   // Support creation: entry 13 is the all-zero neighbourhood.
   table[13] = -1;
-  text = message_of([&] { kernels::Rule1D<1>{table}; });
+  text = message_of<std::invalid_argument>([&] { kernels::Rule1D<1>{table}; });
   EXPECT_NE(text.find("table entry 13 "), std::string::npos) << text;
   EXPECT_NE(text.find("create support"), std::string::npos) << text;
   EXPECT_NE(text.find("x[i-1]=0, x[i]=0, x[i+1]=0"), std::string::npos) << text;
@@ -340,20 +313,21 @@ TEST(RuleKernels, RefuseBadTablesNamingTheEntry) {
 
   std::vector<std::int8_t> big = random_rule1d_table(3, 10);
   big[pow3(3)] = 1;  // digits ...0 1 0 0 0: centre digit 1 -> centre 0
-  text = message_of([&] { kernels::Rule1D<3>{big}; });
+  text = message_of<std::invalid_argument>([&] { kernels::Rule1D<3>{big}; });
   EXPECT_NE(text.find("table entry 27 "), std::string::npos) << text;
 
   std::vector<std::int8_t> total = random_totalistic_table(11);
-  EXPECT_NE(
-      message_of([&] { kernels::Totalistic2D(std::span(total).first(50)); }).find("50 entries"),
-      std::string::npos);
+  EXPECT_NE(message_of<std::invalid_argument>([&] {
+              kernels::Totalistic2D(std::span(total).first(50));
+            }).find("50 entries"),
+            std::string::npos);
   total[17 + 4] = 1;
-  text = message_of([&] { kernels::Totalistic2D{total}; });
+  text = message_of<std::invalid_argument>([&] { kernels::Totalistic2D{total}; });
   EXPECT_NE(text.find("table entry 21 "), std::string::npos) << text;
   EXPECT_NE(text.find("create support"), std::string::npos) << text;
   total[21] = 0;
   total[50] = -7;
-  text = message_of([&] { kernels::Totalistic2D{total}; });
+  text = message_of<std::invalid_argument>([&] { kernels::Totalistic2D{total}; });
   EXPECT_NE(text.find("table entry 50 "), std::string::npos) << text;
   EXPECT_NE(text.find("not a trit"), std::string::npos) << text;
 }

@@ -23,7 +23,8 @@
 
 namespace {
 
-using dashi::ThreadPool;
+using namespace dashi_test;
+
 using namespace std::chrono_literals;
 
 std::size_t hardware_threads() {

@@ -2,14 +2,17 @@
 #pragma once
 
 /// @file
-/// Helpers of the MPI tests: the world's rank and size, the splits every sweep goes through
-/// (balanced, uneven, one row per rank, empty slabs) and this rank's rows of a global field.
-/// Every rank builds the same global field from the same seed and computes the
-/// single-process result itself, so a test compares its own rows without gathering.
+/// Helpers of the MPI tests: the world's rank and size, whether every rank holds the same
+/// text, the splits every sweep goes through (balanced, uneven, one row per rank, empty
+/// slabs) and this rank's rows of a global field. Every rank builds the same global field
+/// from the same seed and computes the single-process result itself, so a test compares its
+/// own rows without gathering. Collective where they say so (every rank must call them);
+/// they throw what SlabLayout throws (std::invalid_argument) and std::bad_alloc.
 
 #include <mpi.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/distributed/mpi.hpp>
 #include <string>
@@ -17,7 +20,7 @@
 
 #include "support/compare.hpp"
 
-namespace dashi_mpi_test {
+namespace dashi_test {
 
 inline int world_rank() {
   int rank = 0;
@@ -29,6 +32,18 @@ inline int world_size() {
   int size = 1;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   return size;
+}
+
+/// True on every rank when all ranks pass the same text (compared through its FNV digest and
+/// length, reduced with MAX over each value and its complement). Collective.
+inline bool same_on_every_rank(const std::string& text) {
+  std::uint64_t digest = 1469598103934665603ULL;
+  for (const char c : text) {
+    digest = (digest ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  }
+  std::uint64_t values[4] = {digest, ~digest, text.size(), ~std::uint64_t{text.size()}};
+  MPI_Allreduce(MPI_IN_PLACE, values, 4, MPI_UINT64_T, MPI_MAX, MPI_COMM_WORLD);
+  return values[0] == ~values[1] && values[2] == ~values[3];
 }
 
 /// A named split of `rows` rows over `ranks` ranks (empty `rows_per_rank`: the balanced one).
@@ -85,7 +100,7 @@ inline dashi::TernaryView my_rows(const dashi::mpi::SlabLayout& layout, dashi::T
 /// Empty when this rank's `local` equals its rows of `expected_global`.
 inline std::string my_rows_differ(const dashi::mpi::SlabLayout& layout, dashi::TernaryView local,
                                   dashi::TernaryView expected_global) {
-  return dashi_test::first_difference(local, my_rows(layout, expected_global));
+  return first_difference(local, my_rows(layout, expected_global));
 }
 
-}  // namespace dashi_mpi_test
+}  // namespace dashi_test

@@ -2,114 +2,25 @@
 #pragma once
 
 /// @file
-/// Helpers of the PQ-FS tests: seeded random fields, a temporary folder, file bytes, and
-/// an independent reference writer of PQ_FORMAT §3 built the slow, obvious way (bit by
-/// bit, with a brute-force search for each superblock's size), so the library's bytes
-/// can be compared with the format text rather than with themselves.
+/// An independent reference writer of PQ_FORMAT §3 (PQ-FS files) built the slow, obvious
+/// way (bit by bit, with a brute-force search for each superblock's size), so the library's
+/// bytes can be compared with the format text rather than with themselves; and the CRC
+/// fixes that let a test damage one field of a file and still reach the check behind the
+/// CRCs. `reference_fill` throws std::logic_error when a site does not fit a superblock;
+/// thread-safe.
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/pq/detail/crc32c.hpp>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <span>
 #include <stdexcept>
-#include <string>
 #include <vector>
 
-#include "support/seeded.hpp"
+#include "support/bytes.hpp"
+#include "support/files.hpp"
 
-namespace pqfs_test {
-
-using dashi::Shape;
-using dashi::TernaryField;
-using Bytes = std::vector<std::uint8_t>;
-
-using Rng = dashi_test::Rng;
-
-/// Field of `shape`: 0 with probability `sparsity`, else ±1 with equal odds.
-inline TernaryField random_field(const Shape& shape, double sparsity, std::uint64_t seed) {
-  Rng rng(seed);
-  std::vector<std::int8_t> values(shape.size());
-  for (auto& v : values) {
-    v = rng.unit() < sparsity ? std::int8_t{0}
-                              : ((rng.next() & 1U) != 0 ? std::int8_t{1} : std::int8_t{-1});
-  }
-  return TernaryField::from_signed(std::span<const std::int8_t>(values), shape);
-}
-
-inline Shape make_shape(std::initializer_list<std::size_t> extents) {
-  return Shape::from_extents(std::span<const std::size_t>(extents.begin(), extents.size()));
-}
-
-/// A fresh folder under the system temporary folder, removed with its content.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> serial{0};
-    path_ = std::filesystem::temp_directory_path() /
-            ("dashi_pqfs_test_" + std::to_string(::getpid()) + "_" + std::to_string(serial++));
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  [[nodiscard]] const std::filesystem::path& path() const noexcept { return path_; }
-  [[nodiscard]] std::filesystem::path operator/(const std::string& name) const {
-    return path_ / name;
-  }
-  /// Names of the entries in the folder.
-  [[nodiscard]] std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : std::filesystem::directory_iterator(path_)) {
-      names.push_back(entry.path().filename().string());
-    }
-    return names;
-  }
-
- private:
-  std::filesystem::path path_;
-};
-
-inline Bytes read_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw std::runtime_error("cannot read " + path.string());
-  }
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-inline void write_bytes(const std::filesystem::path& path, const Bytes& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()),
-            static_cast<std::streamsize>(bytes.size()));
-  if (!out) {
-    throw std::runtime_error("cannot write " + path.string());
-  }
-}
-
-inline std::uint64_t load(const Bytes& b, std::size_t offset, std::size_t size) {
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < size; ++i) {
-    value |= std::uint64_t{b[offset + i]} << (8 * i);
-  }
-  return value;
-}
-
-inline void store(Bytes& b, std::size_t offset, std::uint64_t value, std::size_t size) {
-  for (std::size_t i = 0; i < size; ++i) {
-    b[offset + i] = static_cast<std::uint8_t>(value >> (8 * i));
-  }
-}
+namespace dashi_test {
 
 inline std::uint32_t crc(const Bytes& b, std::size_t offset, std::size_t size,
                          std::uint32_t previous = 0) {
@@ -172,7 +83,7 @@ inline std::vector<std::uint64_t> reference_fill(std::span<const std::int8_t> va
 }
 
 /// The PQ-FS bytes of `field`, written straight from PQ_FORMAT §3 with `reference_fill`.
-inline Bytes reference_file(const TernaryField& field, std::uint64_t sb_bytes) {
+inline Bytes reference_file(const dashi::TernaryField& field, std::uint64_t sb_bytes) {
   const auto values = field.values();
   const std::vector<std::uint64_t> sizes = reference_fill(values, sb_bytes);
   Bytes b(4096 + sizes.size() * sb_bytes, 0);
@@ -228,4 +139,4 @@ inline Bytes reference_file(const TernaryField& field, std::uint64_t sb_bytes) {
   return b;
 }
 
-}  // namespace pqfs_test
+}  // namespace dashi_test
