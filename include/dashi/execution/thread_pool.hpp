@@ -33,7 +33,8 @@ namespace dashi {
 /// including from inside tasks and `parallel_for` bodies running on this pool (nested calls
 /// never deadlock: the caller always takes part in its own batch). Destroying the pool while
 /// another thread is inside one of its member functions is undefined.
-class ThreadPool {
+class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epoch, the offer
+                    // users and the spinner count sit on cache lines of their own on purpose
  public:
   /// Starts `num_threads` workers (0 → `std::thread::hardware_concurrency()`, at least 1).
   /// Throws `std::system_error` when a thread cannot be started (the workers already
