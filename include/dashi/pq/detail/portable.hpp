@@ -28,7 +28,8 @@
 namespace dashi::pq::detail {
 
 /// Mask of the `bits` low bits, `bits` in [0, 64].
-[[nodiscard]] constexpr std::uint64_t low_mask(std::uint64_t bits) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr std::uint64_t low_mask(
+    std::uint64_t bits) noexcept {
   return bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << bits) - 1;
 }
 
@@ -60,7 +61,8 @@ namespace dashi::pq::detail {
 
 /// Parallel prefix xor used by the Hacker's Delight 7-4/7-5 compress and expand:
 /// from `mk` (the mask of zeros to the right) the bits that move in one step.
-[[nodiscard]] constexpr std::uint64_t prefix_xor(std::uint64_t mk) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr std::uint64_t
+prefix_xor(std::uint64_t mk) noexcept {
   std::uint64_t mp = mk ^ (mk << 1);
   mp ^= mp << 2;
   mp ^= mp << 4;
@@ -71,7 +73,8 @@ namespace dashi::pq::detail {
 }
 
 /// Software `pext`: the bits of `x` selected by `mask`, packed to the low end.
-[[nodiscard]] inline std::uint64_t compress_bits(std::uint64_t x, std::uint64_t mask) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
+compress_bits(std::uint64_t x, std::uint64_t mask) noexcept {
   if (popcount64(mask) <= 12) {
     std::uint64_t out = 0;
     for (std::uint64_t k = 0; mask != 0; ++k, mask &= mask - 1) {
@@ -95,7 +98,8 @@ namespace dashi::pq::detail {
 }
 
 /// Software `pdep`: the low bits of `x` scattered to the set positions of `mask`.
-[[nodiscard]] inline std::uint64_t expand_bits(std::uint64_t x, std::uint64_t mask) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t expand_bits(
+    std::uint64_t x, std::uint64_t mask) noexcept {
   if (popcount64(mask) <= 12) {
     std::uint64_t out = 0;
     for (; mask != 0; mask &= mask - 1, x >>= 1) {
@@ -124,7 +128,8 @@ namespace dashi::pq::detail {
 }
 
 /// Transposes the 8×8 bit matrix held in `x` (byte = row, bit = column).
-[[nodiscard]] constexpr std::uint64_t transpose8x8(std::uint64_t x) noexcept {
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr std::uint64_t
+transpose8x8(std::uint64_t x) noexcept {
   std::uint64_t t = (x ^ (x >> 7)) & 0x00AA00AA00AA00AAULL;
   x = x ^ t ^ (t << 7);
   t = (x ^ (x >> 14)) & 0x0000CCCC0000CCCCULL;
@@ -137,8 +142,8 @@ namespace dashi::pq::detail {
 /// 0x01 and 0xFF, clear in 0x00) and negative is bit 7; the SIMD path uses the same
 /// rule, so both paths agree on any bytes. Bit 0 (bit 7) of byte b of group g goes to
 /// bit g of byte b, then an 8×8 bit transpose puts it at bit 8g + b.
-inline void masks64_portable(const std::int8_t* src, std::uint64_t& support,
-                             std::uint64_t& positive) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void masks64_portable(
+    const std::int8_t* src, std::uint64_t& support, std::uint64_t& positive) noexcept {
   constexpr std::uint64_t low = 0x0101010101010101ULL;
   std::uint64_t sup = 0;
   std::uint64_t neg = 0;
@@ -153,8 +158,8 @@ inline void masks64_portable(const std::int8_t* src, std::uint64_t& support,
 
 /// Software `pext` of 4 independent words at once, `x[j] = pext(x[j], mask[j])`.
 /// Interleaving four words hides the long dependency chains of the 6-step algorithm.
-inline void compress_bits4(std::array<std::uint64_t, 4>& x,
-                           std::array<std::uint64_t, 4> mask) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void compress_bits4(
+    std::array<std::uint64_t, 4>& x, std::array<std::uint64_t, 4> mask) noexcept {
   std::array<std::uint64_t, 4> mk{};
   for (unsigned j = 0; j < 4; ++j) {
     x[j] &= mask[j];
@@ -173,8 +178,8 @@ inline void compress_bits4(std::array<std::uint64_t, 4>& x,
 }
 
 /// Software `pdep` of 4 independent words at once, `x[j] = pdep(x[j], mask[j])`.
-inline void expand_bits4(std::array<std::uint64_t, 4>& x,
-                         const std::array<std::uint64_t, 4>& mask) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void expand_bits4(
+    std::array<std::uint64_t, 4>& x, const std::array<std::uint64_t, 4>& mask) noexcept {
   std::array<std::array<std::uint64_t, 4>, 6> moves{};
   std::array<std::uint64_t, 4> m{};
   std::array<std::uint64_t, 4> mk{};
@@ -222,7 +227,8 @@ inline constexpr std::array<std::uint64_t, 256> support_bytes = byte_table(0xFF)
 inline constexpr std::array<std::uint64_t, 256> positive_bytes = byte_table(0xFE);
 
 /// Stores `word` as 8 bytes in little-endian order.
-inline void store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void store_le64(
+    std::int8_t* dst, std::uint64_t word) noexcept {
   if constexpr (std::endian::native == std::endian::big) {
     word = ((word & 0x00000000FFFFFFFFULL) << 32) | (word >> 32);
     word = ((word & 0x0000FFFF0000FFFFULL) << 16) | ((word >> 16) & 0x0000FFFF0000FFFFULL);
@@ -232,8 +238,8 @@ inline void store_le64(std::int8_t* dst, std::uint64_t word) noexcept {
 }
 
 /// Writes the 64 sites of one word from its support and sign words.
-inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive,
-                                   std::int8_t* dst) noexcept {
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void write_sites64_portable(
+    std::uint64_t support, std::uint64_t positive, std::int8_t* dst) noexcept {
   for (std::size_t g = 0; g < 8; ++g) {
     const std::uint64_t value =
         support_bytes[(support >> (8 * g)) & 0xFFU] ^ positive_bytes[(positive >> (8 * g)) & 0xFFU];
@@ -241,23 +247,49 @@ inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive
   }
 }
 
-/// Portable encode kernel (contract in the file comment). Works on batches of 4
-/// words so the software `pext` of the 4 words overlaps.
-[[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t encode_portable(
-    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
-    unsigned block_shift, std::uint64_t* offsets) noexcept {
-  const std::size_t full = count / 64;
-  const std::size_t block_mask = (std::size_t{1} << block_shift) - 1;
+/// The output stream of the portable encoder: support words, sign bits packed behind each
+/// other, and the bit offset of each block's first word. Its members are functions with the
+/// portable target (not lambdas, which would take the unit's flags), inlined into
+/// `encode_portable`.
+struct EncodeStream {
+  std::uint64_t* p;
+  std::uint64_t* q;
+  std::uint64_t* offsets;
+  std::size_t block_mask;
+  unsigned block_shift;
   std::uint64_t acc = 0;
   std::uint64_t fill = 0;
   std::size_t index = 0;  // the stream holds 64 * index + fill bits
-  const auto append = [&](std::size_t k, std::uint64_t support, std::uint64_t bits) {
+
+  /// Word `k`: its support word and its `popcount(support)` sign bits.
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void append(std::size_t k,
+                                                                  std::uint64_t support,
+                                                                  std::uint64_t bits) noexcept {
     if ((k & block_mask) == 0) {
       offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
     }
     p[k] = support;
     append_bits(q, index, acc, fill, bits, popcount64(support));
-  };
+  }
+
+  /// Word `k` from its 64 sites.
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void append_sites(const std::int8_t* sites,
+                                                                        std::size_t k) noexcept {
+    std::uint64_t support = 0;
+    std::uint64_t positive = 0;
+    masks64_portable(sites, support, positive);
+    append(k, support, compress_bits(positive, support));
+  }
+};
+
+/// Portable encode kernel (contract in the file comment). Works on batches of 4
+/// words so the software `pext` of the 4 words overlaps.
+[[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t encode_portable(
+    const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
+    unsigned block_shift, std::uint64_t* offsets) noexcept {
+  const std::size_t full = count / 64;
+  const std::size_t block_mask = (std::size_t{1} << block_shift) - 1;
+  EncodeStream stream{p, q, offsets, block_mask, block_shift};
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
     std::array<std::uint64_t, 4> support{};
@@ -269,32 +301,38 @@ inline void write_sites64_portable(std::uint64_t support, std::uint64_t positive
       compress_bits4(bits, support);
     }
     for (unsigned j = 0; j < 4; ++j) {
-      append(k + j, support[j], bits[j]);
+      stream.append(k + j, support[j], bits[j]);
     }
   }
-  const auto one_word = [&](const std::int8_t* sites, std::size_t word) {
-    std::uint64_t support = 0;
-    std::uint64_t positive = 0;
-    masks64_portable(sites, support, positive);
-    append(word, support, compress_bits(positive, support));
-  };
   for (; k < full; ++k) {
-    one_word(src + 64 * k, k);
+    stream.append_sites(src + 64 * k, k);
   }
   if (const std::size_t tail = count % 64; tail != 0) {
     std::array<std::int8_t, 64> padded{};
     std::memcpy(padded.data(), src + 64 * full, tail);
-    one_word(padded.data(), full);
+    stream.append_sites(padded.data(), full);
   }
+  const std::size_t index = stream.index;
+  const std::uint64_t fill = stream.fill;
+  const std::uint64_t acc = stream.acc;
   q[index] = acc;  // the bits of the last, partly filled word
   return 64 * std::uint64_t{index} + fill;
 }
 
+/// The 64 sites of one word from its support word and the sign bits at `q_bit`, which it
+/// advances (a function with the portable target, not a lambda: see `EncodeStream`).
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void decode_word(
+    std::uint64_t support, const std::uint64_t* q, std::uint64_t& q_bit,
+    std::int8_t* sites) noexcept {
+  const std::uint64_t positive = expand_bits(read_bits64(q, q_bit), support);
+  q_bit += popcount64(support);
+  write_sites64_portable(support, positive, sites);
+}
+
 /// Portable decode kernel (contract in the file comment), in batches of 4 words.
-DASHI_DETAIL_TARGET_PORTABLE inline void decode_portable(const std::uint64_t* p, std::size_t count,
-                                                         const std::uint64_t* q,
-                                                         std::uint64_t q_bit,
-                                                         std::int8_t* dst) noexcept {
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void decode_portable(
+    const std::uint64_t* p, std::size_t count, const std::uint64_t* q, std::uint64_t q_bit,
+    std::int8_t* dst) noexcept {
   const std::size_t full = count / 64;
   std::size_t k = 0;
   for (; k + 4 <= full; k += 4) {
@@ -311,17 +349,12 @@ DASHI_DETAIL_TARGET_PORTABLE inline void decode_portable(const std::uint64_t* p,
       write_sites64_portable(support[j], bits[j], dst + 64 * (k + j));
     }
   }
-  const auto one_word = [&](std::uint64_t support, std::int8_t* sites) {
-    const std::uint64_t positive = expand_bits(read_bits64(q, q_bit), support);
-    q_bit += popcount64(support);
-    write_sites64_portable(support, positive, sites);
-  };
   for (; k < full; ++k) {
-    one_word(p[k], dst + 64 * k);
+    decode_word(p[k], q, q_bit, dst + 64 * k);
   }
   if (const std::size_t tail = count % 64; tail != 0) {
     std::array<std::int8_t, 64> padded{};
-    one_word(p[full], padded.data());
+    decode_word(p[full], q, q_bit, padded.data());
     std::memcpy(dst + 64 * full, padded.data(), tail);
   }
 }
