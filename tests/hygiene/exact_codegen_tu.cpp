@@ -43,15 +43,15 @@ int main() {
   std::vector<std::uint64_t> q(64 + 2);
   std::vector<std::uint64_t> offsets(2);
   std::vector<std::int8_t> decoded(line.size());
-  for (const auto path : {dashi::pq::detail::CodecPath::portable,
-                          dashi::pq::detail::CodecPath::avx2,
-                          dashi::pq::detail::CodecPath::avx512}) {
+  for (const auto path :
+       {dashi::pq::detail::CodecPath::portable, dashi::pq::detail::CodecPath::avx2,
+        dashi::pq::detail::CodecPath::avx512}) {
     if (dashi::pq::detail::codec_path_available(path)) {
       const std::uint64_t bits = dashi::pq::detail::encode_kernel(
           path, line.data(), line.size(), p.data(), q.data(), 6, offsets.data());
       for (const bool stream : {false, true}) {
-        dashi::pq::detail::decode_kernel(path, p.data(), line.size(), q.data(), 0,
-                                         decoded.data(), stream);
+        dashi::pq::detail::decode_kernel(path, p.data(), line.size(), q.data(), 0, decoded.data(),
+                                         stream);
       }
       support += bits + static_cast<std::size_t>(decoded[0] != 0);
     }
