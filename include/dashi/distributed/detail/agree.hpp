@@ -6,11 +6,10 @@
 /// all-reduce, so a bad argument on one rank throws the same `std::invalid_argument` on
 /// every rank instead of leaving the others waiting in a collective call.
 
-#include <mpi.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <limits>
 #include <span>
 #include <stdexcept>

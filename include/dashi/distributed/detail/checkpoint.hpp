@@ -20,8 +20,6 @@
 ///    file; rank 0 writes the file header. After a sync and close on all ranks, rank 0
 ///    renames the file into place: the file appears complete or not at all.
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -32,6 +30,7 @@
 #include <dashi/distributed/detail/failure.hpp>
 #include <dashi/distributed/detail/handles.hpp>
 #include <dashi/distributed/detail/layout.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/pq/detail/driver.hpp>
 #include <dashi/pq/detail/file_io.hpp>
 #include <dashi/pq/detail/file_layout.hpp>

@@ -5,13 +5,12 @@
 /// `RemoteError` and the collective agreement on kernel failures: every rank learns which
 /// rank failed first, that rank rethrows its own exception, the others throw `RemoteError`.
 
-#include <mpi.h>
-
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/distributed/detail/agree.hpp>
 #include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <exception>
 #include <limits>
 #include <stdexcept>

@@ -7,12 +7,11 @@
 /// neighbour is `MPI_PROC_NULL` (nothing moves); on the periodic communicator the first and
 /// last rank are neighbours, also when they are the same rank (P = 1).
 
-#include <mpi.h>
-
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 
 namespace dashi::mpi::detail {
 

@@ -6,12 +6,11 @@
 /// a failed MPI call into an exception, and the byte datatypes of rows and slabs whose size
 /// may exceed what an MPI `int` count can say.
 
-#include <mpi.h>
-
 #include <array>
 #include <climits>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>

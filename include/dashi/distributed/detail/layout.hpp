@@ -5,8 +5,6 @@
 /// `SlabLayout`: which rank owns which rows of axis 0, with the communicators and the row
 /// datatype the distributed functions use.
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <array>
 #include <cstddef>
@@ -14,6 +12,7 @@
 #include <dashi/carrier.hpp>
 #include <dashi/distributed/detail/agree.hpp>
 #include <dashi/distributed/detail/handles.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <memory>
 #include <span>
 #include <stdexcept>

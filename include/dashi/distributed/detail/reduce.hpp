@@ -8,8 +8,6 @@
 /// rows of a block that straddles ranks are sent to it — and every rank folds all block
 /// results in block order from `init`, exactly as `reduce_parallel` does on one process.
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <climits>
 #include <cstddef>
@@ -19,6 +17,7 @@
 #include <dashi/distributed/detail/failure.hpp>
 #include <dashi/distributed/detail/handles.hpp>
 #include <dashi/distributed/detail/layout.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/partition.hpp>

@@ -5,8 +5,6 @@
 /// `scatter` and `gather`: a global field moved between one root rank and the ranks' slabs,
 /// in units of one row (an MPI datatype), so counts stay small for big fields.
 
-#include <mpi.h>
-
 #include <array>
 #include <climits>
 #include <cstddef>
@@ -14,6 +12,7 @@
 #include <dashi/distributed/detail/agree.hpp>
 #include <dashi/distributed/detail/handles.hpp>
 #include <dashi/distributed/detail/layout.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <string>
 #include <vector>
 

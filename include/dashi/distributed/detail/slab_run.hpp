@@ -8,8 +8,6 @@
 /// run exactly like the single-process executor runs its blocks, so the rows equal the
 /// single-process result.
 
-#include <mpi.h>
-
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -23,6 +21,7 @@
 #include <dashi/distributed/detail/halo.hpp>
 #include <dashi/distributed/detail/handles.hpp>
 #include <dashi/distributed/detail/layout.hpp>
+#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
 #include <dashi/kernel.hpp>
