@@ -509,42 +509,64 @@ inline constexpr std::uint64_t fp_prime3 = 0x165667B19E3779F9ULL;
 
 }  // namespace detail
 
+namespace detail {
+
+/// The fingerprint of a field fed in pieces: `feed` the values in row-major order (every
+/// piece but the last a multiple of 32 sites), then `finish`. The one definition of
+/// `fingerprint`, shared by every form of a field. Not thread-safe.
+class Fingerprinter {
+ public:
+  explicit Fingerprinter(const Shape& shape) noexcept {
+    lanes_[0] = fp_round(lanes_[0], shape.rank());
+    for (std::size_t axis = 0; axis < shape.rank(); ++axis) {
+      lanes_[1 + axis % 3] = fp_round(lanes_[1 + axis % 3], shape[axis]);
+    }
+  }
+  /// The next `n` values; every call but the last must pass a multiple of 32.
+  void feed(const std::int8_t* p, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+      for (std::size_t lane = 0; lane < 4; ++lane) {
+        lanes_[lane] = fp_round(lanes_[lane], load_le64(p + i + 8 * lane));
+      }
+    }
+    for (std::size_t k = 0; i < n; ++i, ++k) {
+      tail_ ^= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * (k % 8));
+      if (k % 8 == 7) {
+        lanes_[0] = fp_round(lanes_[0], tail_);
+        tail_ = 0;
+      }
+    }
+    count_ += n;
+  }
+  /// The fingerprint of everything fed.
+  [[nodiscard]] std::uint64_t finish() const noexcept {
+    std::uint64_t h = std::rotl(lanes_[0], 1) + std::rotl(lanes_[1], 7) + std::rotl(lanes_[2], 12) +
+                      std::rotl(lanes_[3], 18);
+    h = fp_round(h, tail_ ^ count_);
+    h ^= h >> 33;
+    h *= fp_prime2;
+    h ^= h >> 29;
+    h *= fp_prime3;
+    h ^= h >> 32;
+    return h;
+  }
+
+ private:
+  std::array<std::uint64_t, 4> lanes_ = {fp_prime1 + fp_prime2, fp_prime2, 0, 0 - fp_prime1};
+  std::uint64_t tail_ = 0;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace detail
+
 /// Deterministic 64-bit parity witness over the shape and the values of a carrier:
 /// equal fields give equal fingerprints on every machine, thread count and backend.
 /// Not cryptographic and never used by any semantics. O(n); thread-safe.
 [[nodiscard]] inline std::uint64_t fingerprint(TernaryView view) noexcept {
-  using detail::fp_round;
-  std::array<std::uint64_t, 4> lanes = {detail::fp_prime1 + detail::fp_prime2, detail::fp_prime2, 0,
-                                        0 - detail::fp_prime1};
-  lanes[0] = fp_round(lanes[0], view.shape().rank());
-  for (std::size_t axis = 0; axis < view.shape().rank(); ++axis) {
-    lanes[1 + axis % 3] = fp_round(lanes[1 + axis % 3], view.shape()[axis]);
-  }
-  const std::int8_t* p = view.data();
-  const std::size_t n = view.size();
-  std::size_t i = 0;
-  for (; i + 32 <= n; i += 32) {
-    for (std::size_t lane = 0; lane < 4; ++lane) {
-      lanes[lane] = fp_round(lanes[lane], detail::load_le64(p + i + 8 * lane));
-    }
-  }
-  std::uint64_t tail = 0;
-  for (std::size_t k = 0; i < n; ++i, ++k) {
-    tail ^= static_cast<std::uint64_t>(static_cast<std::uint8_t>(p[i])) << (8 * (k % 8));
-    if (k % 8 == 7) {
-      lanes[0] = fp_round(lanes[0], tail);
-      tail = 0;
-    }
-  }
-  std::uint64_t h = std::rotl(lanes[0], 1) + std::rotl(lanes[1], 7) + std::rotl(lanes[2], 12) +
-                    std::rotl(lanes[3], 18);
-  h = fp_round(h, tail ^ n);
-  h ^= h >> 33;
-  h *= detail::fp_prime2;
-  h ^= h >> 29;
-  h *= detail::fp_prime3;
-  h ^= h >> 32;
-  return h;
+  detail::Fingerprinter fingerprinter(view.shape());
+  fingerprinter.feed(view.data(), view.size());
+  return fingerprinter.finish();
 }
 
 }  // namespace dashi

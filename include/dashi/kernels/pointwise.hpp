@@ -6,6 +6,8 @@
 /// byte maps with run-time dispatch (detail/byte_simd.hpp: portable, AVX2 and AVX-512 entry
 /// points). Reached through `kernel.hpp`.
 
+#include <dashi/bits/detail/pointwise_loops.hpp>
+#include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/byte_simd.hpp>
 
@@ -57,6 +59,11 @@ struct SignFlip {
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NegateBytes{});
   }
+  /// The bit-sliced form (`bits::BitKernel`): the sign plane flips on support.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    dashi::bits::detail::map_words<dashi::bits::detail::NegateWords>(
+        in.support_data(), in.sign_data(), out.support_data(), out.sign_data(), in.words());
+  }
 };
 
 /// The Python `ClampKernel`: the sign of every supported site forced to ±1, 0 off
@@ -66,6 +73,11 @@ struct Clamp {
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::SignBytes{});
   }
+  /// The bit-sliced form (`bits::BitKernel`): a copy of the planes.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    dashi::bits::detail::map_words<dashi::bits::detail::CopyWords>(
+        in.support_data(), in.sign_data(), out.support_data(), out.sign_data(), in.words());
+  }
 };
 
 /// `-1 -> 0`, otherwise unchanged (idempotent; radius 0).
@@ -73,6 +85,11 @@ struct ClampNonnegative {
   static constexpr bool contract_proven = true;
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NonnegativeBytes{});
+  }
+  /// The bit-sliced form (`bits::BitKernel`): the support shrinks to the +1 sites.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    dashi::bits::detail::map_words<dashi::bits::detail::NonnegativeWords>(
+        in.support_data(), in.sign_data(), out.support_data(), out.sign_data(), in.words());
   }
 };
 

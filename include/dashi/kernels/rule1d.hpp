@@ -14,12 +14,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <dashi/bits/detail/rule_circuits.hpp>
+#include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/x86_ops.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 namespace dashi::detail {
 
@@ -328,6 +331,9 @@ class Rule1D {
           where.c_str(), e, [e] { return neighbourhood(e); }, table[e], centre_digit == 1);
       table_[e] = table[e];
     }
+    if constexpr (R == 1) {
+      circuit_ = dashi::bits::detail::Rule1Circuit::compile(table_.data());
+    }
   }
 
   /// The table, as given.
@@ -381,7 +387,33 @@ class Rule1D {
                             out.shape().rows(), out.data(), table_.data());
   }
 
+  /// The bit-sliced form (`bits::BitKernel`, radius 1 only): the table compiled to a
+  /// multiplexer circuit over the neighbourhood's planes at construction. Radii 2 and 3 stay
+  /// on the byte lookup, which their 243- and 2187-leaf circuits would not beat.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept requires(R == 1) {
+    bits_rows(in, 0, out);
+  }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the bit-sliced result
+  /// (`bits::BitRowWindowKernel`, radius 1 only).
+  void bits_rows(dashi::bits::BitView in, std::size_t first_row,
+                 dashi::bits::BitSpan out) const noexcept requires(R == 1) {
+    namespace bd = dashi::bits::detail;
+    if (in.shape().rank() == 1) {
+      bd::dispatch_bits<bd::Rule1Run>(&circuit_, in.support_data(), in.sign_data(), in.words(),
+                                      first_row / bd::word_sites, out.support_data(),
+                                      out.sign_data(), out.words());
+    } else {
+      bd::dispatch_bits<bd::Rule1Slices>(&circuit_, in.support_data(), in.sign_data(), in.words(),
+                                         in.slice_words(), first_row, out.support_data(),
+                                         out.sign_data(), out.shape().rows());
+    }
+  }
+
  private:
+  struct NoCircuit {};
+  /// The radius-1 table as logic (see `bits`).
+  [[no_unique_address]] std::conditional_t<R == 1, dashi::bits::detail::Rule1Circuit, NoCircuit>
+      circuit_{};
   /// Padded to whole 64-byte parts, zeros after the table, for the vector lookups.
   static constexpr std::size_t padded_size = (table_size + 63) / 64 * 64;
   alignas(64) std::array<std::int8_t, padded_size> table_{};

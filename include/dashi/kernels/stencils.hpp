@@ -7,6 +7,8 @@
 /// through `kernel.hpp`.
 
 #include <cstddef>
+#include <dashi/bits/detail/stencil_loops.hpp>
+#include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/stencil_simd.hpp>
 #include <stdexcept>
@@ -30,6 +32,26 @@ struct LeftNeighbor {
     dashi::detail::left_neighbor(in.data() + first_row * row_elems, out.data(), out.size(),
                                  row_elems, first_row > 0);
   }
+  /// The bit-sliced form (`bits::BitKernel`): on support, 0 where the previous site has the
+  /// opposite sign.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    bits_rows(in, 0, out);
+  }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the bit-sliced result
+  /// (`bits::BitRowWindowKernel`).
+  void bits_rows(dashi::bits::BitView in, std::size_t first_row,
+                 dashi::bits::BitSpan out) const noexcept {
+    namespace bd = dashi::bits::detail;
+    if (in.shape().rank() == 1) {
+      bd::dispatch_bits<bd::LeftNeighborRun>(in.support_data(), in.sign_data(), in.words(),
+                                             first_row / bd::word_sites, out.support_data(),
+                                             out.sign_data(), out.words());
+    } else {
+      bd::dispatch_bits<bd::LeftNeighborSlices>(in.support_data(), in.sign_data(), in.slice_words(),
+                                                first_row, out.support_data(), out.sign_data(),
+                                                out.shape().rows());
+    }
+  }
 };
 
 /// Radius-1, 2-D majority vote: on support, the sign of the sum of the 3×3 neighbourhood
@@ -48,6 +70,21 @@ struct Majority3x3 {
     }
     dashi::detail::majority3x3(in.data(), out.data(), in.shape()[0], in.shape()[1], first_row,
                                out.shape().rows());
+  }
+  /// The bit-sliced form (`bits::BitKernel`): 3 x 3 counts of +1 and -1 sites in bit-sliced
+  /// adders, compared. Throws like `operator()`.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const { bits_rows(in, 0, out); }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the bit-sliced result
+  /// (`bits::BitRowWindowKernel`). Throws like `operator()`.
+  void bits_rows(dashi::bits::BitView in, std::size_t first_row, dashi::bits::BitSpan out) const {
+    if (in.shape().rank() != 2) {
+      throw std::invalid_argument("dashi::kernels::Majority3x3 needs a 2-D field, got shape " +
+                                  in.shape().to_string());
+    }
+    namespace bd = dashi::bits::detail;
+    bd::dispatch_bits<bd::MajorityRows>(in.support_data(), in.sign_data(), in.shape().rows(),
+                                        in.slice_words(), first_row, out.support_data(),
+                                        out.sign_data(), out.shape().rows());
   }
 };
 

@@ -13,6 +13,8 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits/detail/rule_circuits.hpp>
+#include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/x86_ops.hpp>
@@ -234,6 +236,7 @@ class Totalistic2D {
       detail::check_rule_entry(where, e, meaning, table[e], x == 0);
       table_[e] = table[e];
     }
+    circuit_ = dashi::bits::detail::TotalisticCircuit::compile(table_.data());
   }
 
   /// The table, as given (row-major 3 × 17).
@@ -269,7 +272,26 @@ class Totalistic2D {
                              out.shape().rows(), out.data(), table_.data());
   }
 
+  /// The bit-sliced form (`bits::BitKernel`): 3 x 3 counts in bit-sliced adders select the
+  /// table entry through a multiplexer circuit compiled at construction. Throws like
+  /// `operator()`.
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const { bits_rows(in, 0, out); }
+  /// Rows `[first_row, first_row + out.shape().rows())` of the bit-sliced result
+  /// (`bits::BitRowWindowKernel`). Throws like `operator()`.
+  void bits_rows(dashi::bits::BitView in, std::size_t first_row, dashi::bits::BitSpan out) const {
+    if (in.shape().rank() != 2) {
+      throw std::invalid_argument("dashi::kernels::Totalistic2D needs a 2-D field, got shape " +
+                                  in.shape().to_string());
+    }
+    namespace bd = dashi::bits::detail;
+    bd::dispatch_bits<bd::TotalisticRows>(&circuit_, in.support_data(), in.sign_data(),
+                                          in.shape().rows(), in.slice_words(), first_row,
+                                          out.support_data(), out.sign_data(), out.shape().rows());
+  }
+
  private:
+  /// The table as logic (see `bits`).
+  dashi::bits::detail::TotalisticCircuit circuit_{};
   /// Padded with zeros to 64 entries for the vector lookups.
   alignas(64) std::array<std::int8_t, 64> table_{};
 };

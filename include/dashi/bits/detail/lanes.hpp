@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Word vectors for the bit-sliced loops: `LanesW` is W 64-bit words (one logic
+/// instruction for 64 W sites), written with the compilers' vector extensions so one loop
+/// body serves every instruction set: W = 2 on the portable path (SSE2 on x86-64, plain
+/// words elsewhere), 4 on AVX2 and 8 on AVX-512, where the compiler fuses the logic into
+/// `vpternlogq`. Loops are `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` templates over the
+/// vector type, instantiated in exact-target entry points by `dispatch_bits` (see
+/// `cpu_dispatch.hpp` for why entry points are exact and not inlined). Pure functions:
+/// thread-safe, no throw.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <dashi/detail/cpu_dispatch.hpp>
+
+namespace dashi::bits::detail {
+
+/// 2, 4 and 8 words as one vector (spelled out: an alias template would drop the attribute).
+using Lanes2 = std::uint64_t __attribute__((vector_size(16)));
+using Lanes4 = std::uint64_t __attribute__((vector_size(32)));
+using Lanes8 = std::uint64_t __attribute__((vector_size(64)));
+
+/// Words in the vector type `V`.
+template <class V>
+inline constexpr std::size_t lanes_of = sizeof(V) / sizeof(std::uint64_t);
+
+// Vectors are taken by reference and returned through out-parameters: a vector of 32 or 64
+// bytes passed by value in a function without AVX would change its ABI (GCC's -Wpsabi).
+
+/// `v` = the `lanes_of<V>` words at `p` (any alignment).
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load(
+    V& v, const std::uint64_t* p) noexcept {
+  std::memcpy(&v, p, sizeof v);
+}
+
+/// Stores `lanes_of<V>` words at `p` (any alignment).
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void store(std::uint64_t* p,
+                                                                      const V& v) noexcept {
+  std::memcpy(p, &v, sizeof v);
+}
+
+/// `v` = words `[k, k + lanes)` of the row `row` of `count` words, reading 0 outside the row.
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load_row(
+    V& v, const std::uint64_t* row, std::ptrdiff_t k, std::ptrdiff_t count) noexcept {
+  constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
+  if (k >= 0 && k + lanes <= count) {
+    load(v, row + k);
+    return;
+  }
+  v = V{};
+  for (std::ptrdiff_t i = 0; i < lanes; ++i) {
+    if (k + i >= 0 && k + i < count) {
+      v[i] = row[k + i];
+    }
+  }
+}
+
+/// Stores the words of `v` that fall in `[k, count)` of the row `row`.
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void store_row(std::uint64_t* row,
+                                                                          std::ptrdiff_t k,
+                                                                          std::ptrdiff_t count,
+                                                                          const V& v) noexcept {
+  constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
+  if (k + lanes <= count) {
+    store(row + k, v);
+    return;
+  }
+  for (std::ptrdiff_t i = 0; k + i < count; ++i) {
+    row[k + i] = v[i];
+  }
+}
+
+/// `out`: each site takes the bit of the site before it, `(x << 1)` with the top bit of the
+/// word before carried in; `before` holds the words one position earlier.
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void from_previous_site(
+    V& out, const V& x, const V& before) noexcept {
+  out = (x << 1) | (before >> 63);
+}
+
+/// `out`: each site takes the bit of the site after it; `after` holds the words one
+/// position later.
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void from_next_site(
+    V& out, const V& x, const V& after) noexcept {
+  out = (x >> 1) | (after << 63);
+}
+
+/// Calls `Body::template run<V>(args...)` with the widest word vector the dispatch allows,
+/// from an exact-target entry point. `Body::run` must be `[[gnu::always_inline]]
+/// DASHI_DETAIL_TARGET_PORTABLE` and call only such functions.
+template <class Body, class... Args>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void run_portable(Args... args) noexcept {
+  Body::template run<Lanes2>(args...);
+}
+template <class Body, class... Args>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void run_avx2(Args... args) noexcept {
+  Body::template run<Lanes4>(args...);
+}
+template <class Body, class... Args>
+[[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT void run_avx512(Args... args) noexcept {
+  Body::template run<Lanes8>(args...);
+}
+
+/// The one dispatch of the bit-sliced loops: AVX-512, AVX2 or portable by
+/// `dashi::detail::active_isa()`.
+template <class Body, class... Args>
+inline void dispatch_bits(Args... args) noexcept {
+#if DASHI_DETAIL_X86
+  switch (dashi::detail::active_isa()) {
+    case dashi::detail::Isa::avx512:
+      run_avx512<Body>(args...);
+      return;
+    case dashi::detail::Isa::avx2:
+      run_avx2<Body>(args...);
+      return;
+    case dashi::detail::Isa::portable:
+      break;
+  }
+#endif
+  run_portable<Body>(args...);
+}
+
+}  // namespace dashi::bits::detail

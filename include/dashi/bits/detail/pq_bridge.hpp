@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Between PQ and planes without a byte per site: PQ's P bitset *is* the support plane (of
+/// the field read as one run), and its Q stream is the sign plane with the off-support bits
+/// squeezed out. `pq_read` expands a run of sites into plane bits (support copied, signs
+/// deposited at the support bits with `pdep`); `pq_write` squeezes plane bits into P words,
+/// a sign stream (`pext`) and block offsets. BMI2 paths on x86-64 (chosen at run time, as
+/// the AVX2 level), word loops elsewhere. Thread-safe for distinct outputs, no throw.
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <dashi/bits/detail/copy_bits.hpp>
+#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/detail/x86_ops.hpp>
+
+namespace dashi::bits::detail {
+
+/// The low bits of `x` deposited at the set bits of `mask` (a portable `pdep`).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
+deposit_portable(std::uint64_t x, std::uint64_t mask) noexcept {
+  std::uint64_t out = 0;
+  for (std::uint64_t bit = 1; mask != 0; bit += bit) {
+    if ((x & bit) != 0) {
+      out |= mask & (0 - mask);
+    }
+    mask &= mask - 1;
+  }
+  return out;
+}
+
+/// The bits of `x` at the set bits of `mask`, packed to the low end (a portable `pext`).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
+extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
+  std::uint64_t out = 0;
+  for (std::uint64_t bit = 1; mask != 0; bit += bit) {
+    if ((x & mask & (0 - mask)) != 0) {
+      out |= bit;
+    }
+    mask &= mask - 1;
+  }
+  return out;
+}
+
+/// Where a run of sites lies in a pair of planes laid out in slices: site `i` of the run is
+/// bit `i % slice_sites` of slice `i / slice_sites` (slices of `slice_words` words).
+struct PlaneRun {
+  std::uint64_t* s;
+  std::uint64_t* g;
+  std::size_t slice_sites;
+  std::size_t slice_words;
+};
+
+/// Read-only `PlaneRun`.
+struct ConstPlaneRun {
+  const std::uint64_t* s;
+  const std::uint64_t* g;
+  std::size_t slice_sites;
+  std::size_t slice_words;
+};
+
+/// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level.
+#define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                              \
+  /* Sites [site, site + count) of the packed field (P words `p`, Q words `q`, `qpos` the Q */     \
+  /* position of `site`) into sites [at, at + count) of `run`; returns the next Q position. */     \
+  [[gnu::noinline]] TARGET inline std::uint64_t pq_read_##SUFFIX(                                  \
+      const std::uint64_t* p, const std::uint64_t* q, std::size_t site, std::uint64_t qpos,        \
+      std::size_t count, PlaneRun run, std::size_t at) noexcept {                                  \
+    while (count != 0) {                                                                           \
+      const std::size_t slice = at / run.slice_sites;                                              \
+      const std::size_t bit = at % run.slice_sites;                                                \
+      std::size_t take = 64 - bit % 64;                                                            \
+      take = take < count ? take : count;                                                          \
+      take = take < run.slice_sites - bit ? take : run.slice_sites - bit;                          \
+      const std::uint64_t support = read_bits(p, site, take);                                      \
+      const auto supported = static_cast<std::size_t>(std::popcount(support));                     \
+      const std::uint64_t signs =                                                                  \
+          supported == 0 ? 0 : DEPOSIT(read_bits(q, qpos, supported), support);                    \
+      const std::size_t word = slice * run.slice_words + bit / 64;                                 \
+      const std::size_t shift = bit % 64;                                                          \
+      const std::uint64_t mask = (take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1) \
+                                 << shift;                                                         \
+      run.s[word] = (run.s[word] & ~mask) | (support << shift);                                    \
+      run.g[word] = (run.g[word] & ~mask) | (signs << shift);                                      \
+      site += take;                                                                                \
+      at += take;                                                                                  \
+      qpos += supported;                                                                           \
+      count -= take;                                                                               \
+    }                                                                                              \
+    return qpos;                                                                                   \
+  }                                                                                                \
+  /* Sites [at, at + count) of `run` (at a word of the packed field: `count` from a block */       \
+  /* start) into P words `p`, the sign stream `stream` from bit 0, and `offsets` of the */         \
+  /* blocks of 2^(6 + shift) sites relative to the first; returns the supported sites. */          \
+  [[gnu::noinline]] TARGET inline std::uint64_t pq_write_##SUFFIX(                                 \
+      ConstPlaneRun run, std::size_t at, std::size_t count, std::uint64_t* p,                      \
+      std::uint64_t* stream, unsigned shift, std::uint64_t* offsets) noexcept {                    \
+    std::uint64_t total = 0;                                                                       \
+    const std::size_t words = count / 64 + (count % 64 != 0);                                      \
+    for (std::size_t w = 0; w < words; ++w) {                                                      \
+      if ((w & ((std::size_t{1} << shift) - 1)) == 0) {                                            \
+        offsets[w >> shift] = total;                                                               \
+      }                                                                                            \
+      const std::size_t want = count - 64 * w < 64 ? count - 64 * w : 64;                          \
+      std::uint64_t support = 0;                                                                   \
+      std::uint64_t sign = 0;                                                                      \
+      for (std::size_t got = 0; got < want;) {                                                     \
+        const std::size_t site = at + 64 * w + got;                                                \
+        const std::size_t slice = site / run.slice_sites;                                          \
+        const std::size_t bit = site % run.slice_sites;                                            \
+        std::size_t take = want - got;                                                             \
+        take = take < run.slice_sites - bit ? take : run.slice_sites - bit;                        \
+        take = take < 64 - bit % 64 ? take : 64 - bit % 64;                                        \
+        const std::size_t word = slice * run.slice_words + bit / 64;                               \
+        const std::uint64_t keep =                                                                 \
+            take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;                       \
+        support |= ((run.s[word] >> (bit % 64)) & keep) << got;                                    \
+        sign |= ((run.g[word] >> (bit % 64)) & keep) << got;                                       \
+        got += take;                                                                               \
+      }                                                                                            \
+      p[w] = support;                                                                              \
+      const std::uint64_t bits = EXTRACT(sign, support);                                           \
+      const std::size_t used = total % 64;                                                         \
+      if (used == 0) {                                                                             \
+        stream[total / 64] = bits;                                                                 \
+      } else {                                                                                     \
+        stream[total / 64] |= bits << used;                                                        \
+        stream[total / 64 + 1] = bits >> (64 - used);                                              \
+      }                                                                                            \
+      total += static_cast<std::uint64_t>(std::popcount(support));                                 \
+    }                                                                                              \
+    return total;                                                                                  \
+  }
+
+DASHI_DETAIL_BITS_PQ_BRIDGE(portable, DASHI_DETAIL_TARGET_PORTABLE, deposit_portable,
+                            extract_portable)
+#if DASHI_DETAIL_X86
+DASHI_DETAIL_BITS_PQ_BRIDGE(bmi2, DASHI_DETAIL_TARGET_AVX2_EXACT, dashi::detail::x86::pdep,
+                            dashi::detail::x86::pext)
+#endif
+#undef DASHI_DETAIL_BITS_PQ_BRIDGE
+
+/// True when the BMI2 paths may run (the AVX2 level of the dispatch).
+[[nodiscard]] inline bool bridge_bmi2() noexcept {
+  return DASHI_DETAIL_X86 != 0 && dashi::detail::active_isa() >= dashi::detail::Isa::avx2;
+}
+
+/// See `pq_read_portable`.
+inline std::uint64_t pq_read(const std::uint64_t* p, const std::uint64_t* q, std::size_t site,
+                             std::uint64_t qpos, std::size_t count, PlaneRun run,
+                             std::size_t at) noexcept {
+#if DASHI_DETAIL_X86
+  if (bridge_bmi2()) {
+    return pq_read_bmi2(p, q, site, qpos, count, run, at);
+  }
+#endif
+  return pq_read_portable(p, q, site, qpos, count, run, at);
+}
+
+/// See `pq_write_portable`.
+inline std::uint64_t pq_write(ConstPlaneRun run, std::size_t at, std::size_t count,
+                              std::uint64_t* p, std::uint64_t* stream, unsigned shift,
+                              std::uint64_t* offsets) noexcept {
+#if DASHI_DETAIL_X86
+  if (bridge_bmi2()) {
+    return pq_write_bmi2(run, at, count, p, stream, shift, offsets);
+  }
+#endif
+  return pq_write_portable(run, at, count, p, stream, shift, offsets);
+}
+
+}  // namespace dashi::bits::detail

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// Rule tables compiled to logic: `Rule1Circuit` (the 27 entries of a radius-1 `Rule1D`)
+/// and `TotalisticCircuit` (the 51 entries of `Totalistic2D`) hold one all-ones or all-zero
+/// word per table entry and output plane; their loops select among them with multiplexer
+/// trees driven by the neighbourhood's planes, 512 sites per `vpternlogq` on AVX-512. The
+/// circuits are built once, at the kernel's construction, from a validated table (no entry
+/// creates support). Thread-safe, no throw.
+
+#include <cstddef>
+#include <cstdint>
+#include <dashi/bits/detail/lanes.hpp>
+#include <dashi/bits/detail/neighbourhood.hpp>
+
+namespace dashi::bits::detail {
+
+/// All ones when `on`, else 0.
+[[nodiscard]] constexpr std::uint64_t word_mask(bool on) noexcept {
+  return on ? ~std::uint64_t{0} : std::uint64_t{0};
+}
+
+/// A radius-1 rule along axis 0: `mask[plane][centre is +1][left + 1][right + 1]`, plane 0
+/// the output support, plane 1 the output sign. The centre 0 row is not stored: a valid table
+/// maps it to 0.
+struct Rule1Circuit {
+  std::uint64_t mask[2][2][3][3] = {};
+
+  /// From a validated 27-entry table indexed `9 (left + 1) + 3 (centre + 1) + (right + 1)`.
+  [[nodiscard]] static Rule1Circuit compile(const std::int8_t* table) noexcept {
+    Rule1Circuit c;
+    for (int centre = 0; centre < 2; ++centre) {
+      for (int l = 0; l < 3; ++l) {
+        for (int r = 0; r < 3; ++r) {
+          const std::int8_t out = table[9 * l + 3 * (centre == 1 ? 2 : 0) + r];
+          c.mask[0][centre][l][r] = word_mask(out != 0);
+          c.mask[1][centre][l][r] = word_mask(out > 0);
+        }
+      }
+    }
+    return c;
+  }
+
+  /// `out` = output plane `p` on the centre's support, from the neighbourhood planes: a
+  /// multiplexer tree over right, left and centre, each a trit chosen by support then sign.
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void plane(V& out, int p, const V& ls,
+                                                                 const V& lg, const V& cs,
+                                                                 const V& cg, const V& rs,
+                                                                 const V& rg) const noexcept {
+    V by_centre[2];
+    for (int centre = 0; centre < 2; ++centre) {
+      V by_left[3];
+      for (int l = 0; l < 3; ++l) {
+        const std::uint64_t* m = mask[p][centre][l];
+        const V signed_right = (rg & m[2]) | (~rg & m[0]);
+        by_left[l] = (rs & signed_right) | (~rs & m[1]);
+      }
+      const V signed_left = (lg & by_left[2]) | (~lg & by_left[0]);
+      by_centre[centre] = (ls & signed_left) | (~ls & by_left[1]);
+    }
+    out = cs & ((cg & by_centre[1]) | (~cg & by_centre[0]));
+  }
+};
+
+/// `Rule1Circuit` on a 1-D run of `in_words` words: output words `[first_word, first_word +
+/// out_words)`; the neighbours are the adjacent sites.
+struct Rule1Run {
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void run(
+      const Rule1Circuit* circuit, const std::uint64_t* s, const std::uint64_t* g,
+      std::size_t in_words, std::size_t first_word, std::uint64_t* out_s, std::uint64_t* out_g,
+      std::size_t out_words) noexcept {
+    constexpr std::size_t lanes = lanes_of<V>;
+    const auto count = static_cast<std::ptrdiff_t>(in_words);
+    const auto out_count = static_cast<std::ptrdiff_t>(out_words);
+    for (std::size_t k = 0; k < out_words; k += lanes) {
+      const auto at = static_cast<std::ptrdiff_t>(first_word + k);
+      V cs;
+      V cg;
+      V ls;
+      V lg;
+      V rs;
+      V rg;
+      V near;
+      load_row(cs, s, at, count);
+      load_row(cg, g, at, count);
+      load_row(near, s, at - 1, count);
+      from_previous_site(ls, cs, near);
+      load_row(near, g, at - 1, count);
+      from_previous_site(lg, cg, near);
+      load_row(near, s, at + 1, count);
+      from_next_site(rs, cs, near);
+      load_row(near, g, at + 1, count);
+      from_next_site(rg, cg, near);
+      V os;
+      V og;
+      circuit->plane(os, 0, ls, lg, cs, cg, rs, rg);
+      circuit->plane(og, 1, ls, lg, cs, cg, rs, rg);
+      store_row(out_s, static_cast<std::ptrdiff_t>(k), out_count, os);
+      store_row(out_g, static_cast<std::ptrdiff_t>(k), out_count, og);
+    }
+  }
+};
+
+/// `Rule1Circuit` across slices of `slice_words` words (`total_words` in the input): output
+/// rows `[first_row, first_row + out_rows)`; the neighbours are the same word one slice up
+/// and one slice down, 0 beyond the input.
+struct Rule1Slices {
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void run(
+      const Rule1Circuit* circuit, const std::uint64_t* s, const std::uint64_t* g,
+      std::size_t total_words, std::size_t slice_words, std::size_t first_row, std::uint64_t* out_s,
+      std::uint64_t* out_g, std::size_t out_rows) noexcept {
+    constexpr std::size_t lanes = lanes_of<V>;
+    const auto count = static_cast<std::ptrdiff_t>(total_words);
+    const auto step = static_cast<std::ptrdiff_t>(slice_words);
+    const auto out_count = static_cast<std::ptrdiff_t>(out_rows * slice_words);
+    const auto base = static_cast<std::ptrdiff_t>(first_row * slice_words);
+    for (std::ptrdiff_t k = 0; k < out_count; k += static_cast<std::ptrdiff_t>(lanes)) {
+      const std::ptrdiff_t at = base + k;
+      V n[6];  // left support, left sign, centre ..., right ...
+      for (int i = 0; i < 3; ++i) {
+        load_row(n[2 * i], s, at + (i - 1) * step, count);
+        load_row(n[2 * i + 1], g, at + (i - 1) * step, count);
+      }
+      V os;
+      V og;
+      circuit->plane(os, 0, n[0], n[1], n[2], n[3], n[4], n[5]);
+      circuit->plane(og, 1, n[0], n[1], n[2], n[3], n[4], n[5]);
+      store_row(out_s, k, out_count, os);
+      store_row(out_g, k, out_count, og);
+    }
+  }
+};
+
+/// A 2-D totalistic rule: `mask[plane][centre is +1][x]` for the 5-bit index
+/// `x = (+1 count) + 15 - (-1 count)` over the 3 x 3 neighbourhood (the centre included),
+/// which is the sum of the 8 neighbours plus the centre, plus 15.
+struct TotalisticCircuit {
+  std::uint64_t mask[2][2][32] = {};
+
+  /// From a validated 51-entry table `table[3][17]` (`out = table[centre + 1][sum + 8]`).
+  [[nodiscard]] static TotalisticCircuit compile(const std::int8_t* table) noexcept {
+    TotalisticCircuit c;
+    for (int centre = 0; centre < 2; ++centre) {
+      const int value = centre == 1 ? 1 : -1;
+      for (int x = 0; x < 32; ++x) {
+        const int sum = x - 15 - value;  // the 8 neighbours' sum
+        if (sum < -8 || sum > 8) {
+          continue;  // no neighbourhood gives this index
+        }
+        const std::int8_t out = table[17 * (value + 1) + (sum + 8)];
+        c.mask[0][centre][x] = word_mask(out != 0);
+        c.mask[1][centre][x] = word_mask(out > 0);
+      }
+    }
+    return c;
+  }
+
+  /// `out` = the 32-leaf multiplexer tree of one plane and centre sign over the index bits.
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void select(V& out, int p, int centre,
+                                                                  const V (&x)[5]) const noexcept {
+    V level[16];
+    const std::uint64_t* m = mask[p][centre];
+    for (int i = 0; i < 16; ++i) {
+      level[i] = (x[0] & m[2 * i + 1]) | (~x[0] & m[2 * i]);
+    }
+    for (int bit = 1, width = 8; bit < 5; ++bit, width /= 2) {
+      for (int i = 0; i < width; ++i) {
+        level[i] = (x[bit] & level[2 * i + 1]) | (~x[bit] & level[2 * i]);
+      }
+    }
+    out = level[0];
+  }
+};
+
+/// Writes one row of `Totalistic2D` from the 3 x 3 counts.
+template <class V>
+struct TotalisticRowWriter {
+  const TotalisticCircuit* circuit;
+  const std::uint64_t* centre_s;
+  const std::uint64_t* centre_g;
+  std::uint64_t* out_s;
+  std::uint64_t* out_g;
+  std::ptrdiff_t row_words;
+
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void put(std::ptrdiff_t k,
+                                                               const Counts3x3<V>& c) noexcept {
+    // x = pos + (15 - neg): a 4-bit ripple adder with the complemented count.
+    V x[5];
+    V carry{};
+    for (int b = 0; b < 4; ++b) {
+      const V neg_complement = ~c.neg.bit[b];
+      V next;
+      full_add(x[b], next, c.pos.bit[b], neg_complement, carry);
+      carry = next;
+    }
+    x[4] = carry;
+    V s;
+    V g;
+    load_row(s, centre_s, k, row_words);
+    load_row(g, centre_g, k, row_words);
+    V out[2][2];  // [plane][centre is +1]
+    for (int p = 0; p < 2; ++p) {
+      circuit->select(out[p][0], p, 0, x);
+      circuit->select(out[p][1], p, 1, x);
+    }
+    const V support = s & ((g & out[0][1]) | (~g & out[0][0]));
+    const V sign = s & ((g & out[1][1]) | (~g & out[1][0]));
+    store_row(out_s, k, row_words, support);
+    store_row(out_g, k, row_words, sign);
+  }
+};
+
+/// `Totalistic2D` on `rows` x (`row_words` words) planes: output rows `[first_row, first_row
+/// + out_rows)` into `out_s`, `out_g`.
+struct TotalisticRows {
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void run(
+      const TotalisticCircuit* circuit, const std::uint64_t* s, const std::uint64_t* g,
+      std::size_t rows, std::size_t row_words, std::size_t first_row, std::uint64_t* out_s,
+      std::uint64_t* out_g, std::size_t out_rows) noexcept {
+    for (std::size_t i = 0; i < out_rows; ++i) {
+      const std::size_t row = first_row + i;
+      const RowTriple triple = row_triple(s, g, rows, row_words, row);
+      TotalisticRowWriter<V> writer{circuit,
+                                    s + row * row_words,
+                                    g + row * row_words,
+                                    out_s + i * row_words,
+                                    out_g + i * row_words,
+                                    static_cast<std::ptrdiff_t>(row_words)};
+      for_each_count3x3<V>(triple, writer);
+    }
+  }
+};
+
+}  // namespace dashi::bits::detail
