@@ -66,6 +66,18 @@ struct PlaneLayout {
   return used == 0 ? ~std::uint64_t{0} : (std::uint64_t{1} << used) - 1;
 }
 
+/// Clears the padding bits of the last word of a 1-D `out` (loops that compute whole words
+/// from a longer run leave the next sites' results there). Other ranks have none to clear:
+/// their loops work slice by slice on canonical input.
+template <class Span>
+void clear_run_padding(const Span& out) noexcept {
+  if (out.shape().rank() == 1 && out.size() % word_sites != 0) {
+    const std::size_t last = out.words() - 1;
+    out.support_data()[last] &= last_word_mask(out.size());
+    out.sign_data()[last] &= last_word_mask(out.size());
+  }
+}
+
 /// Throws `std::out_of_range` or `std::invalid_argument` unless rows `[first, first +
 /// count)` of `shape` lie inside it and, for rank 1, split no word.
 inline void check_bit_rows(const Shape& shape, std::size_t first, std::size_t count) {

@@ -402,6 +402,7 @@ class Rule1D {
       bd::dispatch_bits<bd::Rule1Run>(&circuit_, in.support_data(), in.sign_data(), in.words(),
                                       first_row / bd::word_sites, out.support_data(),
                                       out.sign_data(), out.words());
+      bd::clear_run_padding(out);
     } else {
       bd::dispatch_bits<bd::Rule1Slices>(&circuit_, in.support_data(), in.sign_data(), in.words(),
                                          in.slice_words(), first_row, out.support_data(),

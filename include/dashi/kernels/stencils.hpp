@@ -46,6 +46,7 @@ struct LeftNeighbor {
       bd::dispatch_bits<bd::LeftNeighborRun>(in.support_data(), in.sign_data(), in.words(),
                                              first_row / bd::word_sites, out.support_data(),
                                              out.sign_data(), out.words());
+      bd::clear_run_padding(out);
     } else {
       bd::dispatch_bits<bd::LeftNeighborSlices>(in.support_data(), in.sign_data(), in.slice_words(),
                                                 first_row, out.support_data(), out.sign_data(),

@@ -43,10 +43,11 @@ pack_word_portable(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noe
   for (int chunk = 0; chunk < 8; ++chunk) {
     std::uint64_t x = 0;
     std::memcpy(&x, p + 8 * chunk, sizeof x);
-    // x + 1 in each byte (no carry between bytes) is 0, 1 or 2 exactly for trits.
+    // x + 1 in each byte (no carry between bytes) is 0, 1 or 2 exactly for trits: neither
+    // a bit above the lowest two nor both of those.
     const std::uint64_t plus_one =
         ((x & 0x7F7F7F7F7F7F7F7FULL) + byte_lsbs) ^ (x & 0x8080808080808080ULL);
-    bad |= plus_one & 0xFCFCFCFCFCFCFCFCULL;
+    bad |= (plus_one & 0xFCFCFCFCFCFCFCFCULL) | (plus_one & (plus_one >> 1) & byte_lsbs);
     s |= gather_byte_lsbs(x) << (8 * chunk);
     g |= gather_byte_lsbs(x & ~(x >> 1)) << (8 * chunk);
   }
@@ -76,9 +77,9 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
   for (int half = 0; half < 2; ++half) {
     const u8x32 x = dashi::detail::x86::load32(p + 32 * half);
     const auto sx = reinterpret_cast<std::int8_t __attribute__((vector_size(32)))>(x);
-    const u8x32 zero = x == 0;
-    const u8x32 positive = sx > 0;
-    const u8x32 in_range = ((x + 1) & 0xFC) == 0;
+    const auto zero = reinterpret_cast<u8x32>(x == 0);
+    const auto positive = reinterpret_cast<u8x32>(sx > 0);
+    const auto in_range = reinterpret_cast<u8x32>((x + 1) <= 2);
     const int shift = 32 * half;
     s |= std::uint64_t{~dashi::detail::x86::sign_bits(zero)} << shift;
     g |= std::uint64_t{dashi::detail::x86::sign_bits(positive)} << shift;
@@ -115,7 +116,7 @@ pack_word_avx512(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexc
   const u8x64 ones = u8x64{} + 1;
   s = dashi::detail::x86::test_bytes(x, x);
   g = dashi::detail::x86::test_bytes(x, ones) & ~dashi::detail::x86::sign_bits(x);
-  return dashi::detail::x86::test_bytes(x + ones, u8x64{} + 0xFC);
+  return dashi::detail::x86::sign_bits(reinterpret_cast<u8x64>((x + ones) > 2));
 }
 
 /// The 64 bytes of one word pair (AVX-512).
