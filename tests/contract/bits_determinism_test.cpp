@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <dashi/bits.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/pq/adapters.hpp>
 #include <functional>
 #include <string>
 #include <vector>
@@ -304,6 +305,69 @@ TEST(BitsExecutor, NestedCallsNeverDeadlock) {
     EXPECT_EQ(dashi::bits::unpack(got),
               dashi::apply_kernel(dashi::kernels::SignFlip{}, dense.view()));
   }
+}
+
+}  // namespace
+
+namespace {
+
+/// A kernel with only a bit form: proof that the packed executor runs it on planes.
+struct PlanesOnlySignFlip {
+  static constexpr bool contract_proven = true;
+  void bits(BitView in, BitSpan out) const { dashi::kernels::SignFlip{}.bits(in, out); }
+};
+
+TEST(BitsPackedPipeline, PqThroughPlanesEqualsDense) {
+  std::uint64_t seed = 1300;
+  const auto check = [&](const auto& k, const std::string& name, const Shape& shape) {
+    const TernaryField dense = random_field(shape, 0.4, ++seed);
+    for (const std::uint32_t pq_block : {64U, 4096U}) {
+      const dashi::pq::PackedField packed = dashi::pq::encode(dense, {.block_sites = pq_block});
+      for (const std::size_t block : {0U, 1U, 200U}) {
+        for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
+          for (const std::size_t workers : {1U, 2U, 7U}) {
+            const ParallelOptions options{
+                .num_workers = workers, .block_elems = block, .boundary = boundary};
+            const dashi::pq::PackedField got =
+                dashi::run_kernel_parallel(pool_of(workers), k, packed, options);
+            ASSERT_EQ(got, dashi::pq::encode(
+                               dashi::run_kernel_parallel(pool_of(2), k, dense.view(), options),
+                               {.block_sites = pq_block}))
+                << name << " on " << shape.to_string() << " PQ block " << pq_block << " block "
+                << block << (boundary == Boundary::periodic ? " periodic" : " clip") << " workers "
+                << workers;
+          }
+        }
+      }
+    }
+  };
+  for (const Shape& shape :
+       {Shape{1}, Shape{65}, Shape{5000}, Shape{17, 65}, Shape{40, 130}, Shape{3, 5, 70}}) {
+    check(dashi::kernels::SignFlip{}, "SignFlip", shape);
+    check(dashi::kernels::ClampNonnegative{}, "ClampNonnegative", shape);
+    check(dashi::kernels::LeftNeighbor{}, "LeftNeighbor", shape);
+    check(dashi::kernels::Rule1D<1>(rule_table(9)), "Rule1D1", shape);
+    if (shape.rank() == 2) {
+      check(dashi::kernels::Majority3x3{}, "Majority3x3", shape);
+      check(dashi::kernels::Totalistic2D(totalistic_table(10)), "Totalistic2D", shape);
+    }
+  }
+  const TernaryField dense = random_field(Shape{3000}, 0.5, 3);
+  EXPECT_EQ(
+      dashi::pq::decode(dashi::run_kernel_parallel(PlanesOnlySignFlip{}, dashi::pq::encode(dense))),
+      dashi::apply_kernel(dashi::kernels::SignFlip{}, dense.view()));
+}
+
+TEST(BitsPackedPipeline, ContractBreachNamesTheGlobalSite) {
+  std::vector<std::int8_t> ones(10 * 64, 1);
+  ones[3 * 64 + 5] = 0;
+  const auto packed =
+      dashi::pq::encode(TernaryField::from_signed(ones, Shape{10, 64}), {.block_sites = 64});
+  const std::string message = message_of<dashi::KernelContractError>([&] {
+    (void)dashi::run_kernel_parallel(pool_of(2), FillPositive{}, packed, {.block_elems = 128});
+  });
+  EXPECT_NE(message.find("created support from nothing at site 197 in block 1"), std::string::npos)
+      << message;
 }
 
 }  // namespace

@@ -18,20 +18,6 @@ namespace dashi::bits {
 
 namespace detail {
 
-/// The sites of `view` as a run (rank 1: one slice of all sites).
-[[nodiscard]] inline ConstPlaneRun run_of(BitView view) noexcept {
-  const PlaneLayout layout = view.layout();
-  return {view.support_data(), view.sign_data(), layout.slice_sites == 0 ? 1 : layout.slice_sites,
-          layout.slice_words};
-}
-
-/// The writable sites of `span` as a run.
-[[nodiscard]] inline PlaneRun run_of(BitSpan span) noexcept {
-  const PlaneLayout layout = span.layout();
-  return {span.support_data(), span.sign_data(), layout.slice_sites == 0 ? 1 : layout.slice_sites,
-          layout.slice_words};
-}
-
 /// The Q position of site `site` of `packed` (its block's offset plus the support before it
 /// in the block).
 [[nodiscard]] inline std::uint64_t q_position(const pq::PackedField& packed,

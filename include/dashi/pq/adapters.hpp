@@ -11,6 +11,10 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits/detail/advance.hpp>
+#include <dashi/bits/detail/contract.hpp>
+#include <dashi/bits/kernel.hpp>
+#include <dashi/bits/pq.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
@@ -47,7 +51,7 @@ inline void decode_rows_wrapped(const PackedField& input, std::ptrdiff_t first_r
 template <class K>
 PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedField& input,
                               const ParallelOptions& options) {
-  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  static_assert(AnyKernel<K> || bits::BitKernel<K>, DASHI_KERNEL_REQUIREMENT);
   constexpr std::size_t radius = kernel_radius_v<K>;
   const std::size_t halo = options.halo.value_or(radius);
   if (halo < radius) {
@@ -83,45 +87,84 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
     }
   }
   const bool check = options.check_contract && !kernel_contract_proven_v<K>;
-
-  const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
-                               std::uint64_t* p, std::uint64_t* stream,
-                               std::uint64_t* offsets) -> std::uint64_t {
-    if (count == 0) {
-      return 0;
-    }
-    const dashi::detail::ScratchLease::Level level;
-    const dashi::detail::CurrentBlock current(task);
+  // The rows a task needs: its sites' rows plus the halo (clipped, or wrapping around).
+  struct TaskRows {
+    std::size_t first = 0;   // first row of the extended block (taken mod rows)
+    std::size_t count = 0;   // rows of the extended block
+    std::size_t offset = 0;  // the task's first site inside the extended block
+  };
+  const auto task_rows = [&](std::size_t first, std::size_t count) {
     const std::size_t row_first = first / row_elems;
     const std::size_t row_end = (first + count + row_elems - 1) / row_elems;
     const std::size_t ext_first = periodic ? row_first : row_first - std::min(halo, row_first);
     // Clipped: a halo beyond the field stops at its ends (no sum can wrap).
     const std::size_t ext_end =
         periodic ? row_end + 2 * halo : row_end + std::min(halo, rows - row_end);
-    const std::size_t ext_rows = ext_end - ext_first;
-    const dashi::detail::ScratchLease in(ext_rows * row_elems, 0);
-    const dashi::detail::ScratchLease out(ext_rows * row_elems, 1);
-    if (periodic) {
-      decode_rows_wrapped(
-          input, static_cast<std::ptrdiff_t>(row_first) - static_cast<std::ptrdiff_t>(halo % rows),
-          ext_rows, in.data());
-    } else {
-      decode_sites(input, ext_first * row_elems, ext_rows * row_elems, in.data());
-    }
-    const Shape ext_shape = shape.with_rows(ext_rows);
-    dashi::detail::apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
-                              TernarySpan::unchecked(out.data(), ext_shape));
     const std::size_t halo_before = periodic ? halo : row_first - ext_first;
-    const std::size_t offset = first - row_first * row_elems + halo_before * row_elems;
-    if (check) {
-      dashi::detail::check_contract(in.data() + offset, out.data() + offset, count, task, first);
-    }
-    return encode_kernel(path, out.data() + offset, count, p, stream, shift, offsets);
+    return TaskRows{periodic ? (row_first + rows - halo % rows) % rows : ext_first,
+                    ext_end - ext_first, first - row_first * row_elems + halo_before * row_elems};
   };
   const auto parallel_for = [&](std::size_t count, const auto& body) {
     pool.parallel_for(count, body, threads);
   };
-  return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
+  if constexpr (bits::BitKernel<K>) {
+    // Through bit planes: PQ -> planes -> kernel -> planes -> PQ, no byte per site.
+    const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
+                                 std::uint64_t* p, std::uint64_t* stream,
+                                 std::uint64_t* offsets) -> std::uint64_t {
+      if (count == 0) {
+        return 0;
+      }
+      const dashi::detail::ScratchLease::Level level;
+      const dashi::detail::CurrentBlock current(task);
+      const TaskRows ext = task_rows(first, count);
+      const Shape ext_shape = shape.with_rows(ext.count);
+      const bits::detail::ScratchPlanes in(ext_shape, 0);
+      const bits::detail::ScratchPlanes out(ext_shape, 1);
+      const bits::BitSpan in_planes = in.span();
+      // The last word of each slice keeps its padding bits 0.
+      std::fill_n(in_planes.support_data(), in_planes.words(), std::uint64_t{0});
+      std::fill_n(in_planes.sign_data(), in_planes.words(), std::uint64_t{0});
+      for (std::size_t done = 0, row = ext.first; done < ext.count;) {
+        const std::size_t run = std::min(ext.count - done, rows - row);
+        bits::detail::read_packed(input, row * row_elems, run * row_elems, in_planes,
+                                  done * row_elems);
+        done += run;
+        row = 0;
+      }
+      kernel.bits(in_planes.view(), out.span());
+      const bits::detail::ConstPlaneRun result = bits::detail::run_of(out.span().view());
+      if (check) {
+        bits::detail::check_bit_contract_sites(bits::detail::run_of(in_planes.view()), result,
+                                               ext.offset, count, task, first);
+      }
+      return bits::detail::pq_write(result, ext.offset, count, p, stream, shift, offsets);
+    };
+    return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
+  } else {
+    const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
+                                 std::uint64_t* p, std::uint64_t* stream,
+                                 std::uint64_t* offsets) -> std::uint64_t {
+      if (count == 0) {
+        return 0;
+      }
+      const dashi::detail::ScratchLease::Level level;
+      const dashi::detail::CurrentBlock current(task);
+      const TaskRows ext = task_rows(first, count);
+      const dashi::detail::ScratchLease in(ext.count * row_elems, 0);
+      const dashi::detail::ScratchLease out(ext.count * row_elems, 1);
+      decode_rows_wrapped(input, static_cast<std::ptrdiff_t>(ext.first), ext.count, in.data());
+      const Shape ext_shape = shape.with_rows(ext.count);
+      dashi::detail::apply_into(kernel, TernaryView::unchecked(in.data(), ext_shape),
+                                TernarySpan::unchecked(out.data(), ext_shape));
+      if (check) {
+        dashi::detail::check_contract(in.data() + ext.offset, out.data() + ext.offset, count, task,
+                                      first);
+      }
+      return encode_kernel(path, out.data() + ext.offset, count, p, stream, shift, offsets);
+    };
+    return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
+  }
 }
 
 }  // namespace dashi::pq::detail
@@ -130,16 +173,18 @@ namespace dashi {
 
 /// Runs `kernel` on a packed field, packed in → packed out, on `pool`: each worker decodes
 /// the rows it needs (its sites plus the halo) into its own scratch, runs the kernel and
-/// packs its sites. The result has the input's block size, and `pq::decode(result)` equals
-/// `run_kernel_parallel(pool, kernel, pq::decode(input), options)` byte for byte, for any
-/// workers and `block_elems` (tasks are whole PQ blocks of about `block_elems` sites).
-/// Throws like the dense overloads (`std::invalid_argument`, `KernelContractError`, the
-/// lowest failing task's exception) and `std::bad_alloc`. Thread-safe.
+/// packs its sites. A kernel with a bit form (`bits::BitKernel`) runs on bit planes: PQ →
+/// planes → kernel → planes → PQ, no byte per site on the way; other kernels on bytes. The result
+/// has the input's block size, and `pq::decode(result)` equals `run_kernel_parallel(pool, kernel,
+/// pq::decode(input), options)` byte for byte, for any workers and `block_elems` (tasks are whole
+/// PQ blocks of about `block_elems` sites). Throws like the dense overloads
+/// (`std::invalid_argument`, `KernelContractError`, the lowest failing task's exception) and
+/// `std::bad_alloc`. Thread-safe.
 template <class K>
 [[nodiscard]] pq::PackedField run_kernel_parallel(ThreadPool& pool, const K& kernel,
                                                   const pq::PackedField& input,
                                                   const ParallelOptions& options = {}) {
-  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  static_assert(AnyKernel<K> || bits::BitKernel<K>, DASHI_KERNEL_REQUIREMENT);
   return pq::detail::run_kernel_packed(pool, kernel, input, options);
 }
 
@@ -147,7 +192,7 @@ template <class K>
 template <class K>
 [[nodiscard]] pq::PackedField run_kernel_parallel(const K& kernel, const pq::PackedField& input,
                                                   const ParallelOptions& options = {}) {
-  static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
+  static_assert(AnyKernel<K> || bits::BitKernel<K>, DASHI_KERNEL_REQUIREMENT);
   return pq::detail::run_kernel_packed(default_thread_pool(), kernel, input, options);
 }
 

@@ -8,6 +8,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits/detail/plane_run.hpp>
 #include <dashi/bits/field.hpp>
 #include <dashi/kernel_concepts.hpp>
 #include <string>
@@ -55,6 +56,39 @@ inline void check_bit_contract(BitView in, BitView out, std::size_t block, std::
           " of word " + std::to_string(w) + " of slice " + std::to_string(i) + " in block " +
           std::to_string(block) + " (planes must be canonical)");
     }
+  }
+}
+
+/// The contract on sites `[at, at + count)` of two runs (input and output); `first_site` is
+/// the global index of site `at`, `block` the block (or task) for the message. Throws
+/// `KernelContractError` naming the first site that gained support or has a sign off support.
+inline void check_bit_contract_sites(const ConstPlaneRun& in, const ConstPlaneRun& out,
+                                     std::size_t at, std::size_t count, std::size_t block,
+                                     std::size_t first_site) {
+  for (std::size_t done = 0; done < count; done += 64) {
+    const std::size_t want = count - done < 64 ? count - done : 64;
+    std::uint64_t in_s = 0;
+    std::uint64_t in_g = 0;
+    std::uint64_t out_s = 0;
+    std::uint64_t out_g = 0;
+    gather_run(in, at + done, want, in_s, in_g);
+    gather_run(out, at + done, want, out_s, out_g);
+    const std::uint64_t created = out_s & ~in_s;
+    const std::uint64_t stray = out_g & ~out_s;
+    if ((created | stray) == 0) {
+      continue;
+    }
+    const std::uint64_t first = (created | stray) & (0 - (created | stray));
+    const std::size_t site = first_site + done + static_cast<std::size_t>(std::countr_zero(first));
+    if ((created & first) != 0) {
+      throw KernelContractError("dashi: kernel created support from nothing at site " +
+                                std::to_string(site) + " in block " + std::to_string(block) +
+                                " (input 0, output " + ((out_g & first) != 0 ? "1" : "-1") +
+                                "); kernels must not create support");
+    }
+    throw KernelContractError("dashi: bit kernel set a sign bit off support at site " +
+                              std::to_string(site) + " in block " + std::to_string(block) +
+                              " (planes must be canonical)");
   }
 }
 

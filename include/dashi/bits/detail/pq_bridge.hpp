@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits/detail/copy_bits.hpp>
+#include <dashi/bits/detail/plane_run.hpp>
 #include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/x86_ops.hpp>
 
@@ -43,23 +44,6 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
   }
   return out;
 }
-
-/// Where a run of sites lies in a pair of planes laid out in slices: site `i` of the run is
-/// bit `i % slice_sites` of slice `i / slice_sites` (slices of `slice_words` words).
-struct PlaneRun {
-  std::uint64_t* s;
-  std::uint64_t* g;
-  std::size_t slice_sites;
-  std::size_t slice_words;
-};
-
-/// Read-only `PlaneRun`.
-struct ConstPlaneRun {
-  const std::uint64_t* s;
-  const std::uint64_t* g;
-  std::size_t slice_sites;
-  std::size_t slice_words;
-};
 
 /// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level.
 #define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                              \
@@ -106,20 +90,7 @@ struct ConstPlaneRun {
       const std::size_t want = count - 64 * w < 64 ? count - 64 * w : 64;                          \
       std::uint64_t support = 0;                                                                   \
       std::uint64_t sign = 0;                                                                      \
-      for (std::size_t got = 0; got < want;) {                                                     \
-        const std::size_t site = at + 64 * w + got;                                                \
-        const std::size_t slice = site / run.slice_sites;                                          \
-        const std::size_t bit = site % run.slice_sites;                                            \
-        std::size_t take = want - got;                                                             \
-        take = take < run.slice_sites - bit ? take : run.slice_sites - bit;                        \
-        take = take < 64 - bit % 64 ? take : 64 - bit % 64;                                        \
-        const std::size_t word = slice * run.slice_words + bit / 64;                               \
-        const std::uint64_t keep =                                                                 \
-            take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;                       \
-        support |= ((run.s[word] >> (bit % 64)) & keep) << got;                                    \
-        sign |= ((run.g[word] >> (bit % 64)) & keep) << got;                                       \
-        got += take;                                                                               \
-      }                                                                                            \
+      gather_run(run, at + 64 * w, want, support, sign);                                           \
       p[w] = support;                                                                              \
       const std::uint64_t bits = EXTRACT(sign, support);                                           \
       const std::size_t used = total % 64;                                                         \
