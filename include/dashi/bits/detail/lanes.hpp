@@ -44,21 +44,41 @@ template <class V>
   std::memcpy(p, &v, sizeof v);
 }
 
+/// Words `[k, k + lanes)` of the row `row` of `count` words into `out`, 0 outside the row:
+/// the edge case of `load_row`, out of line so that the vector loops stay straight.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void copy_row_words(
+    std::uint64_t* out, std::ptrdiff_t lanes, const std::uint64_t* row, std::ptrdiff_t k,
+    std::ptrdiff_t count) noexcept {
+  for (std::ptrdiff_t i = 0; i < lanes; ++i) {
+    out[i] = k + i >= 0 && k + i < count ? row[k + i] : 0;
+  }
+}
+
+/// Stores the first `count - k` of `lanes` words at `row + k`: the edge case of `store_row`.
+[[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline void store_row_words(
+    std::uint64_t* row, std::ptrdiff_t k, std::ptrdiff_t count,
+    const std::uint64_t* words) noexcept {
+  for (std::ptrdiff_t i = 0; k + i < count; ++i) {
+    row[k + i] = words[i];
+  }
+}
+
 /// `v` = words `[k, k + lanes)` of the row `row` of `count` words, reading 0 outside the row.
 template <class V>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load_row(
     V& v, const std::uint64_t* row, std::ptrdiff_t k, std::ptrdiff_t count) noexcept {
   constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
-  if (k >= 0 && k + lanes <= count) {
+  if (__builtin_expect(k >= 0 && k + lanes <= count, 1)) {
     load(v, row + k);
     return;
   }
-  v = V{};
-  for (std::ptrdiff_t i = 0; i < lanes; ++i) {
-    if (k + i >= 0 && k + i < count) {
-      v[i] = row[k + i];
-    }
+  if (k >= count || k + lanes <= 0) {
+    v = V{};
+    return;
   }
+  std::uint64_t words[lanes_of<V>];
+  copy_row_words(words, lanes, row, k, count);
+  std::memcpy(&v, words, sizeof v);
 }
 
 /// Stores the words of `v` that fall in `[k, count)` of the row `row`.
@@ -68,13 +88,13 @@ template <class V>
                                                                           std::ptrdiff_t count,
                                                                           const V& v) noexcept {
   constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
-  if (k + lanes <= count) {
+  if (__builtin_expect(k + lanes <= count, 1)) {
     store(row + k, v);
     return;
   }
-  for (std::ptrdiff_t i = 0; k + i < count; ++i) {
-    row[k + i] = v[i];
-  }
+  std::uint64_t words[lanes_of<V>];
+  std::memcpy(words, &v, sizeof v);
+  store_row_words(row, k, count, words);
 }
 
 /// `out`: each site takes the bit of the site before it, `(x << 1)` with the top bit of the

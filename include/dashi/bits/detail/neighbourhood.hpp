@@ -10,32 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits/detail/lanes.hpp>
-#include <utility>
 
 namespace dashi::bits::detail {
-
-/// `out` = lanes `[Offset, Offset + lanes)` of the concatenation `a, b`.
-template <class V, std::size_t Offset, std::size_t... I>
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void window_of(
-    V& out, const V& a, const V& b, std::index_sequence<I...> /*lanes*/) noexcept {
-  out = __builtin_shufflevector(a, b, static_cast<int>(Offset + I)...);
-}
-
-/// `out` = the words one position earlier than `cur`: the last of `prev`, then `cur` but its
-/// last.
-template <class V>
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void words_before(
-    V& out, const V& prev, const V& cur) noexcept {
-  window_of<V, lanes_of<V> - 1>(out, prev, cur, std::make_index_sequence<lanes_of<V>>{});
-}
-
-/// `out` = the words one position later than `cur`: `cur` but its first, then the first of
-/// `next`.
-template <class V>
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void words_after(
-    V& out, const V& cur, const V& next) noexcept {
-  window_of<V, 1>(out, cur, next, std::make_index_sequence<lanes_of<V>>{});
-}
 
 /// A full adder of three bit planes: `sum` (weight 1) and `carry` (weight 2, the majority).
 template <class V>
@@ -46,20 +22,8 @@ template <class V>
   carry = (a & b) | (c & (a | b));
 }
 
-/// The +1 and -1 counts of one column of three sites, 0..3 each, as two bits.
-template <class V>
-struct ColumnCounts {
-  V pos_lo;
-  V pos_hi;
-  V neg_lo;
-  V neg_hi;
-};
-
-/// A 4-bit count per site, bit i in `bit[i]`.
-template <class V>
-struct Count4 {
-  V bit[4];
-};
+// The loops below keep every vector in a named local or a reference to one: arrays and
+// structs of vectors would stay in memory (too large for the compiler to split).
 
 /// The three rows around an output row: pointers and word counts (0 for a row beyond the
 /// field, which then reads 0).
@@ -70,80 +34,138 @@ struct RowTriple {
   std::ptrdiff_t row_words;
 };
 
-/// `c` = the column counts of words `[k, k + lanes)` of the three rows.
+/// The +1 and -1 counts (0..3, two bits each) of the columns of three sites at words
+/// `[k, k + lanes)` of the three rows.
 template <class V>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void column_counts(
-    ColumnCounts<V>& c, const RowTriple& rows, std::ptrdiff_t k) noexcept {
-  V pos[3];
-  V neg[3];
-  for (int r = 0; r < 3; ++r) {
-    V s;
-    load_row(s, rows.s[r], k, rows.words[r]);
-    load_row(pos[r], rows.g[r], k, rows.words[r]);
-    neg[r] = s & ~pos[r];
-  }
-  full_add(c.pos_lo, c.pos_hi, pos[0], pos[1], pos[2]);
-  full_add(c.neg_lo, c.neg_hi, neg[0], neg[1], neg[2]);
+    V& pos_lo, V& pos_hi, V& neg_lo, V& neg_hi, const RowTriple& rows, std::ptrdiff_t k) noexcept {
+  V s0;
+  V s1;
+  V s2;
+  V g0;
+  V g1;
+  V g2;
+  load_row(s0, rows.s[0], k, rows.words[0]);
+  load_row(g0, rows.g[0], k, rows.words[0]);
+  load_row(s1, rows.s[1], k, rows.words[1]);
+  load_row(g1, rows.g[1], k, rows.words[1]);
+  load_row(s2, rows.s[2], k, rows.words[2]);
+  load_row(g2, rows.g[2], k, rows.words[2]);
+  full_add(pos_lo, pos_hi, g0, g1, g2);  // +1 sites: the sign plane
+  full_add(neg_lo, neg_hi, s0 & ~g0, s1 & ~g1, s2 & ~g2);
 }
 
-/// `sum` = the sum over columns j-1, j, j+1 of a 2-bit column count (`lo`, `hi` planes of
-/// the previous, current and next word vectors): 0..9 in 4 bits.
+/// The sum over columns j-1, j, j+1 of a 2-bit column count, 0..9 in the 4 bits `b0`..`b3`:
+/// `lo` and `hi` are the count's planes at the current words, `*_before` the same one word
+/// earlier and `*_after` one word later.
 template <class V>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void sum_across(
-    Count4<V>& sum, const V& lo_prev, const V& lo, const V& lo_next, const V& hi_prev, const V& hi,
-    const V& hi_next) noexcept {
-  V before;
-  V after;
+    V& b0, V& b1, V& b2, V& b3, const V& lo_before, const V& lo, const V& lo_after,
+    const V& hi_before, const V& hi, const V& hi_after) noexcept {
   V lo_left;
   V lo_right;
   V hi_left;
   V hi_right;
-  words_before(before, lo_prev, lo);
-  words_after(after, lo, lo_next);
-  from_previous_site(lo_left, lo, before);
-  from_next_site(lo_right, lo, after);
-  words_before(before, hi_prev, hi);
-  words_after(after, hi, hi_next);
-  from_previous_site(hi_left, hi, before);
-  from_next_site(hi_right, hi, after);
+  from_previous_site(lo_left, lo, lo_before);
+  from_next_site(lo_right, lo, lo_after);
+  from_previous_site(hi_left, hi, hi_before);
+  from_next_site(hi_right, hi, hi_after);
   V carry_lo;  // weight 2
   V sum_hi;    // weight 2
   V carry_hi;  // weight 4
-  full_add(sum.bit[0], carry_lo, lo_left, lo, lo_right);
+  full_add(b0, carry_lo, lo_left, lo, lo_right);
   full_add(sum_hi, carry_hi, hi_left, hi, hi_right);
   const V carry_mid = sum_hi & carry_lo;  // weight 4
-  sum.bit[1] = sum_hi ^ carry_lo;
-  sum.bit[2] = carry_hi ^ carry_mid;
-  sum.bit[3] = carry_hi & carry_mid;
+  b1 = sum_hi ^ carry_lo;
+  b2 = carry_hi ^ carry_mid;
+  b3 = carry_hi & carry_mid;
 }
 
-/// The 3 x 3 counts of +1 and -1 sites around each site of one word vector.
-template <class V>
-struct Counts3x3 {
-  Count4<V> pos;
-  Count4<V> neg;
-};
+/// Words of a row handled per chunk by `for_each_count3x3`.
+inline constexpr std::ptrdiff_t count_chunk_words = 64;
 
-/// Walks the word vectors of one output row, calling `emit.put(k, counts)` for each: the
-/// column counts roll through previous / current / next so each is computed once.
+/// Walks the word vectors of one output row, calling `emit.put(k, p0, p1, p2, p3, n0, n1,
+/// n2, n3)` for each with the 3 x 3 counts of +1 (`p`) and -1 (`n`) sites as 4-bit numbers.
+/// Works in chunks of `count_chunk_words` words: first the column counts of the chunk (and of
+/// the words on each side) into an L1 buffer, then the sums across columns, whose
+/// neighbouring words are unaligned loads from that buffer (no lane shuffles).
 template <class V, class Emit>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void for_each_count3x3(
     const RowTriple& rows, Emit& emit) noexcept {
   constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
-  ColumnCounts<V> prev{V{}, V{}, V{}, V{}};
-  ColumnCounts<V> cur;
-  ColumnCounts<V> next;
-  column_counts(cur, rows, 0);
-  for (std::ptrdiff_t k = 0; k < rows.row_words; k += lanes) {
-    column_counts(next, rows, k + lanes);
-    Counts3x3<V> counts;
-    sum_across(counts.pos, prev.pos_lo, cur.pos_lo, next.pos_lo, prev.pos_hi, cur.pos_hi,
-               next.pos_hi);
-    sum_across(counts.neg, prev.neg_lo, cur.neg_lo, next.neg_lo, prev.neg_hi, cur.neg_hi,
-               next.neg_hi);
-    emit.put(k, counts);
-    prev = cur;
-    cur = next;
+  constexpr std::ptrdiff_t pad = lanes;  // words before and after the chunk in the buffer
+  constexpr std::ptrdiff_t stride = count_chunk_words + 2 * pad;
+  alignas(64)
+      std::uint64_t buffer[static_cast<std::size_t>(4 * stride)];  // pos_lo, pos_hi, neg_lo, neg_hi
+  std::uint64_t* const pos_lo = buffer + pad;
+  std::uint64_t* const pos_hi = buffer + stride + pad;
+  std::uint64_t* const neg_lo = buffer + 2 * stride + pad;
+  std::uint64_t* const neg_hi = buffer + 3 * stride + pad;
+  for (std::ptrdiff_t k0 = 0; k0 < rows.row_words; k0 += count_chunk_words) {
+    const std::ptrdiff_t n =
+        rows.row_words - k0 < count_chunk_words ? rows.row_words - k0 : count_chunk_words;
+    // Column counts of words [k0 - pad, k0 + n + pad): 0 beyond the row, so the pads are
+    // cleared first and computed only where the row goes on.
+    for (std::ptrdiff_t j = 0; j < pad; ++j) {
+      pos_lo[j - pad] = 0;
+      pos_hi[j - pad] = 0;
+      neg_lo[j - pad] = 0;
+      neg_hi[j - pad] = 0;
+      pos_lo[n + j] = 0;
+      pos_hi[n + j] = 0;
+      neg_lo[n + j] = 0;
+      neg_hi[n + j] = 0;
+    }
+    const std::ptrdiff_t from = k0 == 0 ? 0 : -pad;
+    const std::ptrdiff_t to = k0 + n >= rows.row_words ? n : n + pad;
+    for (std::ptrdiff_t j = from; j < to; j += lanes) {
+      V pl;
+      V ph;
+      V nl;
+      V nh;
+      column_counts(pl, ph, nl, nh, rows, k0 + j);
+      store(pos_lo + j, pl);
+      store(pos_hi + j, ph);
+      store(neg_lo + j, nl);
+      store(neg_hi + j, nh);
+    }
+    for (std::ptrdiff_t j = 0; j < n; j += lanes) {
+      V pl_b;
+      V pl;
+      V pl_a;
+      V ph_b;
+      V ph;
+      V ph_a;
+      V nl_b;
+      V nl;
+      V nl_a;
+      V nh_b;
+      V nh;
+      V nh_a;
+      load(pl_b, pos_lo + j - 1);
+      load(pl, pos_lo + j);
+      load(pl_a, pos_lo + j + 1);
+      load(ph_b, pos_hi + j - 1);
+      load(ph, pos_hi + j);
+      load(ph_a, pos_hi + j + 1);
+      load(nl_b, neg_lo + j - 1);
+      load(nl, neg_lo + j);
+      load(nl_a, neg_lo + j + 1);
+      load(nh_b, neg_hi + j - 1);
+      load(nh, neg_hi + j);
+      load(nh_a, neg_hi + j + 1);
+      V p0;
+      V p1;
+      V p2;
+      V p3;
+      V n0;
+      V n1;
+      V n2;
+      V n3;
+      sum_across(p0, p1, p2, p3, pl_b, pl, pl_a, ph_b, ph, ph_a);
+      sum_across(n0, n1, n2, n3, nl_b, nl, nl_a, nh_b, nh, nh_a);
+      emit.put(k0 + j, p0, p1, p2, p3, n0, n1, n2, n3);
+    }
   }
 }
 

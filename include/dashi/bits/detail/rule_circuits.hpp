@@ -49,18 +49,17 @@ struct Rule1Circuit {
                                                                  const V& lg, const V& cs,
                                                                  const V& cg, const V& rs,
                                                                  const V& rg) const noexcept {
-    V by_centre[2];
+    V neg;  // the output where the centre is -1, then where it is +1
+    V pos;
     for (int centre = 0; centre < 2; ++centre) {
-      V by_left[3];
-      for (int l = 0; l < 3; ++l) {
-        const std::uint64_t* m = mask[p][centre][l];
-        const V signed_right = (rg & m[2]) | (~rg & m[0]);
-        by_left[l] = (rs & signed_right) | (~rs & m[1]);
-      }
-      const V signed_left = (lg & by_left[2]) | (~lg & by_left[0]);
-      by_centre[centre] = (ls & signed_left) | (~ls & by_left[1]);
+      const std::uint64_t(*m)[3] = mask[p][centre];
+      const V by_left_neg = (rs & ((rg & m[0][2]) | (~rg & m[0][0]))) | (~rs & m[0][1]);
+      const V by_left_zero = (rs & ((rg & m[1][2]) | (~rg & m[1][0]))) | (~rs & m[1][1]);
+      const V by_left_pos = (rs & ((rg & m[2][2]) | (~rg & m[2][0]))) | (~rs & m[2][1]);
+      const V value = (ls & ((lg & by_left_pos) | (~lg & by_left_neg))) | (~ls & by_left_zero);
+      (centre == 0 ? neg : pos) = value;
     }
-    out = cs & ((cg & by_centre[1]) | (~cg & by_centre[0]));
+    out = cs & ((cg & pos) | (~cg & neg));
   }
 };
 
@@ -159,21 +158,23 @@ struct TotalisticCircuit {
     return c;
   }
 
-  /// `out` = the 32-leaf multiplexer tree of one plane and centre sign over the index bits.
-  template <class V>
-  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void select(V& out, int p, int centre,
-                                                                  const V (&x)[5]) const noexcept {
-    V level[16];
-    const std::uint64_t* m = mask[p][centre];
-    for (int i = 0; i < 16; ++i) {
-      level[i] = (x[0] & m[2 * i + 1]) | (~x[0] & m[2 * i]);
+  /// `out` = the leaves `m[0 .. 2^(Bit + 1))` selected by the index bits `x0` .. `x<Bit>`.
+  template <int Bit, class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void select(V& out,
+                                                                         const std::uint64_t* m,
+                                                                         const V& x0, const V& x1,
+                                                                         const V& x2, const V& x3,
+                                                                         const V& x4) noexcept {
+    if constexpr (Bit == 0) {
+      out = (x0 & m[1]) | (~x0 & m[0]);
+    } else {
+      V high;
+      V low;
+      select<Bit - 1>(high, m + (1 << Bit), x0, x1, x2, x3, x4);
+      select<Bit - 1>(low, m, x0, x1, x2, x3, x4);
+      const V& x = Bit == 1 ? x1 : Bit == 2 ? x2 : Bit == 3 ? x3 : x4;
+      out = (x & high) | (~x & low);
     }
-    for (int bit = 1, width = 8; bit < 5; ++bit, width /= 2) {
-      for (int i = 0; i < width; ++i) {
-        level[i] = (x[bit] & level[2 * i + 1]) | (~x[bit] & level[2 * i]);
-      }
-    }
-    out = level[0];
   }
 };
 
@@ -187,29 +188,40 @@ struct TotalisticRowWriter {
   std::uint64_t* out_g;
   std::ptrdiff_t row_words;
 
-  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void put(std::ptrdiff_t k,
-                                                               const Counts3x3<V>& c) noexcept {
-    // x = pos + (15 - neg): a 4-bit ripple adder with the complemented count.
-    V x[5];
-    V carry{};
-    for (int b = 0; b < 4; ++b) {
-      const V neg_complement = ~c.neg.bit[b];
-      V next;
-      full_add(x[b], next, c.pos.bit[b], neg_complement, carry);
-      carry = next;
-    }
-    x[4] = carry;
+  /// The output at words `[k, k + lanes)` from the 4-bit counts `p` (+1) and `n` (-1).
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void put(std::ptrdiff_t k, const V& p0,
+                                                               const V& p1, const V& p2,
+                                                               const V& p3, const V& n0,
+                                                               const V& n1, const V& n2,
+                                                               const V& n3) noexcept {
+    // x = p + (15 - n): a 4-bit ripple adder with the complemented count, 5 bits out.
+    V x0;
+    V x1;
+    V x2;
+    V x3;
+    V x4;
+    V c0;
+    V c1;
+    V c2;
+    x0 = p0 ^ ~n0;
+    c0 = p0 & ~n0;
+    full_add(x1, c1, p1, ~n1, c0);
+    full_add(x2, c2, p2, ~n2, c1);
+    full_add(x3, x4, p3, ~n3, c2);
     V s;
     V g;
     load_row(s, centre_s, k, row_words);
     load_row(g, centre_g, k, row_words);
-    V out[2][2];  // [plane][centre is +1]
-    for (int p = 0; p < 2; ++p) {
-      circuit->select(out[p][0], p, 0, x);
-      circuit->select(out[p][1], p, 1, x);
-    }
-    const V support = s & ((g & out[0][1]) | (~g & out[0][0]));
-    const V sign = s & ((g & out[1][1]) | (~g & out[1][0]));
+    V support_neg;
+    V support_pos;
+    V sign_neg;
+    V sign_pos;
+    TotalisticCircuit::select<4>(support_neg, circuit->mask[0][0], x0, x1, x2, x3, x4);
+    TotalisticCircuit::select<4>(support_pos, circuit->mask[0][1], x0, x1, x2, x3, x4);
+    TotalisticCircuit::select<4>(sign_neg, circuit->mask[1][0], x0, x1, x2, x3, x4);
+    TotalisticCircuit::select<4>(sign_pos, circuit->mask[1][1], x0, x1, x2, x3, x4);
+    const V support = s & ((g & support_pos) | (~g & support_neg));
+    const V sign = s & ((g & sign_pos) | (~g & sign_neg));
     store_row(out_s, k, row_words, support);
     store_row(out_g, k, row_words, sign);
   }

@@ -109,15 +109,19 @@ struct MajorityRowWriter {
   std::uint64_t* out_g;
   std::ptrdiff_t row_words;
 
-  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void put(std::ptrdiff_t k,
-                                                               const Counts3x3<V>& c) noexcept {
-    V greater = c.pos.bit[0] & ~c.neg.bit[0];
-    V equal = ~(c.pos.bit[0] ^ c.neg.bit[0]);
-    for (int b = 1; b < 4; ++b) {
-      const V eq = ~(c.pos.bit[b] ^ c.neg.bit[b]);
-      greater = (c.pos.bit[b] & ~c.neg.bit[b]) | (eq & greater);
-      equal = eq & equal;
-    }
+  /// The output at words `[k, k + lanes)` from the 4-bit counts `p` (+1) and `n` (-1).
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void put(std::ptrdiff_t k, const V& p0,
+                                                               const V& p1, const V& p2,
+                                                               const V& p3, const V& n0,
+                                                               const V& n1, const V& n2,
+                                                               const V& n3) noexcept {
+    // p > n and p == n, from the top bit down.
+    const V eq3 = ~(p3 ^ n3);
+    const V eq2 = ~(p2 ^ n2);
+    const V eq1 = ~(p1 ^ n1);
+    const V eq0 = ~(p0 ^ n0);
+    const V greater = (p3 & ~n3) | (eq3 & ((p2 & ~n2) | (eq2 & ((p1 & ~n1) | (eq1 & p0 & ~n0)))));
+    const V equal = eq3 & eq2 & eq1 & eq0;
     V s;
     load_row(s, centre_s, k, row_words);
     const V out_support = s & ~equal;
