@@ -163,7 +163,9 @@ int main(int argc, char** argv) {
   g.start = std::chrono::steady_clock::now();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  show_progress(true);
+  if (g.done > 0) {
+    show_progress(true);
+  }
   if (g.failed) {
     std::cerr
         << "dashicore_bench: FAILED: an output differs from its reference (rows marked ERROR)\n";

@@ -26,18 +26,14 @@ from collections import defaultdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import plots  # noqa: E402
 
-# The modes of the question, one entry each: (column, family, decides "fastest").
-# A new mode is one line here (and its family in bench/modes/).
+# The modes of the question, one entry each: (column, family, decides "fastest"). A new mode
+# is one line here (and its family in bench/modes/).
 MODES = [("dense-1t", "dense_1t", True), ("dense-mt", "dense_mt", True),
          ("pq-1t", "pq_1t_packed", True), ("pq-mt", "pq_mt_packed", True),
-         ("pq-mt rt", "pq_mt_roundtrip", False)]
-# Every family of the sweep, in table order, with its label.
-SERIES = [("dense_1t", "dense-1t"), ("dense_mt", "dense-mt"), ("peer_serial", "peer_serial"),
-          ("peer_omp", "peer_omp"), ("peer_tbb", "peer_tbb"), ("peer_tbb_static", "peer_tbb_static"),
-          ("peer_std_par", "peer_std_par"), ("peer_plain", "peer_plain"),
-          ("peer_omp_plain", "peer_omp_plain"), ("peer_omp_passive", "peer_omp passive"),
-          ("pq_1t_packed", "pq-1t packed"), ("pq_mt_packed", "pq-mt packed"),
-          ("pq_1t_roundtrip", "pq-1t roundtrip"), ("pq_mt_roundtrip", "pq-mt roundtrip")]
+         ("pq-1t rt", "pq_1t_roundtrip", False), ("pq-mt rt", "pq_mt_roundtrip", False)]
+PEERS = ["peer_serial", "peer_omp", "peer_omp_passive", "peer_tbb", "peer_tbb_static", "peer_std_par",
+         "peer_plain", "peer_omp_plain"]
+SERIES = [(f, label) for label, f, _ in MODES] + [(f, f.replace("_passive", " passive")) for f in PEERS]
 REF = ("sign_flip", "random_sparse", 0.5)  # the reference case of the verdict and the plots
 UNIT_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
 COUNTERS = ("Gsites/s", "bytes_per_second", "t_encode_ms", "t_decode_ms", "t_kernel_ms",
@@ -50,7 +46,8 @@ def parse_name(name: str) -> dict:
     """`family/kernel/workload/N:…/threads:…/…/real_time` -> fields (sparsity in [0, 1])."""
     parts = [p for p in name.split("/") if p not in ("real_time",) and not p.startswith("repeats:")]
     row = {"family": parts[0], "kernel": None, "workload": None, "threads": 1, "block": 0,
-           "pq_block": 4096, "sparsity": 0.5, "steps": 1, "steps_per_sync": 1}
+           "pq_block": 4096, "sparsity": 0.5, "steps": 1, "steps_per_sync": 1, "ms": None,
+           "noisy": False}
     if parts[0] == "codec" or parts[0] == "codec_reference":
         row["family"], parts = f"{parts[0]}/{parts[1]}", parts[1:]
     for part in parts[1:]:
@@ -184,7 +181,7 @@ def question_table(rows):
             fastest = "not decided: a noisy row was faster"
         out.append(f"| {fmt_n(n)} | " + " | ".join(cells) + f" | {fastest} |")
     return out + ["", "Median ms per call; pq-1t / pq-mt: packed in → kernel → packed out; "
-                  "pq-mt rt: encode → decode → kernel; @T: threads of the best row.", ""]
+                  "rt: encode → decode → kernel; @T: threads of the best row.", ""]
 
 
 class Figures:
