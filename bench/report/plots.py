@@ -25,6 +25,14 @@ CAPTIONS = [
 ]
 
 
+_COLORS: dict = {}
+
+
+def _color(label):
+    """One colour per label across every panel of a plot, so one legend serves them all."""
+    return _COLORS.setdefault(label, plt.get_cmap("tab20")(len(_COLORS) % 20))
+
+
 def _save(fig, axes, path, title):
     handles = {}
     for ax in axes:
@@ -67,12 +75,10 @@ def time_vs_n(rows, path, hw, r):
     if not panels:
         return False
     fig, axes = _figure(len(panels))
-    colors = plt.get_cmap("tab20")
     for ax, (kernel, series) in zip(axes, panels):
         for label, pts in series:
-            i = [lbl for _, lbl in r.SERIES].index(label)
             ax.plot([p["size"] for p in pts], [p["ms"] for p in pts], "--" if "peer" in label else "-",
-                    marker="o", ms=3, color=colors(i % 20), label=label)
+                    marker="o", ms=3, color=_color(label), label=label)
         _log_axes(ax, kernel, "N (sites)")
     axes[0].set_ylabel("time per call (ms)")
     _save(fig, axes, path, f"Time vs N ({w}, sparsity {s}; mt rows with {hw} threads)")
@@ -96,7 +102,7 @@ def speedup_vs_threads(rows, path, hw, r):
     fig, axes = _figure(len(panels))
     for ax, (family, lines) in zip(axes, panels):
         for label, xs, ys in lines:
-            ax.plot(xs, ys, marker="o", ms=3, label=label)
+            ax.plot(xs, ys, marker="o", ms=3, color=_color(label), label=label)
         ax.axhline(1.0, color="black", lw=0.8, ls=":")
         _log_axes(ax, family, "threads", base=2)
     axes[0].set_ylabel("speedup over dense-1t")
@@ -121,7 +127,8 @@ def pq_crossover(rows, path, hw, r):
     fig, axes = _figure(len(panels))
     for ax, (kernel, lines) in zip(axes, sorted(panels.items())):
         for label, w, xs, ys in lines:
-            ax.plot(xs, ys, "-" if w == "random_sparse" else "--", marker="o", ms=3, label=label)
+            ax.plot(xs, ys, "-" if w == "random_sparse" else "--", marker="o", ms=3, color=_color(label),
+                    label=label)
         ax.axhline(1.0, color="black", lw=0.8)
         _log_axes(ax, kernel, "N (sites)")
     axes[0].set_ylabel("best PQ packed / best dense (time)")
@@ -137,8 +144,8 @@ def block_size(rows, path, hw, r):
         lines = []
         for family in families:
             for t in sorted({1, hw}):
-                pts = {x[key]: x["ms"] for x in r.select(rows, family=family, kernel=r.REF[0], size=1000000,
-                                                         threads=t)
+                pts = {x[key]: x["ms"] for x in r.select(rows, family=family, kernel=r.REF[0], workload=r.REF[1],
+                                                         sparsity=r.REF[2], size=1000000, threads=t)
                        if (x["pq_block"] == 4096 if key == "block" else x["block"] == 0)}
                 if len(pts) > 1:
                     lines.append((f"{family} T={t}", sorted(pts.items())))
@@ -150,7 +157,8 @@ def block_size(rows, path, hw, r):
     for ax, (title, lines) in zip(axes, panels):
         ticks = sorted({b for _, pts in lines for b, _ in pts})
         for label, pts in lines:
-            ax.plot([ticks.index(b) for b, _ in pts], [ms for _, ms in pts], marker="o", ms=3, label=label)
+            ax.plot([ticks.index(b) for b, _ in pts], [ms for _, ms in pts], marker="o", ms=3,
+                    color=_color(label), label=label)
         ax.set_xticks(range(len(ticks)), ["auto" if b == 0 else str(b) for b in ticks])
         ax.set_yscale("log")
         ax.set_xlabel(title)
@@ -164,10 +172,11 @@ def pq_phases(rows, path, hw, r):
     n = max((x["size"] for x in r.ref_case(rows, family="pq_mt_roundtrip")), default=None)
     if n is None:
         return False
-    bars = [(f"{f.split('_')[2]}\n{f.split('_')[1]} T={x['threads']}", x)
+    bars = [(f"{'rt' if 'roundtrip' in f else 'packed'}\n{f.split('_')[1]} T={x['threads']}", x)
             for f in ("pq_1t_roundtrip", "pq_mt_roundtrip", "pq_1t_packed", "pq_mt_packed")
             for x in sorted(r.ref_case(rows, family=f, size=n), key=lambda x: x["threads"])]
-    fig, axes = _figure(1)
+    fig, axes = plt.subplots(figsize=(max(5.0, 0.55 * len(bars)), 3.8), layout="constrained")
+    axes = [axes]
     ax, xs, bottom = axes[0], range(len(bars)), [0.0] * len(bars)
     for key, color, name in (("t_encode_ms", "#ff7f0e", "encode"), ("t_decode_ms", "#1f77b4", "decode"),
                              ("t_kernel_ms", "#2ca02c", "kernel")):
@@ -201,12 +210,14 @@ def iterated(rows, path, hw, r):
             style, label = "-" if threads > 1 else "--", f"N={r.fmt_n(size)}, T={threads}"
             at_most = table.get((kernel, size, threads, most), {})
             if at_most:
-                top.plot(sorted(at_most), [at_most[x] for x in sorted(at_most)], style, marker="o", label=label)
+                top.plot(sorted(at_most), [at_most[x] for x in sorted(at_most)], style, marker="o",
+                         color=_color(label), label=label)
             steps = sorted(k[3] for k in table if k[:3] == (kernel, size, threads))
             pts = [(s, table[(kernel, size, threads, s)].get(min(deepest, s))) for s in steps]
             pts = [p for p in pts if p[1] is not None]
             if len(pts) > 1:
-                bottom.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", label=label)
+                bottom.plot([p[0] for p in pts], [p[1] for p in pts], style, marker="o", color=_color(label),
+                            label=label)
         for ax, title, xlabel in ((top, f"{kernel}: {most} steps", "steps_per_sync"),
                                   (bottom, f"{kernel}: steps_per_sync = min({deepest}, steps)", "steps")):
             ax.axhline(1.0, color="black", lw=0.8)
@@ -226,6 +237,7 @@ def draw(rows, img_dir, hw, report) -> set:
                      ("pq_crossover", pq_crossover), ("block_size", block_size), ("pq_phases", pq_phases),
                      ("iterated", iterated)):
         path = os.path.join(img_dir, f"{name}.png")
+        _COLORS.clear()
         if fn(rows, path, hw, report):
             drawn.add(name)
         elif os.path.exists(path):

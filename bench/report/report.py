@@ -396,7 +396,8 @@ def hypotheses(rows, hw):
     blocks = [r for r in select(rows, kernel=REF[0], size=1000000) if r["block"] or r["pq_block"] != 4096]
     if blocks:
         def spread(family, key, threads=None):
-            pts = {r[key]: r["ms"] for r in select(rows, family=family, kernel=REF[0], size=1000000)
+            pts = {r[key]: r["ms"] for r in select(rows, family=family, kernel=REF[0], workload=REF[1],
+                                                     sparsity=REF[2], size=1000000)
                    if (threads is None or r["threads"] == threads) and not r["noisy"]
                    and (r["pq_block"] == 4096 if key == "block" else r["block"] == 0)}
             return (max(pts.values()) / min(pts.values()), len(pts)) if len(pts) > 1 else None
