@@ -150,9 +150,11 @@ void timed(benchmark::State& state, double sites, double bytes, Once&& once, boo
   const double others = (machine_busy_seconds() - busy0) - (cpu_seconds(RUSAGE_SELF) - self0);
   using C = benchmark::Counter;
   const auto calls = static_cast<std::int64_t>(state.iterations());
-  state.SetItemsProcessed(calls * std::int64_t(sites));
-  state.SetBytesProcessed(calls * std::int64_t(bytes));
-  state.counters["Gsites/s"] = C(sites * 1e-9, C::kIsIterationInvariantRate);
+  if (sites > 0) {  // the dispatch rows move nothing
+    state.SetItemsProcessed(calls * std::int64_t(sites));
+    state.SetBytesProcessed(calls * std::int64_t(bytes));
+    state.counters["Gsites/s"] = C(sites * 1e-9, C::kIsIterationInvariantRate);
+  }
   state.counters["others_cpu"] = std::clamp(others / (wall * double(hardware_threads())), 0.0, 1.0);
   state.counters["quiesce_ms"] = waited;
   if (phased) {

@@ -67,8 +67,12 @@ def load(paths, noisy_spread, noisy_load):
     """Rows (repetitions pooled by name) and the contexts of the files."""
     runs, contexts = defaultdict(list), []
     for path in paths:
-        with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as handle:
-            data = json.load(handle)
+        try:
+            with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as error:
+            sys.exit(f"report.py: {path}: not a Google Benchmark JSON file written by dashicore_bench "
+                     f"--benchmark_out={path} --benchmark_out_format=json ({error})")
         context = dict(data.get("context", {}), source=os.path.basename(path))
         contexts.append(context)
         passive = context.get("OMP_WAIT_POLICY", "default").lower() == "passive"
@@ -153,7 +157,9 @@ def fmt_ms(v):
 
 
 def threads_note(r):
-    return f" @{r['threads']}" if r["threads"] > 1 or "_mt" in r["family"] or "peer_" in r["family"] and r["family"] not in ("peer_serial", "peer_plain") else ""
+    """` @T` for the rows of a multithreaded family."""
+    single = "_1t" in r["family"] or r["family"] in ("peer_serial", "peer_plain")
+    return "" if single else f" @{r['threads']}"
 
 
 # ---- the verdict -----------------------------------------------------------------------------
@@ -216,8 +222,10 @@ class Figures:
         self._add(name, [a, b] if a and b else [], a["ms"] / b["ms"] if a and b else None, "x",
                   target, True)
 
-    def value(self, name, pred, unit, fn, target=None, lower=False):
+    def value(self, name, pred, unit, fn, target=None, lower=False, optional=False):
         r = self._one(pred)
+        if r is None and optional:
+            return
         self._add(name, [r] if r else [], fn(r) if r else None, unit, target, lower)
 
 
@@ -247,6 +255,8 @@ def figures(rows):
             lambda r: r["family"] == "dispatch_empty", "us", micros, 0.3, True)
     f.value("for comparison: empty OpenMP region, 2 threads",
             lambda r: r["family"] == "peer_omp_empty", "us", micros, None, True)
+    f.value("for comparison: empty OpenMP region, 2 threads, OMP_WAIT_POLICY=passive",
+            lambda r: r["family"] == "peer_omp_empty_passive", "us", micros, None, True, True)
     f.value("for comparison: empty oneTBB parallel_for, 2 threads",
             lambda r: r["family"] == "peer_tbb_empty", "us", micros, None, True)
     largest = max((r["size"] for r in ref_case(rows, family="dense_mt")), default=None)
