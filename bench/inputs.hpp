@@ -138,8 +138,7 @@ struct Input {
 class InputCache {
  public:
   using Key = std::tuple<Workload, std::size_t, double>;
-  explicit InputCache(std::uint64_t seed, std::size_t budget_bytes = std::size_t{3} << 30)
-      : seed_(seed), budget_(budget_bytes) {}
+  InputCache(std::uint64_t seed, std::size_t budget_bytes) : seed_(seed), budget_(budget_bytes) {}
 
   Input& get(const Key& key) {
     auto it = std::find_if(lru_.begin(), lru_.end(), [&](const auto& e) { return e.first == key; });

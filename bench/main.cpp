@@ -159,7 +159,9 @@ int main(int argc, char** argv) {
       "auto_block_elems",
       std::to_string(dashi::Partition(dashi::Shape{10000000}, 0).rows_per_block()));
   g.pool = std::make_unique<dashi::ThreadPool>(hardware_threads());
-  g.inputs = std::make_unique<InputCache>(seed);
+  // Inputs kept at once: a quarter of the memory, at most 3 GiB (six inputs of 1e8 sites).
+  const auto memory = std::size_t(sysconf(_SC_PHYS_PAGES)) * std::size_t(sysconf(_SC_PAGE_SIZE));
+  g.inputs = std::make_unique<InputCache>(seed, std::min(memory / 4, std::size_t{3} << 30));
   g.start = std::chrono::steady_clock::now();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
