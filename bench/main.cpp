@@ -108,6 +108,12 @@ int main(int argc, char** argv) {
     full |= arg == "--full";
     large |= arg == "--large";
     filtered |= arg.rfind("--benchmark_filter=", 0) == 0;
+    if (arg == "--help") {
+      std::cout
+          << "dashicore_bench [--quick | --full] [--large] [--seed=N] [Google Benchmark flags]\n"
+             "  (none) the main job, --quick CI's smoke run, --full every axis, --large adds "
+             "N = 1e7, 1e8 (bench/README.md)\n\n";
+    }
     if (arg.rfind("--seed=", 0) == 0) {
       seed = std::stoull(arg.substr(7));
     } else if (arg != "--quick" && arg != "--full" && arg != "--large") {
