@@ -1,140 +1,52 @@
 // SPDX-License-Identifier: Apache-2.0
-// The OpenMP peers: the shipped inner loop in one share per thread, the plain loop under
-// `parallel for`, and an empty region. Real bodies only when built with OpenMP.
+// The OpenMP peers (compiled in when CMake finds OpenMP): `#pragma omp parallel` with one
+// contiguous share of the rows per thread running the shipped inner loop (peer_omp), the
+// plain loop a user writes in the same static shares (peer_omp_plain), and an empty region.
 
-#include <cstddef>
-#include <cstdint>
-#include <dashi/carrier.hpp>
-#include <exception>
-#include <stdexcept>
+#include <omp.h>
 
+#include "../runner.hpp"
 #include "plain.hpp"
-#include "runtimes.hpp"
 #include "same_loop.hpp"
 
-#if defined(DASHI_BENCH_HAVE_OPENMP)
-#  include <omp.h>
-#endif
+namespace dashi_bench {
+namespace {
 
-namespace dashi_bench::peers {
-
-namespace detail {
-
-#if defined(DASHI_BENCH_HAVE_OPENMP)
-bool have_omp() noexcept { return true; }
-#else
-bool have_omp() noexcept { return false; }
-#endif
-
-#if defined(DASHI_BENCH_HAVE_OPENMP)
-
-void run_omp(KernelId k, dashi::TernaryView in, dashi::TernarySpan out, std::size_t threads) {
-  const std::size_t rows = in.shape().rows();
-  std::exception_ptr error;
-  with_kernel(k, [&](const auto& kernel) {
-#  pragma omp parallel num_threads(static_cast <int>(threads))
+void peer_omp(benchmark::State& state, const Case& c) {
+  dense_row(state, c, [&](const auto& kernel, auto in, auto out) {
+    const std::size_t rows = in.shape().rows();
+#pragma omp parallel num_threads(static_cast <int>(c.threads))
     {
-      const auto id = static_cast<std::size_t>(omp_get_thread_num());
-      const auto count = static_cast<std::size_t>(omp_get_num_threads());
-      const RowRange share = share_of(rows, id, count);
-      try {
-        apply_rows(kernel, in, out, share.first, share.count);
-      } catch (...) {
-#  pragma omp critical(dashi_bench_omp_error)
-        error = std::current_exception();
-      }
+      const peers::RowRange share = peers::share_of(rows, std::size_t(omp_get_thread_num()),
+                                                    std::size_t(omp_get_num_threads()));
+      peers::apply_rows(kernel, in, out, share.first, share.count);
     }
   });
-  if (error) {
-    std::rethrow_exception(error);
-  }
 }
 
-void empty_omp(std::size_t threads) {
-#  pragma omp parallel num_threads(static_cast <int>(threads))
-  {
-    // Nothing to do; the barrier keeps the compiler from dropping the empty region.
-    asm volatile("" ::: "memory");
-  }
+void peer_omp_plain(benchmark::State& state, const Case& c) {
+  dense_row(state, c, [&](const auto&, auto in, auto out) {
+#pragma omp parallel num_threads(static_cast <int>(c.threads))
+    {
+      const peers::RowRange share = peers::share_of(in.size(), std::size_t(omp_get_thread_num()),
+                                                    std::size_t(omp_get_num_threads()));
+      peers::plain_range(c.kernel, in.data(), out.data(), share.first, share.first + share.count);
+    }
+  });
 }
 
-#else
+DASHI_BENCH_SWEEP(peer_omp, peers, false, true);
+DASHI_BENCH_SWEEP(peer_omp_plain, peers, false, false);
 
-void run_omp(KernelId, dashi::TernaryView, dashi::TernarySpan, std::size_t) {
-  throw std::logic_error("dashicore_bench: built without OpenMP");
+void peer_omp_empty(benchmark::State& state) {
+  timed(state, 0, 0, [](Phases&) {
+#pragma omp parallel num_threads(2)
+    {
+      asm volatile("" ::: "memory");  // keeps the compiler from dropping the empty region
+    }
+  });
 }
-void empty_omp(std::size_t) { throw std::logic_error("dashicore_bench: built without OpenMP"); }
+BENCHMARK(peer_omp_empty)->Apply(dispatch_row);
 
-#endif
-
-}  // namespace detail
-
-#if defined(DASHI_BENCH_HAVE_OPENMP)
-void plain_omp(KernelId k, const std::int8_t* in, std::int8_t* out, std::size_t n, int threads) {
-  const auto count = static_cast<std::ptrdiff_t>(n);
-  switch (k) {
-    case KernelId::sign_flip:
-#  pragma omp parallel for schedule(static) num_threads(threads)
-      for (std::ptrdiff_t i = 0; i < count; ++i) {
-        out[i] = static_cast<std::int8_t>(-in[i]);
-      }
-      return;
-    case KernelId::clamp:
-#  pragma omp parallel for schedule(static) num_threads(threads)
-      for (std::ptrdiff_t i = 0; i < count; ++i) {
-        out[i] = static_cast<std::int8_t>((in[i] > 0) - (in[i] < 0));
-      }
-      return;
-    case KernelId::left_neighbor:
-      if (count == 0) {
-        return;
-      }
-      out[0] = in[0];
-#  pragma omp parallel for schedule(static) num_threads(threads)
-      for (std::ptrdiff_t i = 1; i < count; ++i) {
-        const int sum = in[i] + in[i - 1];
-        const int sign = (sum > 0) - (sum < 0);
-        out[i] = static_cast<std::int8_t>(in[i] == 0 ? 0 : sign);
-      }
-      return;
-    default:
-      return;
-  }
-}
-#else
-void plain_omp(KernelId, const std::int8_t*, std::int8_t*, std::size_t, int) {
-  throw std::logic_error("dashicore_bench: built without OpenMP");
-}
-#endif
-
-bool available(Runtime runtime) noexcept {
-  switch (runtime) {
-    case Runtime::omp:
-      return detail::have_omp();
-    case Runtime::tbb:
-    case Runtime::tbb_static:
-      return detail::have_tbb();
-    case Runtime::std_par:
-      return detail::have_std_par();
-  }
-  return false;
-}
-
-void run_same_loop(Runtime runtime, KernelId k, dashi::TernaryView in, dashi::TernarySpan out,
-                   std::size_t threads) {
-  if (runtime == Runtime::omp) {
-    detail::run_omp(k, in, out, threads);
-  } else {
-    detail::run_tbb(runtime, k, in, out, threads);
-  }
-}
-
-void run_empty(Runtime runtime, std::size_t threads) {
-  if (runtime == Runtime::omp) {
-    detail::empty_omp(threads);
-  } else {
-    detail::empty_tbb(threads);
-  }
-}
-
-}  // namespace dashi_bench::peers
+}  // namespace
+}  // namespace dashi_bench

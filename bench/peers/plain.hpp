@@ -12,7 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "../common/kernels.hpp"
+#include "../inputs.hpp"
 
 namespace dashi_bench::peers {
 
@@ -49,15 +49,5 @@ inline void plain_range(KernelId k, const std::int8_t* in, std::int8_t* out, std
       return;
   }
 }
-
-/// The plain serial loop over the whole field on the calling thread.
-inline void plain_serial(KernelId k, const std::int8_t* in, std::int8_t* out,
-                         std::size_t n) noexcept {
-  plain_range(k, in, out, 0, n);
-}
-
-/// The plain loop under `#pragma omp parallel for schedule(static) num_threads(threads)`
-/// (defined in `omp.cpp`; only when the bench is built with OpenMP).
-void plain_omp(KernelId k, const std::int8_t* in, std::int8_t* out, std::size_t n, int threads);
 
 }  // namespace dashi_bench::peers

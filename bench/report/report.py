@@ -1,16 +1,14 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: Apache-2.0
-"""Turn dashicore_bench results into plots and a verdict on the seed's hypotheses.
+"""The analysis of dashicore_bench, in one place: noisy rows, the verdict, the hypotheses and
+the plots, from Google Benchmark JSON (`--benchmark_out=FILE --benchmark_out_format=json`).
 
-Run it with the system Python, which has matplotlib (python3-matplotlib):
-
-    /usr/bin/python3 bench/report/report.py results.jsonl [more.jsonl | gbench.json ...] \
+    /usr/bin/python3 bench/report/report.py results.json [more.json ...] \
         --img-dir docs/img --markdown docs/benchmarks.md
 
-Inputs are JSONL files written by `dashicore_bench --jsonl FILE` and/or Google Benchmark
-JSON files (`--benchmark_out=FILE --benchmark_out_format=json`); a name ending in .gz is read
-through gzip. Rows with the same
-benchmark name from several inputs (repeated runs) are combined: their median time is used.
+Prints the verdict; writes the markdown page and the plots. Files may be gzip-compressed
+(.gz). Rows of the same name in several files pool their repetitions; the OpenMP rows of a
+file run under OMP_WAIT_POLICY=passive are a peer of their own (`peer_omp passive`).
 """
 
 from __future__ import annotations
@@ -19,955 +17,579 @@ import argparse
 import datetime
 import gzip
 import json
-import math
 import os
 import platform
 import statistics
-import subprocess
 import sys
 from collections import defaultdict
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import ticker  # noqa: E402
-
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import iterated  # noqa: E402
+import plots  # noqa: E402
 
-MODES = ("dense-1t", "dense-mt", "pq-1t", "pq-mt")
-# The reference case of the plots and tables: set in main() from the bench's own record
-# (`reference_case()`), never chosen here.
-REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = "", "", 0.0
-COLORS = {
-    "dense-1t": "#1f77b4",
-    "dense-mt": "#2ca02c",
-    "peer_serial": "#7f7f7f",
-    "peer_omp": "#9467bd",
-    "peer_omp passive": "#bcbd22",
-    "peer_plain": "#c7c7c7",
-    "peer_omp_plain": "#c5b0d5",
-    "peer_tbb": "#17becf",
-    "peer_tbb_static": "#9edae5",
-    "peer_std_par": "#dbdb8d",
-    "pq-1t packed": "#ff7f0e",
-    "pq-mt packed": "#d62728",
-    "pq-1t roundtrip": "#e377c2",
-    "pq-mt roundtrip": "#8c564b",
-}
+# The modes of the question, one entry each: (column, family, decides "fastest"). A new mode
+# is one line here (and its family in bench/modes/).
+MODES = [("dense-1t", "dense_1t", True), ("dense-mt", "dense_mt", True),
+         ("pq-1t", "pq_1t_packed", True), ("pq-mt", "pq_mt_packed", True),
+         ("pq-1t rt", "pq_1t_roundtrip", False), ("pq-mt rt", "pq_mt_roundtrip", False)]
+PEERS = ["peer_serial", "peer_omp", "peer_omp_passive", "peer_tbb", "peer_tbb_static", "peer_std_par",
+         "peer_plain", "peer_omp_plain"]
+SERIES = [(f, label) for label, f, _ in MODES] + [(f, f.replace("_passive", " passive")) for f in PEERS]
+REF = ("sign_flip", "random_sparse", 0.5)  # the reference case of the verdict and the plots
+UNIT_MS = {"ns": 1e-6, "us": 1e-3, "ms": 1.0, "s": 1e3}
+COUNTERS = ("Gsites/s", "bytes_per_second", "t_encode_ms", "t_decode_ms", "t_kernel_ms",
+            "bits_per_site", "entropy_bits_per_site", "overhead_bits_per_site", "others_cpu")
 
 
-# --------------------------------------------------------------------------------------
-# Loading
-# --------------------------------------------------------------------------------------
-
+# ---- loading -------------------------------------------------------------------------------
 
 def parse_name(name: str) -> dict:
-    """Fields of a dashicore_bench benchmark name (Google Benchmark JSON input)."""
-    parts = name.split("/")
-    row = {"benchmark": name}
-    head = parts[0]
-    if head == "dispatch_empty":
-        row.update(mode="dispatch", backend="dashi", kernel="empty", workload="zeros",
-                   suite="dispatch", memory_mode="dense")
-        rest = parts[1:]
-    elif head in ("iterated", "step_loop"):
-        row.update(mode="iterated", backend="dashi" if head == "iterated" else "step_loop",
-                   kernel=parts[1], workload=parts[2], suite="iterated", steps_per_sync=1)
-        rest = parts[3:]
-    else:
-        backend = {"peer_serial": "peer_serial", "peer_omp": "peer_omp"}.get(head, "dashi")
-        mode = {"peer_serial": "dense-1t", "peer_omp": "dense-mt"}.get(head, head.replace("_", "-"))
-        row.update(mode=mode, backend=backend, kernel=parts[1], workload=parts[2])
-        rest = parts[3:]
-    for part in rest:
-        if ":" not in part:
-            continue
-        key, value = part.split(":", 1)
-        if key == "N":
-            row["size"] = int(value)
-        elif key in ("threads", "block", "pq_block", "steps", "steps_per_sync"):
-            row[{"block": "block_elems", "pq_block": "pq_block_sites"}.get(key, key)] = int(value)
-        elif key == "sparsity":
-            row["sparsity"] = float(value)
-        elif key == "pipeline":
-            row["pipeline"] = value
+    """`family/kernel/workload/N:…/threads:…/…/real_time` -> fields (sparsity in [0, 1])."""
+    parts = [p for p in name.split("/") if p not in ("real_time",) and not p.startswith("repeats:")]
+    row = {"family": parts[0], "kernel": None, "workload": None, "threads": 1, "block": 0,
+           "pq_block": 4096, "sparsity": 0.5, "steps": 1, "steps_per_sync": 1, "ms": None,
+           "noisy": False}
+    if parts[0] == "codec" or parts[0] == "codec_reference":
+        row["family"], parts = f"{parts[0]}/{parts[1]}", parts[1:]
+    for part in parts[1:]:
+        if ":" in part:
+            key, value = part.split(":", 1)
+            row[{"N": "size", "pq_block": "pq_block"}.get(key, key)] = int(value)
+        elif row["kernel"] is None:
+            row["kernel"] = part
+        else:
+            row["workload"] = part
+    if isinstance(row["sparsity"], int):
+        row["sparsity"] = row["sparsity"] / 100
     return row
 
 
-def load_gbench(path: str) -> list[dict]:
-    with open(path, encoding="utf-8") as handle:
-        data = json.load(handle)
-    rows = []
-    for bench in data.get("benchmarks", []):
-        if bench.get("run_type") == "aggregate" and bench.get("aggregate_name") != "median":
-            continue
-        name = bench.get("run_name", bench["name"])
-        for suffix in ("/real_time",):
-            name = name.split(suffix)[0]
-        name = "/".join(p for p in name.split("/") if not p.startswith(("min_time:", "repeats:")))
-        row = parse_name(name)
-        if "t_total_ms" not in bench:
-            continue
-        row.update({k: bench.get(k) for k in ("t_encode_ms", "t_kernel_ms", "t_decode_ms",
-                                              "t_total_ms", "sites_per_s", "bits_per_site")})
-        row["match"] = None if row["mode"] == "dispatch" else bool(bench.get("match", 0))
-        row["error"] = bench.get("error_message") if bench.get("error_occurred") else None
-        row.setdefault("pipeline", "dense")
-        row.setdefault("pq_block_sites", 4096)
-        row["overhead_bits_per_site"] = bench.get("overhead_bits_per_site")
-        row["entropy_bits_per_site"] = bench.get("entropy_bits_per_site")
-        row["GB_per_s"] = bench.get("GB_per_s")
-        row["suite"] = row.get("suite") or ("block_sweep" if (row.get("block_elems") or row.get(
-            "pq_block_sites", 4096) != 4096) else "cpu_multithread")
-        rows.append(row)
-    return rows
-
-
-def open_text(path: str):
-    """A results file for reading, gzip-compressed when its name ends in .gz."""
-    if path.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
-
-
-VERDICTS: list[dict] = []  # the verdict records of the inputs (computed by dashicore_bench)
-
-
-def load_jsonl(path: str) -> list[dict]:
-    rows = []
-    with open_text(path) as handle:
-        for line in handle:
-            line = line.strip()
-            if not line:
-                continue
-            raw = json.loads(line)
-            if raw.get("suite") == "verdict":
-                VERDICTS.append(dict(raw, source=os.path.basename(path)))
-                continue
-            meta = raw.get("meta", {})
-            row = dict(raw)
-            row["benchmark"] = meta.get("benchmark")
-            row["pipeline"] = meta.get("pipeline", "dense")
-            row["pq_block_sites"] = meta.get("pq_block_sites", 4096)
-            row["overhead_bits_per_site"] = meta.get("overhead_bits_per_site")
-            row["entropy_bits_per_site"] = meta.get("entropy_bits_per_site")
-            row["GB_per_s"] = meta.get("GB_per_s")
-            row["error"] = meta.get("error")
-            row["block_elems"] = raw.get("block_elems", 0)
-            row["noisy"] = bool(meta.get("noisy", False))
-            policy = str(meta.get("omp_wait_policy", "default")).lower()
-            if str(row.get("backend", "")).startswith("peer_omp") and policy != "default":
-                # The same rows under another OpenMP wait policy: a peer of their own.
-                row["backend"] = f"{row['backend']}_{policy}"
-                row["benchmark"] = f"{row['benchmark']}|OMP_WAIT_POLICY={policy}"
-            rows.append(row)
-    return rows
-
-
-def load(paths: list[str]) -> list[dict]:
-    """All rows, repeated benchmarks combined into one row with the median times."""
-    by_name: dict[str, list[dict]] = defaultdict(list)
+def load(paths, noisy_spread, noisy_load):
+    """Rows (repetitions pooled by name) and the contexts of the files."""
+    runs, contexts = defaultdict(list), []
     for path in paths:
-        with open_text(path) as handle:
-            first = handle.read(1)
-        rows = load_gbench(path) if first == "{" and path.endswith(".json") else load_jsonl(path)
-        for row in rows:
-            by_name[row["benchmark"]].append(row)
-    combined = []
-    for runs in by_name.values():
-        good = [r for r in runs if not r.get("error")]
-        base = dict((good or runs)[-1])
-        base["runs"] = len(runs)
-        base["errors"] = len(runs) - len(good)
-        base["mismatch"] = any(r.get("match") is False for r in runs)
-        # Noisy when most of its runs were (a row repeated in several files may recover).
-        base["noisy"] = sum(bool(r.get("noisy")) for r in good) * 2 > len(good) if good else False
-        if good:
-            for key in ("t_encode_ms", "t_kernel_ms", "t_decode_ms", "t_total_ms", "sites_per_s",
-                        "GB_per_s"):
-                values = [r[key] for r in good if r.get(key) is not None]
-                if values:
-                    base[key] = statistics.median(values)
-            base["t_total_all"] = sorted(r["t_total_ms"] for r in good)
-        combined.append(base)
-    return combined
+        try:
+            with (gzip.open(path, "rt") if path.endswith(".gz") else open(path)) as handle:
+                data = json.load(handle)
+        except (OSError, ValueError) as error:
+            sys.exit(f"report.py: {path}: not a Google Benchmark JSON file written by dashicore_bench "
+                     f"--benchmark_out={path} --benchmark_out_format=json ({error})")
+        context = dict(data.get("context", {}), source=os.path.basename(path))
+        contexts.append(context)
+        passive = context.get("OMP_WAIT_POLICY", "default").lower() == "passive"
+        for b in data.get("benchmarks", []):
+            if b.get("run_type") == "aggregate":
+                continue
+            name = b["run_name"]
+            family, rest = name.split("/", 1)
+            if passive and family.startswith("peer_omp"):  # a peer of its own
+                name = f"{family}_passive/{rest}"
+            runs[name].append(b)
+    rows = []
+    for name, reps in runs.items():
+        row = parse_name(name)
+        row["name"] = name.removesuffix("/real_time")
+        errors = [r.get("error_message", "") for r in reps if r.get("error_occurred")]
+        good = [r for r in reps if not r.get("error_occurred")]
+        row["error"] = errors[0] if errors else None
+        row["mismatch"] = any("differ" in e for e in errors)
+        if not good:
+            rows.append(row)
+            continue
+        ms = sorted(r["real_time"] * UNIT_MS[r.get("time_unit", "ns")] for r in good)
+        row["ms"], row["runs"] = statistics.median(ms), ms
+        row["spread"] = (ms[-1] - ms[0]) / row["ms"] if row["ms"] else 0.0
+        for key in COUNTERS:
+            values = [r[key] for r in good if key in r]
+            row[key] = statistics.median(values) if values else None
+        row["cpu_share"] = statistics.median(r["cpu_time"] / r["real_time"] for r in good)
+        reasons = []
+        if len(ms) > 1 and row["spread"] > noisy_spread:
+            reasons.append(f"spread {row['spread']:.0%}")
+        if (row["others_cpu"] or 0) > noisy_load:
+            reasons.append(f"others used {row['others_cpu']:.0%} of the CPUs")
+        if row["threads"] == 1 and row.get("size") and row["cpu_share"] < 0.85:
+            reasons.append(f"got {row['cpu_share']:.0%} of a core")
+        row["noisy"], row["noisy_reason"] = bool(reasons), "; ".join(reasons)
+        rows.append(row)
+    return rows, contexts
 
 
-# --------------------------------------------------------------------------------------
-# Selection helpers
-# --------------------------------------------------------------------------------------
+# ---- selection -------------------------------------------------------------------------------
 
-
-def ok(row: dict) -> bool:
-    return not row.get("error") and not row.get("mismatch") and row.get("t_total_ms")
-
-
-def trusted(rows):
-    """The rows a verdict may rest on: no error, no mismatch, not noisy."""
-    return [r for r in rows if ok(r) and not r.get("noisy")]
+def ok(r):
+    return r.get("ms") is not None and not r.get("error")
 
 
 def select(rows, **want):
-    out = []
-    for row in rows:
-        if not ok(row):
-            continue
-        if all(row.get(k) == v for k, v in want.items()):
-            out.append(row)
-    return out
+    return [r for r in rows if ok(r) and all(r.get(k) == v for k, v in want.items())]
 
 
 def sweep(rows, **want):
-    """Rows of the main sweep (default executor and codec blocks)."""
-    return [r for r in select(rows, **want)
-            if r.get("suite") == "cpu_multithread" and r.get("block_elems", 0) == 0
-            and r.get("pq_block_sites", 4096) == 4096]
+    """Rows of the main sweep (automatic executor block, codec block 4096)."""
+    return [r for r in select(rows, block=0, pq_block=4096, **want) if r.get("kernel")]
 
 
-def best(rows):
-    rows = [r for r in rows if ok(r)]
-    return min(rows, key=lambda r: r["t_total_ms"]) if rows else None
+def ref_case(rows, **want):
+    return sweep(rows, kernel=REF[0], workload=REF[1], sparsity=REF[2], **want)
 
 
-def label(row) -> str:
-    if row["backend"] != "dashi":
-        return row["backend"]
-    if row["mode"].startswith("pq"):
-        return f"{row['mode']} {row['pipeline']}"
-    return row["mode"]
-
-
-def fmt_ms(value) -> str:
-    if value is None:
-        return "–"
-    if value >= 100:
-        return f"{value:.0f}"
-    if value >= 1:
-        return f"{value:.2f}"
-    if value >= 0.01:
-        return f"{value:.3f}"
-    return f"{value:.2e}"
-
-
-def fmt_n(n: int) -> str:
-    exponent = round(math.log10(n)) if n > 0 else 0
-    return f"1e{exponent}" if 10 ** exponent == n else str(n)
+def best(rows, trusted_only=True):
+    rows = [r for r in rows if ok(r) and not (trusted_only and r["noisy"])]
+    return min(rows, key=lambda r: r["ms"]) if rows else None
 
 
 def sizes(rows):
-    return sorted({r["size"] for r in rows if r.get("mode") in MODES})
+    families = {f for _, f, _ in MODES}
+    return sorted({r["size"] for r in rows if r["family"] in families and r.get("kernel")})
 
 
-def threads_axis(rows):
-    return sorted({r["threads"] for r in rows if r.get("mode") in MODES})
+def fmt_n(n):
+    e = len(str(n)) - 1
+    if n == 10 ** e:
+        return f"1e{e}"
+    return f"2^{n.bit_length() - 1}" if n & (n - 1) == 0 else str(n)
 
 
-def groups(rows):
-    """(kernel, workload, sparsity) combinations of the sweep."""
-    return sorted({(r["kernel"], r["workload"], r["sparsity"]) for r in rows
-                   if r.get("suite") == "cpu_multithread" and r.get("mode") in MODES})
+def fmt_ms(v):
+    if v is None:
+        return "–"
+    return f"{v:.0f}" if v >= 100 else f"{v:.2f}" if v >= 1 else f"{v:.3f}" if v >= 0.01 else f"{v:.2e}"
 
 
-def dense_best(rows, n, kernel, workload, sparsity):
-    return best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity,
-                      backend="dashi", pipeline="dense"))
+def threads_note(r):
+    """` @T` for the rows of a multithreaded family."""
+    single = "_1t" in r["family"] or r["family"] in ("peer_serial", "peer_plain")
+    return "" if single else f" @{r['threads']}"
 
 
-def pq_best(rows, n, kernel, workload, sparsity, pipeline="packed"):
-    return best(sweep(rows, size=n, kernel=kernel, workload=workload, sparsity=sparsity,
-                      backend="dashi", pipeline=pipeline))
+# ---- the verdict -----------------------------------------------------------------------------
 
-
-# --------------------------------------------------------------------------------------
-# Plots
-# --------------------------------------------------------------------------------------
-
-
-def save(fig, path):
-    fig.tight_layout()
-    fig.savefig(path, dpi=80)
-    plt.close(fig)
-
-
-def plot_time_vs_n(rows, path, hw):
-    kernels = sorted({r["kernel"] for r in rows if r.get("mode") in MODES})
-    fig, axes = plt.subplots(1, len(kernels), figsize=(4.2 * len(kernels), 3.8), squeeze=False)
-    for ax, kernel in zip(axes[0], kernels):
-        common = dict(kernel=kernel, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
-        series = {
-            "dense-1t": sweep(rows, mode="dense-1t", backend="dashi", **common),
-            "peer_serial": sweep(rows, backend="peer_serial", **common),
-            "dense-mt": sweep(rows, mode="dense-mt", backend="dashi", threads=hw, **common),
-            "peer_omp": sweep(rows, backend="peer_omp", threads=hw, **common),
-            "peer_omp passive": sweep(rows, backend="peer_omp_passive", threads=hw, **common),
-            "pq-1t packed": sweep(rows, mode="pq-1t", pipeline="packed", **common),
-            "pq-mt packed": sweep(rows, mode="pq-mt", pipeline="packed", threads=hw, **common),
-            "pq-mt roundtrip": sweep(rows, mode="pq-mt", pipeline="roundtrip", threads=hw,
-                                     **common),
-        }
-        for name, points in series.items():
-            points = sorted(points, key=lambda r: r["size"])
-            if not points:
+def question_table(rows):
+    """Per N, the best trusted time of each mode on the reference case, and the fastest:
+    a mode is named only when no noisy row of another mode was faster than it."""
+    out = ["| N | " + " | ".join(c for c, _, _ in MODES) + " | fastest |",
+           "|---|" + "---|" * (len(MODES) + 1)]
+    for n in sizes(rows):
+        cells, winner, noisy_times = [], None, []
+        for column, family, decides in MODES:
+            candidates = ref_case(rows, family=family, size=n)
+            b = best(candidates)
+            if decides:
+                noisy_times += [(r["ms"], column) for r in candidates if r["noisy"]]
+            if b is None:
+                cells.append("noisy" if candidates else "–")
                 continue
-            style = "--" if name.startswith("peer") else "-"
-            ax.plot([p["size"] for p in points], [p["t_total_ms"] for p in points], style,
-                    marker="o", ms=3, color=COLORS[name], label=name)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_title(f"{kernel}", fontsize=10)
-        ax.set_xlabel("N (sites)")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].set_ylabel("time per call (ms)")
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle(f"Time vs N ({REF_WORKLOAD}, sparsity {REF_SPARSITY}; mt rows with {hw} threads)",
-                 fontsize=10)
-    save(fig, path)
+            cells.append(fmt_ms(b["ms"]) + threads_note(b))
+            if decides and (winner is None or b["ms"] < winner[0]):
+                winner = (b["ms"], column)
+        fastest = winner[1] if winner else "–"
+        if winner and any(t < winner[0] and c != winner[1] for t, c in noisy_times):
+            fastest = "not decided: a noisy row was faster"
+        out.append(f"| {fmt_n(n)} | " + " | ".join(cells) + f" | {fastest} |")
+    return out + ["", "Median ms per call; pq-1t / pq-mt: packed in → kernel → packed out; "
+                  "rt: encode → decode → kernel; @T: threads of the best row.", ""]
 
 
-def plot_speedup_vs_threads(rows, path):
-    panels = [("dense-mt", "dense", "dashi"), ("peer_omp", "dense", "peer_omp"),
-              ("pq-mt packed", "packed", "dashi")]
-    fig, axes = plt.subplots(1, len(panels), figsize=(12.5, 3.8))
-    ns = sizes(rows)
-    cmap = plt.get_cmap("viridis")
-    for ax, (title, pipeline, backend) in zip(axes, panels):
-        for i, n in enumerate(ns):
-            ref = best(sweep(rows, mode="dense-1t", backend="dashi", size=n, kernel=REF_KERNEL,
-                             workload=REF_WORKLOAD, sparsity=REF_SPARSITY))
-            mode = "pq-mt" if pipeline == "packed" else "dense-mt"
-            points = sorted(sweep(rows, mode=mode, backend=backend, pipeline=pipeline, size=n,
-                                  kernel=REF_KERNEL, workload=REF_WORKLOAD,
-                                  sparsity=REF_SPARSITY), key=lambda r: r["threads"])
-            if not ref or not points:
-                continue
-            ax.plot([p["threads"] for p in points],
-                    [ref["t_total_ms"] / p["t_total_ms"] for p in points], marker="o", ms=3,
-                    color=cmap(i / max(1, len(ns) - 1)), label=f"N={fmt_n(n)}")
-        ax.axhline(1.0, color="black", lw=0.8, ls=":")
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        low, high = ax.get_ylim()
-        subs = (1.0,) if high / low > 50 else (1.0, 2.0, 5.0)
-        ax.yaxis.set_major_locator(ticker.LogLocator(base=10, subs=subs))
-        ax.yaxis.set_major_formatter(ticker.FormatStrFormatter("%g"))
-        ax.yaxis.set_minor_formatter(ticker.NullFormatter())
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("threads")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0].set_ylabel("speedup over dense-1t")
-    axes[-1].legend(fontsize=7)
-    fig.suptitle(f"Speedup vs threads ({REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY})",
-                 fontsize=10)
-    save(fig, path)
+class Figures:
+    """The figures with their targets; a figure resting on a noisy row is not decided."""
+
+    def __init__(self, rows):
+        self.rows, self.lines, self.left_out = rows, [], []
+
+    def _one(self, pred):
+        matches = [r for r in self.rows if ok(r) and pred(r)]
+        return best(matches) or best(matches, trusted_only=False)
+
+    def _add(self, name, used, value, unit, target, lower):
+        if value is None:
+            status = "not measured"
+        elif any(r["noisy"] for r in used):
+            status = "not decided: noisy"
+            self.left_out += [r["name"] for r in used if r["noisy"] and r["name"] not in self.left_out]
+        elif target is None:
+            status = "-"
+        elif (value <= target) if lower else (value >= target):
+            status = "met"
+        else:
+            status = (f"missed by {100 * (value / target - 1):.0f}%" if lower
+                      else f"missed: {100 * value / target:.0f}% of target")
+        shown = "–" if value is None else f"{value:.3g} {unit}"
+        goal = "–" if target is None else f"{'<=' if lower else '>='} {target:g}"
+        self.lines.append((name, shown, goal, status))
+
+    def ratio(self, name, num, den, target=None):
+        a, b = self._one(num), self._one(den)
+        self._add(name, [a, b] if a and b else [], a["ms"] / b["ms"] if a and b else None, "x",
+                  target, True)
+
+    def value(self, name, pred, unit, fn, target=None, lower=False, optional=False):
+        r = self._one(pred)
+        if r is None and optional:
+            return
+        self._add(name, [r] if r else [], fn(r) if r else None, unit, target, lower)
 
 
-def plot_crossover(rows, path):
-    kernels = sorted({r["kernel"] for r in rows if r.get("mode") in MODES})
-    fig, axes = plt.subplots(1, len(kernels), figsize=(4.2 * len(kernels), 3.8), sharey=True,
-                             squeeze=False)
-    styles = {0.0: "o", 0.5: "s", 0.9: "^"}
-    for ax, kernel in zip(axes[0], kernels):
-        for (k, workload, sparsity) in groups(rows):
-            if k != kernel:
-                continue
-            xs, ys = [], []
-            for n in sizes(rows):
-                d = dense_best(rows, n, kernel, workload, sparsity)
-                p = pq_best(rows, n, kernel, workload, sparsity)
-                if d and p:
-                    xs.append(n)
-                    ys.append(p["t_total_ms"] / d["t_total_ms"])
-            if xs:
-                ax.plot(xs, ys, marker=styles.get(sparsity, "o"), ms=3,
-                        ls="-" if workload == "random_sparse" else "--",
-                        label=f"{workload.split('_')[0]} s={sparsity:g}")
-        ax.axhline(1.0, color="black", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_title(kernel, fontsize=10)
-        ax.set_xlabel("N (sites)")
-        ax.grid(True, which="major", alpha=0.3)
-    axes[0][0].set_ylabel("best PQ packed / best dense (time)")
-    axes[0][-1].legend(fontsize=7)
-    fig.suptitle("PQ vs dense crossover (below 1: PQ faster)", fontsize=10)
-    save(fig, path)
+def gsites(r):
+    return r.get("Gsites/s")
 
 
-def plot_block_size(rows, path):
-    blocks = select(rows, suite="block_sweep")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    if not blocks:
-        for ax in axes:
-            ax.text(0.5, 0.5, "no block sweep rows", ha="center", va="center")
-        save(fig, path)
-        return
-    n = blocks[0]["size"]
-    hw = hardware_threads(rows)
-    common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
+def figures(rows):
+    f = Figures(rows)
+    k, w, s = REF
 
-    # Left: executor block size (categorical axis; 0 = automatic).
-    ax = axes[0]
-    exec_blocks = sorted({r["block_elems"] for r in blocks} | {0})
-    positions = {b: i for i, b in enumerate(exec_blocks)}
-    for mode, pipeline, color in (("dense-mt", "dense", COLORS["dense-mt"]),
-                                  ("pq-mt", "packed", COLORS["pq-mt packed"]),
-                                  ("pq-mt", "roundtrip", COLORS["pq-mt roundtrip"])):
-        for t, style in ((1, ":"), (hw, "-")):
-            by_block = {r["block_elems"]: r["t_total_ms"]
-                        for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi",
-                                        threads=t, **common)
-                        if r.get("pq_block_sites", 4096) == 4096}
-            if len(by_block) < 2:
-                continue
-            xs = sorted(by_block)
-            name = mode if pipeline == "dense" else f"{mode} {pipeline}"
-            ax.plot([positions[x] for x in xs], [by_block[x] for x in xs], style, marker="o",
-                    ms=3, color=color, label=f"{name} T={t}")
-    ax.set_xticks(range(len(exec_blocks)))
-    ax.set_xticklabels(["auto" if b == 0 else str(b) for b in exec_blocks])
-    ax.set_yscale("log")
-    ax.set_xlabel("executor block_elems (sites)")
-    ax.set_ylabel("time per call (ms)")
-    ax.set_title(f"executor block size, N={fmt_n(n)}", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=6)
+    def ref(n, family, threads=None, kernel=k):
+        return lambda r: (r["family"] == family and r.get("size") == n and r["kernel"] == kernel
+                          and r["workload"] == w and r["sparsity"] == s and r["block"] == 0
+                          and (threads is None or r["threads"] == threads))
 
-    # Right: PQ codec block size, automatic executor block.
-    ax = axes[1]
-    codec_blocks = sorted({r.get("pq_block_sites", 4096) for r in blocks if r["mode"].startswith("pq")}
-                          | {4096})
-    positions = {b: i for i, b in enumerate(codec_blocks)}
-    for mode, t, style in (("pq-1t", 1, ":"), ("pq-mt", hw, "-")):
-        for pipeline in ("packed", "roundtrip"):
-            by_block = {r["pq_block_sites"]: r["t_total_ms"]
-                        for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi",
-                                        block_elems=0, threads=t, **common)}
-            if len(by_block) < 2:
-                continue
-            xs = sorted(by_block)
-            ax.plot([positions[x] for x in xs], [by_block[x] for x in xs], style, marker="o",
-                    ms=3, color=COLORS[f"pq-mt {pipeline}"], label=f"{mode} {pipeline} T={t}")
-    ax.set_xticks(range(len(codec_blocks)))
-    ax.set_xticklabels([str(b) for b in codec_blocks])
-    ax.set_yscale("log")
-    ax.set_xlabel("PQ block_sites (codec block, sites)")
-    ax.set_title(f"PQ codec block size, N={fmt_n(n)}", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7)
-    fig.suptitle(f"Block-size sensitivity ({REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY})",
-                 fontsize=10)
-    save(fig, path)
+    for n in (1000000, 10000000):
+        for family, label in (("peer_omp", "OpenMP"), ("peer_tbb", "oneTBB"),
+                              ("peer_tbb_static", "oneTBB static"),
+                              ("peer_std_par", "std::execution::par")):
+            f.ratio(f"dense-mt / {label}, {k} N={fmt_n(n)} T=2", ref(n, "dense_mt", 2),
+                    ref(n, family, 2), 1.0)
+    f.ratio("dense-mt T=2 / plain serial loop, N=1e4", ref(10000, "dense_mt", 2),
+            ref(10000, "peer_plain"), 2.0)
+    micros = lambda r: 1e3 * r["ms"]  # noqa: E731
+    f.value("dispatch + join, empty kernel, 2 warm workers",
+            lambda r: r["family"] == "dispatch_empty", "us", micros, 0.3, True)
+    f.value("for comparison: empty OpenMP region, 2 threads",
+            lambda r: r["family"] == "peer_omp_empty", "us", micros, None, True)
+    f.value("for comparison: empty OpenMP region, 2 threads, OMP_WAIT_POLICY=passive",
+            lambda r: r["family"] == "peer_omp_empty_passive", "us", micros, None, True, True)
+    f.value("for comparison: empty oneTBB parallel_for, 2 threads",
+            lambda r: r["family"] == "peer_tbb_empty", "us", micros, None, True)
+    largest = max((r["size"] for r in ref_case(rows, family="dense_mt")), default=None)
+    if largest:
+        at = f" N={fmt_n(largest)}"
+        f.value(f"dense-mt, 1 worker, {k}{at}", ref(largest, "dense_mt", 1), "Gsites/s", gsites,
+                10.0 if largest >= 10 ** 8 else None)
+        f.value(f"for comparison: dense-1t (kernel called directly){at}",
+                ref(largest, "dense_1t"), "Gsites/s", gsites)
+        f.value(f"for comparison: memcpy, 1 thread{at}",
+                lambda r: r["family"] == "memcpy" and r.get("size") == largest, "Gsites/s", gsites)
+        f.ratio(f"left_neighbor: dense-mt, 1 worker / dense-1t{at}",
+                ref(largest, "dense_mt", 1, "left_neighbor"), ref(largest, "dense_1t", 1, "left_neighbor"), 1.05)
+        f.ratio(f"dense-mt T=2: left_neighbor / sign_flip{at}",
+                ref(largest, "dense_mt", 2, "left_neighbor"), ref(largest, "dense_mt", 2), 1.15)
+    codec_sizes = sorted({r["size"] for r in rows if r["family"].startswith("codec/")})
+    for n in codec_sizes:
+        for op in ("encode", "decode"):
+            mine = lambda r, op=op, n=n: r["family"] == f"codec/{op}" and r.get("size") == n  # noqa: E731
+            theirs = lambda r, op=op, n=n: r["family"] == f"codec_reference/{op}" and r.get("size") == n  # noqa: E731
+            what = f"PQ {op}, 1 core, N={fmt_n(n)}"
+            if n <= 1 << 20:
+                if any(ok(r) and theirs(r) for r in rows):
+                    f.ratio(f"{what}: dashi / hand-written reference", mine, theirs, 1.0)
+                f.value(what, mine, "Gsites/s", gsites)
+            else:
+                f.value(f"{what}, from memory", mine, "Gsites/s", gsites, 15.0)
+                f.value(f"for comparison: hand-written reference, {what}", theirs, "Gsites/s", gsites)
+    speedups = iterated_speedups([r for r in rows if not r["noisy"]])
+    if speedups:
+        key, (sync, value) = max(((key, max(v.items(), key=lambda x: x[1])) for key, v in speedups.items()),
+                                 key=lambda kv: kv[1][1])
+        f.lines.append((f"best speedup of run_kernel_iterated over the step loop ({key[0]} "
+                        f"N={fmt_n(key[1])} T={key[2]} steps={key[3]} S={sync})",
+                        f"{value:.3g} x", "–", "-"))
+    return f
 
 
-def plot_pq_phases(rows, path):
-    n = max(sizes(rows))
-    common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
-    bars = []
-    for pipeline in ("roundtrip", "packed"):
-        one = sweep(rows, mode="pq-1t", pipeline=pipeline, **common)
-        if one:
-            bars.append((f"{pipeline}\n1t", one[0]))
-        for r in sorted(sweep(rows, mode="pq-mt", pipeline=pipeline, **common),
-                        key=lambda r: r["threads"]):
-            bars.append((f"{pipeline}\nT={r['threads']}", r))
-    dense = sorted(sweep(rows, mode="dense-mt", backend="dashi", **common),
-                   key=lambda r: r["threads"])
-    fig, ax = plt.subplots(figsize=(max(6, 0.75 * len(bars)), 3.8))
-    xs = list(range(len(bars)))
-    bottom = [0.0] * len(bars)
-    for key, color, name in (("t_encode_ms", "#ff7f0e", "encode"), ("t_decode_ms", "#1f77b4", "decode"),
-                             ("t_kernel_ms", "#2ca02c", "kernel")):
-        values = []
-        for _, r in bars:
-            fused = r["pipeline"] == "packed" and not r.get("t_encode_ms") and not r.get("t_decode_ms")
-            values.append(0.0 if fused else (r.get(key) or 0.0))
-        ax.bar(xs, values, bottom=bottom, color=color, label=name)
-        bottom = [a + b for a, b in zip(bottom, values)]
-    fused_values = [r["t_total_ms"] if r["pipeline"] == "packed" and not r.get("t_encode_ms")
-                    and not r.get("t_decode_ms") else 0.0 for _, r in bars]
-    if any(fused_values):
-        ax.bar(xs, fused_values, bottom=bottom, color="#d62728", hatch="//",
-               label="packed pipeline (decode+kernel+encode fused per block)")
-    if dense:
-        best_dense = min(dense, key=lambda r: r["t_total_ms"])
-        ax.axhline(best_dense["t_total_ms"], color="black", ls="--", lw=0.8,
-                   label=f"best dense-mt (T={best_dense['threads']})")
-    ax.set_xticks(xs)
-    ax.set_xticklabels([b[0] for b in bars], fontsize=7)
-    ax.set_ylabel("ms per call")
-    ax.set_title(f"PQ time by phase vs threads, N={fmt_n(n)} ({REF_KERNEL}, sparsity {REF_SPARSITY})",
-                 fontsize=10)
-    ax.legend(fontsize=7)
-    ax.grid(True, axis="y", alpha=0.3)
-    save(fig, path)
-
-
-def hardware_threads(rows) -> int:
-    for r in rows:
-        cpu = (r.get("meta") or {}).get("cpu") or {}
-        if cpu.get("hardware_concurrency"):
-            return int(cpu["hardware_concurrency"])
-    return max(threads_axis(rows) or [1])
-
-
-# --------------------------------------------------------------------------------------
-# Verdict
-# --------------------------------------------------------------------------------------
-
-
-def reference_case(rows):
-    """The case the bench's verdict reads its ratios on (its `reference_case` record), so
-    the report never names one of its own; for inputs written before the bench recorded
-    it, the (kernel, workload, sparsity) with the most sweep rows."""
-    for v in VERDICTS:
-        if v.get("kind") == "reference_case":
-            return v["kernel"], v["workload"], float(v["sparsity"])
-    counts = defaultdict(int)
-    for r in rows:
-        if r.get("suite") == "cpu_multithread" and r.get("mode") in MODES:
-            counts[(r["kernel"], r["workload"], r["sparsity"])] += 1
-    return max(counts, key=counts.get) if counts else ("", "", 0.0)
-
-
-def verdict_section() -> list[str]:
-    """The verdict of dashicore_bench as it wrote it (one per input file): the per-N table
-    and the figures with their targets. Nothing here is recomputed."""
-    out = ["## Verdict of the run", ""]
-    if not VERDICTS:
-        return out + ["The inputs hold no verdict records (they predate the bench writing its "
-                      "verdict into the JSONL file).", ""]
-    sources = sorted({v["source"] for v in VERDICTS})
-    for source in sources:
-        records = [v for v in VERDICTS if v["source"] == source]
-        ref = next((v for v in records if v.get("kind") == "reference_case"), {})
-        if len(sources) > 1:
-            out += [f"### {source}", ""]
-        out.append(f"Computed by `dashicore_bench` on {ref.get('kernel', '?')}, "
-                   f"{ref.get('workload', '?')}, sparsity {ref.get('sparsity', '?')} "
-                   f"({ref.get('rows', '?')} rows, {ref.get('noisy', '?')} of them noisy, "
-                   f"{ref.get('errors', '?')} with an error). Noisy rows decide nothing: a "
-                   "figure resting on one says *not decided*.")
-        out.append("")
-        question = [v for v in records if v.get("kind") == "question"]
-        if question:
-            labels = list(question[0]["cells"].keys())
-            out.append("| N | " + " | ".join(labels) + " | fastest |")
-            out.append("|---|" + "---|" * (len(labels) + 1))
-            for q in question:
-                cells = []
-                for name in labels:
-                    c = q["cells"][name]
-                    if c.get("ms") is None:
-                        cells.append(c.get("note") or "–")
-                    else:
-                        cells.append(f"{fmt_ms(c['ms'])}{' ' + c['note'] if c.get('note') else ''}")
-                out.append(f"| {fmt_n(q['size'])} | " + " | ".join(cells) + f" | {q['fastest']} |")
-            out += ["", "Median ms per call; pq-1t / pq-mt: packed in → kernel → packed out; "
-                        "pq-mt rt: encode → decode → kernel; @T: threads of the best row.", ""]
-        figures = [v for v in records if v.get("kind") == "figure"]
-        if figures:
-            out += ["| figure | measured | target | status |", "|---|---|---|---|"]
-            for f in figures:
-                value = "–" if f.get("value") is None else f"{f['value']:.3g} {f['unit']}"
-                status = f["status"]
-                if status.startswith("missed") or status.startswith("not decided"):
-                    status = f"**{status}**"
-                out.append(f"| {f['figure']} | {value} | {f.get('target') or '–'} | {status} |")
-            out.append("")
-        left = ref.get("left_out") or []
-        if left:
-            shown = ", ".join(f"`{x}`" for x in left[:12])
-            more = f", and {len(left) - 12} more (in the JSONL verdict record)" if len(left) > 12 else ""
-            out += [f"Left out as noisy ({len(left)}): {shown}{more}.", ""]
+def verdict(rows):
+    f = figures(rows)
+    noisy = sum(r.get("noisy", False) for r in rows)
+    errors = sum(bool(r.get("error")) for r in rows)
+    out = [f"On {REF[0]}, {REF[1]}, sparsity {REF[2]} ({len(rows)} rows, {noisy} of them noisy, "
+           f"{errors} with an error). Noisy rows decide nothing: a figure resting on one says "
+           "*not decided*.", ""]
+    out += question_table(rows)
+    out += ["| figure | measured | target | status |", "|---|---|---|---|"]
+    for name, shown, goal, status in f.lines:
+        bold = status.startswith(("missed", "not decided"))
+        out.append(f"| {name} | {shown} | {goal} | {f'**{status}**' if bold else status} |")
+    out.append("")
+    if f.left_out:
+        out += [f"Left out as noisy ({len(f.left_out)}): "
+                + ", ".join(f"`{x}`" for x in f.left_out[:12])
+                + (f", and {len(f.left_out) - 12} more" if len(f.left_out) > 12 else "") + ".", ""]
+    failed = [r for r in rows if r.get("error")]
+    if failed:
+        out += [f"Rows with an error ({len(failed)}): "
+                + ", ".join(f"`{r['name']}` ({r['error']})" for r in failed[:12]) + ".", ""]
     return out
 
 
-def hypotheses(rows, hw) -> tuple[list[str], str]:
-    ns = sizes(rows)
+# ---- hypotheses --------------------------------------------------------------------------------
+
+def combos(rows):
+    return sorted({(r["kernel"], r["workload"], r["sparsity"]) for r in sweep(rows, family="pq_mt_packed")})
+
+
+def dense_best(rows, n, k, w, s):
+    return best([r for fam in ("dense_1t", "dense_mt")
+                 for r in sweep(rows, family=fam, size=n, kernel=k, workload=w, sparsity=s)])
+
+
+def pq_best(rows, n, k, w, s):
+    return best([r for fam in ("pq_1t_packed", "pq_mt_packed")
+                 for r in sweep(rows, family=fam, size=n, kernel=k, workload=w, sparsity=s)])
+
+
+def pq_over_dense(rows, n):
+    """[((kernel, workload, sparsity), best PQ packed time / best dense time)] at N."""
+    pairs = []
+    for c in combos(rows):
+        d, p = dense_best(rows, n, *c), pq_best(rows, n, *c)
+        if d and p:
+            pairs.append((c, p["ms"] / d["ms"]))
+    return pairs
+
+
+def hypotheses(rows, hw):
+    """The seed's hypotheses (§8) on the trusted rows, and the answer to the question."""
+    ns = [n for n in sizes(rows) if pq_over_dense(rows, n)]
+    if not ns:
+        return [], "No trusted rows of both dense and PQ in the inputs (all noisy or none)."
     lines = ["| hypothesis (seed §8) | measured | verdict |", "|---|---|---|"]
-    combos = groups(rows)
-
-    # H1: dense wins small N.
-    n0 = ns[0]
-    wins, ratios = 0, []
-    for (k, w, s) in combos:
-        d, p = dense_best(rows, n0, k, w, s), pq_best(rows, n0, k, w, s)
-        if d and p:
-            ratios.append(p["t_total_ms"] / d["t_total_ms"])
-            wins += d["t_total_ms"] < p["t_total_ms"]
-    if ratios:
-        verdict = "supported" if wins == len(ratios) else (
-            "mostly supported" if wins >= 0.8 * len(ratios) else "refuted")
-        lines.append(f"| Dense wins for small N | N={fmt_n(n0)}: dense fastest in {wins}/{len(ratios)} "
-                     f"(kernel, workload, sparsity) cases; best PQ takes {statistics.median(ratios):.1f}× "
-                     f"the best dense time (median; {min(ratios):.1f}–{max(ratios):.1f}×) | {verdict} |")
-
-    # H2: dense scales until bandwidth saturates.
-    parts, speedups = [], {}
+    first = pq_over_dense(rows, ns[0])
+    wins = sum(x > 1 for _, x in first)
+    ratios = [x for _, x in first]
+    lines.append(f"| Dense wins for small N | N={fmt_n(ns[0])}: dense fastest in {wins}/{len(first)} "
+                 f"(kernel, workload, sparsity) cases; best PQ takes {statistics.median(ratios):.1f}× "
+                 f"the best dense time (median; {min(ratios):.1f}–{max(ratios):.1f}×) | "
+                 + ("supported" if wins == len(first) else "mostly supported" if wins >= 0.8 * len(first)
+                    else "refuted") + " |")
+    parts, speedup = [], {}
     for n in ns:
-        one = best(sweep(rows, mode="dense-mt", backend="dashi", threads=1, size=n,
-                         kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY))
-        many = best([r for r in sweep(rows, mode="dense-mt", backend="dashi", size=n,
-                                      kernel=REF_KERNEL, workload=REF_WORKLOAD,
-                                      sparsity=REF_SPARSITY) if r["threads"] > 1])
+        one = best(ref_case(rows, family="dense_mt", size=n, threads=1))
+        many = best([r for r in ref_case(rows, family="dense_mt", size=n) if r["threads"] > 1])
         if one and many:
-            s = one["t_total_ms"] / many["t_total_ms"]
-            speedups[n] = s
-            parts.append(f"N={fmt_n(n)}: {s:.2f}× at T={many['threads']} "
-                         f"({one.get('GB_per_s') or 0:.0f}→{many.get('GB_per_s') or 0:.0f} GB/s)")
-    if speedups:
-        top = max(speedups.values())
-        last = speedups[max(speedups)]
-        if top < 1.15:
-            verdict = "not observed: no thread count beats 1 thread"
-        elif last < 0.85 * top:
-            verdict = "supported: scaling fades at the largest N"
-        elif max(speedups) >= 10000000:
-            verdict = "partly: scales, no saturation seen up to the largest N"
-        else:
-            verdict = "partly: scales; N too small to reach DRAM (run --large)"
-        lines.append(f"| Dense scales until memory bandwidth saturates | speedup of the best "
-                     f"dense-mt over dense-mt T=1 (sign_flip): {'; '.join(parts)} | {verdict} |")
-
-    # H3: PQ encode/decode parallelise.
-    parts, best_codec = [], None
+            speedup[n] = one["ms"] / many["ms"]
+            gb = lambda r: (r.get("bytes_per_second") or 0) / 1e9  # noqa: E731
+            parts.append(f"N={fmt_n(n)}: {speedup[n]:.2f}× at T={many['threads']} "
+                         f"({gb(one):.0f}→{gb(many):.0f} GB/s)")
+    if speedup:
+        top, last = max(speedup.values()), speedup[max(speedup)]
+        v = ("not observed: no thread count beats 1 thread" if top < 1.15 else
+             "supported: scaling fades at the largest N" if last < 0.85 * top else
+             "partly: scales, no saturation seen up to the largest N" if max(speedup) >= 10 ** 7 else
+             "partly: scales; N too small to reach DRAM (run --large)")
+        lines.append(f"| Dense scales until memory bandwidth saturates | speedup of the best dense-mt "
+                     f"over dense-mt T=1 ({REF[0]}): {'; '.join(parts)} | {v} |")
+    parts, last = [], None
     for n in ns:
-        one = sweep(rows, mode="pq-1t", pipeline="roundtrip", size=n, kernel=REF_KERNEL,
-                    workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
-        many = [r for r in sweep(rows, mode="pq-mt", pipeline="roundtrip", size=n,
-                                 kernel=REF_KERNEL, workload=REF_WORKLOAD,
-                                 sparsity=REF_SPARSITY) if r["threads"] > 1]
-        if not one or not many:
-            continue
-        c1 = one[0]["t_encode_ms"] + one[0]["t_decode_ms"]
-        cm = min(many, key=lambda r: r["t_encode_ms"] + r["t_decode_ms"])
-        s = c1 / (cm["t_encode_ms"] + cm["t_decode_ms"])
-        parts.append(f"N={fmt_n(n)}: {s:.2f}× (T={cm['threads']})")
-        best_codec = (n, s)
-    if best_codec:
-        n, s = best_codec
-        ideal = min(hw, max(threads_axis(rows)))
-        verdict = ("supported" if s >= 0.65 * ideal else
-                   "partly" if s >= 1.1 else "refuted at these sizes")
-        lines.append(f"| PQ encode/decode parallelise | encode+decode time, pq-1t over the best "
-                     f"pq-mt (roundtrip, sign_flip): {'; '.join(parts)} ({hw} hardware threads) | "
-                     f"{verdict} |")
-
-    # H4: PQ wins only for large N. PQ "wins at N" when it is faster in at least a fifth
-    # of the (kernel, workload, sparsity) cases there (single wins are within the noise).
-    per_n, win_ns, winners = [], [], {}
+        one = best(ref_case(rows, family="pq_1t_roundtrip", size=n))
+        many = [r for r in ref_case(rows, family="pq_mt_roundtrip", size=n)
+                if r["threads"] > 1 and not r["noisy"] and r.get("t_encode_ms") is not None]
+        if one and many and one.get("t_encode_ms") is not None:
+            codec = lambda r: r["t_encode_ms"] + r["t_decode_ms"]  # noqa: E731
+            m = min(many, key=codec)
+            last = codec(one) / codec(m)
+            parts.append(f"N={fmt_n(n)}: {last:.2f}× (T={m['threads']})")
+    if last is not None:
+        v = "supported" if last >= 0.65 * hw else "partly" if last >= 1.1 else "refuted at these sizes"
+        lines.append(f"| PQ encode/decode parallelise | encode+decode time, pq-1t over the best pq-mt "
+                     f"(roundtrip, {REF[0]}): {'; '.join(parts)} ({hw} hardware threads) | {v} |")
+    per_n, win_ns = [], []
     for n in ns:
-        wins, total, ratios, who = 0, 0, [], []
-        for (k, w, s) in combos:
-            d, p = dense_best(rows, n, k, w, s), pq_best(rows, n, k, w, s)
-            if d and p:
-                total += 1
-                ratios.append(p["t_total_ms"] / d["t_total_ms"])
-                if p["t_total_ms"] < d["t_total_ms"]:
-                    wins += 1
-                    who.append(f"{k} {w.split('_')[0]} s={s:g}")
-        if total:
-            per_n.append(f"N={fmt_n(n)}: PQ faster in {wins}/{total}, PQ/dense "
-                         f"{statistics.median(ratios):.2f}×")
-            winners[n] = who
-            if wins >= 0.2 * total:
-                win_ns.append(n)
-    if per_n:
-        if not win_ns:
-            verdict = "refuted here: PQ does not win at the sizes measured"
-        elif win_ns[0] == ns[0]:
-            verdict = "refuted: PQ also wins at small N"
-        else:
-            cases = winners[ns[-1]]
-            verdict = (f"supported in part: PQ wins only from N={fmt_n(win_ns[0])}, and only in "
-                       f"some cases (at N={fmt_n(ns[-1])}: {', '.join(cases) or 'none'})")
-        lines.append(f"| PQ wins only for large N | best packed pipeline vs best dense (median "
-                     f"over kernels, workloads, sparsities): {'; '.join(per_n)} | {verdict} |")
-
-    # H5: PQ sensitive to block size.
-    blocks = select(rows, suite="block_sweep")
+        pairs = pq_over_dense(rows, n)
+        wins = sum(x < 1 for _, x in pairs)
+        per_n.append(f"N={fmt_n(n)}: PQ faster in {wins}/{len(pairs)}, PQ/dense "
+                     f"{statistics.median(x for _, x in pairs):.2f}×")
+        if wins >= 0.2 * len(pairs):
+            win_ns.append(n)
+    v = ("refuted here: PQ does not win at the sizes measured" if not win_ns else
+         "refuted: PQ also wins at small N" if win_ns[0] == ns[0] else
+         f"supported in part: PQ wins only from N={fmt_n(win_ns[0])}")
+    lines.append(f"| PQ wins only for large N | best packed pipeline vs best dense (median over kernels, "
+                 f"workloads, sparsities): {'; '.join(per_n)} | {v} |")
+    blocks = [r for r in select(rows, kernel=REF[0], size=1000000) if r["block"] or r["pq_block"] != 4096]
     if blocks:
-        n = blocks[0]["size"]
-        common = dict(size=n, kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
-
-        def spread(mode, pipeline, threads=None, key="block_elems"):
-            pts = [r for r in select(rows, mode=mode, pipeline=pipeline, backend="dashi", **common)
-                   if threads is None or r["threads"] == threads]
-            if key == "block_elems":
-                pts = [r for r in pts if r.get("pq_block_sites", 4096) == 4096]
-            else:
-                pts = [r for r in pts if r.get("block_elems", 0) == 0]
-            values = {}
-            for r in pts:
-                values[r[key]] = r["t_total_ms"]
-            return (max(values.values()) / min(values.values()), len(values)) if len(values) > 1 else None
-
-        d = spread("dense-mt", "dense", hw)
-        p = spread("pq-mt", "packed", hw)
-        q1 = spread("pq-1t", "packed", key="pq_block_sites")
-        qm = spread("pq-mt", "packed", hw, key="pq_block_sites")
-        parts = []
-        if d:
-            parts.append(f"dense-mt T={hw} over {d[1]} executor blocks: max/min {d[0]:.2f}×")
-        if p:
-            parts.append(f"pq-mt packed T={hw} over {p[1]} executor blocks: {p[0]:.2f}×")
-        if q1:
-            parts.append(f"pq-1t packed over {q1[1]} codec blocks: {q1[0]:.2f}×")
-        if qm:
-            parts.append(f"pq-mt packed over {qm[1]} codec blocks: {qm[0]:.2f}×")
+        def spread(family, key, threads=None):
+            pts = {r[key]: r["ms"] for r in select(rows, family=family, kernel=REF[0], workload=REF[1],
+                                                     sparsity=REF[2], size=1000000)
+                   if (threads is None or r["threads"] == threads) and not r["noisy"]
+                   and (r["pq_block"] == 4096 if key == "block" else r["block"] == 0)}
+            return (max(pts.values()) / min(pts.values()), len(pts)) if len(pts) > 1 else None
+        d, p = spread("dense_mt", "block", hw), spread("pq_mt_packed", "block", hw)
+        q1, qm = spread("pq_1t_packed", "pq_block"), spread("pq_mt_packed", "pq_block", hw)
+        parts = [f"{what} over {x[1]} {kind} blocks: max/min {x[0]:.2f}×" for what, kind, x in (
+            (f"dense-mt T={hw}", "executor", d), (f"pq-mt packed T={hw}", "executor", p),
+            ("pq-1t packed", "codec", q1), (f"pq-mt packed T={hw}", "codec", qm)) if x]
         pq_spread = max([x[0] for x in (p, q1, qm) if x] or [1.0])
-        dense_spread = d[0] if d else 1.0
-        verdict = ("supported" if pq_spread >= 1.25 and pq_spread > dense_spread else
-                   "refuted: PQ no more sensitive than dense" if pq_spread <= dense_spread else
-                   "weak: under 25% spread")
-        lines.append(f"| PQ is sensitive to block size | N={fmt_n(n)}, sign_flip: {'; '.join(parts)} "
-                     f"| {verdict} |")
-
-    # The answer.
-    n_big = ns[-1]
-    pairs = []  # ((kernel, workload, sparsity), PQ time / dense time) at the largest N
-    for combo in combos:
-        d, p = dense_best(rows, n_big, *combo), pq_best(rows, n_big, *combo)
-        if d and p:
-            pairs.append((combo, p["t_total_ms"] / d["t_total_ms"]))
-    answer = "not enough data"
-    if pairs:
-        ratios = [r for _, r in pairs]
-        cases = [f"{k} {w.split('_')[0]} s={s:g} ({r:.2f}×)" for (k, w, s), r in pairs if r < 1]
-        d_ref = dense_best(rows, n_big, REF_KERNEL, REF_WORKLOAD, REF_SPARSITY)
-        p_ref = pq_best(rows, n_big, REF_KERNEL, REF_WORKLOAD, REF_SPARSITY)
-        detail = ""
-        if d_ref and p_ref:
-            detail = (f" For sign_flip on {REF_WORKLOAD} at sparsity {REF_SPARSITY}: {label(d_ref)} "
-                      f"T={d_ref['threads']} {fmt_ms(d_ref['t_total_ms'])} ms against "
-                      f"{label(p_ref)} T={p_ref['threads']} {fmt_ms(p_ref['t_total_ms'])} ms.")
-        if not cases:
-            answer = (f"**Dense multithreading is better.** At the largest N measured "
-                      f"({fmt_n(n_big)}) the best dense run beats the best PQ pipeline in every "
-                      f"case; PQ takes {statistics.median(ratios):.2f}× the dense time (median)."
-                      f"{detail} PQ pays for itself as a storage format (bits/site), not as a way "
-                      f"to run kernels faster on this machine.")
-        elif len(cases) == len(pairs):
-            answer = (f"**PQ + multithreading helps at large N.** At N={fmt_n(n_big)} the best "
-                      f"PQ pipeline beats the best dense run in every case (median "
-                      f"{1 / statistics.median(ratios):.2f}× faster).{detail}")
-        else:
-            answer = (f"**Dense multithreading is the better default; PQ + multithreading helps "
-                      f"only at large N and only for some inputs.** At N={fmt_n(n_big)} the "
-                      f"packed pipeline (packed in, packed out) beats the best dense run in "
-                      f"{len(cases)} of {len(pairs)} cases: {', '.join(cases)} (PQ/dense time); "
-                      f"over all cases it takes {statistics.median(ratios):.2f}× the dense time "
-                      f"(median).{detail}")
+        d_spread = d[0] if d else 1.0
+        v = ("supported" if pq_spread >= 1.25 and pq_spread > d_spread else
+             "refuted: PQ no more sensitive than dense" if pq_spread <= d_spread else "weak: under 25% spread")
+        lines.append(f"| PQ is sensitive to block size | N=1e6, {REF[0]}: {'; '.join(parts)} | {v} |")
+    pairs = pq_over_dense(rows, ns[-1])
+    ratios = [x for _, x in pairs]
+    cases = [f"{k} {w.split('_')[0]} s={s:g} ({x:.2f}×)" for (k, w, s), x in pairs if x < 1]
+    d, p = dense_best(rows, ns[-1], *REF), pq_best(rows, ns[-1], *REF)
+    detail = (f" For {REF[0]} on {REF[1]} at sparsity {REF[2]}: {d['family']} T={d['threads']} "
+              f"{fmt_ms(d['ms'])} ms against {p['family']} T={p['threads']} {fmt_ms(p['ms'])} ms."
+              if d and p else "")
+    if not cases:
+        answer = (f"**Dense multithreading is better.** At the largest N measured ({fmt_n(ns[-1])}) the "
+                  f"best dense run beats the best PQ pipeline in every case; PQ takes "
+                  f"{statistics.median(ratios):.2f}× the dense time (median).{detail} PQ pays for "
+                  "itself as a storage format (bits/site), not as a way to run kernels faster on "
+                  "this machine.")
+    elif len(cases) == len(pairs):
+        answer = (f"**PQ + multithreading helps at large N.** At N={fmt_n(ns[-1])} the best PQ pipeline "
+                  f"beats the best dense run in every case (median {1 / statistics.median(ratios):.2f}× "
+                  f"faster).{detail}")
+    else:
+        answer = (f"**Dense multithreading is the better default; PQ + multithreading helps only at "
+                  f"large N and only for some inputs.** At N={fmt_n(ns[-1])} the packed pipeline beats "
+                  f"the best dense run in {len(cases)} of {len(pairs)} cases: {', '.join(cases)}; over "
+                  f"all cases it takes {statistics.median(ratios):.2f}× the dense time (median).{detail}")
     return lines, answer
 
 
-# --------------------------------------------------------------------------------------
-# Markdown
-# --------------------------------------------------------------------------------------
-
-
-def machine_text(rows, commit) -> list[str]:
-    meta = next(((r.get("meta") or {}) for r in rows if r.get("meta")), {})
-    cpu = meta.get("cpu", {})
-    model = platform.processor() or ""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    model = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    if not commit:
-        try:
-            commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                                    text=True, check=False).stdout.strip()
-        except OSError:
-            commit = ""
-    kib = lambda v: f"{int(v) // 1024} KiB" if v else "?"  # noqa: E731
-    load_lines = []
-    loads = [(r.get("meta") or {}).get("loadavg_1min") for r in rows]
-    loads = [x for x in loads if x is not None]
-    shares = []
+def iterated_speedups(rows):
+    """{(kernel, N, threads, steps): {steps_per_sync: step loop time / iterated time}}."""
+    loops, runs = {}, defaultdict(dict)
     for r in rows:
-        m = r.get("meta") or {}
-        if r.get("threads") == 1 and r.get("mode") in ("dense-1t", "pq-1t") and m.get("real_ms"):
-            shares.append(m["cpu_ms_calling_thread"] / m["real_ms"])
-    if loads:
-        load_lines.append(
-            f"- Load while the rows ran: 1-minute load average median {statistics.median(loads):.1f} "
-            f"(range {min(loads):.1f}–{max(loads):.1f}) on {cpu.get('hardware_concurrency', '?')} "
-            f"hardware threads" + (f"; single-thread rows got {100 * statistics.median(shares):.0f}% "
-                                   f"of a core (median CPU time / wall time)" if shares else ""))
-    return [
-        f"- CPU: {cpu.get('model') or model or 'unknown'}, {cpu.get('hardware_concurrency', '?')} hardware threads; "
-        f"instruction sets: {cpu.get('isa', 'not recorded')}"
-        f"{'; DASHI_ISA=' + cpu['dashi_isa'] if cpu.get('dashi_isa') not in (None, '', 'unset') else ''}; "
-        f"L1d {kib(cpu.get('L1_Data'))}, L2 {kib(cpu.get('L2_Unified'))}, "
-        f"L3 {kib(cpu.get('L3_Unified'))} (as reported by the OS); automatic executor block "
-        f"{meta.get('auto_block_elems', '?')} sites",
-        f"- OS: {platform.system()} {platform.release()}; commit {commit or '?'}; generated "
-        f"{datetime.date.today().isoformat()}",
-    ] + load_lines
+        if ok(r) and r["family"] in ("step_loop", "iterated"):
+            key = (r["kernel"], r["size"], r["threads"], r["steps"])
+            if r["family"] == "step_loop":
+                loops[key] = r["ms"]
+            else:
+                runs[key][r["steps_per_sync"]] = r["ms"]
+    return {k: {s: loops[k] / t for s, t in v.items()} for k, v in runs.items() if k in loops}
 
 
-def summary_table(rows, hw) -> list[str]:
-    columns = [("dense-1t", dict(mode="dense-1t", backend="dashi")),
-               ("dense-mt", dict(mode="dense-mt", backend="dashi")),
-               ("peer_serial", dict(backend="peer_serial")),
-               ("peer_omp", dict(backend="peer_omp")),
-               ("peer_tbb", dict(backend="peer_tbb")),
-               ("peer_tbb_static", dict(backend="peer_tbb_static")),
-               ("peer_std_par", dict(backend="peer_std_par")),
-               ("peer_plain", dict(backend="peer_plain")),
-               ("peer_omp_plain", dict(backend="peer_omp_plain")),
-               ("peer_omp passive", dict(backend="peer_omp_passive")),
-               ("pq-1t packed", dict(mode="pq-1t", pipeline="packed")),
-               ("pq-mt packed", dict(mode="pq-mt", pipeline="packed")),
-               ("pq-1t roundtrip", dict(mode="pq-1t", pipeline="roundtrip")),
-               ("pq-mt roundtrip", dict(mode="pq-mt", pipeline="roundtrip"))]
-    common = dict(kernel=REF_KERNEL, workload=REF_WORKLOAD, sparsity=REF_SPARSITY)
-    columns = [(name, sel) for name, sel in columns if sweep(rows, **sel, **common)]
-    out = [f"Best time per mode (ms per call; {REF_KERNEL}, {REF_WORKLOAD}, sparsity {REF_SPARSITY}; "
-           "`@T` = threads of the best row; `*` = the row was noisy). The peers run the shipped "
-           "kernel's own inner loop; `peer_plain` and `peer_omp_plain` are the plain loops a user "
-           "writes:", "",
-           "| N | " + " | ".join(name for name, _ in columns) + " |",
-           "|---|" + "---|" * len(columns)]
+# ---- the page ----------------------------------------------------------------------------------
+
+def machine(rows, contexts, commit):
+    c = contexts[0]
+    caches = {f"L{x['level']}{'d' if x['type'] == 'Data' else ''}": x["size"] // 1024
+              for x in c.get("caches", []) if x["type"] != "Instruction"}
+    shares = [r["cpu_share"] for r in rows if ok(r) and r["threads"] == 1 and r.get("size")]
+    loads = [x.get("load_avg", [0])[0] for x in contexts]
+    return [f"- CPU: {c.get('cpu_model', '?')}, {c.get('hardware_threads', c.get('num_cpus'))} hardware "
+            f"threads; the dispatch uses {c.get('isa', '?')} (DASHI_ISA {c.get('DASHI_ISA', 'unset')}); "
+            + ", ".join(f"{k} {v} KiB" for k, v in caches.items())
+            + f"; automatic executor block {c.get('auto_block_elems', '?')} sites; peers: {c.get('peers', '?')}",
+            f"- OS: {platform.system()} {platform.release()}; commit {commit or '?'}; generated "
+            f"{datetime.date.today().isoformat()}; tier {', '.join(x.get('tier', '?') for x in contexts)}",
+            f"- Load: 1-minute load average {', '.join(f'{x:.1f}' for x in loads)} at the start"
+            + (f"; single-thread rows got {100 * statistics.median(shares):.0f}% of a core (median)"
+               if shares else "")]
+
+
+def summary_table(rows):
+    cols = [(f, label) for f, label in SERIES if ref_case(rows, family=f)]
+    out = [f"Best time per family (ms per call; {REF[0]}, {REF[1]}, sparsity {REF[2]}; `@T` = threads "
+           "of the best row; `*` = only noisy rows). The peers run the shipped kernel's own inner loop; "
+           "`peer_plain` and `peer_omp_plain` are the plain loops a user writes:", "",
+           "| N | " + " | ".join(label for _, label in cols) + " |", "|---|" + "---|" * len(cols)]
     for n in sizes(rows):
         cells = []
-        for _, sel in columns:
-            b = best(sweep(rows, size=n, **sel, **common))
-            if not b:
-                cells.append("–")
-                continue
-            mark = "*" if b.get("noisy") else ""
-            if b["mode"] in ("dense-mt", "pq-mt") or b["backend"].startswith("peer_omp") or \
-                    b["backend"] in ("peer_tbb", "peer_tbb_static", "peer_std_par"):
-                cells.append(f"{fmt_ms(b['t_total_ms'])}{mark} @{b['threads']}")
-            else:
-                cells.append(f"{fmt_ms(b['t_total_ms'])}{mark}")
+        for f, _ in cols:
+            b = best(ref_case(rows, family=f, size=n)) or best(ref_case(rows, family=f, size=n), False)
+            cells.append("–" if not b else fmt_ms(b["ms"]) + ("*" if b["noisy"] else "") + threads_note(b))
         out.append(f"| {fmt_n(n)} | " + " | ".join(cells) + " |")
-    out.append("")
-    return out
+    out += ["", "PQ storage (codec block 4096), from the packed rows:", "",
+            "| workload | sparsity | bits/site | entropy bound H(s)+s | overhead |", "|---|---|---|---|---|"]
+    seen = {}
+    for r in sweep(rows, family="pq_1t_packed"):
+        seen.setdefault((r["workload"], r["sparsity"]), r)
+    for (w, s), r in sorted(seen.items()):
+        out.append(f"| {w} | {s:g} | {r['bits_per_site']:.3f} | {r['entropy_bits_per_site']:.3f} | "
+                   f"{r['overhead_bits_per_site']:.3f} |")
+    return out + [""]
 
 
-def bits_table(rows) -> list[str]:
-    out = ["PQ storage (codec block 4096), from the packed rows:", "",
-           "| workload | sparsity | bits/site | entropy bound H(s)+s | overhead |",
-           "|---|---|---|---|---|"]
-    seen = set()
-    for r in sorted(select(rows, pipeline="packed"), key=lambda r: (r["workload"], r["sparsity"])):
-        key = (r["workload"], r["sparsity"])
-        if key in seen or r.get("pq_block_sites", 4096) != 4096 or r.get("bits_per_site") is None:
-            continue
-        seen.add(key)
-        out.append(f"| {r['workload']} | {r['sparsity']:g} | {r['bits_per_site']:.3f} | "
-                   f"{(r.get('entropy_bits_per_site') or 0):.3f} | "
-                   f"{(r.get('overhead_bits_per_site') or 0):.3f} |")
-    out.append("")
-    return out
+def iterated_section(rows):
+    table = iterated_speedups(rows)
+    if not table:
+        return []
+    most = max(k[3] for k in table)
+    loop = {(r["kernel"], r["size"], r["threads"], r["steps"]): r["ms"] for r in select(rows, family="step_loop")}
+    out = ["## Iterated kernels: temporal blocking", "",
+           "`run_kernel_iterated(pool, kernel, input, steps, output, spare, {.steps_per_sync = S})` "
+           "against the naive loop of `steps` `run_kernel_parallel` calls ping-ponging between the same "
+           "two preallocated buffers (random_sparse, sparsity 0.5; majority3x3 on N/1000 × 1000 fields, "
+           "the others 1-D). Both outputs are compared with `steps` monolithic applications. Speedup = "
+           "step loop time / iterated time.", "",
+           f"| kernel | N | threads | step loop, {most} steps (ms) | best S | iterated (ms) | speedup | S = 1 |",
+           "|---|---|---|---|---|---|---|---|"]
+    for key in sorted(k for k in table if k[3] == most):
+        by = table[key]
+        s = max(by, key=by.get)
+        out.append(f"| {key[0]} | {fmt_n(key[1])} | {key[2]} | {loop[key]:.3g} | {s} | "
+                   f"{loop[key] / by[s]:.3g} | {by[s]:.2f}× | {by.get(1, float('nan')):.2f}× |")
+    noisy = [r for r in rows if r["family"] in ("iterated", "step_loop") and r.get("noisy")]
+    return out + ["", f"{len(noisy)} of these rows were noisy: the table shows them, the verdict "
+                  "takes no figure from them.", ""]
 
 
-def write_markdown(rows, path, img_rel, inputs, hw, commands, notes, commit, iterated_plot):
-    has_sweep = bool(sizes(rows))
-    good = trusted(rows)
-    lines, answer = hypotheses(good, hw) if sizes(good) else (
-        [], "No trusted sweep rows in the inputs (all noisy or none).")
-    noisy = [r for r in rows if r.get("noisy")]
-    failures = [r for r in rows if r.get("errors") or r.get("mismatch")]
+def write_page(rows, contexts, args, hw, verdict_lines, plotted):
+    hyp, answer = hypotheses([r for r in rows if not r.get("noisy")], hw)
+    noisy = sum(r.get("noisy", False) for r in rows)
     md = ["# Benchmarks", "",
-          "What `dashicore_bench` measures and why: [bench/README.md](../bench/README.md) and "
-          "the bench specification. This page is generated by `bench/report/report.py` from "
-          "one run on the machine below; numbers from another machine will differ.", "",
-          "## The question", "",
-          "> Does PQ + multithreading help, or is dense MT better?", "",
-          answer, "",
-          "## Machine and commands", ""]
-    md += machine_text(rows, commit)
-    md += ["", "```sh"] + commands + ["```", "",
-           f"Inputs: {', '.join(os.path.basename(p) for p in inputs)}; {len(rows)} distinct rows"
-           f"{'' if not failures else f', {len(failures)} with an error or mismatch'}. Every row's "
-           "output fingerprint was compared with the monolithic reference; a mismatch is an "
-           "error, never a number.", "",
-           f"Noisy rows: {len(noisy)} of {len(rows)} (their repetitions spread more than the "
-           "bench's limit, other processes used more than its share of the CPUs while they ran, "
-           "or a single-thread row got less than 85% of a core). They are shown, marked `*` in "
-           "the tables, but the verdict and the hypotheses below rest only on the others.", ""]
-    md += [note + "\n" for note in notes]
-    md += verdict_section()
-    md += iterated.section(rows, img_rel, iterated_plot)
-    it_rows = [r for r in rows if r.get("suite") == "iterated"]
-    it_noisy = [r for r in it_rows if r.get("noisy")]
-    if it_noisy:
-        md += [f"{len(it_noisy)} of these {len(it_rows)} iterated rows were noisy: the table "
-               "shows them, the verdict above takes no figure from them.", ""]
-    if has_sweep:
-        md += ["## Hypotheses", ""] + lines + [""]
-        md += summary_table(rows, hw)
-        md += bits_table(rows)
-        md += sweep_plots(img_rel, hw)
-    with open(path, "w", encoding="utf-8") as handle:
+          "What `dashicore_bench` measures and why: [bench/README.md](../bench/README.md). This page "
+          "is generated by `bench/report/report.py` from the run on the machine below; numbers from "
+          "another machine will differ.", "",
+          "## The question", "", "> Does PQ + multithreading help, or is dense MT better?", "", answer, "",
+          "## Machine and commands", ""] + machine(rows, contexts, args.commit)
+    md += ["", "```sh"] + (args.command or ["scripts/bench.sh"]) + ["```", "",
+           f"Inputs: {', '.join(c['source'] for c in contexts)}; {len(rows)} distinct rows. Every row's "
+           "output fingerprint was compared with the monolithic reference; a mismatch is an error, "
+           "never a number.", "",
+           f"Noisy rows: {noisy} of {len(rows)} (their repetitions spread more than "
+           f"{args.noisy_spread:.0%}, other processes used more than {args.noisy_load:.0%} of the CPUs, "
+           "or a single-thread row got less than 85% of a core). They are shown, marked `*`, but the "
+           "verdict and the hypotheses rest only on the others.", ""]
+    md += [n + "\n" for n in args.note]
+    md += ["## Verdict", ""] + verdict_lines + iterated_section(rows)
+    if "iterated" in plotted:
+        md += [f"![Temporal blocking]({args.img_rel}/iterated.png)", "",
+               "Top: speedup against steps_per_sync at the most steps. Bottom: speedup against the "
+               "number of steps at the deepest blocking. Solid lines: all hardware threads; dashed: "
+               "one thread.", ""]
+    if hyp:
+        md += ["## Hypotheses", ""] + hyp + [""]
+    md += summary_table(rows) + ["## Plots", ""]
+    for name, caption in plots.CAPTIONS:
+        if name in plotted:
+            md += [f"![{name}]({args.img_rel}/{name}.png)", "", caption.format(hw=hw), ""]
+    with open(args.markdown, "w", encoding="utf-8") as handle:
         handle.write("\n".join(md))
 
 
-def sweep_plots(img_rel, hw) -> list[str]:
-    return ["## Plots", "",
-           f"![Time vs N]({img_rel}/time_vs_n.png)", "",
-           "Time per call against N for each mode. `pq packed` is packed in → kernel → packed "
-           "out; `pq roundtrip` is encode → decode → kernel on a dense input.", "",
-           f"![Speedup vs threads]({img_rel}/speedup_vs_threads.png)", "",
-           "Speedup over dense-1t of the same input against the thread count (threads beyond "
-           f"the {hw} hardware threads share cores).", "",
-           f"![PQ crossover]({img_rel}/pq_crossover.png)", "",
-           "Best PQ packed pipeline over best dense time, per kernel, workload and sparsity: "
-           "below 1 PQ is faster.", "",
-           f"![Block size]({img_rel}/block_size.png)", "",
-           "Executor block size (left) and PQ codec block size (right) at one N.", "",
-           f"![PQ phases]({img_rel}/pq_phases.png)", "",
-           "Where PQ time goes at the largest N: encode, decode and kernel per call.", ""]
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("inputs", nargs="+", help="JSONL (--jsonl) or Google Benchmark JSON files")
-    parser.add_argument("--img-dir", default="docs/img", help="where the PNGs go")
-    parser.add_argument("--markdown", default="docs/benchmarks.md", help="the report page")
-    parser.add_argument("--command", action="append", default=[],
-                        help="a command line shown in the report (repeatable)")
-    parser.add_argument("--commit", default="",
-                        help="the commit the results were measured at (default: git HEAD)")
-    parser.add_argument("--note", action="append", default=[],
-                        help="a paragraph about the run shown in the report (repeatable)")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("inputs", nargs="+", help="Google Benchmark JSON files (.gz allowed)")
+    parser.add_argument("--img-dir", default=None, help="where the PNGs go (default: no plots)")
+    parser.add_argument("--markdown", default=None, help="the report page (default: none)")
+    parser.add_argument("--command", action="append", default=[], help="a command shown in the page")
+    parser.add_argument("--commit", default="", help="the commit measured")
+    parser.add_argument("--note", action="append", default=[], help="a paragraph shown in the page")
+    parser.add_argument("--noisy-spread", type=float, default=0.25,
+                        help="(max - min) / median of the repetitions above this: noisy")
+    parser.add_argument("--noisy-load", type=float, default=0.25,
+                        help="other processes' share of the CPUs above this: noisy")
     args = parser.parse_args()
-
-    rows = load(args.inputs)
+    rows, contexts = load(args.inputs, args.noisy_spread, args.noisy_load)
     if not rows:
         print("report.py: no rows in the inputs", file=sys.stderr)
         return 1
-    global REF_KERNEL, REF_WORKLOAD, REF_SPARSITY
-    REF_KERNEL, REF_WORKLOAD, REF_SPARSITY = reference_case(rows)
-    hw = hardware_threads(rows)
-    os.makedirs(args.img_dir, exist_ok=True)
-    if sizes(rows):
-        plot_time_vs_n(rows, os.path.join(args.img_dir, "time_vs_n.png"), hw)
-        plot_speedup_vs_threads(rows, os.path.join(args.img_dir, "speedup_vs_threads.png"))
-        plot_crossover(rows, os.path.join(args.img_dir, "pq_crossover.png"))
-        plot_block_size(rows, os.path.join(args.img_dir, "block_size.png"))
-        plot_pq_phases(rows, os.path.join(args.img_dir, "pq_phases.png"))
-    iterated_plot = iterated.plot(rows, os.path.join(args.img_dir, "iterated.png"))
-    md_dir = os.path.dirname(os.path.abspath(args.markdown))
-    img_rel = os.path.relpath(os.path.abspath(args.img_dir), md_dir)
-    write_markdown(rows, args.markdown, img_rel, args.inputs, hw, args.command or [
-        "build/release/bench/dashicore_bench --large --jsonl results.jsonl",
-        "/usr/bin/python3 bench/report/report.py results.jsonl"], args.note, args.commit,
-        iterated_plot)
-    print(f"report.py: {len(rows)} rows -> {args.markdown}, {args.img_dir}/*.png")
-    return 0
+    hw = int(contexts[0].get("hardware_threads", contexts[0].get("num_cpus", 1)))
+    verdict_lines = verdict(rows)
+    print(f"\n=== verdict ({', '.join(c['source'] for c in contexts)}) ===\n")
+    print("\n".join(verdict_lines))
+    plotted = set()
+    if args.img_dir:
+        os.makedirs(args.img_dir, exist_ok=True)
+        plotted = plots.draw(rows, args.img_dir, hw, sys.modules[__name__])
+    if args.markdown:
+        md_dir = os.path.dirname(os.path.abspath(args.markdown))
+        args.img_rel = os.path.relpath(os.path.abspath(args.img_dir or md_dir), md_dir)
+        write_page(rows, contexts, args, hw, verdict_lines, plotted)
+        print(f"report.py: {len(rows)} rows -> {args.markdown}" + (f", {args.img_dir}/*.png" if plotted else ""))
+    return 1 if any(r.get("mismatch") for r in rows) else 0
 
 
 if __name__ == "__main__":

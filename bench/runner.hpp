@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+/// @file
+/// The one way every row is run: the tier's axes, the family registry (a mode is one
+/// `DASHI_BENCH_SWEEP` line or one `DASHI_BENCH_REGISTER` function), and `timed`: wait for
+/// idle threads, one untimed warm-up call, Google Benchmark's timed loop, the counters, and
+/// the reference fingerprint check (`SkipWithError` on a mismatch).
+
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <dashi/execution/thread_pool.hpp>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "inputs.hpp"
+
+namespace dashi_bench {
+
+/// The axes of a run: --quick, the default main job, --full, and --large on top of either.
+struct Tier {
+  std::string name;
+  std::vector<std::int64_t> sizes, threads, peer_threads, sparsity_pct, rule_sizes, codec_sizes;
+  std::vector<KernelId> kernels, rule_kernels, iterated_kernels;
+  std::vector<Workload> workloads;
+  std::vector<std::int64_t> iterated_sizes, iterated_threads, iterated_steps, iterated_sync;
+  std::vector<std::int64_t> sweep_blocks, sweep_pq_blocks;  ///< block sweeps (--full)
+};
+
+/// What one instance runs on, read from its name's parts and arguments.
+struct Case {
+  KernelId kernel = KernelId::sign_flip;
+  Workload workload = Workload::random_sparse;
+  std::size_t n = 0, threads = 1, block = 0, steps = 1, sync = 1;
+  double sparsity = 0.5;
+  std::uint32_t pq_block = 4096;
+  [[nodiscard]] InputCache::Key key() const { return {workload, n, sparsity}; }
+};
+
+/// The process's shared state: the pool every row uses (hardware_concurrency workers),
+/// the inputs, and whether any row failed (the exit status).
+struct Globals {
+  std::unique_ptr<dashi::ThreadPool> pool;
+  std::unique_ptr<InputCache> inputs;
+  bool failed = false;
+  double min_time = 0.02;
+  std::size_t repetitions = 5;
+  std::size_t planned = 0, done = 0;  ///< repetitions of instances (planned 0: unknown)
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), shown;
+};
+/// The one Globals (a function-local static: statically registered rows may use it first).
+inline Globals& globals() {
+  static Globals state;
+  return state;
+}
+
+[[nodiscard]] inline std::size_t hardware_threads() {
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+/// Per-call phase times (seconds) of the rows that time their phases.
+struct Phases {
+  double encode = 0, kernel = 0, decode = 0;
+};
+
+[[nodiscard]] inline double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// CPU seconds of this process (`RUSAGE_SELF`) or of the calling thread (`RUSAGE_THREAD`).
+[[nodiscard]] inline double cpu_seconds(int who) {
+  rusage u{};
+  getrusage(who, &u);
+  return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         1e-6 * double(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+}
+
+/// Busy seconds of all CPUs (/proc/stat: user, nice, system, irq, softirq, steal).
+[[nodiscard]] inline double machine_busy_seconds() {
+  unsigned long long v[8] = {};
+  if (std::FILE* f = std::fopen("/proc/stat", "r")) {
+    (void)std::fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+                      &v[4], &v[5], &v[6], &v[7]);
+    std::fclose(f);
+  }
+  return double(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / double(sysconf(_SC_CLK_TCK));
+}
+
+/// Waits (0.5 ms steps, at most 200 ms) until this process's other threads (OpenMP, oneTBB,
+/// the pool) used under 10% of a core in the last step, so no row's time depends on the
+/// spinning threads of the row before it. Returns the wait in ms.
+inline double quiesce() {
+  const auto t0 = std::chrono::steady_clock::now();
+  double others = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+  while (seconds_since(t0) < 0.2) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    const double now = cpu_seconds(RUSAGE_SELF) - cpu_seconds(RUSAGE_THREAD);
+    if (now - others < 0.1 * 0.5e-3) {
+      break;
+    }
+    others = now;
+  }
+  return 1e3 * seconds_since(t0);
+}
+
+/// The progress line on stderr: repetitions done (of those planned), elapsed, ETA.
+inline void show_progress(bool last = false) {
+  Globals& g = globals();
+  const double elapsed = seconds_since(g.start);
+  const bool tty = isatty(2) != 0;
+  if (!last && seconds_since(g.shown) < (tty ? 0.5 : 10.0)) {
+    return;
+  }
+  g.shown = std::chrono::steady_clock::now();
+  char line[160];
+  if (g.planned > 0) {
+    const double left = double(g.planned - std::min(g.done, g.planned));
+    std::snprintf(line, sizeof line, "[%zu/%zu runs, %.0f s elapsed, ETA %.0f s]", g.done,
+                  g.planned, elapsed, g.done > 0 ? elapsed * left / double(g.done) : 0.0);
+  } else {
+    std::snprintf(line, sizeof line, "[%zu runs, %.0f s elapsed]", g.done, elapsed);
+  }
+  std::cerr << (tty ? "\r" : "") << line << (tty && !last ? "" : "\n") << std::flush;
+}
+
+/// Runs one repetition of a row: `once(Phases&)` is the timed call. Sets items/bytes per
+/// second, Gsites/s, the phase times (when `phased`), the other processes' CPU share and
+/// the wait for idle threads as counters.
+template <class Once>
+void timed(benchmark::State& state, double sites, double bytes, Once&& once, bool phased = false) {
+  const double waited = quiesce();
+  Phases phases;
+  once(phases);  // warm-up: pages touched, workers awake, arenas created
+  phases = {};
+  const double busy0 = machine_busy_seconds(), self0 = cpu_seconds(RUSAGE_SELF);
+  const auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    once(phases);
+    benchmark::ClobberMemory();
+  }
+  const double wall = seconds_since(t0);
+  const double others = (machine_busy_seconds() - busy0) - (cpu_seconds(RUSAGE_SELF) - self0);
+  using C = benchmark::Counter;
+  const auto calls = static_cast<std::int64_t>(state.iterations());
+  if (sites > 0) {  // the dispatch rows move nothing
+    state.SetItemsProcessed(calls * std::int64_t(sites));
+    state.SetBytesProcessed(calls * std::int64_t(bytes));
+    state.counters["Gsites/s"] = C(sites * 1e-9, C::kIsIterationInvariantRate);
+  }
+  state.counters["others_cpu"] = std::clamp(others / (wall * double(hardware_threads())), 0.0, 1.0);
+  state.counters["quiesce_ms"] = waited;
+  if (phased) {
+    state.counters["t_encode_ms"] = C(1e3 * phases.encode, C::kAvgIterations);
+    state.counters["t_decode_ms"] = C(1e3 * phases.decode, C::kAvgIterations);
+    state.counters["t_kernel_ms"] = C(1e3 * phases.kernel, C::kAvgIterations);
+  }
+  if (wall >= globals().min_time) {  // the run Google Benchmark reports: one repetition done
+    ++globals().done;
+    show_progress();
+  }
+}
+
+/// Skips the row with an error (the process exits 1) unless `out` equals `ref`.
+inline void check(benchmark::State& state, std::uint64_t out, std::uint64_t ref) {
+  if (out != ref) {
+    globals().failed = true;
+    state.SkipWithError("output fingerprint differs from the monolithic reference");
+  }
+}
+
+/// A dense row: `call(kernel, in, out)` timed on the case's input (2 bytes moved per site),
+/// its output checked against the reference.
+template <class Call>
+void dense_row(benchmark::State& state, const Case& c, Call&& call) {
+  const std::uint64_t ref = globals().inputs->reference(c.key(), c.kernel);
+  Input& input = globals().inputs->get(c.key());
+  const dashi::TernaryView in = input.view(c.kernel);
+  const dashi::TernarySpan out = input.span(input.out, c.kernel);
+  with_kernel(c.kernel, [&](const auto& kernel) {
+    timed(state, double(c.n), 2.0 * double(c.n), [&](Phases&) {
+      call(kernel, in, out);
+      benchmark::DoNotOptimize(out.data());
+    });
+  });
+  check(state, dashi::fingerprint(out.view()), ref);
+}
+
+// ---- the family registry ---------------------------------------------------------------
+
+using Body = void (*)(benchmark::State&, const Case&);
+/// Thread axis of a sweep family: one thread, the tier's threads, or the peers' threads.
+enum class Threads : std::uint8_t { one, many, peers };
+
+inline std::vector<std::function<void(const Tier&)>>& registrars() {
+  static std::vector<std::function<void(const Tier&)>> list;
+  return list;
+}
+
+/// Registers a kernel family per kernel and workload: `name/kernel/workload` with the
+/// arguments N, threads, block, sparsity (percent) and, for PQ families (`pq`), pq_block.
+/// `rules`: the rule kernels too, at the tier's rule sizes. Under --full, the mt and PQ
+/// families also sweep the executor block and the codec block on sign_flip at N = 1e6.
+inline void sweep_family(const Tier& t, const std::string& name, Threads threads, bool pq,
+                         bool rules, Body body) {
+  const std::vector<std::int64_t> one{1};
+  const auto& tt = threads == Threads::one    ? one
+                   : threads == Threads::many ? t.threads
+                                              : t.peer_threads;
+  auto add = [&](KernelId k, Workload w, const std::vector<std::int64_t>& sizes,
+                 std::vector<std::int64_t> blocks, std::vector<std::int64_t> pq_blocks,
+                 std::vector<std::int64_t> sparsity) {
+    const std::string full = name + "/" + kernel_names[int(k)] + "/" + workload_names[int(w)];
+    auto* b = benchmark::RegisterBenchmark(full.c_str(), [=](benchmark::State& s) {
+      body(s, Case{.kernel = k,
+                   .workload = w,
+                   .n = std::size_t(s.range(0)),
+                   .threads = std::size_t(s.range(1)),
+                   .block = std::size_t(s.range(2)),
+                   .sparsity = double(s.range(3)) / 100.0,
+                   .pq_block = pq ? std::uint32_t(s.range(4)) : 4096U});
+    });
+    std::vector<std::vector<std::int64_t>> axes{sizes, tt, std::move(blocks), std::move(sparsity)};
+    if (pq) {
+      axes.push_back(std::move(pq_blocks));
+    }
+    std::vector<std::string> names{"N", "threads", "block", "sparsity", "pq_block"};
+    names.resize(axes.size());
+    b->ArgNames(names)->ArgsProduct(axes)->UseRealTime()->Unit(benchmark::kMicrosecond);
+    std::size_t instances = globals().repetitions;
+    for (const auto& axis : axes) {
+      instances *= axis.size();
+    }
+    globals().planned += instances;
+  };
+  for (const KernelId k : t.kernels) {
+    for (const Workload w : t.workloads) {
+      add(k, w, t.sizes, {0}, {4096}, t.sparsity_pct);
+    }
+  }
+  for (const KernelId k : rules ? t.rule_kernels : std::vector<KernelId>{}) {
+    add(k, Workload::random_sparse, t.rule_sizes, {0}, {4096}, {50});
+  }
+  if (!t.sweep_blocks.empty() && threads == Threads::many) {
+    add(KernelId::sign_flip, Workload::random_sparse, {1000000}, t.sweep_blocks, {4096}, {50});
+  }
+  if (!t.sweep_pq_blocks.empty() && pq) {
+    add(KernelId::sign_flip, Workload::random_sparse, {1000000}, {0}, t.sweep_pq_blocks, {50});
+  }
+}
+
+struct Registrar {
+  explicit Registrar(std::function<void(const Tier&)> f) { registrars().push_back(std::move(f)); }
+};
+
+}  // namespace dashi_bench
+
+/// A sweep family: `body(state, case)` registered as `name/kernel/workload/N:…/threads:…`.
+#define DASHI_BENCH_SWEEP(name, threads, pq, rules)                                             \
+  static const ::dashi_bench::Registrar name##_registrar([](const ::dashi_bench::Tier& tier) {  \
+    ::dashi_bench::sweep_family(tier, #name, ::dashi_bench::Threads::threads, pq, rules, name); \
+  })
+/// Any other registration: `fn(const Tier&)` calls benchmark::RegisterBenchmark itself.
+#define DASHI_BENCH_REGISTER(fn) static const ::dashi_bench::Registrar fn##_registrar(fn)
+
+namespace dashi_bench {
+/// The settings of the dispatch rows (empty parallel work on 2 threads): 15 repetitions,
+/// since each measures a fraction of a microsecond.
+inline void dispatch_row(benchmark::internal::Benchmark* b) {
+  b->Args({std::int64_t{1} << 16, 2})->ArgNames({"N", "threads"})->Repetitions(15);
+  b->UseRealTime()->Unit(benchmark::kMicrosecond);
+  globals().planned += 15;
+}
+}  // namespace dashi_bench
