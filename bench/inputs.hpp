@@ -10,6 +10,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/kernels/rule1d.hpp>
@@ -114,12 +115,27 @@ decltype(auto) with_kernel(KernelId id, F&& f) {
 struct Input {
   dashi::TernaryField in, out, spare;
   std::map<std::uint32_t, dashi::pq::PackedField> packed;  ///< by codec block
+  std::map<bool, dashi::bits::BitField> planes;            ///< by 2-D or not
+  dashi::bits::BitField planes_out;
 
   [[nodiscard]] dashi::TernaryView view(KernelId k) const {
     return dashi::TernaryView::unchecked(in.data(), shape_for(k, in.size()));
   }
   [[nodiscard]] dashi::TernarySpan span(dashi::TernaryField& f, KernelId k) {
     return dashi::TernarySpan::unchecked(f.data(), shape_for(k, f.size()));
+  }
+  /// The input in bit planes for kernel `k`'s shape, and an output of that shape (untimed,
+  /// once per shape).
+  const dashi::bits::BitField& bits_in(KernelId k) {
+    const dashi::Shape shape = shape_for(k, in.size());
+    auto it = planes.find(shape.rank() == 2);
+    if (it == planes.end()) {
+      it = planes.emplace(shape.rank() == 2, dashi::bits::pack(view(k))).first;
+    }
+    if (!(planes_out.shape() == shape)) {
+      planes_out = dashi::bits::BitField::zeros(shape);
+    }
+    return it->second;
   }
   /// The input encoded (untimed, once per codec block).
   const dashi::pq::PackedField& pq(std::uint32_t block_sites) {

@@ -30,6 +30,7 @@ import plots  # noqa: E402
 # is one line here (and its family in bench/modes/).
 MODES = [("dense-1t", "dense_1t", True), ("dense-mt", "dense_mt", True),
          ("pq-1t", "pq_1t_packed", True), ("pq-mt", "pq_mt_packed", True),
+         ("bits-1t", "bits_1t", True), ("bits-mt", "bits_mt", True),
          ("pq-1t rt", "pq_1t_roundtrip", False), ("pq-mt rt", "pq_mt_roundtrip", False)]
 PEERS = ["peer_serial", "peer_omp", "peer_omp_passive", "peer_tbb", "peer_tbb_static", "peer_std_par",
          "peer_plain", "peer_omp_plain"]
