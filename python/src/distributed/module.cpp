@@ -57,11 +57,12 @@ PyObject* remote_error = nullptr;    // dashicore.distributed.RemoteError
 /// The Python exception kinds an argument error can have, as sent between ranks.
 enum class ErrorKind : char { type = 'T', value = 'V', carrier = 'C', index = 'I', runtime = 'R' };
 
-/// One rank's argument error (empty text: none).
+/// One rank's argument error, if any.
 struct LocalError {
+  bool raised = false;
   ErrorKind kind = ErrorKind::value;
   std::string text;
-  [[nodiscard]] bool failed() const noexcept { return !text.empty(); }
+  [[nodiscard]] bool failed() const noexcept { return raised; }
 };
 
 /// Throws the C++ exception that the translators turn into `kind`.
@@ -88,6 +89,7 @@ LocalError capture(F&& convert) {
   try {
     convert();
   } catch (py::error_already_set& e) {
+    error.raised = true;
     error.kind = e.matches(PyExc_TypeError)    ? ErrorKind::type
                  : e.matches(carrier_error)    ? ErrorKind::carrier
                  : e.matches(PyExc_IndexError) ? ErrorKind::index
@@ -96,22 +98,24 @@ LocalError capture(F&& convert) {
                      : ErrorKind::runtime;
     error.text = py::str(e.value()).cast<std::string>();
   } catch (const py::type_error& e) {
-    error = {ErrorKind::type, e.what()};
+    error = {true, ErrorKind::type, e.what()};
   } catch (const py::index_error& e) {
-    error = {ErrorKind::index, e.what()};
+    error = {true, ErrorKind::index, e.what()};
   } catch (const py::value_error& e) {
-    error = {ErrorKind::value, e.what()};
+    error = {true, ErrorKind::value, e.what()};
   } catch (const py::cast_error& e) {
-    error = {ErrorKind::type, e.what()};
+    error = {true, ErrorKind::type, e.what()};
   } catch (const dashi::CarrierError& e) {
-    error = {ErrorKind::carrier, e.what()};
+    error = {true, ErrorKind::carrier, e.what()};
   } catch (const std::invalid_argument& e) {
-    error = {ErrorKind::value, e.what()};
+    error = {true, ErrorKind::value, e.what()};
   } catch (const std::exception& e) {
-    error = {ErrorKind::runtime, e.what()};
+    error = {true, ErrorKind::runtime, e.what()};
   }
   if (error.failed() && error.text.empty()) {
-    error.text = "dashicore.distributed: an argument was refused";
+    error.text =
+        "dashicore.distributed: an argument was refused (by an exception without a "
+        "message)";
   }
   return error;
 }
@@ -269,6 +273,20 @@ struct PySlabLayout {
 
   [[nodiscard]] const dmpi::SlabLayout& get() const { return *layout; }
 };
+
+/// `rank` (None: this rank's) checked against the layout: IndexError outside [0, size).
+int rank_in(const dmpi::SlabLayout& layout, const py::object& rank, const char* what) {
+  if (rank.is_none()) {
+    return layout.rank();
+  }
+  const auto r = rank.cast<long long>();
+  if (r < 0 || r >= layout.size()) {
+    throw py::index_error(std::string("dashicore.distributed.SlabLayout.") + what + ": rank " +
+                          std::to_string(r) + " is not a rank of the " +
+                          std::to_string(layout.size()) + " ranks");
+  }
+  return static_cast<int>(r);
+}
 
 std::unique_ptr<PySlabLayout> make_layout(const py::object& comm, const py::object& shape,
                                           const py::object& rows_per_rank) {
@@ -540,13 +558,13 @@ void bind(py::module_& m) {
       .def(
           "first_row",
           [](const PySlabLayout& s, const py::object& rank) {
-            return rank.is_none() ? s.get().first_row() : s.get().first_row(rank.cast<int>());
+            return s.get().first_row(rank_in(s.get(), rank, "first_row"));
           },
           arg("rank") = py::none())
       .def(
           "row_count",
           [](const PySlabLayout& s, const py::object& rank) {
-            return rank.is_none() ? s.get().row_count() : s.get().row_count(rank.cast<int>());
+            return s.get().row_count(rank_in(s.get(), rank, "row_count"));
           },
           arg("rank") = py::none())
       .def(

@@ -201,6 +201,24 @@ def test_a_contract_breach_raises_on_the_owning_rank(layout, whole):
     still_usable(layout, whole)
 
 
+def test_an_exception_without_a_message_on_the_last_rank_is_still_agreed(layout, whole):
+    class RadiusFails:
+        """An upstream-style kernel whose radius cannot be read (a bare ValueError)."""
+
+        @property
+        def radius(self):
+            raise ValueError()
+
+        def apply(self, carrier):
+            return carrier
+
+    kernel = RadiusFails() if RANK == LAST else dc.kernels.SignFlip()
+    local = rows_of(layout, whole).copy()
+    assert_everywhere(ValueError, lambda: dd.run_kernel_distributed(layout, kernel, local),
+                      "an argument was refused (by an exception without a message)")
+    still_usable(layout, whole)
+
+
 def test_not_a_communicator_is_a_type_error():
     name, message, error = raised(lambda: dd.SlabLayout(object(), (4,)))
     assert isinstance(error, TypeError), (name, message)

@@ -104,6 +104,13 @@ def test_layout_describes_the_split():
     assert all(firsts[r] + counts[r] == firsts[r + 1] for r in range(SIZE - 1))
     assert counts == [10 * (r + 1) // SIZE - 10 * r // SIZE for r in range(SIZE)]
     assert layout.owner_of_row(9) == SIZE - 1
+    for bad in (-1, SIZE):
+        with pytest.raises(IndexError, match=f"rank {bad} is not a rank of the {SIZE} ranks"):
+            layout.first_row(bad)
+        with pytest.raises(IndexError, match=f"rank {bad} is not a rank"):
+            layout.row_count(bad)
+    with pytest.raises(IndexError, match="row 10 is not below the 10 rows"):
+        layout.owner_of_row(10)
     split = dd.SlabLayout(COMM, (10, 3), rows_per_rank=[0] * (SIZE - 1) + [10])
     assert split.row_count() == (10 if RANK == SIZE - 1 else 0)
     assert split.local_shape == (split.row_count(), 3)
