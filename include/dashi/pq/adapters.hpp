@@ -104,20 +104,27 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
     return TaskRows{periodic ? (row_first + rows - halo % rows) % rows : ext_first,
                     ext_end - ext_first, first - row_first * row_elems + halo_before * row_elems};
   };
-  const auto parallel_for = [&](std::size_t count, const auto& body) {
-    pool.parallel_for(count, body, threads);
-  };
-  if constexpr (bits::BitKernel<K>) {
-    // Through bit planes: PQ -> planes -> kernel -> planes -> PQ, no byte per site.
-    const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
-                                 std::uint64_t* p, std::uint64_t* stream,
-                                 std::uint64_t* offsets) -> std::uint64_t {
+  // One task: its sites [first, first + count) through `run(task, first, count, rows)`,
+  // which returns the packed words (P, the sign stream, the block offsets) it wrote.
+  const auto tasks = [&](const auto& run) {
+    return [&](std::size_t task, std::size_t first, std::size_t count, std::uint64_t* p,
+               std::uint64_t* stream, std::uint64_t* offsets) -> std::uint64_t {
       if (count == 0) {
         return 0;
       }
       const dashi::detail::ScratchLease::Level level;
       const dashi::detail::CurrentBlock current(task);
-      const TaskRows ext = task_rows(first, count);
+      return run(task, first, count, task_rows(first, count), p, stream, offsets);
+    };
+  };
+  const auto parallel_for = [&](std::size_t count, const auto& body) {
+    pool.parallel_for(count, body, threads);
+  };
+  if constexpr (bits::BitKernel<K>) {
+    // Through bit planes: PQ -> planes -> kernel -> planes -> PQ, no byte per site.
+    const auto on_planes = [&](std::size_t task, std::size_t first, std::size_t count,
+                               const TaskRows& ext, std::uint64_t* p, std::uint64_t* stream,
+                               std::uint64_t* offsets) {
       const Shape ext_shape = shape.with_rows(ext.count);
       const bits::detail::ScratchPlanes in(ext_shape, 0);
       const bits::detail::ScratchPlanes out(ext_shape, 1);
@@ -140,17 +147,11 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
       }
       return bits::detail::pq_write(result, ext.offset, count, p, stream, shift, offsets);
     };
-    return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
+    return build_packed(shape, input.block_sites(), plan, parallel_for, tasks(on_planes));
   } else {
-    const auto encode_task = [&](std::size_t task, std::size_t first, std::size_t count,
-                                 std::uint64_t* p, std::uint64_t* stream,
-                                 std::uint64_t* offsets) -> std::uint64_t {
-      if (count == 0) {
-        return 0;
-      }
-      const dashi::detail::ScratchLease::Level level;
-      const dashi::detail::CurrentBlock current(task);
-      const TaskRows ext = task_rows(first, count);
+    const auto on_bytes = [&](std::size_t task, std::size_t first, std::size_t count,
+                              const TaskRows& ext, std::uint64_t* p, std::uint64_t* stream,
+                              std::uint64_t* offsets) {
       const dashi::detail::ScratchLease in(ext.count * row_elems, 0);
       const dashi::detail::ScratchLease out(ext.count * row_elems, 1);
       decode_rows_wrapped(input, static_cast<std::ptrdiff_t>(ext.first), ext.count, in.data());
@@ -163,7 +164,7 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
       }
       return encode_kernel(path, out.data() + ext.offset, count, p, stream, shift, offsets);
     };
-    return build_packed(shape, input.block_sites(), plan, parallel_for, encode_task);
+    return build_packed(shape, input.block_sites(), plan, parallel_for, tasks(on_bytes));
   }
 }
 

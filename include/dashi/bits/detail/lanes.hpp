@@ -113,6 +113,28 @@ template <class V>
   out = (x >> 1) | (after << 63);
 }
 
+/// `here` = words `[at, at + lanes)` of a run of `count` words (0 outside it) and
+/// `previous` = the same sites' previous sites (`from_previous_site`).
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load_with_previous(
+    V& here, V& previous, const std::uint64_t* run, std::ptrdiff_t at,
+    std::ptrdiff_t count) noexcept {
+  V before;
+  load_row(here, run, at, count);
+  load_row(before, run, at - 1, count);
+  from_previous_site(previous, here, before);
+}
+
+/// `next` = the next sites of words `[at, at + lanes)` (`here`) of a run of `count` words.
+template <class V>
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void load_next(
+    V& next, const V& here, const std::uint64_t* run, std::ptrdiff_t at,
+    std::ptrdiff_t count) noexcept {
+  V after;
+  load_row(after, run, at + 1, count);
+  from_next_site(next, here, after);
+}
+
 /// Calls `Body::template run<V>(args...)` with the widest word vector the dispatch allows,
 /// from an exact-target entry point. `Body::run` must be `[[gnu::always_inline]]
 /// DASHI_DETAIL_TARGET_PORTABLE` and call only such functions.

@@ -36,15 +36,10 @@ struct LeftNeighborRun {
       const auto at = static_cast<std::ptrdiff_t>(first_word + k);
       V cs;
       V cg;
-      V before;
       V ps;
       V pg;
-      load_row(cs, s, at, count);
-      load_row(cg, g, at, count);
-      load_row(before, s, at - 1, count);
-      from_previous_site(ps, cs, before);
-      load_row(before, g, at - 1, count);
-      from_previous_site(pg, cg, before);
+      load_with_previous(cs, ps, s, at, count);
+      load_with_previous(cg, pg, g, at, count);
       V os;
       V og;
       left_neighbor_words(cs, cg, ps, pg, os, og);
