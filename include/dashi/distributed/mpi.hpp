@@ -42,19 +42,47 @@ namespace dashi::mpi {
 
 namespace detail {
 
+/// One synchronisation step by step, from its input `sync.src` (which it leaves as it was)
+/// into `sync.dst`, agreeing on the failures of each step: the failure a run with
+/// `steps_per_sync = 1` reports. Used when a temporally blocked synchronisation failed
+/// (rare), to report the canonical failure — or, when no step fails this way, its result.
+template <class K>
+void rerun_step_by_step(ThreadPool& pool, const LayoutResources& resources, MPI_Comm cart,
+                        const Neighbours& peers, const K& kernel, const SlabSync& blocked) {
+  const MPI_Comm comm = resources.internal.get();
+  TernaryField spare;
+  agree_on_local_step(comm, [&] { spare = TernaryField::uninitialized(blocked.src.shape()); });
+  const std::array<TernarySpan, 2> buffers = {blocked.dst, spare.span()};
+  SlabSync sync = blocked;
+  sync.steps = 1;
+  for (std::size_t step = 0; step < blocked.steps; ++step) {
+    sync.dst = buffers[(blocked.steps - 1 - step) % 2];
+    agree_on_failures(comm, run_slab_sync(pool, kernel, sync, cart, resources.row.get(), peers));
+    sync.src = sync.dst.view();
+  }
+}
+
 /// The executors' driver: `steps` applications in synchronisations of `steps_per_sync`,
 /// each exchanging `halo × steps` rows once, ping-ponging between `result` (allocated here)
 /// and a spare slab so that the last one lands in `result`. Arguments are checked by the
-/// caller. Allocation failures are agreed like kernel failures, so that no rank is left
-/// waiting for one that could not allocate.
+/// caller. Every rank-local step (allocations, the blocks' bookkeeping, starting the pool's
+/// threads, the kernel) is agreed before anything waits on the rank, so that no rank is
+/// left waiting for one that failed. A failed temporally blocked synchronisation is re-run
+/// step by step, so that the failure reported never depends on `steps_per_sync`.
 template <class K>
 void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel, TernaryView local,
                      TernaryField& result, std::size_t halo, std::size_t steps,
                      std::size_t steps_per_sync, const ParallelOptions& options, bool single_step) {
   const LayoutResources& resources = LayoutAccess::resources(layout);
+  const MPI_Comm comm = resources.internal.get();
   const MPI_Comm cart = options.boundary == Boundary::periodic ? resources.periodic_cart.get()
                                                                : resources.clip_cart.get();
   const Neighbours peers = neighbours(cart);
+  if (layout.size() == 1 && options.boundary == Boundary::clip) {
+    // Nothing is exchanged: cap the depth as the single-process executor does (any halo).
+    steps_per_sync = ::dashi::detail::effective_steps_per_sync(
+        steps_per_sync, halo, local.shape().rows(), options.boundary);
+  }
   const std::size_t row_elems = local.shape().row_elems();
   const std::size_t depth = halo * std::min(steps, steps_per_sync);
   const bool copy_only = steps == 0 || layout.global_shape().size() == 0;
@@ -62,8 +90,7 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
   std::vector<std::int8_t> before;
   std::vector<std::int8_t> after;
   TernaryField spare;
-  Failure allocation;
-  try {
+  agree_on_local_step(comm, [&] {
     result = TernaryField::uninitialized(local.shape());
     if (!copy_only) {
       before.resize(peers.previous != MPI_PROC_NULL ? depth * row_elems : 0);
@@ -72,10 +99,7 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
         spare = TernaryField::uninitialized(local.shape());
       }
     }
-  } catch (...) {
-    allocation.keep_first(0, 0, std::current_exception());
-  }
-  agree_on_failures(resources.internal.get(), allocation);
+  });
   TernarySpan output = result.span();
   if (copy_only) {
     std::copy_n(local.data(), local.size(), output.data());
@@ -91,12 +115,19 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
   sync.options.halo = halo;
   sync.before = before.data();
   sync.after = after.data();
+  sync.first_site = layout.first_row() * row_elems;
   std::size_t done = 0;
   for (std::size_t s = 0; s < syncs; ++s) {
     sync.steps = std::min(steps_per_sync, steps - done);
     sync.dst = buffers[(syncs - 1 - s) % 2];
     const Failure failure = run_slab_sync(pool, kernel, sync, cart, resources.row.get(), peers);
-    agree_on_failures(resources.internal.get(), failure);
+    const FirstFailure first = find_first_failure(comm, failure);
+    if (first.rank >= 0) {
+      if (sync.steps == 1) {
+        throw_first_failure(comm, first, failure);
+      }
+      rerun_step_by_step(pool, resources, cart, peers, kernel, sync);
+    }
     done += sync.steps;
     sync.src = sync.dst.view();
   }
@@ -228,16 +259,15 @@ template <class T, class Map, class Combine>
   detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   const Partition partition(layout.global_shape(),
                             options.block_elems == 0 ? reduce_block_elems : options.block_elems);
-  std::vector<std::optional<T>> mine;
+  detail::ReduceBuffers<T> buffers;
   if (partition.block_count() != 0) {
+    detail::allocate_reduce_buffers(layout, partition, buffers);
     const detail::Failure failure = detail::map_owned_blocks<T>(
-        pool, layout, local, map_block, partition, options.num_workers, mine);
+        pool, layout, local, map_block, partition, options.num_workers, buffers);
     detail::agree_on_failures(detail::LayoutAccess::resources(layout).internal.get(), failure);
+    detail::all_block_results(layout, partition.rows_per_block(), buffers);
   }
-  std::vector<T> results =
-      partition.block_count() == 0
-          ? std::vector<T>{}
-          : detail::all_block_results<T>(layout, mine, partition.rows_per_block());
+  std::vector<T>& results = buffers.all;
   T accumulator = std::move(init);
   for (T& result : results) {
     accumulator = combine(std::move(accumulator), std::move(result));
