@@ -304,16 +304,16 @@ inline void write_file(const SlabLayout& layout, const std::filesystem::path& pa
 /// Collective: this rank's rows of the PQ-FS file at `path` (any file, whoever wrote it),
 /// decoding only the superblocks that hold them. Throws the same `std::invalid_argument` on
 /// every rank when the file's shape is not the layout's global shape; when a rank cannot open
-/// or read the file (`pq::FormatError`, `std::system_error`), the lowest such rank rethrows
-/// its own exception and the others throw `RemoteError`.
+/// or read the file (`pq::FormatError`, `std::system_error`) or allocate its rows
+/// (`std::bad_alloc`), the lowest such rank rethrows its own exception and the others throw
+/// `RemoteError` (with `block()` `RemoteError::no_block`).
 [[nodiscard]] inline TernaryField read_slab(const SlabLayout& layout,
                                             const std::filesystem::path& path) {
   const char* where = "dashi::mpi::read_slab";
   const MPI_Comm comm = detail::LayoutAccess::resources(layout).internal.get();
-  detail::Failure failure;
   std::string shape_error;
   TernaryField rows;
-  try {
+  const detail::Failure failure = detail::attempt_local([&] {
     const pq::PqFile file(path);
     if (!(file.shape() == layout.global_shape())) {
       shape_error = std::string(where) + ": " + path.string() + " holds a field of shape " +
@@ -322,9 +322,7 @@ inline void write_file(const SlabLayout& layout, const std::filesystem::path& pa
     } else {
       rows = file.read_rows(layout.first_row(), layout.row_count());
     }
-  } catch (...) {
-    failure.keep_first(0, 0, std::current_exception());
-  }
+  });
   detail::agree_on_failures(comm, failure);
   detail::agree(comm, where, shape_error, {});
   return rows;
