@@ -12,9 +12,11 @@
 /// duplicates of it, so its messages never meet the caller's). Errors never hang or abort:
 /// bad arguments throw the same `std::invalid_argument` on every rank; when kernel blocks
 /// throw, the rank owning the first failing block (ranks in order, then blocks) rethrows its
-/// own exception and every other rank throws `RemoteError`. MPI must be initialised. Only the
-/// thread that calls a function makes MPI calls (the pool's workers never do), so
-/// `MPI_THREAD_FUNNELED` is enough when that is the main thread (`MPI_THREAD_SERIALIZED`
+/// own exception and every other rank throws `RemoteError`. A rank-local failure (an
+/// allocation, starting the pool's threads, file I/O) is agreed the same way before anything
+/// could wait on that rank (`RemoteError::block()` is then `RemoteError::no_block`). MPI must be
+/// initialised. Only the thread that calls a function makes MPI calls (the pool's workers never
+/// do), so `MPI_THREAD_FUNNELED` is enough when that is the main thread (`MPI_THREAD_SERIALIZED`
 /// otherwise). Calls on one layout must not overlap in time (they are collective).
 
 #include <array>
@@ -149,8 +151,12 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
 /// at least `halo` rows when there is more than one rank or the boundary is periodic), or
 /// the halo or boundary differ between ranks. When kernel blocks throw (or break the
 /// contract), the rank owning the first failing block (ranks in order, then its blocks)
-/// rethrows its own exception and every other rank throws `RemoteError`; the layout and
-/// communicator stay usable. `std::runtime_error` when MPI fails, `std::bad_alloc`.
+/// rethrows its own exception and every other rank throws `RemoteError`; a
+/// `KernelContractError` names the global site and the block of the global field's partition,
+/// as `run_kernel_parallel` does. A rank that cannot allocate or start its pool's threads
+/// throws its `std::bad_alloc` / `std::system_error` and the others `RemoteError`; the layout
+/// and communicator stay usable. `std::runtime_error` when MPI fails. One rank with
+/// `Boundary::clip` exchanges nothing and accepts any halo.
 /// Only the calling thread calls MPI.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_distributed(ThreadPool& pool, const SlabLayout& layout,
@@ -288,14 +294,17 @@ template <class T, class Map, class Combine>
 /// the same `sb_bytes`, without gathering the field: the superblock chain is planned from
 /// per-rank counts, each rank encodes the superblocks starting in its rows (receiving the
 /// sites of a superblock that runs into later ranks) and writes them at their offsets with
-/// `MPI_File_write_at_all`. Atomic like the single-process writer: the ranks write a
-/// temporary file beside `path`, sync and close it, and rank 0 renames it into place once
-/// all have written, so `path` holds the old file or the complete new one. `num_workers` of
+/// positioned writes on their own descriptors (the ranks share the file system). Atomic like
+/// the single-process writer: rank 0 creates a temporary file beside `path`, the ranks write,
+/// sync and close it, and rank 0 renames it into place once all have written and syncs the
+/// folder, so `path` holds the old file or the complete new one. Any path `pq::write_file`
+/// accepts works (no MPI-IO is involved). `num_workers` of
 /// the options is not used. Throws the same `std::invalid_argument` on every rank for a slab
 /// of the wrong shape, a bad `sb_bytes`, `sb_bytes` or `path` differing between ranks, or
 /// bytes that are not trits where `pq::write_file` refuses them, and
 /// the same `std::runtime_error` on every rank when the file cannot be written (no
-/// temporary file is left behind).
+/// temporary file is left behind); a rank that cannot allocate its superblocks throws
+/// `std::bad_alloc` and the others `RemoteError`.
 inline void write_file(const SlabLayout& layout, const std::filesystem::path& path,
                        TernaryView local, const pq::FileOptions& options = {}) {
   detail::write_pqfs(layout, path, local, options);

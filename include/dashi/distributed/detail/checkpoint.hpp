@@ -157,8 +157,16 @@ inline constexpr int tag_superblock_sites = 302;
   }
   ChainState state = {wire[0], wire[1], wire[2], wire[3]};
   std::vector<pqd::SuperblockPlanEntry> closed;
-  const Failure counted =
-      attempt_local([&] { advance_chain(state, local, first, total, sb_bytes, closed); });
+  const auto ranks = static_cast<std::size_t>(layout.size());
+  std::vector<int> sizes;
+  std::vector<int> displacements;
+  std::vector<std::uint64_t> sent;
+  const Failure counted = attempt_local([&] {
+    advance_chain(state, local, first, total, sb_bytes, closed);
+    sizes.resize(ranks);
+    displacements.resize(ranks, 0);
+    sent.reserve(3 * closed.size());
+  });
   if (layout.rank() + 1 < layout.size()) {
     // A rank that failed passes a closed chain on, so that the next ones plan nothing.
     wire = counted.error ? std::array<std::uint64_t, 4>{total, total, 0, 0}
@@ -169,18 +177,9 @@ inline constexpr int tag_superblock_sites = 302;
   }
   agree_on_failures(comm, counted);
   // Everyone learns every rank's closed superblocks, in rank order (= file order).
-  const auto ranks = static_cast<std::size_t>(layout.size());
-  int mine = static_cast<int>(3 * closed.size());
-  std::vector<int> sizes;
-  std::vector<int> displacements;
-  std::vector<std::uint64_t> sent;
+  const int mine = static_cast<int>(3 * closed.size());
   std::vector<std::uint64_t> all;
   std::vector<pqd::SuperblockPlanEntry> plan;
-  agree_on_local_step(comm, [&] {
-    sizes.resize(ranks);
-    displacements.resize(ranks, 0);
-    sent.reserve(3 * closed.size());
-  });
   check_mpi(MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, comm), "MPI_Allgather");
   for (std::size_t r = 1; r < ranks; ++r) {
     displacements[r] = displacements[r - 1] + sizes[r - 1];
