@@ -213,4 +213,59 @@ TEST(WriteFile, ErrorsAreCollectiveAndLeaveNoTemporaryFile) {
   EXPECT_EQ(leftovers(path), 0U);
 }
 
+/// A path of exactly `length` characters below this run's folder whose file name has
+/// `name_length` characters (folders of up to 200 characters in between).
+std::filesystem::path path_of_length(std::size_t length, std::size_t name_length) {
+  std::filesystem::path folder = test_file("").parent_path() / "deep";
+  const auto room = [&] { return length - folder.string().size() - 1 - name_length - 1; };
+  while (room() > 200) {
+    folder /= std::string(200, 'd');
+  }
+  folder /= std::string(room(), 'e');
+  const std::filesystem::path path = folder / std::string(name_length, 'n');
+  EXPECT_EQ(path.string().size(), length);
+  return path;
+}
+
+TEST(WriteFile, AnyPathTheSingleProcessWriterTakes) {
+  const int p = world_size();
+  const Shape shape{9 * static_cast<std::size_t>(p), 70};
+  const TernaryField global = dashi_test::random_field(shape, 0.4, 71);
+  const SlabLayout layout(MPI_COMM_WORLD, shape);
+  const TernaryView local = dashi_test::my_rows(layout, global);
+  const std::filesystem::path reference = test_file("long_path_reference");
+  if (world_rank() == 0) {
+    dashi::pq::write_file(reference, global, {.sb_bytes = 4096});
+  }
+  // 4,000 characters with a short name, and with a name of 255 characters (NAME_MAX).
+  for (const std::size_t name_length : {8U, 255U}) {
+    const std::filesystem::path path = path_of_length(4000, name_length);
+    if (world_rank() == 0) {
+      std::filesystem::create_directories(path.parent_path());
+    }
+    MPI_Barrier(MPI_COMM_WORLD);
+    dashi::mpi::write_file(layout, path, local, {.sb_bytes = 4096});
+    EXPECT_EQ(bytes_of(path), bytes_of(reference)) << "name of " << name_length;
+    EXPECT_EQ(dashi_test::my_rows_differ(layout, dashi::mpi::read_slab(layout, path), global), "");
+    EXPECT_EQ(leftovers(path), 0U);
+  }
+  // Past PATH_MAX: the same clean exception on every rank, as the single-process writer
+  // refuses it.
+  const std::filesystem::path too_long = path_of_length(4200, 255);
+  if (world_rank() == 0) {
+    std::filesystem::create_directories(too_long.parent_path());
+    EXPECT_THROW(dashi::pq::write_file(too_long, global), std::system_error);
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  const std::string refused =
+      message_of<std::runtime_error>([&] { dashi::mpi::write_file(layout, too_long, local); });
+  EXPECT_NE(refused.find("cannot create"), std::string::npos) << refused;
+  EXPECT_TRUE(same_on_every_rank(refused));
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (world_rank() == 0) {
+    std::filesystem::remove_all(test_file("").parent_path() / "deep");
+    std::filesystem::remove(reference);
+  }
+}
+
 }  // namespace

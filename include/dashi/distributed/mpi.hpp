@@ -12,9 +12,11 @@
 /// duplicates of it, so its messages never meet the caller's). Errors never hang or abort:
 /// bad arguments throw the same `std::invalid_argument` on every rank; when kernel blocks
 /// throw, the rank owning the first failing block (ranks in order, then blocks) rethrows its
-/// own exception and every other rank throws `RemoteError`. MPI must be initialised. Only the
-/// thread that calls a function makes MPI calls (the pool's workers never do), so
-/// `MPI_THREAD_FUNNELED` is enough when that is the main thread (`MPI_THREAD_SERIALIZED`
+/// own exception and every other rank throws `RemoteError`. A rank-local failure (an
+/// allocation, starting the pool's threads, file I/O) is agreed the same way before anything
+/// could wait on that rank (`RemoteError::block()` is then `RemoteError::no_block`). MPI must be
+/// initialised. Only the thread that calls a function makes MPI calls (the pool's workers never
+/// do), so `MPI_THREAD_FUNNELED` is enough when that is the main thread (`MPI_THREAD_SERIALIZED`
 /// otherwise). Calls on one layout must not overlap in time (they are collective).
 
 #include <array>
@@ -42,19 +44,47 @@ namespace dashi::mpi {
 
 namespace detail {
 
+/// One synchronisation step by step, from its input `sync.src` (which it leaves as it was)
+/// into `sync.dst`, agreeing on the failures of each step: the failure a run with
+/// `steps_per_sync = 1` reports. Used when a temporally blocked synchronisation failed
+/// (rare), to report the canonical failure — or, when no step fails this way, its result.
+template <class K>
+void rerun_step_by_step(ThreadPool& pool, const LayoutResources& resources, MPI_Comm cart,
+                        const Neighbours& peers, const K& kernel, const SlabSync& blocked) {
+  const MPI_Comm comm = resources.internal.get();
+  TernaryField spare;
+  agree_on_local_step(comm, [&] { spare = TernaryField::uninitialized(blocked.src.shape()); });
+  const std::array<TernarySpan, 2> buffers = {blocked.dst, spare.span()};
+  SlabSync sync = blocked;
+  sync.steps = 1;
+  for (std::size_t step = 0; step < blocked.steps; ++step) {
+    sync.dst = buffers[(blocked.steps - 1 - step) % 2];
+    agree_on_failures(comm, run_slab_sync(pool, kernel, sync, cart, resources.row.get(), peers));
+    sync.src = sync.dst.view();
+  }
+}
+
 /// The executors' driver: `steps` applications in synchronisations of `steps_per_sync`,
 /// each exchanging `halo × steps` rows once, ping-ponging between `result` (allocated here)
 /// and a spare slab so that the last one lands in `result`. Arguments are checked by the
-/// caller. Allocation failures are agreed like kernel failures, so that no rank is left
-/// waiting for one that could not allocate.
+/// caller. Every rank-local step (allocations, the blocks' bookkeeping, starting the pool's
+/// threads, the kernel) is agreed before anything waits on the rank, so that no rank is
+/// left waiting for one that failed. A failed temporally blocked synchronisation is re-run
+/// step by step, so that the failure reported never depends on `steps_per_sync`.
 template <class K>
 void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel, TernaryView local,
                      TernaryField& result, std::size_t halo, std::size_t steps,
                      std::size_t steps_per_sync, const ParallelOptions& options, bool single_step) {
   const LayoutResources& resources = LayoutAccess::resources(layout);
+  const MPI_Comm comm = resources.internal.get();
   const MPI_Comm cart = options.boundary == Boundary::periodic ? resources.periodic_cart.get()
                                                                : resources.clip_cart.get();
   const Neighbours peers = neighbours(cart);
+  if (layout.size() == 1 && options.boundary == Boundary::clip) {
+    // Nothing is exchanged: cap the depth as the single-process executor does (any halo).
+    steps_per_sync = ::dashi::detail::effective_steps_per_sync(
+        steps_per_sync, halo, local.shape().rows(), options.boundary);
+  }
   const std::size_t row_elems = local.shape().row_elems();
   const std::size_t depth = halo * std::min(steps, steps_per_sync);
   const bool copy_only = steps == 0 || layout.global_shape().size() == 0;
@@ -62,8 +92,7 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
   std::vector<std::int8_t> before;
   std::vector<std::int8_t> after;
   TernaryField spare;
-  Failure allocation;
-  try {
+  agree_on_local_step(comm, [&] {
     result = TernaryField::uninitialized(local.shape());
     if (!copy_only) {
       before.resize(peers.previous != MPI_PROC_NULL ? depth * row_elems : 0);
@@ -72,10 +101,7 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
         spare = TernaryField::uninitialized(local.shape());
       }
     }
-  } catch (...) {
-    allocation.keep_first(0, 0, std::current_exception());
-  }
-  agree_on_failures(resources.internal.get(), allocation);
+  });
   TernarySpan output = result.span();
   if (copy_only) {
     std::copy_n(local.data(), local.size(), output.data());
@@ -91,12 +117,19 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
   sync.options.halo = halo;
   sync.before = before.data();
   sync.after = after.data();
+  sync.first_site = layout.first_row() * row_elems;
   std::size_t done = 0;
   for (std::size_t s = 0; s < syncs; ++s) {
     sync.steps = std::min(steps_per_sync, steps - done);
     sync.dst = buffers[(syncs - 1 - s) % 2];
     const Failure failure = run_slab_sync(pool, kernel, sync, cart, resources.row.get(), peers);
-    agree_on_failures(resources.internal.get(), failure);
+    const FirstFailure first = find_first_failure(comm, failure);
+    if (first.rank >= 0) {
+      if (sync.steps == 1) {
+        throw_first_failure(comm, first, failure);
+      }
+      rerun_step_by_step(pool, resources, cart, peers, kernel, sync);
+    }
     done += sync.steps;
     sync.src = sync.dst.view();
   }
@@ -118,8 +151,12 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
 /// at least `halo` rows when there is more than one rank or the boundary is periodic), or
 /// the halo or boundary differ between ranks. When kernel blocks throw (or break the
 /// contract), the rank owning the first failing block (ranks in order, then its blocks)
-/// rethrows its own exception and every other rank throws `RemoteError`; the layout and
-/// communicator stay usable. `std::runtime_error` when MPI fails, `std::bad_alloc`.
+/// rethrows its own exception and every other rank throws `RemoteError`; a
+/// `KernelContractError` names the global site and the block of the global field's partition,
+/// as `run_kernel_parallel` does. A rank that cannot allocate or start its pool's threads
+/// throws its `std::bad_alloc` / `std::system_error` and the others `RemoteError`; the layout
+/// and communicator stay usable. `std::runtime_error` when MPI fails. One rank with
+/// `Boundary::clip` exchanges nothing and accepts any halo.
 /// Only the calling thread calls MPI.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_distributed(ThreadPool& pool, const SlabLayout& layout,
@@ -228,16 +265,15 @@ template <class T, class Map, class Combine>
   detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   const Partition partition(layout.global_shape(),
                             options.block_elems == 0 ? reduce_block_elems : options.block_elems);
-  std::vector<std::optional<T>> mine;
+  detail::ReduceBuffers<T> buffers;
   if (partition.block_count() != 0) {
+    detail::allocate_reduce_buffers(layout, partition, buffers);
     const detail::Failure failure = detail::map_owned_blocks<T>(
-        pool, layout, local, map_block, partition, options.num_workers, mine);
+        pool, layout, local, map_block, partition, options.num_workers, buffers);
     detail::agree_on_failures(detail::LayoutAccess::resources(layout).internal.get(), failure);
+    detail::all_block_results(layout, partition.rows_per_block(), buffers);
   }
-  std::vector<T> results =
-      partition.block_count() == 0
-          ? std::vector<T>{}
-          : detail::all_block_results<T>(layout, mine, partition.rows_per_block());
+  std::vector<T>& results = buffers.all;
   T accumulator = std::move(init);
   for (T& result : results) {
     accumulator = combine(std::move(accumulator), std::move(result));
@@ -258,14 +294,17 @@ template <class T, class Map, class Combine>
 /// the same `sb_bytes`, without gathering the field: the superblock chain is planned from
 /// per-rank counts, each rank encodes the superblocks starting in its rows (receiving the
 /// sites of a superblock that runs into later ranks) and writes them at their offsets with
-/// `MPI_File_write_at_all`. Atomic like the single-process writer: the ranks write a
-/// temporary file beside `path`, sync and close it, and rank 0 renames it into place once
-/// all have written, so `path` holds the old file or the complete new one. `num_workers` of
+/// positioned writes on their own descriptors (the ranks share the file system). Atomic like
+/// the single-process writer: rank 0 creates a temporary file beside `path`, the ranks write,
+/// sync and close it, and rank 0 renames it into place once all have written and syncs the
+/// folder, so `path` holds the old file or the complete new one. Any path `pq::write_file`
+/// accepts works (no MPI-IO is involved). `num_workers` of
 /// the options is not used. Throws the same `std::invalid_argument` on every rank for a slab
 /// of the wrong shape, a bad `sb_bytes`, `sb_bytes` or `path` differing between ranks, or
 /// bytes that are not trits where `pq::write_file` refuses them, and
 /// the same `std::runtime_error` on every rank when the file cannot be written (no
-/// temporary file is left behind).
+/// temporary file is left behind); a rank that cannot allocate its superblocks throws
+/// `std::bad_alloc` and the others `RemoteError`.
 inline void write_file(const SlabLayout& layout, const std::filesystem::path& path,
                        TernaryView local, const pq::FileOptions& options = {}) {
   detail::write_pqfs(layout, path, local, options);
@@ -274,16 +313,16 @@ inline void write_file(const SlabLayout& layout, const std::filesystem::path& pa
 /// Collective: this rank's rows of the PQ-FS file at `path` (any file, whoever wrote it),
 /// decoding only the superblocks that hold them. Throws the same `std::invalid_argument` on
 /// every rank when the file's shape is not the layout's global shape; when a rank cannot open
-/// or read the file (`pq::FormatError`, `std::system_error`), the lowest such rank rethrows
-/// its own exception and the others throw `RemoteError`.
+/// or read the file (`pq::FormatError`, `std::system_error`) or allocate its rows
+/// (`std::bad_alloc`), the lowest such rank rethrows its own exception and the others throw
+/// `RemoteError` (with `block()` `RemoteError::no_block`).
 [[nodiscard]] inline TernaryField read_slab(const SlabLayout& layout,
                                             const std::filesystem::path& path) {
   const char* where = "dashi::mpi::read_slab";
   const MPI_Comm comm = detail::LayoutAccess::resources(layout).internal.get();
-  detail::Failure failure;
   std::string shape_error;
   TernaryField rows;
-  try {
+  const detail::Failure failure = detail::attempt_local([&] {
     const pq::PqFile file(path);
     if (!(file.shape() == layout.global_shape())) {
       shape_error = std::string(where) + ": " + path.string() + " holds a field of shape " +
@@ -292,9 +331,7 @@ inline void write_file(const SlabLayout& layout, const std::filesystem::path& pa
     } else {
       rows = file.read_rows(layout.first_row(), layout.row_count());
     }
-  } catch (...) {
-    failure.keep_first(0, 0, std::current_exception());
-  }
+  });
   detail::agree_on_failures(comm, failure);
   detail::agree(comm, where, shape_error, {});
   return rows;

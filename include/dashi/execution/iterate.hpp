@@ -142,6 +142,53 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   }
 }
 
+/// One synchronisation of `count` steps from `from` into `to`, run step by step as with
+/// `steps_per_sync = 1` (through a scratch field): rethrows the failure such a run reports
+/// (earliest step, then lowest block), or leaves the synchronisation's result in `to` and
+/// its step masks in `masks` when no step fails this way.
+template <class K>
+void rerun_step_by_step(ThreadPool& pool, const K& kernel, TernaryView from, TernarySpan to,
+                        const Partition& partition, std::size_t halo, std::size_t count,
+                        const ParallelOptions& options, std::vector<StepMask>& masks,
+                        std::size_t threads) {
+  const std::size_t blocks = partition.block_count();
+  TernaryField scratch = TernaryField::uninitialized(from.shape());
+  const std::array<TernarySpan, 2> buffers = {to, scratch.span()};
+  std::vector<StepFailure> failures(blocks);
+  std::vector<StepMask> step_masks(masks.empty() ? 0 : blocks, StepMask(1, 0));
+  for (StepMask& mask : masks) {
+    mask.assign((count + 63) / 64, 0);
+  }
+  TernaryView current = from;
+  for (std::size_t step = 0; step < count; ++step) {
+    const TernarySpan next = buffers[(count - 1 - step) % 2];
+    for (StepMask& mask : step_masks) {
+      mask[0] = 0;
+    }
+    pool.parallel_for(
+        blocks,
+        [&](std::size_t index) {
+          std::size_t step_reached = 0;
+          try {
+            advance_block(kernel, current, next, partition, index, halo, 1, options,
+                          step_masks.empty() ? nullptr : &step_masks[index], step_reached);
+          } catch (...) {
+            failures[index] = {0, std::current_exception()};
+          }
+        },
+        threads);
+    for (const StepFailure& failure : failures) {
+      if (failure.error) {
+        std::rethrow_exception(failure.error);  // the lowest failing block of this step
+      }
+    }
+    for (std::size_t b = 0; b < step_masks.size(); ++b) {
+      masks[b][step / 64] |= (step_masks[b][0] & 1U) << (step % 64);
+    }
+    current = next.view();
+  }
+}
+
 /// What the iteration driver did: the applications after which the state stopped changing
 /// (or all of them) and whether it converged.
 struct IterationCount {
@@ -240,12 +287,17 @@ IterationCount iterate_into(ThreadPool& pool, const K& kernel, TernaryView input
           }
         },
         threads);
-    // The earliest step fails first, then the lowest block: as in a step-by-step run.
+    // The earliest step fails first, then the lowest block: as in a step-by-step run. With
+    // temporal blocking a block also computes its neighbours' halo rows, so the failure is
+    // found again step by step from the synchronisation's input (failures are rare).
     const auto first_failure = std::min_element(
         failures.begin(), failures.end(),
         [](const StepFailure& a, const StepFailure& b) { return a.step < b.step; });
     if (first_failure != failures.end() && first_failure->error) {
-      std::rethrow_exception(first_failure->error);
+      if (count == 1) {
+        std::rethrow_exception(first_failure->error);
+      }
+      rerun_step_by_step(pool, kernel, from, to, partition, halo, count, options, masks, threads);
     }
     if (stop_at_fixed_point) {
       for (std::size_t step = 0; step < count; ++step) {
@@ -295,7 +347,9 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
 /// Allocates the result, and a spare ping-pong field when `steps > steps_per_sync`; nothing
 /// per step. Throws `std::invalid_argument` for bad options (also `steps_per_sync == 0`),
 /// `KernelContractError`, and what the kernel throws: the failure of the earliest step, and
-/// within it of the lowest block, as in a step-by-step run. Thread-safe like `run_kernel_parallel`.
+/// within it of the lowest block, as in a step-by-step run (a failed temporally blocked
+/// synchronisation is re-run step by step to find it, so `steps_per_sync` never changes
+/// which failure is reported; the fast path is unchanged). Thread-safe like `run_kernel_parallel`.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input,
                                                std::size_t steps,

@@ -16,9 +16,14 @@
 ///    written by the rank owning its first site; the sites it holds on later ranks are sent
 ///    to it.
 /// 4. Each rank builds its superblocks — consecutive ones, so one contiguous range of the
-///    file — and writes them at their offsets with `MPI_File_write_at_all` into a temporary
-///    file; rank 0 writes the file header. After a sync and close on all ranks, rank 0
-///    renames the file into place: the file appears complete or not at all.
+///    file — and writes them at their offsets with positioned writes into a temporary file
+///    that rank 0 created (and whose header it writes). After a sync and close on all ranks,
+///    rank 0 renames the file into place and syncs the folder, as `pq::write_file` does:
+///    the file appears complete or not at all. The ranks share a file system (as
+///    `read_slab` assumes too); MPI-IO is not used, so no MPI component limits the path.
+///
+/// Every rank-local step that can throw (allocations, building superblocks, file I/O) is
+/// agreed before a transfer or collective could wait on the rank.
 
 #include <algorithm>
 #include <array>
@@ -40,11 +45,19 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
-#include <random>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#if defined(__unix__) || defined(__APPLE__)
+#  define DASHI_DETAIL_MPI_POSIX 1
+#  include <unistd.h>
+#else
+#  define DASHI_DETAIL_MPI_POSIX 0
+#  include <fstream>
+#endif
 
 namespace dashi::mpi::detail {
 
@@ -144,30 +157,43 @@ inline constexpr int tag_superblock_sites = 302;
   }
   ChainState state = {wire[0], wire[1], wire[2], wire[3]};
   std::vector<pqd::SuperblockPlanEntry> closed;
-  advance_chain(state, local, first, total, sb_bytes, closed);
+  const auto ranks = static_cast<std::size_t>(layout.size());
+  std::vector<int> sizes;
+  std::vector<int> displacements;
+  std::vector<std::uint64_t> sent;
+  const Failure counted = attempt_local([&] {
+    advance_chain(state, local, first, total, sb_bytes, closed);
+    sizes.resize(ranks);
+    displacements.resize(ranks, 0);
+    sent.reserve(3 * closed.size());
+  });
   if (layout.rank() + 1 < layout.size()) {
-    wire = {state.start, state.counted, state.support, state.pending};
+    // A rank that failed passes a closed chain on, so that the next ones plan nothing.
+    wire = counted.error ? std::array<std::uint64_t, 4>{total, total, 0, 0}
+                         : std::array<std::uint64_t, 4>{state.start, state.counted, state.support,
+                                                        state.pending};
     check_mpi(MPI_Send(wire.data(), 4, MPI_UINT64_T, layout.rank() + 1, tag_chain, comm),
               "MPI_Send");
   }
+  agree_on_failures(comm, counted);
   // Everyone learns every rank's closed superblocks, in rank order (= file order).
-  const auto ranks = static_cast<std::size_t>(layout.size());
-  int mine = static_cast<int>(3 * closed.size());
-  std::vector<int> sizes(ranks);
+  const int mine = static_cast<int>(3 * closed.size());
+  std::vector<std::uint64_t> all;
+  std::vector<pqd::SuperblockPlanEntry> plan;
   check_mpi(MPI_Allgather(&mine, 1, MPI_INT, sizes.data(), 1, MPI_INT, comm), "MPI_Allgather");
-  std::vector<int> displacements(ranks, 0);
   for (std::size_t r = 1; r < ranks; ++r) {
     displacements[r] = displacements[r - 1] + sizes[r - 1];
   }
-  std::vector<std::uint64_t> sent;
   for (const pqd::SuperblockPlanEntry& entry : closed) {
     sent.insert(sent.end(), {entry.first_site, entry.sites, entry.support});
   }
-  std::vector<std::uint64_t> all(static_cast<std::size_t>(displacements.back() + sizes.back()));
+  agree_on_local_step(comm, [&] {
+    all.resize(static_cast<std::size_t>(displacements.back() + sizes.back()));
+    plan.resize(all.size() / 3);
+  });
   check_mpi(MPI_Allgatherv(sent.data(), mine, MPI_UINT64_T, all.data(), sizes.data(),
                            displacements.data(), MPI_UINT64_T, comm),
             "MPI_Allgatherv");
-  std::vector<pqd::SuperblockPlanEntry> plan(all.size() / 3);
   for (std::size_t i = 0; i < plan.size(); ++i) {
     plan[i] = {all[3 * i], all[3 * i + 1], all[3 * i + 2], 0};
   }
@@ -186,6 +212,7 @@ struct OwnSuperblocks {
   std::size_t count = 0;
   std::vector<std::byte> bytes;  ///< `count` superblocks as stored, one after the other
   std::string error;             ///< why they could not be built (empty when they were)
+  Failure failure;               ///< a failure other than bytes that are not trits
 };
 
 /// Steps 3 and 4: builds this rank's superblocks of `plan` (those starting in its rows),
@@ -206,10 +233,35 @@ struct OwnSuperblocks {
       ++own.count;
     }
   }
-  // Sends: my sites of superblocks written by another rank (only the one or two that
-  // straddle into my slab from an earlier rank).
+  // Everything this rank allocates, agreed before any transfer: the senders of a
+  // superblock's sites must not wait for a writer that could not allocate.
+  std::size_t sends = 0;
+  std::uint64_t straddling_sites = 0;
+  for (std::size_t k = 0; k < plan.size(); ++k) {
+    const std::uint64_t lo = std::max(plan[k].first_site, begin);
+    const std::uint64_t hi = std::min(plan[k].first_site + plan[k].sites, end);
+    const int writer = owner_of_site(layout, plan[k].first_site, row_elems);
+    sends += lo < hi && writer != layout.rank() ? 1U : 0U;
+    if (writer == layout.rank() && plan[k].first_site + plan[k].sites > end) {
+      straddling_sites = std::max(straddling_sites, plan[k].sites);
+    }
+  }
+  const auto sb_size = static_cast<std::size_t>(sb_bytes);
   Requests requests;
   std::vector<Datatype> types;
+  std::vector<std::uint64_t> buffer;
+  std::vector<std::uint64_t> q_scratch;
+  std::vector<std::int8_t> sites;
+  agree_on_local_step(comm, [&] {
+    requests.reserve(sends);
+    types.reserve(sends);
+    own.bytes.resize(own.count * sb_size);
+    buffer.resize(own.count != 0 ? pqd::sb_buffer_words(sb_bytes) : 0);
+    q_scratch.resize(own.count != 0 ? pqd::sb_q_scratch_words(sb_bytes) : 0);
+    sites.resize(static_cast<std::size_t>(straddling_sites));
+  });
+  // Sends: my sites of superblocks written by another rank (only the one or two that
+  // straddle into my slab from an earlier rank).
   for (std::size_t k = 0; k < plan.size() && local.size() != 0; ++k) {
     const pqd::SuperblockPlanEntry& sb = plan[k];
     const std::uint64_t lo = std::max(sb.first_site, begin);
@@ -226,19 +278,13 @@ struct OwnSuperblocks {
                         tag_superblock_sites, comm, requests.add()),
               "MPI_Isend");
   }
-  const auto sb_size = static_cast<std::size_t>(sb_bytes);
-  own.bytes.resize(own.count * sb_size);
-  std::vector<std::uint64_t> buffer(pqd::sb_buffer_words(sb_bytes));
-  std::vector<std::uint64_t> q_scratch(pqd::sb_q_scratch_words(sb_bytes));
   const pqd::CodecPath path = pqd::resolve_path(pqd::CodecPath::automatic);
-  std::vector<std::int8_t> sites;
   for (std::size_t j = 0; j < own.count; ++j) {
     const std::size_t k = own.first_index + j;
     const pqd::SuperblockPlanEntry& sb = plan[k];
     const std::int8_t* values = local.data() + (sb.first_site - begin);
     if (sb.first_site + sb.sites > end) {
       // The superblock runs past my slab: receive the rest from the ranks holding it.
-      sites.resize(static_cast<std::size_t>(sb.sites));
       std::memcpy(sites.data(), values, static_cast<std::size_t>(end - sb.first_site));
       for (int q = layout.rank() + 1; q < layout.size(); ++q) {
         const std::uint64_t q_begin = layout.first_row(q) * row_elems;
@@ -264,6 +310,9 @@ struct OwnSuperblocks {
         std::memcpy(own.bytes.data() + j * sb_size, buffer.data(), sb_size);
       } catch (const std::invalid_argument& e) {
         own.error = e.what();  // keep receiving: the senders must not wait for ever
+      } catch (...) {
+        own.failure.keep_first(0, outside_blocks, std::current_exception());
+        own.error = "-";  // build no more; the failure is agreed first
       }
     }
   }
@@ -285,26 +334,53 @@ inline void agree_on_io(MPI_Comm comm, const std::string& local_error) {
   }
 }
 
-/// Room left in a temporary file name for the side files that MPI-IO names after it (Open
-/// MPI's shared file pointer component appends "_cid-<n>-<rank>.sm", and crashes when the
-/// result passes NAME_MAX).
-inline constexpr std::size_t mpi_io_suffix_room = 64;
-
-/// A temporary file name beside `path`, short enough for MPI-IO whenever the name of `path`
-/// is legal, chosen by rank 0 and the same on every rank.
-[[nodiscard]] inline std::filesystem::path temporary_path(MPI_Comm comm, int rank,
-                                                          const std::filesystem::path& path) {
-  const std::filesystem::path folder = path.parent_path();
-  std::string name;
-  if (rank == 0) {
-    const std::string filename = path.filename().string();
-    const std::size_t limit = std::max(pqd::max_file_name(folder), filename.size());
-    std::random_device seed;
-    name = pqd::temporary_name(filename, "mpi" + std::to_string(seed()), seed(),
-                               limit > 2 * mpi_io_suffix_room ? limit - mpi_io_suffix_room : limit);
+/// Writes `size` bytes at `offset` of the existing file `path` (opened for writing without
+/// truncation), syncs and closes it. Throws `std::system_error` naming the path.
+inline void write_range(const std::filesystem::path& path, std::uint64_t offset, const void* data,
+                        std::size_t size, const std::string& where) {
+#if DASHI_DETAIL_MPI_POSIX
+#  if defined(__GLIBC__)
+  const char* mode = "r+be";  // O_CLOEXEC
+#  else
+  const char* mode = "r+b";
+#  endif
+  std::FILE* stream = nullptr;
+  const int fd = pqd::open_stream(path, mode, stream);
+  if (fd < 0) {
+    throw pqd::io_error(pqd::errno_code(), where, "cannot open", path);
   }
-  name = broadcast_text(comm, 0, rank, name);
-  return folder.empty() ? std::filesystem::path(name) : folder / name;
+  const auto* bytes = static_cast<const char*>(data);
+  while (size != 0) {
+    const ::ssize_t done = ::pwrite(fd, bytes, size, static_cast<::off_t>(offset));
+    if (done < 0 && errno == EINTR) {
+      continue;
+    }
+    if (done < 0) {
+      const std::error_code code = pqd::errno_code();
+      pqd::close_stream(stream);
+      throw pqd::io_error(code, where, "cannot write", path);
+    }
+    bytes += done;
+    size -= static_cast<std::size_t>(done);
+    offset += static_cast<std::uint64_t>(done);
+  }
+  if (::fsync(fd) != 0) {
+    const std::error_code code = pqd::errno_code();
+    pqd::close_stream(stream);
+    throw pqd::io_error(code, where, "cannot flush", path);
+  }
+  if (std::fclose(stream) != 0) {
+    throw pqd::io_error(pqd::errno_code(), where, "cannot close", path);
+  }
+#else
+  std::fstream file(path, std::ios::binary | std::ios::in | std::ios::out);
+  file.seekp(static_cast<std::streamoff>(offset));
+  file.write(static_cast<const char*>(data), static_cast<std::streamsize>(size));
+  file.flush();
+  if (!file) {
+    throw pqd::io_error(std::make_error_code(std::errc::io_error), where, "cannot write", path);
+  }
+#endif
 }
 
 /// The collective writer (see the file comment). Throws the same `std::invalid_argument` on
@@ -335,73 +411,56 @@ inline void write_pqfs(const SlabLayout& layout, const std::filesystem::path& pa
   const std::uint64_t sb_bytes = options.sb_bytes;
   const std::vector<pqd::SuperblockPlanEntry> plan = plan_chain(layout, local, sb_bytes);
   const OwnSuperblocks own = build_own_superblocks(layout, local, plan, sb_bytes);
+  agree_on_failures(comm, own.failure);
   agree(comm, where, own.error.empty() ? std::string() : std::string(where) + ": " + own.error, {});
   std::uint64_t support = 0;
   for (const pqd::SuperblockPlanEntry& entry : plan) {
     support += entry.support;
   }
 
-  const std::filesystem::path temporary = temporary_path(comm, layout.rank(), path);
-  const std::string temporary_name = temporary.string();
-  MPI_File file = MPI_FILE_NULL;
-  const int opened =
-      MPI_File_open(comm, temporary_name.c_str(), MPI_MODE_CREATE | MPI_MODE_WRONLY | MPI_MODE_EXCL,
-                    MPI_INFO_NULL, &file);
-  agree_on_io(comm, opened == MPI_SUCCESS
-                        ? std::string()
-                        : std::string(where) + ": cannot create " + temporary_name);
+  // The file: rank 0 creates a temporary file beside `path` as `pq::write_file` does, every
+  // rank writes its byte range with positioned writes on its own descriptor and syncs it,
+  // then rank 0 renames the file into place and syncs the folder. Every step is agreed, so
+  // every rank throws the same `std::runtime_error` when one fails; no MPI-IO is involved,
+  // so any path the single-process writer accepts works here.
+  std::optional<pqd::FileOutput> output;
+  std::string create_error;
+  if (layout.rank() == 0) {
+    try {
+      output.emplace(path, where);
+    } catch (const std::exception& e) {
+      create_error = e.what();
+    }
+  }
+  agree_on_io(comm, create_error);
+  const std::filesystem::path temporary = broadcast_text(
+      comm, 0, layout.rank(), layout.rank() == 0 ? output->temp_path().string() : "");
   std::string io_error;
-  auto io = [&](int code, const char* what) {
-    if (code != MPI_SUCCESS && io_error.empty()) {
-      std::array<char, MPI_MAX_ERROR_STRING> text{};
-      int length = 0;
-      MPI_Error_string(code, text.data(), &length);
-      io_error = std::string(where) + ": " + what + " on " + temporary_name +
-                 " failed: " + std::string(text.data(), static_cast<std::size_t>(length));
-    }
-  };
-  MPI_File_set_errhandler(file, MPI_ERRORS_RETURN);
-  const auto offset_of = [&](std::uint64_t index) {
-    const std::uint64_t offset = pqd::file_header::bytes + index * sb_bytes;
-    return static_cast<MPI_Offset>(offset);
-  };
-  io(MPI_File_set_size(file, offset_of(plan.size())), "MPI_File_set_size");
-  {
-    const Datatype superblock = bytes_type(static_cast<std::size_t>(sb_bytes));
-    io(MPI_File_write_at_all(file, own.count == 0 ? 0 : offset_of(own.first_index),
-                             own.bytes.data(), static_cast<int>(own.count), superblock.get(),
-                             MPI_STATUS_IGNORE),
-       "MPI_File_write_at_all");
-  }
-  if (layout.rank() == 0) {
-    const auto header =
-        pqd::make_file_header(layout.global_shape(), support, plan.size(), sb_bytes);
-    io(MPI_File_write_at(file, 0, header.data(), static_cast<int>(header.size()), MPI_BYTE,
-                         MPI_STATUS_IGNORE),
-       "MPI_File_write_at");
-  }
-  io(MPI_File_sync(file), "MPI_File_sync");
-  io(MPI_File_close(&file), "MPI_File_close");
   try {
-    agree_on_io(comm, io_error);
-  } catch (...) {
+    const std::uint64_t offset = pqd::file_header::bytes + own.first_index * sb_bytes;
     if (layout.rank() == 0) {
-      std::error_code ignored;
-      std::filesystem::remove(temporary, ignored);
+      const auto header =
+          pqd::make_file_header(layout.global_shape(), support, plan.size(), sb_bytes);
+      output->write_at(0, header.data(), header.size());
+      output->write_at(offset, own.bytes.data(), own.bytes.size());
+    } else if (own.count != 0) {
+      write_range(temporary, offset, own.bytes.data(), own.bytes.size(), where);
     }
-    throw;
+  } catch (const std::exception& e) {
+    io_error = e.what();
   }
-  std::string rename_error;
+  agree_on_io(comm, io_error);  // on a throw, rank 0's `output` removes the temporary file
+  std::string commit_error;
   if (layout.rank() == 0) {
-    std::error_code code;
-    std::filesystem::rename(temporary, path, code);
-    if (code) {
-      rename_error = std::string(where) + ": cannot rename " + temporary_name + " to " + name +
-                     ": " + code.message();
-      std::filesystem::remove(temporary, code);
+    try {
+      output->commit();
+    } catch (const std::exception& e) {
+      commit_error = e.what();
     }
   }
-  agree_on_io(comm, rename_error);
+  agree_on_io(comm, commit_error);
 }
 
 }  // namespace dashi::mpi::detail
+
+#undef DASHI_DETAIL_MPI_POSIX

@@ -2,8 +2,11 @@
 #pragma once
 
 /// @file
-/// `RemoteError` and the collective agreement on kernel failures: every rank learns which
-/// rank failed first, that rank rethrows its own exception, the others throw `RemoteError`.
+/// `RemoteError` and the one collective agreement on failures (of kernel blocks and of
+/// rank-local steps): every rank learns which rank failed first, that rank rethrows its own
+/// exception, the others throw `RemoteError`. A rank-local step that can throw runs through
+/// `attempt_local` / `agree_on_local_step`, so no rank is ever left waiting for one that
+/// failed.
 
 #include <array>
 #include <cstddef>
@@ -13,26 +16,35 @@
 #include <dashi/distributed/detail/mpi_c.hpp>
 #include <exception>
 #include <limits>
+#include <span>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dashi::mpi {
 
-/// Thrown on every rank but the failing one when a kernel (or a reduction's map) failed on
-/// another rank: `rank()` is the rank that failed, `block()` the index of the failing block
-/// in that rank's own partition of its slab, `message()` the `what()` of its exception.
+/// Thrown on every rank but the failing one when a step failed on another rank — a kernel
+/// block, a reduction's map, or a rank-local step such as an allocation, starting the
+/// pool's threads or file I/O: `rank()` is the rank that failed, `block()` the index of the
+/// failing block in that rank's own partition of its slab (`no_block` when the failure was
+/// outside any block), `message()` the `what()` of its exception.
 class RemoteError : public std::runtime_error {
  public:
+  /// `block()` of a failure outside any block.
+  static constexpr std::size_t no_block = std::numeric_limits<std::size_t>::max();
+
   RemoteError(int rank, std::size_t block, const std::string& message)
-      : std::runtime_error("dashi::mpi: rank " + std::to_string(rank) + " failed in block " +
-                           std::to_string(block) + ": " + message),
+      : std::runtime_error(
+            "dashi::mpi: rank " + std::to_string(rank) + " failed" +
+            (block == no_block ? std::string() : " in block " + std::to_string(block)) + ": " +
+            message),
         rank_(rank),
         block_(block),
         message_(message) {}
-  /// The rank whose block failed first.
+  /// The rank that failed first.
   [[nodiscard]] int rank() const noexcept { return rank_; }
-  /// The failing block's index in that rank's partition of its own slab.
+  /// The failing block's index in that rank's partition of its own slab, or `no_block`.
   [[nodiscard]] std::size_t block() const noexcept { return block_; }
   /// The failing rank's exception text.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }
@@ -47,8 +59,11 @@ namespace detail {
 
 inline constexpr std::uint64_t no_failure = std::numeric_limits<std::uint64_t>::max();
 
+/// The block of a failure outside any block (a rank-local step): after every real block.
+inline constexpr std::uint64_t outside_blocks = RemoteError::no_block;
+
 /// A rank's first failure during one collective step: the step it happened at (0 for a
-/// single application), the block, and the exception.
+/// single application), the block (`outside_blocks` for a rank-local step), and the exception.
 struct Failure {
   std::uint64_t step = no_failure;
   std::uint64_t block = no_failure;
@@ -56,13 +71,42 @@ struct Failure {
 
   /// Keeps the earlier of `*this` and (step, block, error): earliest step, then lowest block.
   void keep_first(std::uint64_t at_step, std::uint64_t at_block, std::exception_ptr at_error) {
-    if (at_step < step || (at_step == step && at_block < block)) {
+    if (!error || at_step < step || (at_step == step && at_block < block)) {
       step = at_step;
       block = at_block;
       error = std::move(at_error);
     }
   }
+  /// Keeps the earlier of `*this` and `other` (when `other` failed).
+  void keep_first(const Failure& other) {
+    if (other.error) {
+      keep_first(other.step, other.block, other.error);
+    }
+  }
 };
+
+/// The first of a rank's block failures: earliest step, then lowest block.
+[[nodiscard]] inline Failure first_of(std::span<const Failure> failures) {
+  Failure first;
+  for (const Failure& failure : failures) {
+    first.keep_first(failure);
+  }
+  return first;
+}
+
+/// Runs the rank-local `step` (an allocation, starting threads, I/O: anything that can throw
+/// on one rank only) and returns its exception as a failure outside any block, or no
+/// failure. Never throws: the caller agrees on the result before waiting on another rank.
+template <class Step>
+[[nodiscard]] Failure attempt_local(Step&& step) noexcept {
+  Failure failure;
+  try {
+    std::forward<Step>(step)();
+  } catch (...) {
+    failure.keep_first(0, outside_blocks, std::current_exception());
+  }
+  return failure;
+}
 
 /// The text of an exception, for the other ranks.
 [[nodiscard]] inline std::string what_of(const std::exception_ptr& error) {
@@ -75,39 +119,65 @@ struct Failure {
   }
 }
 
-/// Collective: returns when no rank failed. Otherwise the first failure — earliest step,
-/// then lowest rank, then lowest block — is rethrown unchanged on its rank, and every other
-/// rank throws `RemoteError` naming that rank, block and message. Communicator stays usable.
-inline void agree_on_failures(MPI_Comm comm, const Failure& local) {
-  int rank = 0;
+/// Which rank failed first, and in which block (`rank < 0`: none did).
+struct FirstFailure {
+  int rank = -1;
+  std::uint64_t block = no_failure;
+};
+
+/// Collective (one `MPI_Allgather` of two numbers per rank): the first failure of all ranks
+/// — earliest step, then lowest rank, then lowest block — the same on every rank.
+[[nodiscard]] inline FirstFailure find_first_failure(MPI_Comm comm, const Failure& local) {
   int size = 1;
-  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   check_mpi(MPI_Comm_size(comm, &size), "MPI_Comm_size");
   const std::array<std::uint64_t, 2> mine = {local.error ? local.step : no_failure,
                                              local.error ? local.block : no_failure};
   std::vector<std::uint64_t> all(2 * static_cast<std::size_t>(size));
   check_mpi(MPI_Allgather(mine.data(), 2, MPI_UINT64_T, all.data(), 2, MPI_UINT64_T, comm),
             "MPI_Allgather");
-  int first = -1;
+  FirstFailure first;
+  std::uint64_t first_step = no_failure;
   for (int r = 0; r < size; ++r) {
     const std::size_t at = 2 * static_cast<std::size_t>(r);
-    if (all[at + 1] == no_failure) {
-      continue;
-    }
-    if (first < 0 || all[at] < all[2 * static_cast<std::size_t>(first)]) {
-      first = r;
+    if (all[at] != no_failure && (first.rank < 0 || all[at] < first_step)) {
+      first = {r, all[at + 1]};
+      first_step = all[at];
     }
   }
-  if (first < 0) {
-    return;
-  }
-  const auto block = static_cast<std::size_t>(all[2 * static_cast<std::size_t>(first) + 1]);
+  return first;
+}
+
+/// Collective, after `find_first_failure` found `first`: rethrows `local`'s exception
+/// unchanged on the failing rank; every other rank throws `RemoteError` naming it.
+[[noreturn]] inline void throw_first_failure(MPI_Comm comm, const FirstFailure& first,
+                                             const Failure& local) {
+  int rank = 0;
+  check_mpi(MPI_Comm_rank(comm, &rank), "MPI_Comm_rank");
   const std::string text =
-      broadcast_text(comm, first, rank, first == rank ? what_of(local.error) : "");
-  if (first == rank) {
+      broadcast_text(comm, first.rank, rank, first.rank == rank ? what_of(local.error) : "");
+  if (first.rank == rank) {
     std::rethrow_exception(local.error);
   }
-  throw RemoteError(first, block, text);
+  throw RemoteError(first.rank, static_cast<std::size_t>(first.block), text);
+}
+
+/// Collective: returns when no rank failed. Otherwise the first failure — earliest step,
+/// then lowest rank, then lowest block — is rethrown unchanged on its rank, and every other
+/// rank throws `RemoteError` naming that rank, block and message. Communicator stays usable.
+inline void agree_on_failures(MPI_Comm comm, const Failure& local) {
+  const FirstFailure first = find_first_failure(comm, local);
+  if (first.rank >= 0) {
+    throw_first_failure(comm, first, local);
+  }
+}
+
+/// Collective: runs the rank-local `step` on every rank, then agrees on its failures (one
+/// small `MPI_Allgather`): returns on every rank, or the failing rank rethrows its exception
+/// and every other rank throws `RemoteError`. Call it before any communication that could
+/// wait on a rank whose step failed.
+template <class Step>
+void agree_on_local_step(MPI_Comm comm, Step&& step) {
+  agree_on_failures(comm, attempt_local(std::forward<Step>(step)));
 }
 
 }  // namespace detail

@@ -157,6 +157,8 @@ class Requests {
       MPI_Waitall(static_cast<int>(requests_.size()), requests_.data(), MPI_STATUSES_IGNORE);
     }
   }
+  /// Room for `count` requests, so that `add` does not allocate below it.
+  void reserve(std::size_t count) { requests_.reserve(count); }
   /// A slot for the next request.
   [[nodiscard]] MPI_Request* add() {
     requests_.push_back(MPI_REQUEST_NULL);

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <dashi/carrier.hpp>
 #include <dashi/distributed/detail/agree.hpp>
+#include <dashi/distributed/detail/failure.hpp>
 #include <dashi/distributed/detail/handles.hpp>
 #include <dashi/distributed/detail/layout.hpp>
 #include <dashi/distributed/detail/mpi_c.hpp>
@@ -49,7 +50,8 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
 /// Collective: rank `root`'s `global` (the layout's global shape; read on the root only) cut
 /// into the ranks' slabs; returns this rank's rows. Throws the same `std::invalid_argument`
 /// on every rank for a bad root or a root field of another shape; `std::runtime_error` when
-/// MPI fails; `std::bad_alloc`.
+/// MPI fails. When a rank cannot allocate its rows, it throws `std::bad_alloc` and every
+/// other rank `RemoteError` naming it (agreed before anything moves: one small all-gather).
 [[nodiscard]] inline TernaryField scatter(const SlabLayout& layout, TernaryView global,
                                           int root = 0) {
   const char* where = "dashi::mpi::scatter";
@@ -63,24 +65,30 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
   }
   const std::array<detail::Agreed, 1> agreed = {{{"the root", static_cast<std::uint64_t>(root)}}};
   detail::agree(comm, where, error, agreed);
-  TernaryField local = TernaryField::uninitialized(layout.local_shape());
+  TernaryField local;
+  std::vector<int> counts;
+  std::vector<int> firsts;
+  bool fits = false;
+  std::vector<detail::Datatype> types;
+  detail::Requests requests;
+  detail::agree_on_local_step(comm, [&] {
+    local = TernaryField::uninitialized(layout.local_shape());
+    fits = detail::row_counts(layout, counts, firsts);
+    types.reserve(static_cast<std::size_t>(layout.size()));
+    requests.reserve(static_cast<std::size_t>(layout.size()));
+  });
   if (layout.global_shape().size() == 0) {
     return local;
   }
   const MPI_Datatype row = resources.row.get();
-  std::vector<int> counts;
-  std::vector<int> firsts;
-  if (detail::row_counts(layout, counts, firsts)) {
+  if (fits) {
     detail::check_mpi(MPI_Scatterv(global.data(), counts.data(), firsts.data(), row, local.data(),
                                    static_cast<int>(layout.row_count()), row, root, comm),
                       "MPI_Scatterv");
     return local;
   }
   const std::size_t row_bytes = layout.global_shape().row_elems();
-  detail::Requests requests;
   if (layout.rank() == root) {
-    std::vector<detail::Datatype> types;
-    types.reserve(static_cast<std::size_t>(layout.size()));
     for (int r = 0; r < layout.size(); ++r) {
       types.push_back(detail::bytes_type(layout.row_count(r) * row_bytes));
       detail::check_mpi(MPI_Isend(global.data() + layout.first_row(r) * row_bytes, 1,
@@ -102,7 +110,8 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
 /// Collective: the ranks' slabs (`local` of the layout's local shape on each) put together
 /// on rank `root`, which gets the whole field; the other ranks get an empty field. Throws
 /// the same `std::invalid_argument` on every rank for a bad root or a slab of the wrong
-/// shape; `std::runtime_error` when MPI fails; `std::bad_alloc`.
+/// shape; `std::runtime_error` when MPI fails. When the root cannot allocate the field, it
+/// throws `std::bad_alloc` and every other rank `RemoteError` naming it.
 [[nodiscard]] inline TernaryField gather(const SlabLayout& layout, TernaryView local,
                                          int root = 0) {
   const char* where = "dashi::mpi::gather";
@@ -118,16 +127,22 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
   const std::array<detail::Agreed, 1> agreed = {{{"the root", static_cast<std::uint64_t>(root)}}};
   detail::agree(comm, where, error, agreed);
   TernaryField global;
-  if (layout.rank() == root) {
-    global = TernaryField::uninitialized(layout.global_shape());
-  }
+  std::vector<int> counts;
+  std::vector<int> firsts;
+  bool fits = false;
+  detail::Requests requests;
+  detail::agree_on_local_step(comm, [&] {
+    if (layout.rank() == root) {
+      global = TernaryField::uninitialized(layout.global_shape());
+    }
+    fits = detail::row_counts(layout, counts, firsts);
+    requests.reserve(1);
+  });
   if (layout.global_shape().size() == 0) {
     return global;
   }
   const MPI_Datatype row = resources.row.get();
-  std::vector<int> counts;
-  std::vector<int> firsts;
-  if (detail::row_counts(layout, counts, firsts)) {
+  if (fits) {
     detail::check_mpi(MPI_Gatherv(local.data(), static_cast<int>(layout.row_count()), row,
                                   global.data(), counts.data(), firsts.data(), row, root, comm),
                       "MPI_Gatherv");
@@ -135,7 +150,6 @@ inline void check_root(const SlabLayout& layout, const char* where, int root, st
   }
   const std::size_t row_bytes = layout.global_shape().row_elems();
   const detail::Datatype mine = detail::bytes_type(local.size());
-  detail::Requests requests;
   detail::check_mpi(MPI_Isend(local.data(), 1, mine.get(), root, 1, comm, requests.add()),
                     "MPI_Isend");
   if (layout.rank() == root) {

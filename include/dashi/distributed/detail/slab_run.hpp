@@ -45,12 +45,31 @@ struct SlabSync {
   ParallelOptions options;        ///< the rank's options, with `Boundary::clip` inside
   std::int8_t* before = nullptr;  ///< room for `halo * steps` rows from the previous rank
   std::int8_t* after = nullptr;   ///< room for `halo * steps` rows from the next rank
+  std::size_t first_site = 0;     ///< global index of the slab's first site
 };
+
+/// `check_contract` of `sites` sites of the slab starting at slab site `slab_site`, naming
+/// global sites and the blocks of the global field's partition (of `rows_per_block` rows,
+/// as the slab's), as the single-process executor does.
+inline void check_contract_globally(const std::int8_t* in, const std::int8_t* out,
+                                    std::size_t sites, std::size_t slab_site, const SlabSync& sync,
+                                    std::size_t rows_per_block) {
+  const std::size_t block_sites = rows_per_block * sync.src.shape().row_elems();
+  const std::size_t first = sync.first_site + slab_site;
+  for (std::size_t done = 0; done < sites;) {
+    const std::size_t block = (first + done) / block_sites;
+    const std::size_t count = std::min(sites - done, (block + 1) * block_sites - (first + done));
+    ::dashi::detail::check_contract(in + done, out + done, count, block, first + done);
+    done += count;
+  }
+}
 
 /// Runs block `index` of `partition` (an edge block) on the rows `[first - depth, end +
 /// depth)` of the extended slab — received rows where it reaches beyond the slab, clipped
 /// where the slab ends at the field's edge — advancing `sync.steps` steps over the whole
 /// extended block (its rows go stale from the cut edges inwards, never as far as the core).
+/// Correct for any block (an interior one reads no received row); a contract breach names
+/// the global site and block.
 template <class K>
 void run_edge_block(const K& kernel, const SlabSync& sync, const Partition& partition,
                     std::size_t index, std::size_t lo, std::size_t hi, std::size_t& step_reached) {
@@ -85,16 +104,56 @@ void run_edge_block(const K& kernel, const SlabSync& sync, const Partition& part
     ::dashi::detail::apply_into(kernel, TernaryView::unchecked(in, shape),
                                 TernarySpan::unchecked(out, shape));
     if (check) {
-      ::dashi::detail::check_contract(in + core * row_elems, out + core * row_elems, core_sites,
-                                      index, block.first_row * row_elems);
+      check_contract_globally(in + core * row_elems, out + core * row_elems, core_sites,
+                              block.first_row * row_elems, sync, partition.rows_per_block());
     }
   }
   std::memcpy(sync.dst.data() + block.first_row * row_elems,
               buffers[sync.steps % 2] + core * row_elems, core_sites);
 }
 
+/// The blocks of one synchronisation: those needing no received row, those at the slab's
+/// edges, and each block's first failure.
+struct SlabBlocks {
+  std::vector<std::size_t> interior;
+  std::vector<std::size_t> edge;
+  std::vector<Failure> failures;
+};
+
+/// Runs block `index` away from the slab's edges as the single-process executor does. A
+/// contract breach is re-run as `run_edge_block` (rare), so that its message names the
+/// global site and block; the other failures are kept as they are.
+template <class K>
+void run_interior_block(const K& kernel, const SlabSync& sync, const Partition& partition,
+                        std::size_t index, std::size_t lo, std::size_t hi, Failure& failure) {
+  std::size_t step_reached = 0;
+  try {
+    if (sync.single_step) {
+      ::dashi::detail::run_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
+                                 sync.options);
+    } else {
+      ::dashi::detail::advance_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
+                                     sync.steps, sync.options, nullptr, step_reached);
+    }
+  } catch (const KernelContractError&) {
+    failure.keep_first(step_reached, index, std::current_exception());
+    std::size_t again = 0;
+    try {
+      run_edge_block(kernel, sync, partition, index, lo, hi, again);
+    } catch (const KernelContractError&) {
+      failure = {};
+      failure.keep_first(again, index, std::current_exception());
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the first exception is kept
+    }
+  } catch (...) {
+    failure.keep_first(step_reached, index, std::current_exception());
+  }
+}
+
 /// One synchronisation (see the file comment). Returns this rank's first failure (earliest
-/// step, then lowest block); every transfer is complete when it returns or throws.
+/// step, then lowest block; a failed rank-local step — the blocks' bookkeeping, starting
+/// the pool's threads — before any block); every transfer is complete when it returns.
+/// Posts the exchange whatever failed, as the neighbours wait for its rows.
 template <class K>
 [[nodiscard]] Failure run_slab_sync(ThreadPool& pool, const K& kernel, const SlabSync& sync,
                                     MPI_Comm cart, MPI_Datatype row, const Neighbours& peers) {
@@ -102,66 +161,63 @@ template <class K>
   const std::size_t depth = sync.halo * sync.steps;
   const std::size_t lo = peers.previous != MPI_PROC_NULL ? depth : 0;
   const std::size_t hi = peers.next != MPI_PROC_NULL ? depth : 0;
+  const Partition partition(sync.src.shape(), sync.options.block_elems);
   Requests requests;
-  if (depth != 0) {
+  SlabBlocks blocks;
+  Failure local = attempt_local([&] {
+    requests.reserve(4);
+    blocks.failures.resize(partition.block_count());
+    for (std::size_t b = 0; b < partition.block_count(); ++b) {
+      const Block block = partition.block(b, 0);
+      const bool needs_before = lo != 0 && block.first_row < depth;
+      const bool needs_after = hi != 0 && block.first_row + block.row_count + depth > rows;
+      (needs_before || needs_after ? blocks.edge : blocks.interior).push_back(b);
+    }
+  });
+  if (lo != 0 || hi != 0) {
     post_halo_exchange(cart, row, peers, sync.src, depth, sync.before, sync.after, requests);
   }
-  const Partition partition(sync.src.shape(), sync.options.block_elems);
-  std::vector<std::size_t> interior;
-  std::vector<std::size_t> edge;
-  for (std::size_t b = 0; b < partition.block_count(); ++b) {
-    const Block block = partition.block(b, 0);
-    const bool needs_before = lo != 0 && block.first_row < depth;
-    const bool needs_after = hi != 0 && block.first_row + block.row_count + depth > rows;
-    (needs_before || needs_after ? edge : interior).push_back(b);
-  }
-  std::vector<Failure> failures(partition.block_count());
   const std::size_t threads =
       ::dashi::detail::resolve_threads(pool, sync.options.num_workers, sync.src.size());
   const std::thread::id caller = std::this_thread::get_id();
-  // Interior blocks, while the halos travel; the calling thread lets them progress between
-  // its blocks (MPI is only ever called from the calling thread).
-  pool.parallel_for(
-      interior.size(),
-      [&](std::size_t i) {
-        const std::size_t index = interior[i];
-        if (std::this_thread::get_id() == caller) {
-          requests.test();
-        }
-        std::size_t step_reached = 0;
-        try {
-          if (sync.single_step) {
-            ::dashi::detail::run_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
-                                       sync.options);
-          } else {
-            ::dashi::detail::advance_block(kernel, sync.src, sync.dst, partition, index, sync.halo,
-                                           sync.steps, sync.options, nullptr, step_reached);
-          }
-        } catch (...) {
-          failures[index].keep_first(step_reached, index, std::current_exception());
-        }
-      },
-      threads);
-  requests.wait();
-  pool.parallel_for(
-      edge.size(),
-      [&](std::size_t i) {
-        const std::size_t index = edge[i];
-        std::size_t step_reached = 0;
-        try {
-          run_edge_block(kernel, sync, partition, index, lo, hi, step_reached);
-        } catch (...) {
-          failures[index].keep_first(step_reached, index, std::current_exception());
-        }
-      },
-      threads);
-  Failure first;
-  for (Failure& failure : failures) {
-    if (failure.error) {
-      first.keep_first(failure.step, failure.block, failure.error);
-    }
+  if (!local.error) {
+    // Interior blocks, while the halos travel; the calling thread lets them progress between
+    // its blocks (MPI is only ever called from the calling thread).
+    local = attempt_local([&] {
+      pool.parallel_for(
+          blocks.interior.size(),
+          [&](std::size_t i) {
+            const std::size_t index = blocks.interior[i];
+            if (std::this_thread::get_id() == caller) {
+              try {
+                requests.test();
+              } catch (...) {
+                blocks.failures[index].keep_first(0, index, std::current_exception());
+              }
+            }
+            run_interior_block(kernel, sync, partition, index, lo, hi, blocks.failures[index]);
+          },
+          threads);
+    });
   }
-  return first;
+  requests.wait();
+  if (!local.error) {
+    local = attempt_local([&] {
+      pool.parallel_for(
+          blocks.edge.size(),
+          [&](std::size_t i) {
+            const std::size_t index = blocks.edge[i];
+            std::size_t step_reached = 0;
+            try {
+              run_edge_block(kernel, sync, partition, index, lo, hi, step_reached);
+            } catch (...) {
+              blocks.failures[index].keep_first(step_reached, index, std::current_exception());
+            }
+          },
+          threads);
+    });
+  }
+  return local.error ? local : first_of(blocks.failures);
 }
 
 /// The collective argument check of the executors; returns the halo (rows per step). Every
@@ -178,6 +234,7 @@ std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
   const bool periodic = options.boundary == Boundary::periodic;
   std::string error;
   const std::size_t sync_steps = std::min(steps, steps_per_sync);
+  const bool exchanges = layout.size() > 1 || periodic;  // one clipped rank exchanges nothing
   if (!(local.shape() == layout.local_shape())) {
     error = std::string(where) + ": rank " + std::to_string(layout.rank()) +
             " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
@@ -187,10 +244,11 @@ std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
             " is below the kernel's radius " + std::to_string(radius);
   } else if (steps_per_sync == 0) {
     error = std::string(where) + ": steps_per_sync must be at least 1";
-  } else if (sync_steps != 0 && halo > static_cast<std::size_t>(INT_MAX) / sync_steps) {
+  } else if (exchanges && sync_steps != 0 &&
+             halo > static_cast<std::size_t>(INT_MAX) / sync_steps) {
     error = std::string(where) + ": halo " + std::to_string(halo) + " × steps_per_sync " +
             std::to_string(sync_steps) + " rows are too many to exchange";
-  } else if ((layout.size() > 1 || periodic) && layout.global_shape().size() != 0) {
+  } else if (exchanges && layout.global_shape().size() != 0) {
     const std::size_t depth = halo * sync_steps;
     for (int r = 0; r < layout.size() && error.empty(); ++r) {
       if (layout.row_count(r) < depth) {
