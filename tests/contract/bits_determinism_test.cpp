@@ -371,3 +371,69 @@ TEST(BitsPackedPipeline, ContractBreachNamesTheGlobalSite) {
 }
 
 }  // namespace
+
+namespace {
+
+/// Radius-1 copy that throws when a row of +1 lies right above a row of -1 in the view it is
+/// given, naming the view row and the view's rows (which block's window saw it).
+struct ThrowsOnStripedPlanes {
+  static constexpr std::size_t radius = 1;
+  void bits(BitView in, BitSpan out) const {
+    const std::size_t words = in.slice_words();
+    const std::uint64_t full = dashi::bits::detail::last_word_mask(in.shape().row_elems());
+    const auto row_is = [&](std::size_t r, bool positive) {
+      for (std::size_t w = 0; w < words; ++w) {
+        const std::uint64_t used = w + 1 == words ? full : ~std::uint64_t{0};
+        const std::uint64_t s = in.support_data()[r * words + w];
+        const std::uint64_t g = in.sign_data()[r * words + w];
+        if ((s & used) != used || (positive ? (g & used) != used : (g & used) != 0)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    for (std::size_t r = 0; r + 1 < in.slices(); ++r) {
+      if (row_is(r, true) && row_is(r + 1, false)) {
+        throw std::runtime_error("stripes at view row " + std::to_string(r) + " of a " +
+                                 std::to_string(in.slices()) + "-row view");
+      }
+    }
+    std::copy_n(in.support_data(), in.words(), out.support_data());
+    std::copy_n(in.sign_data(), in.words(), out.sign_data());
+  }
+};
+
+TEST(BitsIterateFailure, TemporalBlockingReportsTheStepByStepFailure) {
+  // Blocks of 8 rows: the stripes are rows 0 and 1 of block 1, inside block 0's halo once
+  // two steps run per synchronisation.
+  TernaryField x = random_field(Shape{64, 8}, 0.5, 19);
+  for (std::size_t j = 0; j < 8; ++j) {
+    x.data()[8 * 8 + j] = 1;
+    x.data()[9 * 8 + j] = -1;
+  }
+  const BitField planes = dashi::bits::pack(x);
+  for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {
+    dashi::IterateOptions options;
+    options.block_elems = 64;
+    options.boundary = boundary;
+    const std::string expected = message_of<std::runtime_error>([&] {
+      (void)dashi::run_kernel_iterated(pool_of(7), ThrowsOnStripedPlanes{}, planes.view(), 4,
+                                       options);
+    });
+    EXPECT_EQ(expected, "stripes at view row 1 of a 10-row view");
+    for (const std::size_t per_sync : {2U, 3U, 4U, 8U}) {
+      options.steps_per_sync = per_sync;
+      for (const std::size_t workers : {1U, 3U}) {
+        options.num_workers = workers;
+        EXPECT_EQ(message_of<std::runtime_error>([&] {
+                    (void)dashi::run_kernel_iterated(pool_of(7), ThrowsOnStripedPlanes{},
+                                                     planes.view(), 4, options);
+                  }),
+                  expected)
+            << "steps_per_sync " << per_sync << " workers " << workers;
+      }
+    }
+  }
+}
+
+}  // namespace

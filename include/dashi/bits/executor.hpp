@@ -102,6 +102,30 @@ void run_bits_ordered(ThreadPool& pool, const K& kernel, BitView input, BitSpan 
   }
 }
 
+/// One synchronisation of `count` steps from `from` into `to`, run step by step as with
+/// `steps_per_sync = 1` (through a scratch field): rethrows the failure such a run reports
+/// (earliest step, then lowest block), or leaves the result in `to` when no step fails so.
+template <class K>
+void rerun_bits_step_by_step(ThreadPool& pool, const K& kernel, BitView from, BitSpan to,
+                             const Partition& partition, std::size_t halo, std::size_t count,
+                             const ParallelOptions& options, std::size_t threads) {
+  BitField scratch = BitField::uninitialized(from.shape());
+  const BitSpan buffers[2] = {to, scratch.span()};
+  BitView current = from;
+  for (std::size_t step = 0; step < count; ++step) {
+    const BitSpan next = buffers[(count - 1 - step) % 2];
+    pool.parallel_for(  // rethrows the exception of the lowest failing block
+        partition.block_count(),
+        [&](std::size_t index) {
+          std::size_t step_reached = 0;
+          advance_bit_block(kernel, current, next, partition, index, halo, 1, options,
+                            step_reached);
+        },
+        threads);
+    current = next.view();
+  }
+}
+
 /// The first failure of a block during one synchronisation: the step it happened at.
 struct BitStepFailure {
   std::size_t step = std::numeric_limits<std::size_t>::max();
@@ -145,12 +169,17 @@ void iterate_bits_into(ThreadPool& pool, const K& kernel, BitView input, std::si
           }
         },
         threads);
-    // The earliest step fails first, then the lowest block: as in a step-by-step run.
+    // The earliest step fails first, then the lowest block: as in a step-by-step run. With
+    // temporal blocking a block also computes its neighbours' halo rows, so the failure is
+    // found again step by step from the synchronisation's input (failures are rare).
     const auto first_failure = std::min_element(
         failures.begin(), failures.end(),
         [](const BitStepFailure& a, const BitStepFailure& b) { return a.step < b.step; });
     if (first_failure != failures.end() && first_failure->error) {
-      std::rethrow_exception(first_failure->error);
+      if (count == 1) {
+        std::rethrow_exception(first_failure->error);
+      }
+      rerun_bits_step_by_step(pool, kernel, from, to, partition, halo, count, options, threads);
     }
     done += count;
     from = to.view();
@@ -197,7 +226,9 @@ template <class K>
 /// on `pool` with temporal blocking of `options.steps_per_sync` steps: equals `steps`
 /// monolithic applications, and `unpack` of it equals the dense `run_kernel_iterated`, byte
 /// for byte. Throws like `run_kernel_parallel` (also `std::invalid_argument` for
-/// `steps_per_sync == 0`): the failure of the earliest step, then of the lowest block.
+/// `steps_per_sync == 0`): the failure of the earliest step, then of the lowest block, as in
+/// a step-by-step run (a failed temporally blocked synchronisation is re-run step by step, so
+/// `steps_per_sync` never changes which failure is reported).
 template <class K>
 [[nodiscard]] bits::BitField run_kernel_iterated(ThreadPool& pool, const K& kernel,
                                                  bits::BitView input, std::size_t steps,
