@@ -208,8 +208,12 @@ for _name, _method in (("__reduce__", _kernel_reduce), ("__eq__", _kernel_eq),
     setattr(PythonKernel, _name, _method)
 
 
+def _packed_from_bytes(data: bytes) -> Any:
+    return _core.pq.from_bytes(data)
+
+
 def _packed_reduce(self: Any) -> Tuple[Callable[..., Any], Tuple[bytes]]:
-    return _core.pq.from_bytes, (self.to_bytes(),)
+    return _packed_from_bytes, (self.to_bytes(),)
 
 
 def _packed_hash(self: Any) -> int:

@@ -36,7 +36,7 @@ struct Integer {
   Py_DECREF(index);
   if (overflow != 0) {
     throw py::value_error(std::string(what) + ": " + text +
-                         " is out of range (a 64-bit signed integer)");
+                          " is out of range (a 64-bit signed integer)");
   }
   if (value == -1 && PyErr_Occurred() != nullptr) {
     throw py::error_already_set();

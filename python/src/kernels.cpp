@@ -201,8 +201,9 @@ py::object block_for_python(dashi::TernaryView in) {
     if (in.size() != 0 && in.data() >= entry.data &&
         in.data() + in.size() <= entry.data + entry.size) {
       const auto offset = static_cast<std::size_t>(in.data() - entry.data);
-      block = numpy.attr("frombuffer")(py::handle(entry.owner), py::arg("dtype") = "int8",
-                                       py::arg("count") = in.size(), py::arg("offset") = offset)
+      block = numpy
+                  .attr("frombuffer")(py::handle(entry.owner), py::arg("dtype") = "int8",
+                                      py::arg("count") = in.size(), py::arg("offset") = offset)
                   .attr("reshape")(shape);
       break;
     }
@@ -255,15 +256,15 @@ void PythonKernel::into(dashi::TernaryView in, dashi::TernarySpan out) const {
   if (!(values.shape() == shape)) {
     throw dashi::KernelContractError(
         "dashicore.PythonKernel: the function changed the shape of block " +
-        std::to_string(dashi::detail::CurrentBlock::index()) + " from " +
-        python_shape(shape) + " to " + python_shape(values.shape()));
+        std::to_string(dashi::detail::CurrentBlock::index()) + " from " + python_shape(shape) +
+        " to " + python_shape(values.shape()));
   }
   if (const auto bad = dashi::detail::first_non_trit(values.data(), shape.size())) {
-    throw dashi::KernelContractError(
-        "dashicore.PythonKernel: the function returned value " +
-        std::to_string(values.data()[*bad]) + " at index " + std::to_string(*bad) +
-        " of block " + std::to_string(dashi::detail::CurrentBlock::index()) +
-        " (expected -1, 0 or 1)");
+    throw dashi::KernelContractError("dashicore.PythonKernel: the function returned value " +
+                                     std::to_string(values.data()[*bad]) + " at index " +
+                                     std::to_string(*bad) + " of block " +
+                                     std::to_string(dashi::detail::CurrentBlock::index()) +
+                                     ", not a trit (expected -1, 0 or 1)");
   }
   std::copy_n(values.data(), shape.size(), out.data());
 }
@@ -484,8 +485,7 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
       .def(py::init(&totalistic_from), py::arg("table"))
       .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
 
-  py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels,
-                                                                          "ComposedKernel")
+  py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels, "ComposedKernel")
       .def_property_readonly("kernels", &ComposedKernel::arguments,
                              "The kernels composed, as given to compose().");
 

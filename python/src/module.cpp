@@ -4,6 +4,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -13,8 +15,6 @@
 #include <dashi/kernels/rule1d.hpp>
 #include <dashi/pq/codec.hpp>
 #include <dashi/version.hpp>
-#include <algorithm>
-#include <atomic>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -214,8 +214,7 @@ void bind_core(py::module_& m) {
         "The one-thread reference: the kernel on the whole field, contract checked "
         "(boundary=\"periodic\": the field extended periodically along axis 0 by the radius).");
   m.def(
-      "set_num_threads",
-      [](Integer n) { default_workers = non_negative(n, "set_num_threads: n"); },
+      "set_num_threads", [](Integer n) { default_workers = non_negative(n, "set_num_threads: n"); },
       arg("n"),
       "Threads a call with num_workers=0 uses, the calling thread included (0 restores the "
       "default, the shared pool's size; at most the pool's size + 1 run at once). Process-wide.");
@@ -241,9 +240,8 @@ void bind_core(py::module_& m) {
       "synchronisation; the result never depends on it).");
   m.def(
       "iterate_to_fixed_point",
-      [](const py::object& kernel, const py::object& x, Integer max_steps,
-         Integer steps_per_sync, Integer num_workers, Integer block_elems,
-         const std::string& boundary) {
+      [](const py::object& kernel, const py::object& x, Integer max_steps, Integer steps_per_sync,
+         Integer num_workers, Integer block_elems, const std::string& boundary) {
         const InputArray in(x, "x");
         dashi::IterationResult r = iterate(kernel, in, max_steps, steps_per_sync, num_workers,
                                            block_elems, boundary, true);

@@ -242,8 +242,8 @@ void bind_pq(py::module_& m, py::module_& legacy) {
                          "PQ-FS writer fed whole axis-0 rows. As a context manager it finishes the "
                          "file when the block ends normally and leaves no file under `path` when "
                          "the block raises.")
-      .def(py::init([](const std::filesystem::path& path, const py::object& shape,
-                       Integer sb_bytes, Integer num_workers) {
+      .def(py::init([](const std::filesystem::path& path, const py::object& shape, Integer sb_bytes,
+                       Integer num_workers) {
              const dashi::Shape s = shape_from(shape, "shape");
              const pq::FileOptions options{u32(sb_bytes, "sb_bytes"),
                                            non_negative(num_workers, "num_workers")};
