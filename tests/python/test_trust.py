@@ -268,3 +268,13 @@ def test_pyproject_needs_no_build_requirement_debian_lacks():
     requires = data["build-system"]["requires"]
     assert all(r.startswith("setuptools") for r in requires), requires
 
+
+
+# 3. Large results are aligned for transparent huge pages (and advised to use them).
+def test_large_fresh_results_are_huge_page_aligned():
+    x = np.zeros(8 << 20, dtype=np.int8)
+    results = [dc.run_kernel_parallel(dc.kernels.SignFlip(), x),
+               dc.run_kernel_iterated(dc.kernels.LeftNeighbor(), x, 3),
+               dc.apply_kernel(dc.kernels.Clamp(), x)]
+    for y in results:
+        assert y.ctypes.data % (2 << 20) == 0

@@ -11,49 +11,49 @@ from . import pq as pq
 
 __version__: str
 
-Int8Array = npt.NDArray[np.int8]
+_Int8Array = npt.NDArray[np.int8]
 # An int8 array, or a Carrier-like object (support and sign attributes): results come back
 # as the input's type.
 _Field = TypeVar("_Field")
-Boundary = Literal["clip", "periodic"]
-KernelLike = kernels.Kernel | Callable[[Int8Array], Any] | Any
+_Boundary = Literal["clip", "periodic"]
+_KernelLike = kernels.Kernel | Callable[[_Int8Array], Any] | Any
 
 class CarrierError(ValueError): ...
 class KernelContractError(ValueError): ...
 
 def run_kernel_parallel(
-    kernel: KernelLike,
+    kernel: _KernelLike,
     x: _Field,
     *,
     num_workers: int = 0,
     block_elems: int = 0,
     halo: int | None = None,
-    boundary: Boundary = "clip",
+    boundary: _Boundary = "clip",
     check_contract: bool = True,
-    out: Int8Array | None = None,
+    out: _Int8Array | None = None,
 ) -> _Field: ...
-def apply_kernel(kernel: KernelLike, x: _Field, *, boundary: Boundary = "clip") -> _Field: ...
+def apply_kernel(kernel: _KernelLike, x: _Field, *, boundary: _Boundary = "clip") -> _Field: ...
 def run_kernel_iterated(
-    kernel: KernelLike,
+    kernel: _KernelLike,
     x: _Field,
     steps: int,
     *,
     steps_per_sync: int = 1,
     num_workers: int = 0,
     block_elems: int = 0,
-    boundary: Boundary = "clip",
+    boundary: _Boundary = "clip",
 ) -> _Field: ...
 def iterate_to_fixed_point(
-    kernel: KernelLike,
+    kernel: _KernelLike,
     x: _Field,
     max_steps: int,
     *,
     steps_per_sync: int = 1,
     num_workers: int = 0,
     block_elems: int = 0,
-    boundary: Boundary = "clip",
+    boundary: _Boundary = "clip",
 ) -> tuple[_Field, int, bool]: ...
-def compose(*kernels: KernelLike) -> kernels.ComposedKernel: ...
+def compose(*kernels: _KernelLike) -> kernels.ComposedKernel: ...
 def defect_local(pre: Any, post: Any) -> npt.NDArray[np.uint8]: ...
 def defect_aggregate(pre: Any, post: Any) -> int: ...
 def mdl_score(x: Any) -> float: ...
@@ -63,6 +63,6 @@ def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 
 class PythonKernel(kernels.Kernel):
-    def __init__(self, fn: Callable[[Int8Array], Any], radius: int | None = None) -> None: ...
+    def __init__(self, fn: Callable[[_Int8Array], Any], radius: int | None = None) -> None: ...
     @property
-    def function(self) -> Callable[[Int8Array], Any]: ...
+    def function(self) -> Callable[[_Int8Array], Any]: ...
