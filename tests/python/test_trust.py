@@ -278,3 +278,14 @@ def test_large_fresh_results_are_huge_page_aligned():
                dc.apply_kernel(dc.kernels.Clamp(), x)]
     for y in results:
         assert y.ctypes.data % (2 << 20) == 0
+
+
+def test_a_fresh_result_reuses_the_buffer_just_freed():
+    x = np.zeros(8 << 20, dtype=np.int8)
+    kernel = dc.kernels.SignFlip()
+    y = dc.run_kernel_parallel(kernel, x)
+    address = y.ctypes.data
+    del y
+    gc.collect()
+    z = dc.run_kernel_parallel(kernel, x)
+    assert z.ctypes.data == address and (z == 0).all()

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <utility>
 
@@ -41,10 +42,62 @@ inline void advise_huge_pages(void* memory, std::size_t bytes) noexcept {
 #endif
 }
 
+/// Freed huge buffers above this size go back to the OS at once (never kept for reuse).
+inline constexpr std::size_t max_kept_buffer_bytes = std::size_t{1} << 30;
+
+/// The most recently freed huge buffer (one), kept for the next allocation it fits: a fresh
+/// result of the size of one just dropped then reuses pages already mapped and backed,
+/// instead of faulting in and zeroing new ones (the cost that made a fresh result several
+/// times slower than writing into an existing array). At most one buffer of at most
+/// `max_kept_buffer_bytes` is held. Thread-safe. Created on first use and never destroyed,
+/// so buffers freed during static destruction still find it.
+class KeptHugeBuffer {
+ public:
+  /// The kept buffer when its capacity lies in [`bytes`, 2 * `bytes`] (then `*capacity` is
+  /// set and the buffer is no longer kept), else nullptr.
+  [[nodiscard]] void* take(std::size_t bytes, std::size_t* capacity) noexcept {
+    const std::lock_guard lock(mutex_);
+    if (memory_ == nullptr || capacity_ < bytes || capacity_ / 2 > bytes) {
+      return nullptr;
+    }
+    *capacity = capacity_;
+    return std::exchange(memory_, nullptr);
+  }
+  /// Keeps `memory` (`capacity` bytes, aligned to `huge_page_bytes`), freeing the buffer kept
+  /// before; a buffer above `max_kept_buffer_bytes` is freed instead.
+  void give(void* memory, std::size_t capacity) noexcept {
+    if (capacity > max_kept_buffer_bytes) {
+      ::operator delete (memory, std::align_val_t{huge_page_bytes});
+      return;
+    }
+    void* previous = nullptr;
+    {
+      const std::lock_guard lock(mutex_);
+      previous = std::exchange(memory_, memory);
+      capacity_ = capacity;
+    }
+    if (previous != nullptr) {
+      ::operator delete (previous, std::align_val_t{huge_page_bytes});
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  void* memory_ = nullptr;
+  std::size_t capacity_ = 0;
+};
+
+/// The process's `KeptHugeBuffer`.
+[[nodiscard]] inline KeptHugeBuffer& kept_huge_buffer() {
+  static auto* kept = new KeptHugeBuffer();  // never destroyed (see KeptHugeBuffer)
+  return *kept;
+}
+
 /// Owning, cache-line aligned array of trivially copyable `T`, left uninitialised on
 /// allocation so that outputs written in full are not touched twice (the pages of a result
 /// are then first touched by the threads that write them). Buffers of `huge_buffer_bytes`
-/// or more are aligned to `huge_page_bytes` and advised to use transparent huge pages.
+/// or more are aligned to `huge_page_bytes` and advised to use transparent huge pages, and
+/// reuse the most recently freed such buffer when it fits (`KeptHugeBuffer`).
 /// Throws `std::bad_alloc` when memory runs out (the allocation uses the `nothrow` form of
 /// `operator new` and throws itself, so a sanitizer run with `allocator_may_return_null=1`
 /// sees the same exception). Not thread-safe for concurrent writes.
@@ -58,14 +111,23 @@ class AlignedBuffer {
         throw std::bad_alloc();
       }
       const std::size_t bytes = count * sizeof(T);
-      const std::size_t alignment = bytes >= huge_buffer_bytes ? huge_page_bytes : cache_line_bytes;
-      void* memory = ::operator new (bytes, std::align_val_t{alignment}, std::nothrow);
-      if (memory == nullptr) {
-        throw std::bad_alloc();
-      }
-      data_ = std::unique_ptr<T, Free>(static_cast<T*>(memory), Free{alignment});
-      if (alignment == huge_page_bytes) {
-        advise_huge_pages(memory, bytes);
+      if (bytes >= huge_buffer_bytes) {
+        std::size_t capacity = bytes;
+        void* memory = kept_huge_buffer().take(bytes, &capacity);
+        if (memory == nullptr) {
+          memory = ::operator new (bytes, std::align_val_t{huge_page_bytes}, std::nothrow);
+          if (memory == nullptr) {
+            throw std::bad_alloc();
+          }
+          advise_huge_pages(memory, bytes);
+        }
+        data_ = std::unique_ptr<T, Free>(static_cast<T*>(memory), Free{capacity});
+      } else {
+        void* memory = ::operator new (bytes, std::align_val_t{cache_line_bytes}, std::nothrow);
+        if (memory == nullptr) {
+          throw std::bad_alloc();
+        }
+        data_ = std::unique_ptr<T, Free>(static_cast<T*>(memory), Free{0});
       }
     }
   }
@@ -96,8 +158,14 @@ class AlignedBuffer {
 
  private:
   struct Free {
-    std::size_t alignment = cache_line_bytes;  // the alignment the memory was allocated with
-    void operator()(T* p) const noexcept { ::operator delete (p, std::align_val_t{alignment}); }
+    std::size_t huge_capacity = 0;  // bytes of a huge buffer (0: cache-line aligned memory)
+    void operator()(T* p) const noexcept {
+      if (huge_capacity != 0) {
+        kept_huge_buffer().give(p, huge_capacity);
+      } else {
+        ::operator delete (p, std::align_val_t{cache_line_bytes});
+      }
+    }
   };
   std::unique_ptr<T, Free> data_;
   std::size_t size_ = 0;
