@@ -14,6 +14,7 @@ namespace {
 
 PyObject* asarray_function = nullptr;  // strong references kept for the process's lifetime
 PyObject* masked_array_type = nullptr;
+PyObject* frombuffer_function = nullptr;
 
 bool is_int8_format(const char* format) {
   if (format == nullptr) {
@@ -45,11 +46,14 @@ py::object asarray_of(py::handle holder) {
 
 void set_numpy(const py::module_& numpy) {
   asarray_function = py::object(numpy.attr("asarray")).release().ptr();
+  frombuffer_function = py::object(numpy.attr("frombuffer")).release().ptr();
   masked_array_type =
       py::object(py::module_::import("numpy.ma").attr("MaskedArray")).release().ptr();
 }
 
 py::handle numpy_asarray() { return asarray_function; }
+
+py::handle numpy_frombuffer() { return frombuffer_function; }
 
 py::object to_array(dashi::TernaryField&& field) {
   const py::object holder = py::cast(FieldBuffer{std::move(field)}, py::return_value_policy::move);

@@ -31,9 +31,10 @@ struct ByteBuffer {
   std::vector<std::uint8_t> bytes;
 };
 
-/// numpy.asarray and numpy.ma.MaskedArray, looked up once at import.
+/// numpy.asarray, numpy.frombuffer and numpy.ma.MaskedArray, looked up once at import.
 void set_numpy(const py::module_& numpy);
 [[nodiscard]] py::handle numpy_asarray();
+[[nodiscard]] py::handle numpy_frombuffer();
 
 /// A zero-copy numpy array owning `field`.
 [[nodiscard]] py::object to_array(dashi::TernaryField&& field);

@@ -185,6 +185,7 @@ struct LiveEntry {
   const std::int8_t* data;
   std::size_t size;
   PyObject* owner;  // borrowed: the call holds the object while the entry lives
+  py::object flat;  // a read-only 1-D int8 view of the owner, made for the first block
 };
 
 // Both touched only with the GIL held.
@@ -194,27 +195,37 @@ bool interrupted = false;
 /// The block `in` as the function sees it: a read-only view keeping the input alive when `in`
 /// lies inside a registered input, else a read-only copy.
 py::object block_for_python(dashi::TernaryView in) {
-  const py::module_ numpy = py::module_::import("numpy");
-  const py::tuple shape = shape_tuple(in.shape());
   py::object block;
   for (const LiveEntry& entry : live_inputs) {
-    if (in.size() != 0 && in.data() >= entry.data &&
-        in.data() + in.size() <= entry.data + entry.size) {
-      const auto offset = static_cast<std::size_t>(in.data() - entry.data);
-      block = numpy
-                  .attr("frombuffer")(py::handle(entry.owner), py::arg("dtype") = "int8",
-                                      py::arg("count") = in.size(), py::arg("offset") = offset)
-                  .attr("reshape")(shape);
-      break;
+    if (in.size() == 0 || in.data() < entry.data ||
+        in.data() + in.size() > entry.data + entry.size) {
+      continue;
     }
+    // Copies of what the entry holds: the Python calls below may let another thread register
+    // or drop an input (moving the entries).
+    const std::int8_t* const base = entry.data;
+    py::object flat = entry.flat;
+    if (!flat) {
+      flat = numpy_frombuffer()(py::handle(entry.owner), py::arg("dtype") = "b",
+                                py::arg("count") = entry.size);
+      flat.attr("setflags")(py::arg("write") = false);
+      for (LiveEntry& same : live_inputs) {
+        if (same.data == base && !same.flat) {
+          same.flat = flat;
+          break;
+        }
+      }
+    }
+    const auto first = static_cast<py::ssize_t>(in.data() - base);
+    block = flat[py::slice(first, first + static_cast<py::ssize_t>(in.size()), 1)];
+    break;  // read-only, and its base chain holds the owner
   }
   if (!block) {
-    dashi::TernaryField copy = dashi::TernaryField::uninitialized(in.shape());
-    std::copy_n(in.data(), in.size(), copy.data());
-    block = to_array(std::move(copy));
+    // A copy in an immutable bytes object: the array is read-only and keeps it alive.
+    const py::bytes copy(reinterpret_cast<const char*>(in.data()), in.size());
+    block = numpy_frombuffer()(copy, py::arg("dtype") = "b");
   }
-  block.attr("setflags")(py::arg("write") = false);
-  return block;
+  return block.attr("reshape")(shape_tuple(in.shape()));
 }
 
 [[noreturn]] void raise_interrupt() {
@@ -231,7 +242,7 @@ LiveInput::LiveInput(const std::int8_t* data, std::size_t size, py::handle owner
   if (live_inputs.empty()) {
     interrupted = false;
   }
-  live_inputs.push_back({data, size, owner.ptr()});
+  live_inputs.push_back({data, size, owner.ptr(), py::object()});
 }
 
 LiveInput::~LiveInput() {
