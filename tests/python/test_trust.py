@@ -289,3 +289,23 @@ def test_a_fresh_result_reuses_the_buffer_just_freed():
     gc.collect()
     z = dc.run_kernel_parallel(kernel, x)
     assert z.ctypes.data == address and (z == 0).all()
+
+
+def test_python_kernels_from_several_threads_see_their_own_inputs():
+    import threading
+
+    fields = [random_field((3000, 10), 0.3, seed=s) for s in range(4)]
+    results = [None] * len(fields)
+
+    def run(i):
+        k = dc.PythonKernel(ref_left_neighbor, radius=1)
+        for _ in range(3):
+            results[i] = dc.run_kernel_parallel(k, fields[i], block_elems=500, num_workers=2)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(fields))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for x, y in zip(fields, results):
+        assert y.tobytes() == ref_left_neighbor(x).tobytes()
