@@ -52,8 +52,10 @@ extension = Extension(
     sources=sources,
     include_dirs=[str(ROOT / "include"), str(ROOT / "python" / "src"), pybind11_include()],
     language="c++",
-    extra_compile_args=["-std=c++20", "-O2", "-fvisibility=hidden", "-pthread"],
-    extra_link_args=["-pthread"],
+    # -g0 after Python's own flags (which hold -g): no debug information, as in the CMake
+    # build; -s strips the symbol table at link (the module's entry point stays exported).
+    extra_compile_args=["-std=c++20", "-O2", "-g0", "-fvisibility=hidden", "-pthread"],
+    extra_link_args=["-pthread", "-s"],
 )
 
 setup(version=version(), ext_modules=[extension], cmdclass={"build_ext": BuildExt})

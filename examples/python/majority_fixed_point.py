@@ -14,7 +14,7 @@ import numpy as np
 import dashicore as dc
 
 
-def main(folder):
+def main(folder: str) -> None:
     rng = np.random.default_rng(2024)
     rows, cols = 1024, 768
     signs = rng.choice(np.array([-1, 1], dtype=np.int8), size=(rows, cols))

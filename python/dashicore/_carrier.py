@@ -2,8 +2,10 @@
 """A minimal Carrier-like type, used where the original ``dashi_core`` is not installed."""
 
 from dataclasses import dataclass
+from typing import Any, Tuple
 
 import numpy as np
+import numpy.typing as npt
 
 
 @dataclass(frozen=True)
@@ -11,17 +13,17 @@ class BlockCarrier:
     """``support`` (bool) and ``sign`` (int8) arrays of one shape, like ``dashi_core.Carrier``
     (no validation: the engine validates what it reads)."""
 
-    support: np.ndarray
-    sign: np.ndarray
+    support: npt.NDArray[np.bool_]
+    sign: npt.NDArray[np.int8]
 
     @classmethod
-    def from_signed(cls, signed):
+    def from_signed(cls, signed: Any) -> "BlockCarrier":
         signed = np.asarray(signed, dtype=np.int8)
         return cls(support=signed != 0, sign=signed)
 
-    def to_signed(self):
+    def to_signed(self) -> npt.NDArray[np.int8]:
         return np.where(self.support, self.sign, 0).astype(np.int8)
 
     @property
-    def shape(self):
+    def shape(self) -> Tuple[int, ...]:
         return self.sign.shape

@@ -12,7 +12,9 @@ namespace dashi_python {
 
 namespace {
 
-PyObject* asarray_function = nullptr;  // a strong reference kept for the process's lifetime
+PyObject* asarray_function = nullptr;  // strong references kept for the process's lifetime
+PyObject* masked_array_type = nullptr;
+PyObject* frombuffer_function = nullptr;
 
 bool is_int8_format(const char* format) {
   if (format == nullptr) {
@@ -42,9 +44,16 @@ py::object asarray_of(py::handle holder) {
 
 }  // namespace
 
-void set_numpy_asarray(py::object asarray) { asarray_function = asarray.release().ptr(); }
+void set_numpy(const py::module_& numpy) {
+  asarray_function = py::object(numpy.attr("asarray")).release().ptr();
+  frombuffer_function = py::object(numpy.attr("frombuffer")).release().ptr();
+  masked_array_type =
+      py::object(py::module_::import("numpy.ma").attr("MaskedArray")).release().ptr();
+}
 
 py::handle numpy_asarray() { return asarray_function; }
+
+py::handle numpy_frombuffer() { return frombuffer_function; }
 
 py::object to_array(dashi::TernaryField&& field) {
   const py::object holder = py::cast(FieldBuffer{std::move(field)}, py::return_value_policy::move);
@@ -57,6 +66,17 @@ py::object to_byte_array(std::vector<std::uint8_t>&& bytes, const dashi::Shape& 
 }
 
 InputArray::InputArray(py::handle object, const char* what, bool writable) : what_(what) {
+  if (masked_array_type != nullptr) {
+    const int masked = PyObject_IsInstance(object.ptr(), masked_array_type);
+    if (masked < 0) {
+      throw py::error_already_set();
+    }
+    if (masked != 0) {
+      throw py::type_error(what_ +
+                           ": masked arrays are refused (the mask would be lost); pass "
+                           "numpy.ma.filled(x, 0) or the data with the masked sites set to 0");
+    }
+  }
   py::handle source = object;
   if (PyObject_CheckBuffer(object.ptr()) == 0) {
     if (PyObject_HasAttrString(object.ptr(), "sign") != 0 &&
@@ -80,6 +100,7 @@ InputArray::InputArray(py::handle object, const char* what, bool writable) : wha
                          (writable ? " (read-only or without a buffer)" : " without a buffer"));
   }
   held_ = true;
+  owner_ = py::reinterpret_borrow<py::object>(source);
   if (!is_int8_format(buffer_.format) || buffer_.itemsize != 1) {
     throw py::type_error(what_ + ": expected an int8 array, got " + describe_buffer(buffer_) +
                          " (convert explicitly, e.g. x.astype(numpy.int8))");
@@ -139,7 +160,7 @@ InputBytes::~InputBytes() {
 dashi::Shape shape_from(py::handle object, const char* what) {
   std::vector<std::size_t> extents;
   auto extent = [&](py::handle v) {
-    const auto e = v.cast<long long>();
+    const auto e = integer_of(v, what);
     if (e < 0) {
       throw py::value_error(std::string(what) + ": extents must be >= 0, got " + std::to_string(e));
     }
@@ -153,6 +174,10 @@ dashi::Shape shape_from(py::handle object, const char* what) {
     }
   }
   return dashi::Shape::from_extents(extents);
+}
+
+std::string python_shape(const dashi::Shape& shape) {
+  return py::repr(shape_tuple(shape)).cast<std::string>();
 }
 
 py::tuple shape_tuple(const dashi::Shape& shape) {

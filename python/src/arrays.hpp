@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "integers.hpp"
+
 namespace dashi_python {
 
 namespace py = pybind11;
@@ -29,9 +31,10 @@ struct ByteBuffer {
   std::vector<std::uint8_t> bytes;
 };
 
-/// Borrowed reference to a numpy function, looked up once at import.
-void set_numpy_asarray(py::object asarray);
+/// numpy.asarray, numpy.frombuffer and numpy.ma.MaskedArray, looked up once at import.
+void set_numpy(const py::module_& numpy);
 [[nodiscard]] py::handle numpy_asarray();
+[[nodiscard]] py::handle numpy_frombuffer();
 
 /// A zero-copy numpy array owning `field`.
 [[nodiscard]] py::object to_array(dashi::TernaryField&& field);
@@ -65,6 +68,8 @@ class InputArray {
   [[nodiscard]] py::handle carrier_type() const noexcept { return carrier_type_; }
   /// Throws `dashi::CarrierError` naming the first value outside {-1, 0, 1}.
   void validate() const;
+  /// The object whose buffer is read (the array, or a Carrier-like object's `sign`).
+  [[nodiscard]] py::handle owner() const noexcept { return owner_; }
   /// Wraps a result array like the input: `type(x)(support=out != 0, sign=out)` for a
   /// Carrier-like input, else the array itself.
   [[nodiscard]] py::object wrap(py::object array) const;
@@ -74,6 +79,7 @@ class InputArray {
   bool held_ = false;
   dashi::Shape shape_;
   py::object sign_;  // the sign array of a Carrier-like input (keeps it alive)
+  py::object owner_;
   py::object carrier_type_;
   std::string what_;
 };
@@ -99,6 +105,8 @@ class InputBytes {
 [[nodiscard]] dashi::Shape shape_from(py::handle object, const char* what);
 /// The shape as a Python tuple.
 [[nodiscard]] py::tuple shape_tuple(const dashi::Shape& shape);
+/// The shape as Python prints it: "(8,)", "(3, 4)".
+[[nodiscard]] std::string python_shape(const dashi::Shape& shape);
 
 /// Registers FieldBuffer and ByteBuffer on `m`.
 void bind_buffers(py::module_& m);

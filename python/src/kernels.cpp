@@ -22,8 +22,20 @@ namespace dashi_python {
 // RuntimeKernel: the erased forms with the halo raised to the radius.
 // ---------------------------------------------------------------------------------------
 
+void check_input_trits(dashi::TernaryView in, const std::int8_t* base, std::size_t size) {
+  if (const auto bad = dashi::detail::first_non_trit(in.data(), in.size())) {
+    const std::int8_t* where = in.data() + *bad;
+    std::string site = std::to_string(*bad) + " of its block";
+    if (where >= base && where < base + size) {
+      site = std::to_string(static_cast<std::size_t>(where - base));
+    }
+    throw dashi::CarrierError("dashicore: input value " + std::to_string(*where) + " at index " +
+                              site + " is not a trit (expected -1, 0 or 1)");
+  }
+}
+
 template <class Options>
-Options RuntimeKernel::with_halo(const Options& options) const {
+Options RuntimeKernel::prepared(const Options& options, std::size_t sites) const {
   Options result = options;
   const std::size_t r = radius();
   if (options.halo && *options.halo < r) {
@@ -31,6 +43,15 @@ Options RuntimeKernel::with_halo(const Options& options) const {
                                 " is below the kernel's radius " + std::to_string(r));
   }
   result.halo = std::max(options.halo.value_or(r), r);
+  if (whole()) {
+    if (options.boundary == dashi::Boundary::periodic) {
+      throw std::invalid_argument(
+          "dashicore: " + name() +
+          " declares no radius, so it runs on the whole field, which a periodic boundary "
+          "cannot extend: give its radius (PythonKernel(fn, radius=r) or a `radius` attribute)");
+    }
+    result.block_elems = std::max<std::size_t>(1, sites);
+  }
   return result;
 }
 
@@ -51,7 +72,12 @@ decltype(auto) with_erased(const KernelBase* self, F&& f) {
 
 void RuntimeKernel::run(dashi::TernaryView in, dashi::TernarySpan out,
                         const dashi::ParallelOptions& options, bool validate) const {
-  const dashi::ParallelOptions o = with_halo(options);
+  const dashi::ParallelOptions o = prepared(options, in.size());
+  if (python_blocks()) {
+    const ErasedPythonBlocks blocks{this, in.data(), in.size(), validate};
+    dashi::run_kernel_parallel(dashi::default_thread_pool(), blocks, in, out, o);
+    return;
+  }
   with_erased(this, [&](const auto& kernel) {
     using K = std::remove_cvref_t<decltype(kernel)>;
     if (validate) {
@@ -70,8 +96,8 @@ dashi::TernaryField RuntimeKernel::apply(dashi::TernaryView in) const {
 dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t steps,
                                               const dashi::IterateOptions& options,
                                               bool to_fixed_point) const {
-  const dashi::IterateOptions o = with_halo(options);
-  return with_erased(this, [&](const auto& kernel) {
+  const dashi::IterateOptions o = prepared(options, in.size());
+  auto run = [&](const auto& kernel) {
     if (to_fixed_point) {
       return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel, in, steps, o);
     }
@@ -79,12 +105,20 @@ dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t
     result.field = dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel, in, steps, o);
     result.steps = steps;
     return result;
-  });
+  };
+  if (python_blocks()) {
+    return run(ErasedPythonBlocks{this, in.data(), in.size(), false});
+  }
+  return with_erased(this, run);
 }
 
 dashi::pq::PackedField RuntimeKernel::run_packed(const dashi::pq::PackedField& in,
                                                  const dashi::ParallelOptions& options) const {
-  const dashi::ParallelOptions o = with_halo(options);
+  const dashi::ParallelOptions o = prepared(options, in.size());
+  if (python_blocks()) {
+    return dashi::run_kernel_parallel(dashi::default_thread_pool(),
+                                      ErasedPythonBlocks{this, nullptr, 0, false}, in, o);
+  }
   return with_erased(this, [&](const auto& kernel) {
     return dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel, in, o);
   });
@@ -102,6 +136,8 @@ ComposedKernel::ComposedKernel(std::vector<std::shared_ptr<const KernelBase>> ke
   for (const auto& k : kernels_) {
     radius_ += k->radius();
     proven_ = proven_ && k->contract_proven();
+    whole_ = whole_ || k->whole();
+    python_ = python_ || k->calls_python();
   }
 }
 
@@ -132,43 +168,114 @@ void ComposedKernel::into(dashi::TernaryView in, dashi::TernarySpan out) const {
 // PythonKernel
 // ---------------------------------------------------------------------------------------
 
-PythonKernel::PythonKernel(py::object fn, std::size_t radius)
+PythonKernel::PythonKernel(py::object fn, std::optional<std::size_t> radius)
     : fn_(std::move(fn)), radius_(radius) {}
 
 PythonKernel::~PythonKernel() = default;
 
 std::string PythonKernel::name() const {
-  py::gil_scoped_acquire gil;
+  const py::gil_scoped_acquire gil;
   return "PythonKernel(" + py::repr(fn_).cast<std::string>() +
-         ", radius=" + std::to_string(radius_) + ")";
+         ", radius=" + (radius_ ? std::to_string(*radius_) : std::string("None")) + ")";
+}
+
+namespace {
+
+struct LiveEntry {
+  const std::int8_t* data;
+  std::size_t size;
+  PyObject* owner;  // borrowed: the call holds the object while the entry lives
+  py::object flat;  // a read-only 1-D int8 view of the owner, made for the first block
+};
+
+// Both touched only with the GIL held.
+std::vector<LiveEntry> live_inputs;
+bool interrupted = false;
+
+/// The block `in` as the function sees it: a read-only view keeping the input alive when `in`
+/// lies inside a registered input, else a read-only copy.
+py::object block_for_python(dashi::TernaryView in) {
+  py::object block;
+  for (const LiveEntry& entry : live_inputs) {
+    if (in.size() == 0 || in.data() < entry.data ||
+        in.data() + in.size() > entry.data + entry.size) {
+      continue;
+    }
+    // Copies of what the entry holds: the Python calls below may let another thread register
+    // or drop an input (moving the entries).
+    const std::int8_t* const base = entry.data;
+    py::object flat = entry.flat;
+    if (!flat) {
+      flat = numpy_frombuffer()(py::handle(entry.owner), py::arg("dtype") = "b",
+                                py::arg("count") = entry.size);
+      flat.attr("setflags")(py::arg("write") = false);
+      for (LiveEntry& same : live_inputs) {
+        if (same.data == base && !same.flat) {
+          same.flat = flat;
+          break;
+        }
+      }
+    }
+    const auto first = static_cast<py::ssize_t>(in.data() - base);
+    block = flat[py::slice(first, first + static_cast<py::ssize_t>(in.size()), 1)];
+    break;  // read-only, and its base chain holds the owner
+  }
+  if (!block) {
+    // A copy in an immutable bytes object: the array is read-only and keeps it alive.
+    const py::bytes copy(reinterpret_cast<const char*>(in.data()), in.size());
+    block = numpy_frombuffer()(copy, py::arg("dtype") = "b");
+  }
+  return block.attr("reshape")(shape_tuple(in.shape()));
+}
+
+[[noreturn]] void raise_interrupt() {
+  interrupted = true;
+  if (PyErr_Occurred() == nullptr) {
+    PyErr_SetNone(PyExc_KeyboardInterrupt);
+  }
+  throw py::error_already_set();
+}
+
+}  // namespace
+
+LiveInput::LiveInput(const std::int8_t* data, std::size_t size, py::handle owner) : data_(data) {
+  if (live_inputs.empty()) {
+    interrupted = false;
+  }
+  live_inputs.push_back({data, size, owner.ptr(), py::object()});
+}
+
+LiveInput::~LiveInput() {
+  for (auto it = live_inputs.end(); it != live_inputs.begin();) {
+    --it;
+    if (it->data == data_) {
+      live_inputs.erase(it);
+      break;
+    }
+  }
 }
 
 void PythonKernel::into(dashi::TernaryView in, dashi::TernarySpan out) const {
   const py::gil_scoped_acquire gil;
+  // Ctrl-C: the main thread sees the signal; every later block of the call stops too.
+  if (interrupted || PyErr_CheckSignals() != 0) {
+    raise_interrupt();
+  }
   const dashi::Shape& shape = in.shape();
-  std::vector<py::ssize_t> extents(shape.rank());
-  std::vector<py::ssize_t> strides(shape.rank());
-  py::ssize_t stride = 1;
-  for (std::size_t k = shape.rank(); k-- > 0;) {
-    extents[k] = static_cast<py::ssize_t>(shape[k]);
-    strides[k] = stride;
-    stride *= std::max<py::ssize_t>(1, extents[k]);
-  }
-  // A read-only, zero-copy view of the block, valid during the call only.
-  const py::memoryview view = py::memoryview::from_buffer(const_cast<std::int8_t*>(in.data()), 1,
-                                                          "b", extents, strides, /*readonly=*/true);
-  PyObject* block = PyObject_CallOneArg(numpy_asarray().ptr(), view.ptr());
-  if (block == nullptr) {
-    throw py::error_already_set();
-  }
-  const py::object block_array = py::reinterpret_steal<py::object>(block);
-  const py::object result = fn_(block_array);
+  const py::object result = fn_(block_for_python(in));
   const InputArray values(result, "PythonKernel: the function's result");
   if (!(values.shape() == shape)) {
     throw dashi::KernelContractError(
         "dashicore.PythonKernel: the function changed the shape of block " +
-        std::to_string(dashi::detail::CurrentBlock::index()) + " from " + shape.to_string() +
-        " to " + values.shape().to_string());
+        std::to_string(dashi::detail::CurrentBlock::index()) + " from " + python_shape(shape) +
+        " to " + python_shape(values.shape()));
+  }
+  if (const auto bad = dashi::detail::first_non_trit(values.data(), shape.size())) {
+    throw dashi::KernelContractError("dashicore.PythonKernel: the function returned value " +
+                                     std::to_string(values.data()[*bad]) + " at index " +
+                                     std::to_string(*bad) + " of block " +
+                                     std::to_string(dashi::detail::CurrentBlock::index()) +
+                                     ", not a trit (expected -1, 0 or 1)");
   }
   std::copy_n(values.data(), shape.size(), out.data());
 }
@@ -238,7 +345,7 @@ std::vector<std::int8_t> table_entries(py::handle table, const char* where, py::
     bool ok = PyLong_Check(v.ptr()) != 0 || PyBool_Check(v.ptr()) != 0;
     long long value = 0;
     if (ok) {
-      value = v.cast<long long>();
+      value = integer_of(v, where);
     } else if (PyFloat_Check(v.ptr()) != 0) {
       const double d = v.cast<double>();
       ok = d == static_cast<double>(static_cast<long long>(d));
@@ -273,7 +380,7 @@ std::shared_ptr<Rule1DKernel> rule1d_from(py::handle table, py::object radius_ob
                                   " entries: expected 27, 243 or 2187 (radius 1, 2 or 3)");
     }
   } else {
-    radius = radius_object.cast<long long>();
+    radius = integer_of(radius_object, where);
   }
   if (shape.size() != 1) {
     throw std::invalid_argument(std::string(where) + ": the table must be 1-D, got shape " +
@@ -345,8 +452,16 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
   py::class_<KernelBase, std::shared_ptr<KernelBase>>(
       kernels, "Kernel",
       "Base of the module's kernels. Each has a locality radius and runs in C++ without the GIL.")
-      .def_property_readonly("radius", &KernelBase::radius,
-                             "Axis-0 slices read on each side of a site (0: pointwise).")
+      .def_property_readonly(
+          "radius",
+          [](const KernelBase& k) -> py::object {
+            if (k.whole()) {
+              return py::none();
+            }
+            return py::int_(k.radius());
+          },
+          "Axis-0 slices read on each side of a site (0: pointwise); None for a kernel that "
+          "declares no radius (it then runs on the whole field in one call).")
       .def_property_readonly("contract_proven", &KernelBase::contract_proven,
                              "True when the kernel keeps the contract by construction (the "
                              "executor then skips its per-block check).")
@@ -381,20 +496,26 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
       .def(py::init(&totalistic_from), py::arg("table"))
       .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
 
-  py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels,
-                                                                          "ComposedKernel");
+  py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels, "ComposedKernel")
+      .def_property_readonly("kernels", &ComposedKernel::arguments,
+                             "The kernels composed, as given to compose().");
 
   py::class_<PythonKernel, KernelBase, std::shared_ptr<PythonKernel>>(
       m, "PythonKernel",
-      "PythonKernel(fn, radius=0): fn(block) -> array of the block's shape, called block by "
+      "PythonKernel(fn, radius=None): fn(block) -> array of the block's shape, called block by "
       "block with the GIL held (the caller releases it first). Deterministic, keeps the "
       "lowest-index exception rule with the Python exception type; not faster than numpy. The "
-      "block is a read-only view valid during the call only.")
-      .def(py::init([](py::object fn, long long radius) {
-             return std::make_shared<PythonKernel>(std::move(fn),
-                                                   radius_from(radius, "dashicore.PythonKernel"));
+      "block is a read-only array the function may keep. Without a radius the function is "
+      "called once on the whole field (never split).")
+      .def(py::init([](py::object fn, const py::object& radius) {
+             std::optional<std::size_t> r;
+             if (!radius.is_none()) {
+               const char* where = "dashicore.PythonKernel";
+               r = radius_from(integer_of(radius, where), where);
+             }
+             return std::make_shared<PythonKernel>(std::move(fn), r);
            }),
-           py::arg("fn"), py::arg("radius") = 0)
+           py::arg("fn"), py::arg("radius") = py::none())
       .def_property_readonly("function", &PythonKernel::function);
 
   m.def(
@@ -404,7 +525,9 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
         for (const py::handle k : args) {
           parts.push_back(kernel_of(k));
         }
-        return std::make_shared<ComposedKernel>(std::move(parts));
+        auto composed = std::make_shared<ComposedKernel>(std::move(parts));
+        composed->set_arguments(py::tuple(args));
+        return composed;
       },
       "compose(*kernels): a kernel applying them in order; radius = sum of radii.");
 }

@@ -22,6 +22,7 @@
 #include <dashi/pq/adapters.hpp>
 #include <dashi/pq/codec.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -30,6 +31,10 @@
 namespace dashi_python {
 
 namespace py = pybind11;
+
+/// Throws `dashi::CarrierError` naming the first value of `in` outside {-1, 0, 1}: its index
+/// in the whole input [`base`, `base + size`) when `in` lies there, else in the block.
+void check_input_trits(dashi::TernaryView in, const std::int8_t* base, std::size_t size);
 
 /// The base of every kernel object of the module (`dashicore.kernels.Kernel`).
 class KernelBase {
@@ -42,6 +47,11 @@ class KernelBase {
   [[nodiscard]] virtual std::size_t radius() const noexcept = 0;
   [[nodiscard]] virtual bool contract_proven() const noexcept = 0;
   [[nodiscard]] virtual std::string name() const = 0;
+  /// True for a kernel that declares no radius (an upstream-style kernel or a function given
+  /// without `radius=`): it is never split, but runs on the whole field in one call.
+  [[nodiscard]] virtual bool whole() const noexcept { return false; }
+  /// True when running the kernel calls Python code (it then takes the GIL per block).
+  [[nodiscard]] virtual bool calls_python() const noexcept { return false; }
   /// One block: `out` has `in`'s shape. Called without the GIL.
   virtual void into(dashi::TernaryView in, dashi::TernarySpan out) const = 0;
 
@@ -96,17 +106,7 @@ struct ValidatingKernel {
   const std::int8_t* base;  // the whole input, to report global sites
   std::size_t size;
 
-  void check(dashi::TernaryView in) const {
-    if (const auto bad = dashi::detail::first_non_trit(in.data(), in.size())) {
-      const std::int8_t* where = in.data() + *bad;
-      std::string site = std::to_string(*bad) + " of its block";
-      if (where >= base && where < base + size) {
-        site = std::to_string(static_cast<std::size_t>(where - base));
-      }
-      throw dashi::CarrierError("dashicore: input value " + std::to_string(*where) + " at index " +
-                                site + " is not a trit (expected -1, 0 or 1)");
-    }
-  }
+  void check(dashi::TernaryView in) const { check_input_trits(in, base, size); }
 
   void operator()(dashi::TernaryView in, dashi::TernarySpan out) const {
     using ByteMap = typename ByteMapOf<K>::type;
@@ -216,6 +216,27 @@ struct ErasedKernel {
   void operator()(dashi::TernaryView in, dashi::TernarySpan out) const { kernel->into(in, out); }
 };
 
+/// A kernel that calls Python, seen as a radius-0 C++ kernel of the functional form: the
+/// executor hands each block to it whole (an into kernel of radius 0 would be cut into
+/// L1-sized pieces, each a Python call), whatever `block_elems` says. With `validate`, the
+/// block's input values are checked first.
+struct ErasedPythonBlocks {
+  static constexpr bool contract_proven = false;
+  static constexpr std::size_t radius = 0;
+  const KernelBase* kernel;
+  const std::int8_t* base;  // the whole input, to report global sites
+  std::size_t size;
+  bool validate;
+  [[nodiscard]] dashi::TernaryField operator()(dashi::TernaryView in) const {
+    if (validate) {
+      check_input_trits(in, base, size);
+    }
+    dashi::TernaryField out = dashi::TernaryField::uninitialized(in.shape());
+    kernel->into(in, out.span());
+    return out;
+  }
+};
+
 /// Base of kernels whose radius is known only at run time.
 class RuntimeKernel : public KernelBase {
  public:
@@ -229,9 +250,13 @@ class RuntimeKernel : public KernelBase {
       const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override;
 
  private:
-  /// `options` with the halo raised to the radius (ValueError when set below it).
+  /// `options` with the halo raised to the radius (ValueError when set below it), and for a
+  /// kernel without a radius one block of the whole field of `sites` sites (ValueError with
+  /// a periodic boundary, which needs the radius).
   template <class Options>
-  [[nodiscard]] Options with_halo(const Options& options) const;
+  [[nodiscard]] Options prepared(const Options& options, std::size_t sites) const;
+  /// Whether the executor should see the kernel as `ErasedPythonBlocks`.
+  [[nodiscard]] bool python_blocks() const noexcept { return calls_python() && radius() == 0; }
 };
 
 /// `compose(*kernels)`: applies the kernels in order; radius = sum of radii.
@@ -240,22 +265,36 @@ class ComposedKernel final : public RuntimeKernel {
   explicit ComposedKernel(std::vector<std::shared_ptr<const KernelBase>> kernels);
   [[nodiscard]] std::size_t radius() const noexcept override { return radius_; }
   [[nodiscard]] bool contract_proven() const noexcept override { return proven_; }
+  [[nodiscard]] bool whole() const noexcept override { return whole_; }
+  [[nodiscard]] bool calls_python() const noexcept override { return python_; }
   [[nodiscard]] std::string name() const override;
   void into(dashi::TernaryView in, dashi::TernarySpan out) const override;
+  /// The Python objects `compose` was called with (for pickling and equality).
+  [[nodiscard]] const py::tuple& arguments() const noexcept { return arguments_; }
+  void set_arguments(py::tuple arguments) { arguments_ = std::move(arguments); }
 
  private:
+  py::tuple arguments_;
   std::vector<std::shared_ptr<const KernelBase>> kernels_;
   std::size_t radius_ = 0;
   bool proven_ = true;
+  bool whole_ = false;
+  bool python_ = false;
 };
 
 /// `PythonKernel(fn, radius)`: `fn(block)` called block by block; the worker takes the GIL
-/// for the call. Contract checked on every block (it is never proven).
+/// for the call. Contract checked on every block (it is never proven); values outside
+/// {-1, 0, 1} in the function's result are refused even when the caller skips the contract
+/// check. Without a radius (`std::nullopt`) the kernel runs whole. Each call first checks for
+/// pending signals: Ctrl-C raises KeyboardInterrupt from the running call, and every block
+/// of the call still to come raises it at once.
 class PythonKernel final : public RuntimeKernel {
  public:
-  PythonKernel(py::object fn, std::size_t radius);
+  PythonKernel(py::object fn, std::optional<std::size_t> radius);
   ~PythonKernel() override;
-  [[nodiscard]] std::size_t radius() const noexcept override { return radius_; }
+  [[nodiscard]] std::size_t radius() const noexcept override { return radius_.value_or(0); }
+  [[nodiscard]] bool whole() const noexcept override { return !radius_; }
+  [[nodiscard]] bool calls_python() const noexcept override { return true; }
   [[nodiscard]] bool contract_proven() const noexcept override { return false; }
   [[nodiscard]] std::string name() const override;
   void into(dashi::TernaryView in, dashi::TernarySpan out) const override;
@@ -263,7 +302,24 @@ class PythonKernel final : public RuntimeKernel {
 
  private:
   py::object fn_;
-  std::size_t radius_;
+  std::optional<std::size_t> radius_;
+};
+
+/// Registers the input of a module call in progress (with the GIL held, for the guard's
+/// lifetime): a PythonKernel's block lying inside it is handed to the function as a
+/// read-only view whose base keeps that input alive, so a block the function keeps stays
+/// valid after the call; any other block (periodic padding, intermediate steps, scratch) is
+/// handed out as a read-only copy. Also clears a previous call's interruption when no other
+/// call is in progress.
+class LiveInput {
+ public:
+  LiveInput(const std::int8_t* data, std::size_t size, py::handle owner);
+  LiveInput(const LiveInput&) = delete;
+  LiveInput& operator=(const LiveInput&) = delete;
+  ~LiveInput();
+
+ private:
+  const std::int8_t* data_;
 };
 
 /// Registers `dashicore.kernels` (the kernel classes) on `kernels`, and PythonKernel and

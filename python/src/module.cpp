@@ -4,6 +4,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -31,6 +33,12 @@ namespace {
 PyObject* carrier_error = nullptr;
 PyObject* contract_error = nullptr;
 PyObject* format_error = nullptr;
+
+/// Threads a call with num_workers=0 uses (0: the shared pool's size); set_num_threads.
+std::atomic<std::size_t> default_workers{0};
+
+/// Wall time one chunk of an iteration aims at: signals (Ctrl-C) are checked between chunks.
+constexpr double chunk_seconds = 0.03;
 
 /// A new exception class `module.name` deriving from ValueError.
 PyObject* value_error_subclass(py::module_& module, const char* name, const char* doc) {
@@ -80,6 +88,10 @@ Target make_target(const InputArray& in, const py::object& out) {
     target.field = dashi::TernaryField::uninitialized(in.shape());
   } else {
     target.out = std::make_unique<InputArray>(out, "out", true);
+    if (!(target.out->shape() == in.shape())) {
+      throw std::invalid_argument("dashicore: out has shape " + python_shape(target.out->shape()) +
+                                  ", the input " + python_shape(in.shape()));
+    }
   }
   return target;
 }
@@ -91,8 +103,8 @@ py::object result_of(const InputArray& in, Target&& target, const py::object& ou
   return in.wrap(to_array(std::move(target.field)));
 }
 
-py::object run_kernel_parallel(const py::object& kernel, const py::object& x, long long num_workers,
-                               long long block_elems, const py::object& halo,
+py::object run_kernel_parallel(const py::object& kernel, const py::object& x, Integer num_workers,
+                               Integer block_elems, const py::object& halo,
                                const std::string& boundary, bool check_contract,
                                const py::object& out) {
   const auto k = kernel_of(kernel);
@@ -100,6 +112,7 @@ py::object run_kernel_parallel(const py::object& kernel, const py::object& x, lo
   const dashi::ParallelOptions options =
       parallel_options(num_workers, block_elems, halo, boundary, check_contract);
   Target target = make_target(in, out);
+  const LiveInput live(in.data(), in.shape().size(), in.owner());
   {
     const py::gil_scoped_release release;
     // check_contract=False also skips the input check (the caller vouches for the values).
@@ -108,18 +121,33 @@ py::object run_kernel_parallel(const py::object& kernel, const py::object& x, lo
   return result_of(in, std::move(target), out);
 }
 
-py::object apply_kernel(const py::object& kernel, const py::object& x) {
+py::object apply_kernel(const py::object& kernel, const py::object& x,
+                        const std::string& boundary) {
   const auto k = kernel_of(kernel);
   const InputArray in(x, "x");
+  dashi::ParallelOptions options = parallel_options(1, 0, py::none(), boundary, true);
+  options.num_workers = 1;
+  const LiveInput live(in.data(), in.shape().size(), in.owner());
   dashi::TernaryField field;
   {
     const py::gil_scoped_release release;
     in.validate();
-    field = k->apply(in.view());
+    if (options.boundary == dashi::Boundary::clip) {
+      field = k->apply(in.view());
+    } else {
+      // One block of the whole field on this thread, extended periodically by the radius.
+      options.block_elems = std::max<std::size_t>(1, in.shape().size());
+      field = dashi::TernaryField::uninitialized(in.shape());
+      k->run(in.view(), field.span(), options, false);
+    }
   }
   return in.wrap(to_array(std::move(field)));
 }
 
+/// The iteration in chunks of steps, each run without the GIL and sized to take about
+/// `chunk_seconds`; pending signals are checked between chunks, so Ctrl-C raises
+/// KeyboardInterrupt within about a chunk. Chained chunks give the result of one call (the
+/// result never depends on how the steps are grouped), and a fixed point's step count adds up.
 dashi::IterationResult iterate(const py::object& kernel, const InputArray& in, long long steps,
                                long long steps_per_sync, long long num_workers,
                                long long block_elems, const std::string& boundary,
@@ -130,9 +158,47 @@ dashi::IterationResult iterate(const py::object& kernel, const InputArray& in, l
       parallel_options(num_workers, block_elems, py::none(), boundary, true);
   options.steps_per_sync = non_negative(steps_per_sync, "steps_per_sync");
   const std::size_t count = non_negative(steps, to_fixed_point ? "max_steps" : "steps");
-  const py::gil_scoped_release release;
-  in.validate();
-  return k->iterate(in.view(), count, options, to_fixed_point);
+  const LiveInput live(in.data(), in.shape().size(), in.owner());
+  {
+    const py::gil_scoped_release release;
+    in.validate();
+  }
+  dashi::IterationResult total;
+  std::size_t done = 0;
+  std::size_t chunk = 1;
+  const std::size_t per_sync = std::max<std::size_t>(1, options.steps_per_sync);
+  while (true) {
+    const std::size_t n = std::min(chunk, count - done);
+    const dashi::TernaryView from = done == 0 ? in.view() : total.field.view();
+    const auto start = std::chrono::steady_clock::now();
+    dashi::IterationResult part;
+    {
+      const py::gil_scoped_release release;
+      part = k->iterate(from, n, options, to_fixed_point);
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    done += n;
+    total.steps += part.steps;
+    total.converged = part.converged;
+    total.field = std::move(part.field);
+    if (done >= count || (to_fixed_point && part.converged)) {
+      break;
+    }
+    if (PyErr_CheckSignals() != 0) {
+      throw py::error_already_set();
+    }
+    // The next chunk: about chunk_seconds at this chunk's pace, at most 4x longer, and a
+    // multiple of steps_per_sync once above it (temporal blocking keeps its grouping).
+    const double per_step = seconds / static_cast<double>(n);
+    std::size_t next = per_step > 0 ? static_cast<std::size_t>(chunk_seconds / per_step) : 4 * n;
+    next = std::clamp<std::size_t>(next, 1, 4 * n);
+    if (next > per_sync) {
+      next -= next % per_sync;
+    }
+    chunk = next;
+  }
+  return total;
 }
 
 void bind_core(py::module_& m) {
@@ -143,12 +209,26 @@ void bind_core(py::module_& m) {
         "Runs `kernel` block-parallel on `x` (int8, C-contiguous, rank 1-4, or Carrier-like): "
         "the result equals apply_kernel byte for byte for any workers and block size. Returns "
         "a new array (or `out`, or an object of x's type for a Carrier-like x).");
-  m.def("apply_kernel", &apply_kernel, arg("kernel"), arg("x").noconvert(),
-        "The one-thread reference: the kernel on the whole field, contract checked.");
+  m.def("apply_kernel", &apply_kernel, arg("kernel"), arg("x").noconvert(), py::kw_only(),
+        arg("boundary") = "clip",
+        "The one-thread reference: the kernel on the whole field, contract checked "
+        "(boundary=\"periodic\": the field extended periodically along axis 0 by the radius).");
+  m.def(
+      "set_num_threads", [](Integer n) { default_workers = non_negative(n, "set_num_threads: n"); },
+      arg("n"),
+      "Threads a call with num_workers=0 uses, the calling thread included (0 restores the "
+      "default, the shared pool's size; at most the pool's size + 1 run at once). Process-wide.");
+  m.def(
+      "get_num_threads",
+      [] {
+        const std::size_t n = default_workers;
+        return n != 0 ? n : std::max<std::size_t>(1, dashi::default_thread_pool().size());
+      },
+      "Threads a call with num_workers=0 uses (see set_num_threads).");
   m.def(
       "run_kernel_iterated",
-      [](const py::object& kernel, const py::object& x, long long steps, long long steps_per_sync,
-         long long num_workers, long long block_elems, const std::string& boundary) {
+      [](const py::object& kernel, const py::object& x, Integer steps, Integer steps_per_sync,
+         Integer num_workers, Integer block_elems, const std::string& boundary) {
         const InputArray in(x, "x");
         dashi::IterationResult r =
             iterate(kernel, in, steps, steps_per_sync, num_workers, block_elems, boundary, false);
@@ -160,9 +240,8 @@ void bind_core(py::module_& m) {
       "synchronisation; the result never depends on it).");
   m.def(
       "iterate_to_fixed_point",
-      [](const py::object& kernel, const py::object& x, long long max_steps,
-         long long steps_per_sync, long long num_workers, long long block_elems,
-         const std::string& boundary) {
+      [](const py::object& kernel, const py::object& x, Integer max_steps, Integer steps_per_sync,
+         Integer num_workers, Integer block_elems, const std::string& boundary) {
         const InputArray in(x, "x");
         dashi::IterationResult r = iterate(kernel, in, max_steps, steps_per_sync, num_workers,
                                            block_elems, boundary, true);
@@ -245,8 +324,8 @@ void bind_core(py::module_& m) {
   m.def("_pool_size", [] { return dashi::default_thread_pool().size(); });
   m.def(
       "_time_cpp_calls",
-      [](const py::object& kernel, const py::object& x, const py::object& out, long long calls,
-         long long num_workers, long long block_elems) {
+      [](const py::object& kernel, const py::object& x, const py::object& out, Integer calls,
+         Integer num_workers, Integer block_elems) {
         // The C++ call a C++ user writes, on the same buffers, timed in C++: the baseline of
         // the module's call overhead (bench/python).
         const auto k = kernel_of(kernel);
@@ -282,9 +361,12 @@ dashi::ParallelOptions parallel_options(long long num_workers, long long block_e
                                         bool check_contract) {
   dashi::ParallelOptions options;
   options.num_workers = non_negative(num_workers, "num_workers");
+  if (options.num_workers == 0) {
+    options.num_workers = default_workers;
+  }
   options.block_elems = non_negative(block_elems, "block_elems");
   if (!halo.is_none()) {
-    options.halo = non_negative(halo.cast<long long>(), "halo");
+    options.halo = non_negative(integer_of(halo, "dashicore: halo"), "halo");
   }
   if (boundary == "clip") {
     options.boundary = dashi::Boundary::clip;
@@ -304,7 +386,7 @@ PYBIND11_MODULE(_core, m) {
   namespace dp = dashi_python;
   namespace py = pybind11;
   m.doc() = "dashicore: deterministic parallel algebra over balanced-ternary fields (C++ engine).";
-  dp::set_numpy_asarray(py::module_::import("numpy").attr("asarray"));
+  dp::set_numpy(py::module_::import("numpy"));
   m.attr("__version__") = std::to_string(DASHI_VERSION_MAJOR) + "." +
                           std::to_string(DASHI_VERSION_MINOR) + "." +
                           std::to_string(DASHI_VERSION_PATCH);

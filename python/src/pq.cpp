@@ -112,14 +112,14 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       .def("__eq__", [](const pq::PackedField& a, const pq::PackedField& b) { return a == b; })
       .def("__len__", &pq::PackedField::size)
       .def("__repr__", [](const pq::PackedField& p) {
-        return "PackedField(shape=" + p.shape().to_string() +
+        return "PackedField(shape=" + python_shape(p.shape()) +
                ", support_count=" + std::to_string(p.support_count()) +
                ", block_sites=" + std::to_string(p.block_sites()) + ")";
       });
 
   m.def(
       "encode",
-      [](const py::object& x, long long block_sites, long long num_workers) {
+      [](const py::object& x, Integer block_sites, Integer num_workers) {
         const InputArray in(x, "x");
         const pq::PqOptions options{u32(block_sites, "block_sites"),
                                     non_negative(num_workers, "num_workers")};
@@ -131,7 +131,7 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       "Packs a field; byte-identical for any num_workers.");
   m.def(
       "decode",
-      [](const pq::PackedField& packed, long long num_workers) {
+      [](const pq::PackedField& packed, Integer num_workers) {
         dashi::TernaryField field;
         {
           const py::gil_scoped_release release;
@@ -142,7 +142,7 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       arg("packed"), py::kw_only(), arg("num_workers") = 1, "The exact inverse of encode.");
   m.def(
       "decode_site",
-      [](const pq::PackedField& packed, long long site) {
+      [](const pq::PackedField& packed, Integer site) {
         if (site < 0) {
           throw std::out_of_range("dashicore.pq.decode_site: site " + std::to_string(site) +
                                   " is negative");
@@ -172,12 +172,13 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       arg("data"), "Parses any bytes-like object; FormatError names the field and offset.");
   m.def(
       "run_kernel_parallel",
-      [](const py::object& kernel, const pq::PackedField& packed, long long num_workers,
-         long long block_elems, const py::object& halo, const std::string& boundary,
+      [](const py::object& kernel, const pq::PackedField& packed, Integer num_workers,
+         Integer block_elems, const py::object& halo, const std::string& boundary,
          bool check_contract) {
         const auto k = kernel_of(kernel);
         const dashi::ParallelOptions options =
             parallel_options(num_workers, block_elems, halo, boundary, check_contract);
+        const LiveInput live(nullptr, 0, py::none());
         const py::gil_scoped_release release;
         return k->run_packed(packed, options);
       },
@@ -187,8 +188,8 @@ void bind_pq(py::module_& m, py::module_& legacy) {
 
   m.def(
       "write_file",
-      [](const std::filesystem::path& path, const py::object& x, long long sb_bytes,
-         long long num_workers) {
+      [](const std::filesystem::path& path, const py::object& x, Integer sb_bytes,
+         Integer num_workers) {
         const InputArray in(x, "x");
         const pq::FileOptions options{u32(sb_bytes, "sb_bytes"),
                                       non_negative(num_workers, "num_workers")};
@@ -200,7 +201,7 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       arg("num_workers") = 1, "Writes a PQ-FS file atomically (temporary file + rename).");
 
   py::class_<pq::PqFile>(m, "PqFile", "An open, validated PQ-FS file.")
-      .def(py::init([](const std::filesystem::path& path, long long num_workers) {
+      .def(py::init([](const std::filesystem::path& path, Integer num_workers) {
              const pq::FileOptions options{.num_workers = non_negative(num_workers, "num_workers")};
              const py::gil_scoped_release release;
              return std::make_unique<pq::PqFile>(path, options);
@@ -222,7 +223,7 @@ void bind_pq(py::module_& m, py::module_& legacy) {
            })
       .def(
           "read_rows",
-          [](const pq::PqFile& f, long long first, long long count) {
+          [](const pq::PqFile& f, Integer first, Integer count) {
             const std::size_t a = non_negative(first, "first");
             const std::size_t n = non_negative(count, "count");
             dashi::TernaryField field;
@@ -241,8 +242,8 @@ void bind_pq(py::module_& m, py::module_& legacy) {
                          "PQ-FS writer fed whole axis-0 rows. As a context manager it finishes the "
                          "file when the block ends normally and leaves no file under `path` when "
                          "the block raises.")
-      .def(py::init([](const std::filesystem::path& path, const py::object& shape,
-                       long long sb_bytes, long long num_workers) {
+      .def(py::init([](const std::filesystem::path& path, const py::object& shape, Integer sb_bytes,
+                       Integer num_workers) {
              const dashi::Shape s = shape_from(shape, "shape");
              const pq::FileOptions options{u32(sb_bytes, "sb_bytes"),
                                            non_negative(num_workers, "num_workers")};

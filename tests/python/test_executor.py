@@ -84,10 +84,10 @@ def test_contract_violations_name_block_and_site():
     x = np.ones(1000, dtype=np.int8)
     x[640] = 0
     with pytest.raises(dc.KernelContractError, match="site 640") as info:
-        dc.run_kernel_parallel(dc.PythonKernel(creates_support), x, block_elems=100)
+        dc.run_kernel_parallel(dc.PythonKernel(creates_support, 0), x, block_elems=100)
     assert "block 6" in str(info.value) and isinstance(info.value, ValueError)
     # check_contract=False leaves it to the caller.
-    y = dc.run_kernel_parallel(dc.PythonKernel(creates_support), x, check_contract=False)
+    y = dc.run_kernel_parallel(dc.PythonKernel(creates_support, 0), x, check_contract=False)
     assert y[640] == 1
 
 

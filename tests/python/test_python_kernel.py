@@ -40,7 +40,8 @@ def test_blocks_are_read_only_views_of_the_input():
         seen.append((np.shares_memory(block, x), block.flags.writeable))
         return block.copy()
 
-    dc.run_kernel_parallel(dc.PythonKernel(check), x, block_elems=10_000, num_workers=2)
+    dc.run_kernel_parallel(dc.PythonKernel(check, radius=0), x, block_elems=10_000,
+                           num_workers=2)
     assert seen and all(shared and not writable for shared, writable in seen)
 
 
@@ -61,7 +62,8 @@ def test_lowest_index_exception_with_its_python_type():
 
     for workers in (1, 2, 4, 8):
         with pytest.raises(Boom, match="block at 20000$"):
-            dc.run_kernel_parallel(dc.PythonKernel(fn), x, block_elems=1000, num_workers=workers)
+            dc.run_kernel_parallel(dc.PythonKernel(fn, radius=0), x, block_elems=1000,
+                                   num_workers=workers)
     with pytest.raises(KeyError):  # another type, kept too
         dc.run_kernel_parallel(dc.PythonKernel(lambda b: {}[1]), x, num_workers=2)
     # The pool stays usable.
@@ -86,7 +88,8 @@ def test_nested_calls_from_a_python_kernel():
     def inner(block):
         return dc.run_kernel_parallel(dc.kernels.SignFlip(), block)
 
-    y = dc.run_kernel_parallel(dc.PythonKernel(inner), x, block_elems=1000, num_workers=4)
+    y = dc.run_kernel_parallel(dc.PythonKernel(inner, radius=0), x, block_elems=1000,
+                               num_workers=4)
     np.testing.assert_array_equal(y, -x)
 
 
@@ -102,5 +105,5 @@ def test_upstream_style_kernel_objects_are_wrapped(upstream_left_neighbor):
                                num_workers=3),
         expected,
     )
-    # A plain function is a radius-0 PythonKernel.
+    # A plain function declares no radius: it runs on the whole field.
     np.testing.assert_array_equal(dc.run_kernel_parallel(lambda b: -b, x), -x)

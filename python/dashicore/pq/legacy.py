@@ -3,7 +3,7 @@
 byte, LSB first), under this module's names and under ``pq.py``'s own."""
 
 from dataclasses import dataclass
-from typing import Tuple
+from typing import Any, Tuple
 
 from .. import _core
 
@@ -21,13 +21,13 @@ class PQBuffer:
     data: bytes
 
 
-def encode_carrier_to_pq(carrier) -> PQBuffer:
+def encode_carrier_to_pq(carrier: Any) -> PQBuffer:
     """``pq.py``'s encoder: a Carrier-like object (or an int8 array) to a PQBuffer."""
     sign = getattr(carrier, "sign", carrier)
     return PQBuffer(shape=tuple(sign.shape), data=encode_2bit(carrier))
 
 
-def decode_pq_to_carrier(buffer: PQBuffer, carrier_type=None):
+def decode_pq_to_carrier(buffer: PQBuffer, carrier_type: Any = None) -> Any:
     """``pq.py``'s decoder: a PQBuffer to ``carrier_type(support=..., sign=...)``
     (``dashi_core.carrier.Carrier`` when importable by default). Unlike ``pq.py`` a buffer of
     the wrong length or holding code 3 raises ``dashicore.pq.FormatError`` (a ValueError)."""
