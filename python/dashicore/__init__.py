@@ -27,7 +27,7 @@ from ._core import (
     run_kernel_parallel,
     set_num_threads,
 )
-from . import kernels, pq  # noqa: E402  (after _core)
+from . import bits, kernels, pq  # noqa: E402  (after _core)
 
 __all__ = [
     "CarrierError",
@@ -35,6 +35,7 @@ __all__ = [
     "PythonKernel",
     "__version__",
     "apply_kernel",
+    "bits",
     "compose",
     "defect_aggregate",
     "defect_local",

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
 #include <string>
 
 namespace dashi_python {
@@ -25,5 +26,21 @@ namespace py = pybind11;
 
 /// Registers `dashicore.pq` and `dashicore.pq.legacy`.
 void bind_pq(py::module_& pq, py::module_& legacy);
+
+/// Registers `dashicore.bits`.
+void bind_bits(py::module_& bits);
+
+/// True when `x` is a `dashicore.bits.BitField`.
+[[nodiscard]] bool is_bit_field(py::handle x);
+
+/// The executor on planes: `kernel`'s bit form on the BitField `x`, into `out` (a BitField of
+/// its shape) or a new one. TypeError for a kernel without a bit form.
+[[nodiscard]] py::object run_kernel_bits(const py::object& kernel, const py::object& x,
+                                         const dashi::ParallelOptions& options,
+                                         const py::object& out);
+
+/// `run_kernel_iterated` on planes. TypeError for a kernel without a bit form.
+[[nodiscard]] py::object iterate_bits(const py::object& kernel, const py::object& x,
+                                      std::size_t steps, const dashi::IterateOptions& options);
 
 }  // namespace dashi_python

@@ -312,6 +312,16 @@ class ForwardingKernel : public KernelBase {
       const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override {
     return inner_->run_packed(in, options);
   }
+  [[nodiscard]] bool has_bits() const noexcept override { return inner_->has_bits(); }
+  void run_bits(dashi::bits::BitView in, dashi::bits::BitSpan out,
+                const dashi::ParallelOptions& options) const override {
+    inner_->run_bits(in, out, options);
+  }
+  [[nodiscard]] dashi::bits::BitField iterate_bits(
+      dashi::bits::BitView in, std::size_t steps,
+      const dashi::IterateOptions& options) const override {
+    return inner_->iterate_bits(in, steps, options);
+  }
   [[nodiscard]] py::object table() const {
     dashi::TernaryField field =
         dashi::TernaryField::from_signed(std::span<const std::int8_t>(table_));

@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/checked_map.hpp>
 #include <dashi/detail/trit_scan.hpp>
@@ -68,6 +69,20 @@ class KernelBase {
   /// Packed in, packed out. Called without the GIL.
   [[nodiscard]] virtual dashi::pq::PackedField run_packed(
       const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const = 0;
+  /// True when the kernel has a bit-sliced form (`dashi::bits::BitKernel`).
+  [[nodiscard]] virtual bool has_bits() const noexcept { return false; }
+  /// `dashi::run_kernel_parallel` on planes into `out`; only when `has_bits()` (else
+  /// `std::logic_error`). Called without the GIL.
+  virtual void run_bits(dashi::bits::BitView /*in*/, dashi::bits::BitSpan /*out*/,
+                        const dashi::ParallelOptions& /*options*/) const {
+    throw std::logic_error("dashicore: " + name() + " has no bit-sliced form");
+  }
+  /// `dashi::run_kernel_iterated` on planes; only when `has_bits()`. Without the GIL.
+  [[nodiscard]] virtual dashi::bits::BitField iterate_bits(
+      dashi::bits::BitView /*in*/, std::size_t /*steps*/,
+      const dashi::IterateOptions& /*options*/) const {
+    throw std::logic_error("dashicore: " + name() + " has no bit-sliced form");
+  }
 };
 
 /// The byte map of a shipped pointwise kernel (`void` for every other kernel): such kernels
@@ -198,6 +213,24 @@ class TypedKernel : public KernelBase {
   [[nodiscard]] dashi::pq::PackedField run_packed(
       const dashi::pq::PackedField& in, const dashi::ParallelOptions& options) const override {
     return dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel_, in, options);
+  }
+  [[nodiscard]] bool has_bits() const noexcept override { return dashi::bits::BitKernel<K>; }
+  void run_bits(dashi::bits::BitView in, dashi::bits::BitSpan out,
+                const dashi::ParallelOptions& options) const override {
+    if constexpr (dashi::bits::BitKernel<K>) {
+      dashi::run_kernel_parallel(dashi::default_thread_pool(), kernel_, in, out, options);
+    } else {
+      KernelBase::run_bits(in, out, options);
+    }
+  }
+  [[nodiscard]] dashi::bits::BitField iterate_bits(
+      dashi::bits::BitView in, std::size_t steps,
+      const dashi::IterateOptions& options) const override {
+    if constexpr (dashi::bits::BitKernel<K>) {
+      return dashi::run_kernel_iterated(dashi::default_thread_pool(), kernel_, in, steps, options);
+    } else {
+      return KernelBase::iterate_bits(in, steps, options);
+    }
   }
 
  private:

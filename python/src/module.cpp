@@ -107,6 +107,12 @@ py::object run_kernel_parallel(const py::object& kernel, const py::object& x, In
                                Integer block_elems, const py::object& halo,
                                const std::string& boundary, bool check_contract,
                                const py::object& out) {
+  if (is_bit_field(x)) {
+    return run_kernel_bits(kernel, x,
+                           parallel_options(num_workers, block_elems, halo, boundary,
+                                            check_contract),
+                           out);
+  }
   const auto k = kernel_of(kernel);
   const InputArray in(x, "x");
   const dashi::ParallelOptions options =
@@ -228,7 +234,14 @@ void bind_core(py::module_& m) {
   m.def(
       "run_kernel_iterated",
       [](const py::object& kernel, const py::object& x, Integer steps, Integer steps_per_sync,
-         Integer num_workers, Integer block_elems, const std::string& boundary) {
+         Integer num_workers, Integer block_elems, const std::string& boundary) -> py::object {
+        if (is_bit_field(x)) {
+          dashi::IterateOptions options;
+          static_cast<dashi::ParallelOptions&>(options) =
+              parallel_options(num_workers, block_elems, py::none(), boundary, true);
+          options.steps_per_sync = non_negative(steps_per_sync, "steps_per_sync");
+          return iterate_bits(kernel, x, non_negative(steps, "steps"), options);
+        }
         const InputArray in(x, "x");
         dashi::IterationResult r =
             iterate(kernel, in, steps, steps_per_sync, num_workers, block_elems, boundary, false);
@@ -393,6 +406,8 @@ PYBIND11_MODULE(_core, m) {
   py::module_ kernels = m.def_submodule("kernels", "The shipped kernels and the rule kernels.");
   py::module_ pq = m.def_submodule("pq", "PQ packing, PQ-FS files and the legacy 2-bit codec.");
   py::module_ legacy = pq.def_submodule("legacy", "The 2-bit format of the original pq.py.");
+  py::module_ bits = m.def_submodule(
+      "bits", "Fields as bit planes (support, sign) and the bit-sliced kernels' executor.");
   dp::carrier_error = dp::value_error_subclass(
       m, "CarrierError", "A value outside {-1, 0, 1} or a bad shape (a ValueError, as upstream).");
   dp::contract_error = dp::value_error_subclass(
@@ -405,4 +420,5 @@ PYBIND11_MODULE(_core, m) {
   dp::bind_core(m);
   dp::bind_kernels(m, kernels);
   dp::bind_pq(pq, legacy);
+  dp::bind_bits(bits);
 }

@@ -6,6 +6,7 @@ from typing import Any, Literal, TypeVar, overload
 import numpy as np
 import numpy.typing as npt
 
+from . import bits as bits
 from . import kernels as kernels
 from . import pq as pq
 
@@ -30,7 +31,7 @@ def run_kernel_parallel(
     halo: int | None = None,
     boundary: _Boundary = "clip",
     check_contract: bool = True,
-    out: _Int8Array | None = None,
+    out: _Int8Array | bits.BitField | None = None,
 ) -> _Field: ...
 def apply_kernel(kernel: _KernelLike, x: _Field, *, boundary: _Boundary = "clip") -> _Field: ...
 def run_kernel_iterated(
