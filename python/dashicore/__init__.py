@@ -24,7 +24,7 @@ from ._core import (
     run_kernel_iterated,
     run_kernel_parallel,
 )
-from . import kernels, pq  # noqa: E402  (after _core)
+from . import kernels, pq, testing  # noqa: E402  (after _core)
 
 __all__ = [
     "CarrierError",
@@ -43,6 +43,7 @@ __all__ = [
     "pq",
     "run_kernel_iterated",
     "run_kernel_parallel",
+    "testing",
 ]
 
 

@@ -23,6 +23,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "kernels.hpp"
+#include "testing.hpp"
 
 namespace dashi_python {
 
@@ -323,4 +324,5 @@ PYBIND11_MODULE(_core, m) {
   dp::bind_core(m);
   dp::bind_kernels(m, kernels);
   dp::bind_pq(pq, legacy);
+  dp::bind_testing(m);
 }
