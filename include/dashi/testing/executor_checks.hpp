@@ -124,7 +124,7 @@ void check_iterated_on_field(ThreadPool& pool, const K& kernel, const FieldConte
       const TernaryField expected =
           detail::repeated_reference(kernel, x, schedule.steps, wrap, context.radius);
       for (const std::size_t b : {std::size_t{1}, context.radius + 1, std::size_t{0}}) {
-        if (b >= rows && b != 0) {
+        if (b != 0 && !detail::block_size_runs(b, rows)) {
           continue;
         }
         IterateOptions options;

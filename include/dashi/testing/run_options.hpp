@@ -17,8 +17,16 @@
 
 namespace dashi::testing::detail {
 
-/// Blocks per run at most, except for blocks of one row on fields of up to this many rows.
-inline constexpr std::size_t max_blocks = 256;
+/// Blocks per run at most on fields of more than `small_rows` rows (each block costs a call
+/// of the kernel, and a Python kernel's call is slow).
+inline constexpr std::size_t max_blocks = 64;
+/// Fields of at most this many rows are run with blocks of every size, down to one row.
+inline constexpr std::size_t small_rows = 130;
+
+/// True when blocks of `b` rows are run on a field of `rows` rows.
+[[nodiscard]] constexpr bool block_size_runs(std::size_t b, std::size_t rows) noexcept {
+  return b >= 1 && b < rows && (rows <= small_rows || (rows + b - 1) / b <= max_blocks);
+}
 
 /// The order in which a run claims its blocks.
 enum class Order { forward, reversed, shuffled };
@@ -31,15 +39,15 @@ struct ExecutorRun {
 
 /// Row counts of the blocks a field of `rows` rows is cut into, for a kernel of radius
 /// `radius`: one row, the radius, just above it, twice it plus one (the tiny blocks in which
-/// a radius declared too small shows), a few awkward sizes, all but one row; sizes giving
-/// more than `max_blocks` blocks are left out (smaller fields have them). Throws
+/// a radius declared too small shows), a few awkward sizes, all but one row; on large fields,
+/// sizes giving more than `max_blocks` blocks are left out (small fields have them). Throws
 /// `std::bad_alloc`.
 [[nodiscard]] inline std::vector<std::size_t> block_rows(std::size_t rows, std::size_t radius) {
   const std::size_t candidates[] = {1, radius, radius + 1,   2 * radius + 1, 3,
                                     8, 64,     rows / 7 + 1, rows / 2 + 1,   rows - 1};
   std::vector<std::size_t> sizes;
   for (const std::size_t b : candidates) {
-    if (b >= 1 && b < rows && (rows + b - 1) / b <= max_blocks &&
+    if (detail::block_size_runs(b, rows) &&
         std::find(sizes.begin(), sizes.end(), b) == sizes.end()) {
       sizes.push_back(b);
     }
