@@ -27,7 +27,7 @@ from ._core import (
     run_kernel_parallel,
     set_num_threads,
 )
-from . import bits, kernels, pq  # noqa: E402  (after _core)
+from . import bits, kernels, pq, testing  # noqa: E402  (after _core)
 
 __all__ = [
     "CarrierError",
@@ -49,6 +49,7 @@ __all__ = [
     "run_kernel_iterated",
     "run_kernel_parallel",
     "set_num_threads",
+    "testing",
 ]
 
 

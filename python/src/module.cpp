@@ -25,6 +25,7 @@
 #include "arrays.hpp"
 #include "bindings.hpp"
 #include "kernels.hpp"
+#include "testing.hpp"
 
 namespace dashi_python {
 
@@ -421,4 +422,5 @@ PYBIND11_MODULE(_core, m) {
   dp::bind_kernels(m, kernels);
   dp::bind_pq(pq, legacy);
   dp::bind_bits(bits);
+  dp::bind_testing(m);
 }
