@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits.hpp>
 #include <dashi/execution/compose.hpp>
 #include <dashi/testing.hpp>
 #include <functional>
@@ -172,6 +173,59 @@ TEST(CheckKernel, RadiusOneTooSmallIsCaughtForEverySeedOnSmallFields) {
   EXPECT_EQ(check_message(ReachesFurther<2, 2>{}), "");
   EXPECT_EQ(check_message(ReachesFurther<-3, 3>{}), "");
   EXPECT_EQ(check_message(ReachesFurther<1, 1>{}), "");
+}
+
+/// SignFlip whose bit form forgets the sign of the first word of each slice.
+struct WrongBits {
+  void operator()(TernaryView in, TernarySpan out) const noexcept { kernels::SignFlip{}(in, out); }
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    kernels::SignFlip{}.bits(in, out);
+    for (std::size_t i = 0; i < out.slices(); ++i) {
+      if (out.slice_words() != 0) {
+        out.sign_data()[i * out.slice_words()] = in.sign_data()[i * in.slice_words()];
+      }
+    }
+  }
+};
+
+/// LeftNeighbor whose row-window bit form forgets the row above the window.
+struct ForgetfulBitRows {
+  static constexpr std::size_t radius = 1;
+  void operator()(TernaryView in, TernarySpan out) const noexcept {
+    kernels::LeftNeighbor{}(in, out);
+  }
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    kernels::LeftNeighbor{}.bits(in, out);
+  }
+  void bits_rows(dashi::bits::BitView in, std::size_t first_row,
+                 dashi::bits::BitSpan out) const noexcept {
+    kernels::LeftNeighbor{}.bits(in.rows(first_row, out.shape().rows()), out);
+  }
+};
+
+/// A bit form that sets a sign bit off support: non-canonical planes.
+struct StraySignBits {
+  void operator()(TernaryView in, TernarySpan out) const noexcept { kernels::Clamp{}(in, out); }
+  void bits(dashi::bits::BitView in, dashi::bits::BitSpan out) const noexcept {
+    kernels::Clamp{}.bits(in, out);
+    if (out.words() != 0) {
+      out.sign_data()[0] |= ~in.support_data()[0] & 1U;
+    }
+  }
+};
+
+TEST(CheckKernel, BitFormsDisagreeingWithTheIntoFormAreReportedAsForms) {
+  const std::string bits = check_message(WrongBits{});
+  EXPECT_NE(bits.find("property 'forms' failed: the bits form disagrees with the into form"),
+            std::string::npos)
+      << bits;
+  const std::string rows = check_message(ForgetfulBitRows{});
+  EXPECT_NE(rows.find("property 'forms' failed: the bits_rows form disagrees with the into form"),
+            std::string::npos)
+      << rows;
+  const std::string stray = check_message(StraySignBits{});
+  EXPECT_NE(stray.find("the bits form wrote planes that are not canonical"), std::string::npos)
+      << stray;
 }
 
 /// LeftNeighbor whose row-window form forgets the row above the window: its into form is

@@ -79,7 +79,8 @@ void check_kernel_with_radius(const K& kernel, std::size_t radius, const CheckOp
 /// `std::invalid_argument` are skipped; every form must then refuse them too). In order:
 /// the contract (values in {-1, 0, 1}, no support created, shape kept), purity (same input,
 /// same output), agreement of the forms it offers (functional, into, `into_rows`, window by
-/// window) — all before any executor runs — then `run_kernel_parallel` against the
+/// window, and the bit-plane forms `bits` / `bits_rows` with canonical planes) — all before
+/// any executor runs — then `run_kernel_parallel` against the
 /// monolithic run for several worker counts, block sizes down to one row, block orders and
 /// both boundaries (a radius declared too small shows here), and `run_kernel_iterated`
 /// against repeated application.

@@ -10,6 +10,10 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <dashi/bits/field.hpp>
+#include <dashi/bits/kernel.hpp>
+#include <dashi/bits/pack.hpp>
+#include <dashi/bits/validate.hpp>
 #include <dashi/carrier.hpp>
 #include <dashi/kernel_concepts.hpp>
 #include <string>
@@ -72,9 +76,59 @@ struct IntoRowsForm {
   }
 };
 
+/// Rows `[first_row, first_row + out rows)` of the planes `result` (of `in`'s shape, written by
+/// the form `name`) into `out`; `KernelContractError` when the planes are not canonical.
+inline void unpack_window(const bits::BitField& result, const char* name, std::size_t first_row,
+                          TernarySpan out) {
+  try {
+    bits::validate(result);
+  } catch (const CarrierError& e) {
+    throw KernelContractError(std::string("the ") + name + " form wrote planes that are not " +
+                              "canonical: " + e.what());
+  }
+  const TernaryField whole = bits::unpack(result);
+  detail::copy_window(whole.view(), first_row, out);
+}
+
+/// `k.bits(in, out)` on the bit planes of `in` (`bits::BitKernel`).
+struct BitsForm {
+  static constexpr const char* name = "bits";
+  static constexpr bool windowed = false;
+  template <class K>
+  static constexpr bool offered = bits::BitKernel<K>;
+  template <class K>
+  static void run(const K& kernel, TernaryView in, std::size_t first_row, TernarySpan out) {
+    const bits::BitField planes = bits::pack(in);
+    bits::BitField result = bits::BitField::zeros(in.shape());
+    kernel.bits(planes.view(), result.span());
+    unpack_window(result, name, first_row, out);
+  }
+};
+
+/// `k.bits_rows(in, first_row, out)` on the bit planes of `in` (`bits::BitRowWindowKernel`).
+/// A 1-D window is widened to whole words (as the executor asks for it), then cut.
+struct BitsRowsForm {
+  static constexpr const char* name = "bits_rows";
+  static constexpr bool windowed = true;
+  template <class K>
+  static constexpr bool offered = bits::BitRowWindowKernel<K>;
+  template <class K>
+  static void run(const K& kernel, TernaryView in, std::size_t first_row, TernarySpan out) {
+    const bits::BitField planes = bits::pack(in);
+    const std::size_t rows = in.shape().rows();
+    const std::size_t end = first_row + out.shape().rows();
+    const std::size_t quantum = in.shape().rank() == 1 ? bits::detail::word_sites : 1;
+    const std::size_t from = first_row / quantum * quantum;
+    const std::size_t to = std::min(rows, (end + quantum - 1) / quantum * quantum);
+    bits::BitField window = bits::BitField::zeros(in.shape().with_rows(to - from));
+    kernel.bits_rows(planes.view(), from, window.span());
+    unpack_window(window, name, first_row - from, out);
+  }
+};
+
 /// Every form, the reference candidates first: the reference of a kernel is the first form
 /// here that it offers (the into form when it has one, as in the executors).
-using Forms = std::tuple<IntoForm, FunctionalForm, IntoRowsForm>;
+using Forms = std::tuple<IntoForm, FunctionalForm, IntoRowsForm, BitsForm, BitsRowsForm>;
 
 /// The reference form of `K`.
 template <class K>
