@@ -28,6 +28,7 @@ LEVELS = [
     (r"dashi::detail::(rule1d_segment|totalistic_row|totalistic_columns)_avx2", "avx2"),
     (r"dashi::detail::(rule1d_segment|totalistic_row)_avx512", "avx512-vbmi"),
     (r"dashi::detail::(rule1d_apply|rule1d_segment|rule1d_segment_portable|totalistic_apply|"
+     r"totalistic_row_portable|"
      r"totalistic_row|totalistic_columns_portable)", "portable"),
     (r"dashi::pq::detail::(encode_avx2|encode_avx2_impl|decode_avx2|count_words_avx2|"
      r"crc32c_raw_sse42|popcount_words_popcnt)", "avx2"),

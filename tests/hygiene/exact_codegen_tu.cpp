@@ -19,8 +19,8 @@ template <class Rule>
 std::size_t run_rule(const Rule& rule, const dashi::TernaryField& in) {
   dashi::TernaryField out = dashi::TernaryField::zeros(in.shape());
   std::size_t support = 0;
-  for (const auto isa : {dashi::detail::RuleIsa::portable, dashi::detail::RuleIsa::avx2,
-                         dashi::detail::RuleIsa::avx512}) {
+  for (const auto isa :
+       {dashi::detail::Isa::portable, dashi::detail::Isa::avx2, dashi::detail::Isa::avx512}) {
     if (isa <= dashi::detail::rule_isa()) {
       rule.apply_with(isa, in.view(), out.span());
       support += out.count_support();

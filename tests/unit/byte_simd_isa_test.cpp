@@ -15,9 +15,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <dashi/detail/byte_simd.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <dashi/kernels/pointwise.hpp>
+#include <dashi/simd/isa.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
