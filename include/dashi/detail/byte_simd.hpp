@@ -16,8 +16,6 @@
 ///
 /// Every entry point is thread-safe (it touches only its arguments) and throws nothing.
 
-#include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -81,6 +79,16 @@ inline constexpr std::size_t streaming_store_bytes = std::size_t{8} << 20;
   return n >= streaming_store_bytes || (n >= 1024 && StreamingOutput::covers(out, n));
 }
 
+/// The bytes of `out[0, n)` before its first `width`-byte boundary (at most `n`): the head a
+/// streaming loop writes with plain stores. A ternary, not `std::min`: that has no target
+/// attribute, so in a wider unit it could stay a call compiled with the unit's flags inside
+/// the exact entry points.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t head_bytes(
+    const std::int8_t* out, std::size_t n, std::size_t width) noexcept {
+  const std::size_t head = (width - reinterpret_cast<std::uintptr_t>(out) % width) % width;
+  return head < n ? head : n;
+}
+
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void map_bytes_portable(const std::int8_t* in,
                                                                        std::int8_t* out,
@@ -101,7 +109,7 @@ template <class Op>
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void map_bytes_streaming_avx2(
     const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
+  const std::size_t head = head_bytes(out, n, 32);
   map_bytes_generic(in, out, head, op);
   std::size_t i = head;
   bytes32 v{};
@@ -194,7 +202,7 @@ template <class Op>
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT void map_bytes_streaming_avx512(
     const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (64 - reinterpret_cast<std::uintptr_t>(out) % 64) % 64);
+  const std::size_t head = head_bytes(out, n, 64);
   map_bytes_body_avx512(in, out, head, op);
   std::size_t i = head;
   bytes64 v{};
@@ -269,8 +277,10 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
     std::memcpy(&b, out + i, n - i);
     contract_step(a, b, one, bad);
   }
-  std::array<std::int64_t, 4> words;
-  std::memcpy(words.data(), &bad, sizeof words);
+  // A C array: `std::array`'s accessors have no target attribute, so in a wider unit they
+  // could stay calls compiled with that unit's flags inside the exact entry points.
+  std::int64_t words[4];  // NOLINT(modernize-avoid-c-arrays): see above
+  std::memcpy(words, &bad, sizeof words);
   return (words[0] | words[1] | words[2] | words[3]) != 0;
 }
 
@@ -321,7 +331,7 @@ contract_violated_avx512(const std::int8_t* in, const std::int8_t* out, std::siz
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
 l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   std::uint64_t total = 0;
-  std::array<std::uint8_t, 32> bytes;
+  std::uint8_t bytes[32];  // NOLINT(modernize-avoid-c-arrays): as in contract_violated_generic
   std::size_t i = 0;
   while (i + 32 <= n) {
     ubytes32 lanes{};  // at most 127 terms of 2 per lane before flushing
@@ -334,7 +344,7 @@ l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) n
       const auto sign = reinterpret_cast<ubytes32>(reinterpret_cast<bytes32>(d) >> 7);
       lanes += (d ^ sign) - sign;
     }
-    std::memcpy(bytes.data(), &lanes, sizeof bytes);
+    std::memcpy(bytes, &lanes, sizeof bytes);
     for (const std::uint8_t v : bytes) {
       total += v;
     }
@@ -397,8 +407,8 @@ l1_distance_avx512(const std::int8_t* a, const std::int8_t* b, std::size_t n) no
     add_abs_difference(va, vb, lanes);
     add_lane_sums(lanes, sums);
   }
-  std::array<std::uint64_t, 8> words;
-  std::memcpy(words.data(), &sums, sizeof words);
+  std::uint64_t words[8];  // NOLINT(modernize-avoid-c-arrays): as in contract_violated_generic
+  std::memcpy(words, &sums, sizeof words);
   std::uint64_t total = 0;
   for (const std::uint64_t w : words) {
     total += w;

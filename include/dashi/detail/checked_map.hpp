@@ -71,7 +71,7 @@ template <class Op>
 template <class Op>
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT bool
 map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
+  const std::size_t head = head_bytes(out, n, 32);
   bool valid = map_bytes_checked_generic(in, out, head, op);
   std::size_t i = head;
   bytes32 bad{};

@@ -9,7 +9,6 @@
 /// with streaming stores for large outputs, at both widths). Inputs are valid trits, so every
 /// neighbourhood sum fits a signed byte. Thread-safe (they touch only their arguments).
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -91,9 +90,12 @@ template <class Bytes = bytes32>
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
 streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool has_previous,
                 std::size_t width) noexcept {
-  const std::size_t first = has_previous ? 0 : std::min(stride, n);
+  // Ternaries, not `std::min`: it has no target attribute, so in a wider unit it could stay
+  // a call compiled with that unit's flags inside the exact entry points.
+  const std::size_t first = has_previous ? 0 : (stride < n ? stride : n);
   const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(out + first) % width;
-  return std::min(n, first + (width - misalignment) % width);
+  const std::size_t start = first + (width - misalignment) % width;
+  return start < n ? start : n;
 }
 
 /// `left_neighbor_avx2` with non-temporal stores (as `map_bytes_streaming_avx2`): the head

@@ -25,8 +25,11 @@
 
 namespace dashi::detail {
 
-/// True when `v` is one of -1, 0, +1.
-[[nodiscard]] constexpr bool is_trit(std::int8_t v) noexcept {
+/// True when `v` is one of -1, 0, +1. On the portable target, so it inlines into the exact
+/// entry points of every level (without a target it could stay a call there, compiled with
+/// the unit's flags).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr bool is_trit(
+    std::int8_t v) noexcept {
   return static_cast<std::uint8_t>(v + 1) <= 2;
 }
 
