@@ -4,8 +4,9 @@
 // against scalar references and the portable path: the byte maps (plain and streaming
 // stores), the contract scan, the L1 distance, the first non-trit and the support count,
 // for every length up to 300 and a few large ones, unaligned starts and every byte value.
-// The automatic dispatch is checked too; the suite runs again under DASHI_ISA (see
-// tests/CMakeLists.txt), and prints which paths ran.
+// The automatic dispatch is checked too, and the dispatch helper and the level names of
+// <dashi/simd/>; the suite runs again under DASHI_ISA (see tests/CMakeLists.txt), and prints
+// which paths ran.
 
 #include <gtest/gtest.h>
 
@@ -17,6 +18,7 @@
 #include <dashi/detail/byte_simd.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <dashi/kernels/pointwise.hpp>
+#include <dashi/simd/dispatch.hpp>
 #include <dashi/simd/isa.hpp>
 #include <optional>
 #include <ostream>
@@ -629,6 +631,43 @@ TEST(ByteSimdDispatch, PrintsThePathsThatRun) {
               std::getenv("DASHI_ISA") != nullptr ? std::getenv("DASHI_ISA") : "unset");
   RecordProperty("byte_simd_paths", ran);
   EXPECT_EQ(runnable_levels().back(), dashi::detail::active_isa());
+}
+
+}  // namespace
+
+namespace {
+
+// Stand-in entry points for the dispatch helper: each returns its level.
+int level_portable(int base) { return base; }
+int level_avx2(int base) { return base + 1; }
+int level_avx512(int base) { return base + 2; }
+
+TEST(SimdDispatch, CallsTheHighestLevelAtOrBelowTheGivenOne) {
+  using dashi::detail::dispatch;
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::portable, 10)), 10);
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::avx2, 10)), 11);
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::avx512, 10)), 12);
+}
+
+TEST(SimdDispatch, SkipsTheLevelsARoutineHasNoEntryPointFor) {
+  using dashi::detail::dispatch;
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, nullptr>(Isa::avx512, 10)), 11);
+  EXPECT_EQ((dispatch<&level_portable, nullptr, &level_avx512>(Isa::avx2, 10)), 10);
+  EXPECT_EQ((dispatch<&level_portable, nullptr, nullptr>(Isa::avx512, 10)), 10);
+  // The paths macro names the wide entry points only where they exist.
+  const int expected = DASHI_DETAIL_X86 ? 12 : 10;
+  EXPECT_EQ(
+      (dispatch<DASHI_DETAIL_PATHS(&level_portable, &level_avx2, &level_avx512)>(Isa::avx512, 10)),
+      expected);
+}
+
+TEST(SimdIsa, NamesAndCapsAreOneTable) {
+  for (const Isa isa : {Isa::portable, Isa::avx2, Isa::avx512}) {
+    EXPECT_EQ(dashi::detail::isa_cap(isa_name(isa)), isa) << isa_name(isa);
+  }
+  EXPECT_EQ(dashi::detail::isa_cap("sse2"), Isa::avx512);  // unknown: no cap
+  EXPECT_EQ(dashi::detail::isa_cap(""), Isa::avx512);
+  EXPECT_LE(dashi::detail::active_isa(), dashi::detail::supported_isa());
 }
 
 }  // namespace
