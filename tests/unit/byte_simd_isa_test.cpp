@@ -125,72 +125,37 @@ template <class Op>
 void map_with(Isa level, bool streaming, const std::int8_t* in, std::int8_t* out, std::size_t n,
               Op op) {
   namespace d = dashi::detail;
-  (void)streaming;
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      streaming ? d::map_bytes_streaming_avx2(in, out, n, op) : d::map_bytes_avx2(in, out, n, op);
-      return;
-    case Isa::avx512:
-      streaming ? d::map_bytes_streaming_avx512(in, out, n, op)
-                : d::map_bytes_avx512(in, out, n, op);
-      return;
-#endif
-    default:
-      d::map_bytes_portable(in, out, n, op);
+  if (streaming) {
+    d::dispatch<DASHI_DETAIL_PATHS(&d::map_bytes_portable<Op>, &d::map_bytes_streaming_avx2<Op>,
+                                   &d::map_bytes_streaming_avx512<Op>)>(level, in, out, n, op);
+  } else {
+    d::dispatch<DASHI_DETAIL_PATHS(&d::map_bytes_portable<Op>, &d::map_bytes_avx2<Op>,
+                                   &d::map_bytes_avx512<Op>)>(level, in, out, n, op);
   }
 }
 
 bool contract_with(Isa level, const std::int8_t* in, const std::int8_t* out, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::contract_violated_avx2(in, out, n);
-    case Isa::avx512:
-      return dashi::detail::contract_violated_avx512(in, out, n);
-#endif
-    default:
-      return dashi::detail::contract_violated_portable(in, out, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::contract_violated_portable, &d::contract_violated_avx2,
+                                        &d::contract_violated_avx512)>(level, in, out, n);
 }
 
 std::uint64_t l1_with(Isa level, const std::int8_t* a, const std::int8_t* b, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::l1_distance_avx2(a, b, n);
-    case Isa::avx512:
-      return dashi::detail::l1_distance_avx512(a, b, n);
-#endif
-    default:
-      return dashi::detail::l1_distance_portable(a, b, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::l1_distance_portable, &d::l1_distance_avx2,
+                                        &d::l1_distance_avx512)>(level, a, b, n);
 }
 
 std::size_t first_non_trit_with(Isa level, const std::int8_t* data, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::first_non_trit_avx2(data, n);
-    case Isa::avx512:
-      return dashi::detail::first_non_trit_avx512(data, n);
-#endif
-    default:
-      return dashi::detail::first_non_trit_portable(data, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::first_non_trit_portable, &d::first_non_trit_avx2,
+                                        &d::first_non_trit_avx512)>(level, data, n);
 }
 
 std::size_t count_nonzero_with(Isa level, const std::int8_t* data, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::count_nonzero_avx2(data, n);
-    case Isa::avx512:
-      return dashi::detail::count_nonzero_avx512(data, n);
-#endif
-    default:
-      return dashi::detail::count_nonzero_portable(data, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::count_nonzero_portable, &d::count_nonzero_avx2,
+                                        &d::count_nonzero_avx512)>(level, data, n);
 }
 
 // ----------------------------------------------------------------------------------------
