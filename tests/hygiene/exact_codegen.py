@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Checks that the instruction-set clones of the rule kernels and of the PQ codec are exact.
+"""Checks that the instruction-set clones of the byte maps, trit scans, stencils, rule kernels and
+PQ codec are exact.
 
 Compiles exact_codegen_tu.cpp to an object with the given flags (e.g. -march=native or
 -march=sapphirerapids, wider than any clone's level), disassembles it and checks every clone
