@@ -11,8 +11,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/block_state.hpp>
 #include <dashi/detail/byte_simd.hpp>
-#include <dashi/execution/detail/block_state.hpp>
 #include <dashi/kernel_concepts.hpp>
 #include <dashi/kernels/pointwise.hpp>
 #include <dashi/kernels/rule1d.hpp>

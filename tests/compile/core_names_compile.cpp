@@ -8,7 +8,6 @@
 
 #include <dashi/carrier.hpp>
 #include <dashi/dashi.hpp>
-#include <dashi/detail/cpu_features.hpp>
 #include <dashi/execution/compose.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/defect.hpp>
@@ -17,6 +16,7 @@
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>
+#include <dashi/pq/detail/cpu_features.hpp>
 
 #if defined(bit_AVX2) || defined(bit_SSE4_2) || defined(signature_AMD_ebx) || defined(__cpuid)
 #  error "a dashi header included <cpuid.h>"

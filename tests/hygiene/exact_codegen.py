@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Checks that the instruction-set clones of the rule kernels and of the PQ codec are exact.
+"""Checks that the instruction-set clones of the byte maps, trit scans, stencils, rule kernels and
+PQ codec are exact.
 
 Compiles exact_codegen_tu.cpp to an object with the given flags (e.g. -march=native or
 -march=sapphirerapids, wider than any clone's level), disassembles it and checks every clone
@@ -24,10 +25,17 @@ import tempfile
 from pathlib import Path
 
 # (qualified name without template arguments, level); the first full match wins.
+BYTE_ROUTINES = (r"(map_bytes|map_bytes_streaming|map_bytes_checked|map_bytes_checked_streaming|"
+                 r"contract_violated|l1_distance|first_non_trit|count_nonzero|left_neighbor|"
+                 r"left_neighbor_streaming|majority3x3)")
 LEVELS = [
+    (r"dashi::detail::" + BYTE_ROUTINES + "_avx2", "avx2"),
+    (r"dashi::detail::" + BYTE_ROUTINES + "_avx512", "avx512"),
+    (r"dashi::detail::" + BYTE_ROUTINES + "_portable", "portable"),
     (r"dashi::detail::(rule1d_segment|totalistic_row|totalistic_columns)_avx2", "avx2"),
     (r"dashi::detail::(rule1d_segment|totalistic_row)_avx512", "avx512-vbmi"),
     (r"dashi::detail::(rule1d_apply|rule1d_segment|rule1d_segment_portable|totalistic_apply|"
+     r"totalistic_row_portable|"
      r"totalistic_row|totalistic_columns_portable)", "portable"),
     (r"dashi::pq::detail::(encode_avx2|encode_avx2_impl|decode_avx2|count_words_avx2|"
      r"crc32c_raw_sse42|popcount_words_popcnt)", "avx2"),
@@ -48,6 +56,13 @@ REQUIRED = [
     "dashi::pq::detail::decode_avx512<false>", "dashi::pq::detail::decode_avx512<true>",
     "dashi::pq::detail::count_words_avx2", "dashi::pq::detail::count_words_avx512",
     "dashi::pq::detail::crc32c_raw_sse42", "dashi::pq::detail::popcount_words_popcnt",
+    "dashi::detail::contract_violated_avx2", "dashi::detail::contract_violated_avx512",
+    "dashi::detail::l1_distance_avx2", "dashi::detail::l1_distance_avx512",
+    "dashi::detail::first_non_trit_avx2", "dashi::detail::first_non_trit_avx512",
+    "dashi::detail::count_nonzero_avx2", "dashi::detail::count_nonzero_avx512",
+    "dashi::detail::majority3x3_avx2", "dashi::detail::majority3x3_avx512",
+    "dashi::detail::left_neighbor_avx2", "dashi::detail::left_neighbor_avx512",
+    "dashi::detail::left_neighbor_streaming_avx2", "dashi::detail::left_neighbor_streaming_avx512",
 ]
 
 # Beyond every level here: AES, PCLMUL, SHA, GFNI, VAES, VPCLMULQDQ, ADX, AVX-VNNI (printed
@@ -65,7 +80,7 @@ FP16 = r"^(v\w*(ph|sh)[xyz]?|vcvt\w*ph2\w+|vcvt\w*2ph[xyz]?|vmovw)$"
 F16C = {"vcvtph2ps", "vcvtps2ph"}
 # Past SSE2 without VEX: SSE3, SSSE3, SSE4, POPCNT, LZCNT, BMI, MOVBE, CRC32.
 PAST_SSE2 = (r"^(pshufb|palignr|pabs[bwd]|phadd\w*|phsub\w*|pmaddubsw|pmulhrsw|psign[bwd]|ptest|"
-             r"pblend\w*|blendv?p[sd]|pmin[su][bwd]|pmax[su][bwd]|pmov[sz]x\w*|pcmpeqq|pcmpgtq|"
+             r"pblend\w*|blendv?p[sd]|pmin(sb|uw|sd|ud)|pmax(sb|uw|sd|ud)|pmov[sz]x\w*|pcmpeqq|pcmpgtq|"
              r"packusdw|pextr[bdq]|pinsr[bdq]|pmulld|pmuldq|round[ps][sd]|dpp[sd]|insertps|"
              r"extractps|movntdqa|mpsadbw|phminposuw|pcmp[ei]str[im]|crc32\w*|lddqu|movddup|"
              r"movs[hl]dup|addsubp[sd]|haddp[sd]|hsubp[sd]|popcnt|lzcnt|tzcnt|andn|bextr|blsi|"

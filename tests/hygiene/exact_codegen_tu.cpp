@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compiled to an object by exact_codegen.py with plain and with wide -m / -march flags: every
-// instruction-set clone of the rule kernels and of the PQ codec is instantiated here, and the
+// instruction-set clone of the byte maps, scans, stencils, rule kernels and PQ codec is
+// instantiated here, and the
 // script checks that each one holds only the instructions of its exact level.
 
 #include <cstddef>
 #include <cstdint>
+#include <dashi/detail/byte_simd.hpp>
+#include <dashi/detail/checked_map.hpp>
+#include <dashi/detail/stencil_simd.hpp>
+#include <dashi/detail/trit_scan.hpp>
+#include <dashi/kernels/pointwise.hpp>
 #include <dashi/kernels/rule1d.hpp>
 #include <dashi/kernels/totalistic2d.hpp>
 #include <dashi/pq/codec.hpp>
@@ -19,8 +25,8 @@ template <class Rule>
 std::size_t run_rule(const Rule& rule, const dashi::TernaryField& in) {
   dashi::TernaryField out = dashi::TernaryField::zeros(in.shape());
   std::size_t support = 0;
-  for (const auto isa : {dashi::detail::RuleIsa::portable, dashi::detail::RuleIsa::avx2,
-                         dashi::detail::RuleIsa::avx512}) {
+  for (const auto isa :
+       {dashi::detail::Isa::portable, dashi::detail::Isa::avx2, dashi::detail::Isa::avx512}) {
     if (isa <= dashi::detail::rule_isa()) {
       rule.apply_with(isa, in.view(), out.span());
       support += out.count_support();
@@ -56,6 +62,19 @@ int main() {
       support += bits + static_cast<std::size_t>(decoded[0] != 0);
     }
   }
+  // The byte maps, scans and stencils (their dispatch names every entry point).
+  std::vector<std::int8_t> out(line.size());
+  dashi::detail::map_bytes(line.data(), out.data(), line.size(), dashi::detail::SignBytes{});
+  support += dashi::detail::map_bytes_checked(line.data(), out.data(), line.size(),
+                                              dashi::detail::NegateBytes{})
+                 ? 0
+                 : 1;
+  support += dashi::detail::contract_violated(line.data(), out.data(), line.size()) ? 1 : 0;
+  support += dashi::detail::l1_distance(line.data(), out.data(), line.size());
+  support += dashi::detail::first_non_trit(line.data(), line.size()).value_or(0);
+  support += dashi::detail::count_nonzero(line.data(), line.size());
+  dashi::detail::left_neighbor(grid.data(), out.data(), grid.size(), 96);
+  dashi::detail::majority3x3(grid.data(), out.data(), 96, 96, 0, 96);
   std::vector<std::uint8_t> counts(64);
   dashi::pq::detail::count_words(line.data(), line.size(), counts.data());
   const std::vector<std::uint64_t> words(64, 1);

@@ -4,7 +4,7 @@
 #include <cinttypes>
 #include <cstdint>
 #include <cstdio>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 
 std::uint64_t work_wide();
 std::uint64_t work_plain();

@@ -13,21 +13,18 @@
 namespace dashi_test {
 
 /// Every rule-kernel instruction set this CPU (and DASHI_ISA) allows, portable first.
-inline std::vector<dashi::detail::RuleIsa> available_rule_isas() {
-  using dashi::detail::RuleIsa;
-  std::vector<RuleIsa> isas{RuleIsa::portable};
-  if (dashi::detail::rule_isa() >= RuleIsa::avx2) {
-    isas.push_back(RuleIsa::avx2);
+inline std::vector<dashi::detail::Isa> available_rule_isas() {
+  using dashi::detail::Isa;
+  std::vector<Isa> isas{Isa::portable};
+  if (dashi::detail::rule_isa() >= Isa::avx2) {
+    isas.push_back(Isa::avx2);
   }
-  if (dashi::detail::rule_isa() >= RuleIsa::avx512) {
-    isas.push_back(RuleIsa::avx512);
+  if (dashi::detail::rule_isa() >= Isa::avx512) {
+    isas.push_back(Isa::avx512);
   }
   return isas;
 }
 
-inline std::string rule_isa_name(dashi::detail::RuleIsa isa) {
-  using dashi::detail::RuleIsa;
-  return isa == RuleIsa::portable ? "portable" : isa == RuleIsa::avx2 ? "avx2" : "avx512";
-}
+inline std::string rule_isa_name(dashi::detail::Isa isa) { return dashi::detail::isa_name(isa); }
 
 }  // namespace dashi_test

@@ -4,8 +4,9 @@
 // against scalar references and the portable path: the byte maps (plain and streaming
 // stores), the contract scan, the L1 distance, the first non-trit and the support count,
 // for every length up to 300 and a few large ones, unaligned starts and every byte value.
-// The automatic dispatch is checked too; the suite runs again under DASHI_ISA (see
-// tests/CMakeLists.txt), and prints which paths ran.
+// The automatic dispatch is checked too, and the dispatch helper and the level names of
+// <dashi/simd/>; the suite runs again under DASHI_ISA (see tests/CMakeLists.txt), and prints
+// which paths ran.
 
 #include <gtest/gtest.h>
 
@@ -15,9 +16,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <dashi/detail/byte_simd.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <dashi/kernels/pointwise.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -123,72 +125,37 @@ template <class Op>
 void map_with(Isa level, bool streaming, const std::int8_t* in, std::int8_t* out, std::size_t n,
               Op op) {
   namespace d = dashi::detail;
-  (void)streaming;
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      streaming ? d::map_bytes_streaming_avx2(in, out, n, op) : d::map_bytes_avx2(in, out, n, op);
-      return;
-    case Isa::avx512:
-      streaming ? d::map_bytes_streaming_avx512(in, out, n, op)
-                : d::map_bytes_avx512(in, out, n, op);
-      return;
-#endif
-    default:
-      d::map_bytes_portable(in, out, n, op);
+  if (streaming) {
+    d::dispatch<DASHI_DETAIL_PATHS(&d::map_bytes_portable<Op>, &d::map_bytes_streaming_avx2<Op>,
+                                   &d::map_bytes_streaming_avx512<Op>)>(level, in, out, n, op);
+  } else {
+    d::dispatch<DASHI_DETAIL_PATHS(&d::map_bytes_portable<Op>, &d::map_bytes_avx2<Op>,
+                                   &d::map_bytes_avx512<Op>)>(level, in, out, n, op);
   }
 }
 
 bool contract_with(Isa level, const std::int8_t* in, const std::int8_t* out, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::contract_violated_avx2(in, out, n);
-    case Isa::avx512:
-      return dashi::detail::contract_violated_avx512(in, out, n);
-#endif
-    default:
-      return dashi::detail::contract_violated_portable(in, out, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::contract_violated_portable, &d::contract_violated_avx2,
+                                        &d::contract_violated_avx512)>(level, in, out, n);
 }
 
 std::uint64_t l1_with(Isa level, const std::int8_t* a, const std::int8_t* b, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::l1_distance_avx2(a, b, n);
-    case Isa::avx512:
-      return dashi::detail::l1_distance_avx512(a, b, n);
-#endif
-    default:
-      return dashi::detail::l1_distance_portable(a, b, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::l1_distance_portable, &d::l1_distance_avx2,
+                                        &d::l1_distance_avx512)>(level, a, b, n);
 }
 
 std::size_t first_non_trit_with(Isa level, const std::int8_t* data, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::first_non_trit_avx2(data, n);
-    case Isa::avx512:
-      return dashi::detail::first_non_trit_avx512(data, n);
-#endif
-    default:
-      return dashi::detail::first_non_trit_portable(data, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::first_non_trit_portable, &d::first_non_trit_avx2,
+                                        &d::first_non_trit_avx512)>(level, data, n);
 }
 
 std::size_t count_nonzero_with(Isa level, const std::int8_t* data, std::size_t n) {
-  switch (level) {
-#if DASHI_DETAIL_X86
-    case Isa::avx2:
-      return dashi::detail::count_nonzero_avx2(data, n);
-    case Isa::avx512:
-      return dashi::detail::count_nonzero_avx512(data, n);
-#endif
-    default:
-      return dashi::detail::count_nonzero_portable(data, n);
-  }
+  namespace d = dashi::detail;
+  return d::dispatch<DASHI_DETAIL_PATHS(&d::count_nonzero_portable, &d::count_nonzero_avx2,
+                                        &d::count_nonzero_avx512)>(level, data, n);
 }
 
 // ----------------------------------------------------------------------------------------
@@ -629,6 +596,43 @@ TEST(ByteSimdDispatch, PrintsThePathsThatRun) {
               std::getenv("DASHI_ISA") != nullptr ? std::getenv("DASHI_ISA") : "unset");
   RecordProperty("byte_simd_paths", ran);
   EXPECT_EQ(runnable_levels().back(), dashi::detail::active_isa());
+}
+
+}  // namespace
+
+namespace {
+
+// Stand-in entry points for the dispatch helper: each returns its level.
+int level_portable(int base) { return base; }
+int level_avx2(int base) { return base + 1; }
+int level_avx512(int base) { return base + 2; }
+
+TEST(SimdDispatch, CallsTheHighestLevelAtOrBelowTheGivenOne) {
+  using dashi::detail::dispatch;
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::portable, 10)), 10);
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::avx2, 10)), 11);
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, &level_avx512>(Isa::avx512, 10)), 12);
+}
+
+TEST(SimdDispatch, SkipsTheLevelsARoutineHasNoEntryPointFor) {
+  using dashi::detail::dispatch;
+  EXPECT_EQ((dispatch<&level_portable, &level_avx2, nullptr>(Isa::avx512, 10)), 11);
+  EXPECT_EQ((dispatch<&level_portable, nullptr, &level_avx512>(Isa::avx2, 10)), 10);
+  EXPECT_EQ((dispatch<&level_portable, nullptr, nullptr>(Isa::avx512, 10)), 10);
+  // The paths macro names the wide entry points only where they exist.
+  const int expected = DASHI_DETAIL_X86 ? 12 : 10;
+  EXPECT_EQ(
+      (dispatch<DASHI_DETAIL_PATHS(&level_portable, &level_avx2, &level_avx512)>(Isa::avx512, 10)),
+      expected);
+}
+
+TEST(SimdIsa, NamesAndCapsAreOneTable) {
+  for (const Isa isa : {Isa::portable, Isa::avx2, Isa::avx512}) {
+    EXPECT_EQ(dashi::detail::isa_cap(isa_name(isa)), isa) << isa_name(isa);
+  }
+  EXPECT_EQ(dashi::detail::isa_cap("sse2"), Isa::avx512);  // unknown: no cap
+  EXPECT_EQ(dashi::detail::isa_cap(""), Isa::avx512);
+  EXPECT_LE(dashi::detail::active_isa(), dashi::detail::supported_isa());
 }
 
 }  // namespace

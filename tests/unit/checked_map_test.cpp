@@ -28,7 +28,7 @@ struct Path {
 std::vector<Path> paths() {
   std::vector<Path> all = {{"portable", dashi::detail::map_bytes_checked_portable<NegateBytes>}};
 #if DASHI_DETAIL_X86
-  if (dashi::detail::dispatch_avx2()) {
+  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
     all.push_back({"avx2", dashi::detail::map_bytes_checked_avx2<NegateBytes>});
     all.push_back({"avx2-streaming", dashi::detail::map_bytes_checked_streaming_avx2<NegateBytes>});
   }

@@ -23,7 +23,7 @@ namespace {
 
 using namespace dashi_test;
 
-using dashi::detail::RuleIsa;
+using dashi::detail::Isa;
 
 static_assert(dashi::RowWindowKernel<kernels::LeftNeighbor>);
 static_assert(dashi::RowWindowKernel<kernels::Majority3x3>);
@@ -168,7 +168,7 @@ TEST(RowWindow, Majority3x3EveryWindowOnEveryPath) {
 template <std::size_t R>
 void check_rule1d_windows(std::uint64_t seed) {
   const kernels::Rule1D<R> rule = random_rule<R>(seed);
-  for (const RuleIsa isa : available_rule_isas()) {
+  for (const Isa isa : available_rule_isas()) {
     std::cout << "[ path ] Rule1D<" << R << "> " << rule_isa_name(isa) << "\n";
     // Row counts below, at and above 2R + 1 (every row an edge row, or an interior), and
     // rows shorter and longer than one vector.
@@ -192,7 +192,7 @@ TEST(RowWindow, Rule1DEveryWindowOnEveryPath) {
 TEST(RowWindow, Totalistic2DEveryWindowOnEveryPath) {
   const kernels::Totalistic2D rule = random_totalistic(60);
   std::uint64_t seed = 61;
-  for (const RuleIsa isa : available_rule_isas()) {
+  for (const Isa isa : available_rule_isas()) {
     std::cout << "[ path ] Totalistic2D " << rule_isa_name(isa) << "\n";
     for (const Shape& shape : {Shape{1, 9}, Shape{3, 64}, Shape{8, 130}}) {
       const TernaryField in = random_field(shape, 0.3, seed++);

@@ -23,7 +23,7 @@ namespace {
 
 using namespace dashi_test;
 
-using dashi::detail::RuleIsa;
+using dashi::detail::Isa;
 
 /// A random valid table of `size` entries: entries whose centre digit (`centre_of(e)`) is 0
 /// are 0, the others uniform in {-1, 0, 1}.
@@ -110,7 +110,7 @@ void check_rule1d_on(const std::vector<Shape>& shapes, std::uint64_t seed) {
       for (const double sparsity : {0.0, 0.5}) {
         const TernaryField in = random_field(shapes[s], sparsity, seed + 7 * s + t);
         const TernaryField expected = rule1d_reference(R, table, in.view());
-        for (const RuleIsa isa : available_rule_isas()) {
+        for (const Isa isa : available_rule_isas()) {
           TernaryField out = TernaryField::zeros(in.shape());
           rule.apply_with(isa, in.view(), out.span());
           ASSERT_EQ(first_difference(out.view(), expected.view()), "")
@@ -203,7 +203,7 @@ TEST(Totalistic2D, MatchesScalarReferenceOnEveryPath) {
     for (std::size_t s = 0; s < shapes.size(); ++s) {
       const TernaryField in = random_field(shapes[s], t % 2 == 0 ? 0.0 : 0.4, 31 * s + t);
       const TernaryField expected = totalistic_reference(table, in.view());
-      for (const RuleIsa isa : available_rule_isas()) {
+      for (const Isa isa : available_rule_isas()) {
         TernaryField out = TernaryField::zeros(in.shape());
         rule.apply_with(isa, in.view(), out.span());
         ASSERT_EQ(first_difference(out.view(), expected.view()), "")
@@ -239,7 +239,7 @@ TEST(Totalistic2D, Majority3x3IsOneTable) {
     for (const double sparsity : {0.0, 0.3, 0.8}) {
       const TernaryField in = random_field(shape, sparsity, shape.size());
       const TernaryField expected = dashi::apply_kernel(kernels::Majority3x3{}, in.view());
-      for (const RuleIsa isa : available_rule_isas()) {
+      for (const Isa isa : available_rule_isas()) {
         TernaryField out = TernaryField::zeros(in.shape());
         rule.apply_with(isa, in.view(), out.span());
         ASSERT_EQ(first_difference(out.view(), expected.view()), "")
@@ -339,9 +339,9 @@ TEST(RuleKernels, IsaCapFromTheEnvironmentIsHonoured) {
   }
   const std::string name(cap);
   if (name == "portable") {
-    EXPECT_EQ(dashi::detail::rule_isa(), RuleIsa::portable);
+    EXPECT_EQ(dashi::detail::rule_isa(), Isa::portable);
   } else if (name == "avx2") {
-    EXPECT_LE(dashi::detail::rule_isa(), RuleIsa::avx2);
+    EXPECT_LE(dashi::detail::rule_isa(), Isa::avx2);
   }
 }
 

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <dashi/detail/aligned_buffer.hpp>
+#include <dashi/simd/cpu_relax.hpp>
 #include <exception>
 #include <limits>
 #include <mutex>
@@ -11,15 +12,6 @@
 #include <utility>
 
 namespace dashi::detail {
-
-/// One spin-wait step: a pause hint where the CPU has one.
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 
 /// An index-space job living on its caller's stack: threads claim indices with one atomic
 /// increment each, and per-index failures collapse into the lowest failing index (its

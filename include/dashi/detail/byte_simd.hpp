@@ -5,8 +5,8 @@
 /// Byte-wise loops over ternary values written with GCC/Clang vector extensions, so they
 /// vectorise at any optimisation level: the byte maps (`map_bytes`), the contract scan
 /// (`contract_violated`) and the L1 distance (`l1_distance`). Each has three entry points
-/// with exact targets (see cpu_dispatch.hpp), and `active_isa()` picks one at run time, so
-/// no body depends on the translation unit's `-m` flags:
+/// with exact targets (see simd/isa.hpp), and `dispatch` (simd/dispatch.hpp) picks one by
+/// `active_isa()` at run time, so no body depends on the translation unit's `-m` flags:
 ///
 /// - `*_portable`: the `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` body over `bytes32`;
 /// - `*_avx2`: the same body compiled for AVX2 (the byte maps also have
@@ -16,34 +16,17 @@
 ///
 /// Every entry point is thread-safe (it touches only its arguments) and throws nothing.
 
-#include <algorithm>
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/execution/detail/block_state.hpp>
+#include <dashi/detail/block_state.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/vectors.hpp>
+#include <dashi/simd/x86.hpp>
 #include <type_traits>
 
-#if !defined(__GNUC__) && !defined(__clang__)
-#  error "dashicore needs the GCC/Clang vector extensions (GCC >= 12 or Clang >= 14)"
-#endif
-
 namespace dashi::detail {
-
-/// 32 signed bytes.
-using bytes32 = std::int8_t __attribute__((vector_size(32)));
-/// 32 unsigned bytes (wrapping arithmetic).
-using ubytes32 = std::uint8_t __attribute__((vector_size(32)));
-/// 64 signed bytes (one AVX-512 register).
-using bytes64 = std::int8_t __attribute__((vector_size(64)));
-/// 64 unsigned bytes (wrapping arithmetic).
-using ubytes64 = std::uint8_t __attribute__((vector_size(64)));
-
-/// True when the run-time dispatch takes the AVX2 (or AVX-512) entry points.
-[[nodiscard]] inline bool dispatch_avx2() noexcept { return active_isa() >= Isa::avx2; }
-/// True when the run-time dispatch takes the AVX-512 entry points.
-[[nodiscard]] inline bool dispatch_avx512() noexcept { return active_isa() >= Isa::avx512; }
 
 // Vectors are passed by reference throughout: 32- and 64-byte vectors by value change the
 // ABI between AVX and non-AVX code, which compilers warn about.
@@ -96,6 +79,16 @@ inline constexpr std::size_t streaming_store_bytes = std::size_t{8} << 20;
   return n >= streaming_store_bytes || (n >= 1024 && StreamingOutput::covers(out, n));
 }
 
+/// The bytes of `out[0, n)` before its first `width`-byte boundary (at most `n`): the head a
+/// streaming loop writes with plain stores. A ternary, not `std::min`: that has no target
+/// attribute, so in a wider unit it could stay a call compiled with the unit's flags inside
+/// the exact entry points.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t head_bytes(
+    const std::int8_t* out, std::size_t n, std::size_t width) noexcept {
+  const std::size_t head = (width - reinterpret_cast<std::uintptr_t>(out) % width) % width;
+  return head < n ? head : n;
+}
+
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void map_bytes_portable(const std::int8_t* in,
                                                                        std::int8_t* out,
@@ -104,18 +97,10 @@ template <class Op>
 }
 
 #if DASHI_DETAIL_X86
-/// A non-temporal store of 32 bytes to the 32-byte aligned `p`. Written with compiler
-/// builtins rather than the `<immintrin.h>` wrappers: in a translation unit built with
-/// wider `-m` flags the wrappers carry those flags and could not be inlined into a function
-/// of an exact target (see cpu_dispatch.hpp).
+/// A non-temporal store of 32 bytes to the 32-byte aligned `p`.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void stream32(
     std::int8_t* p, const bytes32& v) noexcept {
-  using Words = long long __attribute__((vector_size(32)));
-#  if defined(__clang__)
-  __builtin_nontemporal_store(reinterpret_cast<const Words&>(v), reinterpret_cast<Words*>(p));
-#  else
-  __builtin_ia32_movntdq256(reinterpret_cast<Words*>(p), reinterpret_cast<const Words&>(v));
-#  endif
+  x86::stream32(p, reinterpret_cast<ubytes32>(v));
 }
 
 /// `map_bytes_generic` with non-temporal stores: plain stores up to the first 32-byte
@@ -124,7 +109,7 @@ template <class Op>
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT void map_bytes_streaming_avx2(
     const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
+  const std::size_t head = head_bytes(out, n, 32);
   map_bytes_generic(in, out, head, op);
   std::size_t i = head;
   bytes32 v{};
@@ -133,7 +118,7 @@ template <class Op>
     op(v);
     stream32(out + i, v);
   }
-  __builtin_ia32_sfence();
+  x86::store_fence();
   map_bytes_generic(in + i, out + i, n - i, op);
 }
 
@@ -145,73 +130,45 @@ template <class Op>
 }
 
 // ---------------------------------------------------------------------------------------
-// AVX-512 helpers: 64-byte lanes, masks in k registers. Builtins only (see stream32).
-
-/// The operand type of the byte builtins (plain `char` lanes).
-using chars64 = char __attribute__((vector_size(64)));
-/// Eight 64-bit lanes (`vpsadbw` sums, non-temporal stores).
-using words64 = long long __attribute__((vector_size(64)));
+// AVX-512 helpers: 64-byte lanes, masks in k registers (the operations of simd/x86.hpp on
+// signed bytes).
 
 /// The mask of lanes `[0, count)` (all 64 for `count >= 64`): one `bzhi`.
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
 lanes_below(std::size_t count) noexcept {
-  return __builtin_ia32_bzhi_di(~0ULL, count);
+  return x86::bzhi(~std::uint64_t{0}, count);
 }
 
 /// Loads the first `count` (at most 64) bytes at `p` into `v`, zeros into the other lanes.
 /// A masked load: bytes past `p + count` are not read and cannot fault.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void load64_first(
     bytes64& v, const std::int8_t* p, std::size_t count) noexcept {
-#  if defined(__clang__)
-  v = reinterpret_cast<bytes64>(__builtin_ia32_loaddquqi512_mask(
-      reinterpret_cast<const chars64*>(p), chars64{}, lanes_below(count)));
-#  else
-  v = reinterpret_cast<bytes64>(__builtin_ia32_loaddquqi512_mask(reinterpret_cast<const char*>(p),
-                                                                 chars64{}, lanes_below(count)));
-#  endif
+  v = reinterpret_cast<bytes64>(x86::load64_masked(p, lanes_below(count)));
 }
 
 /// Stores the first `count` (at most 64) lanes of `v` to `p`; nothing past `p + count` is
 /// touched (a masked store).
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void store64_first(
     std::int8_t* p, const bytes64& v, std::size_t count) noexcept {
-#  if defined(__clang__)
-  __builtin_ia32_storedquqi512_mask(reinterpret_cast<chars64*>(p),
-                                    reinterpret_cast<const chars64&>(v), lanes_below(count));
-#  else
-  __builtin_ia32_storedquqi512_mask(reinterpret_cast<char*>(p), reinterpret_cast<const chars64&>(v),
-                                    lanes_below(count));
-#  endif
+  x86::store64_masked(p, lanes_below(count), reinterpret_cast<ubytes64>(v));
 }
 
 /// A non-temporal store of 64 bytes to the 64-byte aligned `p`.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void stream64(
     std::int8_t* p, const bytes64& v) noexcept {
-#  if defined(__clang__)
-  __builtin_nontemporal_store(reinterpret_cast<const words64&>(v), reinterpret_cast<words64*>(p));
-#  else
-  __builtin_ia32_movntdq512(reinterpret_cast<words64*>(p), reinterpret_cast<const words64&>(v));
-#  endif
+  x86::stream64(p, reinterpret_cast<ubytes64>(v));
 }
 
 /// The mask of the non-zero lanes of `v` (one compare into a k register).
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
 nonzero_lanes(const bytes64& v) noexcept {
-  return __builtin_ia32_cmpb512_mask(reinterpret_cast<const chars64&>(v), chars64{}, _MM_CMPINT_NE,
-                                     ~0ULL);
+  return x86::nonzero_bytes(reinterpret_cast<ubytes64>(v));
 }
 
-/// `|v|` per lane as unsigned bytes (-128 gives 0x80): one `vpabsb`. Clang makes it of the
-/// select below; GCC finds no spelling without signed overflow, so it gets the builtin.
+/// `|v|` per lane as unsigned bytes (-128 gives 0x80): one `vpabsb`.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void abs64(const bytes64& v,
                                                                           ubytes64& out) noexcept {
-#  if defined(__clang__)
-  const auto u = reinterpret_cast<ubytes64>(v);
-  out = v < 0 ? -u : u;
-#  else
-  out = reinterpret_cast<ubytes64>(
-      __builtin_ia32_pabsb512_mask(reinterpret_cast<const chars64&>(v), chars64{}, ~0ULL));
-#  endif
+  out = x86::abs_bytes(reinterpret_cast<ubytes64>(v));
 }
 
 /// `map_bytes_generic` over 64-byte vectors, the tail with one masked load and store.
@@ -245,7 +202,7 @@ template <class Op>
 template <class Op>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT void map_bytes_streaming_avx512(
     const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (64 - reinterpret_cast<std::uintptr_t>(out) % 64) % 64);
+  const std::size_t head = head_bytes(out, n, 64);
   map_bytes_body_avx512(in, out, head, op);
   std::size_t i = head;
   bytes64 v{};
@@ -254,8 +211,22 @@ template <class Op>
     op(v);
     stream64(out + i, v);
   }
-  __builtin_ia32_sfence();
+  x86::store_fence();
   map_bytes_body_avx512(in + i, out + i, n - i, op);
+}
+#endif
+
+#if DASHI_DETAIL_X86
+/// The AVX-512 byte map of `Op` (streaming or not), or `nullptr` when `op` takes no `bytes64&`.
+template <class Op, bool Streaming>
+[[nodiscard]] consteval auto map_bytes_avx512_entry() noexcept {
+  if constexpr (!std::is_invocable_v<Op&, bytes64&>) {
+    return nullptr;
+  } else if constexpr (Streaming) {
+    return &map_bytes_streaming_avx512<Op>;
+  } else {
+    return &map_bytes_avx512<Op>;
+  }
 }
 #endif
 
@@ -264,27 +235,15 @@ template <class Op>
 /// paths stream the stores of large outputs (see `stream_stores`).
 template <class Op>
 inline void map_bytes(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-#if DASHI_DETAIL_X86
-  if constexpr (std::is_invocable_v<Op&, bytes64&>) {
-    if (dispatch_avx512()) {
-      if (stream_stores(out, n)) {
-        map_bytes_streaming_avx512(in, out, n, op);
-      } else {
-        map_bytes_avx512(in, out, n, op);
-      }
-      return;
-    }
+  if (stream_stores(out, n)) {
+    dispatch<DASHI_DETAIL_PATHS(&map_bytes_portable<Op>, &map_bytes_streaming_avx2<Op>,
+                                (map_bytes_avx512_entry<Op, true>()))>(active_isa(), in, out, n,
+                                                                       op);
+  } else {
+    dispatch<DASHI_DETAIL_PATHS(&map_bytes_portable<Op>, &map_bytes_avx2<Op>,
+                                (map_bytes_avx512_entry<Op, false>()))>(active_isa(), in, out, n,
+                                                                        op);
   }
-  if (dispatch_avx2()) {
-    if (stream_stores(out, n)) {
-      map_bytes_streaming_avx2(in, out, n, op);
-    } else {
-      map_bytes_avx2(in, out, n, op);
-    }
-    return;
-  }
-#endif
-  map_bytes_portable(in, out, n, op);
 }
 
 /// Marks in `bad` the lanes where output `b` breaks the contract for input `a`: `|b|` in
@@ -318,8 +277,10 @@ contract_violated_generic(const std::int8_t* in, const std::int8_t* out, std::si
     std::memcpy(&b, out + i, n - i);
     contract_step(a, b, one, bad);
   }
-  std::array<std::int64_t, 4> words;
-  std::memcpy(words.data(), &bad, sizeof words);
+  // A C array: `std::array`'s accessors have no target attribute, so in a wider unit they
+  // could stay calls compiled with that unit's flags inside the exact entry points.
+  std::int64_t words[4];  // NOLINT(modernize-avoid-c-arrays): see above
+  std::memcpy(words, &bad, sizeof words);
   return (words[0] | words[1] | words[2] | words[3]) != 0;
 }
 
@@ -370,7 +331,7 @@ contract_violated_avx512(const std::int8_t* in, const std::int8_t* out, std::siz
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t
 l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) noexcept {
   std::uint64_t total = 0;
-  std::array<std::uint8_t, 32> bytes;
+  std::uint8_t bytes[32];  // NOLINT(modernize-avoid-c-arrays): as in contract_violated_generic
   std::size_t i = 0;
   while (i + 32 <= n) {
     ubytes32 lanes{};  // at most 127 terms of 2 per lane before flushing
@@ -383,7 +344,7 @@ l1_distance_generic(const std::int8_t* a, const std::int8_t* b, std::size_t n) n
       const auto sign = reinterpret_cast<ubytes32>(reinterpret_cast<bytes32>(d) >> 7);
       lanes += (d ^ sign) - sign;
     }
-    std::memcpy(bytes.data(), &lanes, sizeof bytes);
+    std::memcpy(bytes, &lanes, sizeof bytes);
     for (const std::uint8_t v : bytes) {
       total += v;
     }
@@ -419,7 +380,7 @@ l1_distance_avx2(const std::int8_t* a, const std::int8_t* b, std::size_t n) noex
 /// The eight sums of eight lanes of `lanes` (`vpsadbw` against zero) added to `sums`.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void add_lane_sums(
     const ubytes64& lanes, words64& sums) noexcept {
-  sums += __builtin_ia32_psadbw512(reinterpret_cast<const chars64&>(lanes), chars64{});
+  sums += x86::sum_bytes8(lanes);
 }
 
 /// `l1_distance_generic` over 64-byte vectors: byte lanes summed with `vpsadbw` every 127
@@ -446,8 +407,8 @@ l1_distance_avx512(const std::int8_t* a, const std::int8_t* b, std::size_t n) no
     add_abs_difference(va, vb, lanes);
     add_lane_sums(lanes, sums);
   }
-  std::array<std::uint64_t, 8> words;
-  std::memcpy(words.data(), &sums, sizeof words);
+  std::uint64_t words[8];  // NOLINT(modernize-avoid-c-arrays): as in contract_violated_generic
+  std::memcpy(words, &sums, sizeof words);
   std::uint64_t total = 0;
   for (const std::uint64_t w : words) {
     total += w;
@@ -459,30 +420,16 @@ l1_distance_avx512(const std::int8_t* a, const std::int8_t* b, std::size_t n) no
 /// Sum of `|a[i] - b[i]|` over `n` trits, with AVX-512 or AVX2 when active.
 [[nodiscard]] inline std::uint64_t l1_distance(const std::int8_t* a, const std::int8_t* b,
                                                std::size_t n) noexcept {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx512()) {
-    return l1_distance_avx512(a, b, n);
-  }
-  if (dispatch_avx2()) {
-    return l1_distance_avx2(a, b, n);
-  }
-#endif
-  return l1_distance_portable(a, b, n);
+  return dispatch<DASHI_DETAIL_PATHS(&l1_distance_portable, &l1_distance_avx2,
+                                     &l1_distance_avx512)>(active_isa(), a, b, n);
 }
 
 /// True when some byte of `out` is not a trit or is supported where `in` is not, with
 /// AVX-512 or AVX2 when active.
 [[nodiscard]] inline bool contract_violated(const std::int8_t* in, const std::int8_t* out,
                                             std::size_t n) noexcept {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx512()) {
-    return contract_violated_avx512(in, out, n);
-  }
-  if (dispatch_avx2()) {
-    return contract_violated_avx2(in, out, n);
-  }
-#endif
-  return contract_violated_portable(in, out, n);
+  return dispatch<DASHI_DETAIL_PATHS(&contract_violated_portable, &contract_violated_avx2,
+                                     &contract_violated_avx512)>(active_isa(), in, out, n);
 }
 
 }  // namespace dashi::detail

@@ -71,7 +71,7 @@ template <class Op>
 template <class Op>
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT bool
 map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::size_t n, Op op) {
-  const std::size_t head = std::min(n, (32 - reinterpret_cast<std::uintptr_t>(out) % 32) % 32);
+  const std::size_t head = head_bytes(out, n, 32);
   bool valid = map_bytes_checked_generic(in, out, head, op);
   std::size_t i = head;
   bytes32 bad{};
@@ -82,7 +82,7 @@ map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::s
     op(v);
     stream32(out + i, v);
   }
-  __builtin_ia32_sfence();
+  x86::store_fence();
   valid = map_bytes_checked_generic(in + i, out + i, n - i, op) && valid;
   return valid && !any_lane(bad);
 }
@@ -95,13 +95,13 @@ map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::s
 template <class Op>
 [[nodiscard]] inline bool map_bytes_checked(const std::int8_t* in, std::int8_t* out, std::size_t n,
                                             Op op) {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx2()) {
-    return stream_stores(out, n) ? map_bytes_checked_streaming_avx2(in, out, n, op)
-                                 : map_bytes_checked_avx2(in, out, n, op);
+  if (stream_stores(out, n)) {
+    return dispatch<DASHI_DETAIL_PATHS(&map_bytes_checked_portable<Op>,
+                                       &map_bytes_checked_streaming_avx2<Op>, nullptr)>(
+        active_isa(), in, out, n, op);
   }
-#endif
-  return map_bytes_checked_portable(in, out, n, op);
+  return dispatch<DASHI_DETAIL_PATHS(&map_bytes_checked_portable<Op>, &map_bytes_checked_avx2<Op>,
+                                     nullptr)>(active_isa(), in, out, n, op);
 }
 
 }  // namespace dashi::detail

@@ -4,12 +4,11 @@
 /// @file
 /// The shipped stencils (`LeftNeighbor`, `Majority3x3`) as vector loops written with the
 /// GCC/Clang vector extensions of byte_simd.hpp, each body a template over the vector
-/// (`bytes32` or `bytes64`) compiled into exact-target entry points (see cpu_dispatch.hpp)
+/// (`bytes32` or `bytes64`) compiled into exact-target entry points (see simd/isa.hpp)
 /// chosen at run time: portable and AVX2 over 32 sites, AVX-512 over 64 (LeftNeighbor also
 /// with streaming stores for large outputs, at both widths). Inputs are valid trits, so every
 /// neighbourhood sum fits a signed byte. Thread-safe (they touch only their arguments).
 
-#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -91,9 +90,12 @@ template <class Bytes = bytes32>
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
 streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool has_previous,
                 std::size_t width) noexcept {
-  const std::size_t first = has_previous ? 0 : std::min(stride, n);
+  // Ternaries, not `std::min`: it has no target attribute, so in a wider unit it could stay
+  // a call compiled with that unit's flags inside the exact entry points.
+  const std::size_t first = has_previous ? 0 : (stride < n ? stride : n);
   const std::size_t misalignment = reinterpret_cast<std::uintptr_t>(out + first) % width;
-  return std::min(n, first + (width - misalignment) % width);
+  const std::size_t start = first + (width - misalignment) % width;
+  return start < n ? start : n;
 }
 
 /// `left_neighbor_avx2` with non-temporal stores (as `map_bytes_streaming_avx2`): the head
@@ -110,7 +112,7 @@ streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool 
     left_neighbor_vector(in, i, stride, result);
     stream32(out + i, result);
   }
-  __builtin_ia32_sfence();
+  x86::store_fence();
   left_neighbor_generic<bytes32>(in + i, out + i, n - i, stride, true);
 }
 
@@ -133,7 +135,7 @@ streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool 
     left_neighbor_vector(in, i, stride, result);
     stream64(out + i, result);
   }
-  __builtin_ia32_sfence();
+  x86::store_fence();
   left_neighbor_generic<bytes64>(in + i, out + i, n - i, stride, true);
 }
 #endif
@@ -143,25 +145,15 @@ streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool 
 /// slice before `in` is read as the first slice's neighbour. `in` and `out` must not overlap.
 inline void left_neighbor(const std::int8_t* in, std::int8_t* out, std::size_t n,
                           std::size_t stride, bool has_previous = false) noexcept {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx512()) {
-    if (stream_stores(out, n)) {
-      left_neighbor_streaming_avx512(in, out, n, stride, has_previous);
-    } else {
-      left_neighbor_avx512(in, out, n, stride, has_previous);
-    }
-    return;
+  if (stream_stores(out, n)) {
+    dispatch<DASHI_DETAIL_PATHS(&left_neighbor_portable, &left_neighbor_streaming_avx2,
+                                &left_neighbor_streaming_avx512)>(active_isa(), in, out, n, stride,
+                                                                  has_previous);
+  } else {
+    dispatch<DASHI_DETAIL_PATHS(&left_neighbor_portable, &left_neighbor_avx2,
+                                &left_neighbor_avx512)>(active_isa(), in, out, n, stride,
+                                                        has_previous);
   }
-  if (dispatch_avx2()) {
-    if (stream_stores(out, n)) {
-      left_neighbor_streaming_avx2(in, out, n, stride, has_previous);
-    } else {
-      left_neighbor_avx2(in, out, n, stride, has_previous);
-    }
-    return;
-  }
-#endif
-  left_neighbor_portable(in, out, n, stride, has_previous);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -302,17 +294,8 @@ template <class Bytes = bytes32>
 /// not overlap.
 inline void majority3x3(const std::int8_t* in, std::int8_t* out, std::size_t rows, std::size_t cols,
                         std::size_t first_row, std::size_t out_rows) noexcept {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx512()) {
-    majority3x3_avx512(in, out, rows, cols, first_row, out_rows);
-    return;
-  }
-  if (dispatch_avx2()) {
-    majority3x3_avx2(in, out, rows, cols, first_row, out_rows);
-    return;
-  }
-#endif
-  majority3x3_portable(in, out, rows, cols, first_row, out_rows);
+  dispatch<DASHI_DETAIL_PATHS(&majority3x3_portable, &majority3x3_avx2, &majority3x3_avx512)>(
+      active_isa(), in, out, rows, cols, first_row, out_rows);
 }
 
 }  // namespace dashi::detail

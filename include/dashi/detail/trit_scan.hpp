@@ -4,38 +4,39 @@
 /// @file
 /// Scans over trit bytes (validity: `first_non_trit`, support count: `count_nonzero`), each
 /// with three entry points of exact targets chosen at run time by `active_isa()` (see
-/// cpu_dispatch.hpp):
+/// simd/isa.hpp and simd/dispatch.hpp):
 ///
 /// - `*_portable` and `*_avx2`: one `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` body
 ///   compiled twice, the validity scan on 16-byte vectors (portable) or 32-byte ones (AVX2);
 /// - `*_avx512`: 64-byte vectors with masks in k registers (`vpcmpub` / `vpcmpb`), the bad
 ///   byte located with `tzcnt` and the support counted with `popcnt` of the mask, the tail
-///   read with one masked load (vectors and masked loads from byte_simd.hpp).
+///   read with one masked load.
 ///
 /// Every entry point is thread-safe (it only reads its range) and throws nothing.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/byte_simd.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/vectors.hpp>
+#include <dashi/simd/x86.hpp>
 #include <optional>
 
 namespace dashi::detail {
 
-/// True when `v` is one of -1, 0, +1.
-[[nodiscard]] constexpr bool is_trit(std::int8_t v) noexcept {
+/// True when `v` is one of -1, 0, +1. On the portable target, so it inlines into the exact
+/// entry points of every level (without a target it could stay a call there, compiled with
+/// the unit's flags).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE constexpr bool is_trit(
+    std::int8_t v) noexcept {
   return static_cast<std::uint8_t>(v + 1) <= 2;
 }
 
-/// Signed byte vectors (GCC/Clang vector extensions) for the branch-free scan below: 16 bytes,
-/// native in every x86-64 target, for the portable entry point (32-byte vectors would be lowered
-/// element-wise there), 32 bytes for the AVX2 one.
-using scan_bytes16 = std::int8_t __attribute__((vector_size(16)));
-using scan_bytes32 = std::int8_t __attribute__((vector_size(32)));
-
 /// True when some byte of `data[0, n)`, `n` a multiple of 64, is not a trit (above 1 or below
-/// -1: signed byte compares), OR-ed over the whole range without a branch.
+/// -1: signed byte compares), OR-ed over the whole range without a branch. `Bytes` is
+/// `bytes16` for the portable entry point (native in every x86-64 target; 32-byte vectors
+/// would be lowered element-wise there) and `bytes32` for the AVX2 one.
 template <class Bytes>
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline bool any_non_trit_64s(
     const std::int8_t* data, std::size_t n) noexcept {
@@ -97,7 +98,7 @@ count_nonzero_generic(const std::int8_t* data, std::size_t n) noexcept {
 
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
 first_non_trit_portable(const std::int8_t* data, std::size_t n) noexcept {
-  return first_non_trit_generic<scan_bytes16>(data, n);
+  return first_non_trit_generic<bytes16>(data, n);
 }
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t
 count_nonzero_portable(const std::int8_t* data, std::size_t n) noexcept {
@@ -107,7 +108,7 @@ count_nonzero_portable(const std::int8_t* data, std::size_t n) noexcept {
 #if DASHI_DETAIL_X86
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::size_t
 first_non_trit_avx2(const std::int8_t* data, std::size_t n) noexcept {
-  return first_non_trit_generic<scan_bytes32>(data, n);
+  return first_non_trit_generic<bytes32>(data, n);
 }
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::size_t
 count_nonzero_avx2(const std::int8_t* data, std::size_t n) noexcept {
@@ -117,15 +118,13 @@ count_nonzero_avx2(const std::int8_t* data, std::size_t n) noexcept {
 /// The mask of the lanes of `v` above 2 (unsigned; one compare into a k register).
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
 lanes_above_two(const ubytes64& v) noexcept {
-  const ubytes64 two = ubytes64{} + 2;
-  return __builtin_ia32_ucmpb512_mask(reinterpret_cast<const chars64&>(v),
-                                      reinterpret_cast<const chars64&>(two), _MM_CMPINT_NLE, ~0ULL);
+  return x86::bytes_above(v, ubytes64{} + 2);
 }
 
 /// The mask of the lanes of `v` that are not trits: `v + 1` above 2 as unsigned bytes.
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
-non_trit_lanes(const bytes64& v) noexcept {
-  return lanes_above_two(reinterpret_cast<ubytes64>(v) + 1);
+non_trit_lanes(const ubytes64& v) noexcept {
+  return lanes_above_two(v + 1);
 }
 
 /// True when some byte of `data[0, n)`, `n` a multiple of 64, is not a trit: the unsigned
@@ -134,10 +133,8 @@ non_trit_lanes(const bytes64& v) noexcept {
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline bool
 any_non_trit_avx512(const std::int8_t* data, std::size_t n) noexcept {
   ubytes64 high{};
-  bytes64 v{};
   for (std::size_t i = 0; i < n; i += 64) {
-    load64(v, data + i);
-    const ubytes64 shifted = reinterpret_cast<ubytes64>(v) + 1;
+    const ubytes64 shifted = x86::load64(data + i) + 1;
     high = high > shifted ? high : shifted;
   }
   return lanes_above_two(high) != 0;
@@ -155,19 +152,20 @@ first_non_trit_avx512(const std::int8_t* data, std::size_t n) noexcept {
       break;
     }
   }
-  bytes64 v{};
+  ubytes64 v{};
   for (; i + 64 <= n; i += 64) {
-    load64(v, data + i);
+    v = x86::load64(data + i);
     const std::uint64_t bad = non_trit_lanes(v);
     if (bad != 0) {
-      return i + static_cast<std::size_t>(__builtin_ctzll(bad));
+      return i + x86::lowest_set_bit(bad);
     }
   }
   if (i < n) {
-    load64_first(v, data + i, n - i);  // zeros past the end are trits
+    // Zeros past the end are trits.
+    v = x86::load64_masked(data + i, x86::bzhi(~0ULL, n - i));
     const std::uint64_t bad = non_trit_lanes(v);
     if (bad != 0) {
-      return i + static_cast<std::size_t>(__builtin_ctzll(bad));
+      return i + x86::lowest_set_bit(bad);
     }
   }
   return n;
@@ -178,15 +176,15 @@ first_non_trit_avx512(const std::int8_t* data, std::size_t n) noexcept {
 [[nodiscard]] [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::size_t
 count_nonzero_avx512(const std::int8_t* data, std::size_t n) noexcept {
   std::size_t count = 0;
-  bytes64 v{};
+  ubytes64 v{};
   std::size_t i = 0;
   for (; i + 64 <= n; i += 64) {
-    load64(v, data + i);
-    count += static_cast<std::size_t>(__builtin_popcountll(nonzero_lanes(v)));
+    v = x86::load64(data + i);
+    count += static_cast<std::size_t>(x86::popcnt(x86::nonzero_bytes(v)));
   }
   if (i < n) {
-    load64_first(v, data + i, n - i);
-    count += static_cast<std::size_t>(__builtin_popcountll(nonzero_lanes(v)));
+    v = x86::load64_masked(data + i, x86::bzhi(~0ULL, n - i));
+    count += static_cast<std::size_t>(x86::popcnt(x86::nonzero_bytes(v)));
   }
   return count;
 }
@@ -196,13 +194,9 @@ count_nonzero_avx512(const std::int8_t* data, std::size_t n) noexcept {
 /// when active.
 [[nodiscard]] inline std::optional<std::size_t> first_non_trit(const std::int8_t* data,
                                                                std::size_t n) noexcept {
-#if DASHI_DETAIL_X86
-  const std::size_t at = dispatch_avx512() ? first_non_trit_avx512(data, n)
-                         : dispatch_avx2() ? first_non_trit_avx2(data, n)
-                                           : first_non_trit_portable(data, n);
-#else
-  const std::size_t at = first_non_trit_portable(data, n);
-#endif
+  const std::size_t at =
+      dispatch<DASHI_DETAIL_PATHS(&first_non_trit_portable, &first_non_trit_avx2,
+                                  &first_non_trit_avx512)>(active_isa(), data, n);
   if (at == n) {
     return std::nullopt;
   }
@@ -211,15 +205,8 @@ count_nonzero_avx512(const std::int8_t* data, std::size_t n) noexcept {
 
 /// Number of non-zero bytes in `data[0, n)`; AVX-512 or AVX2 when active.
 [[nodiscard]] inline std::size_t count_nonzero(const std::int8_t* data, std::size_t n) noexcept {
-#if DASHI_DETAIL_X86
-  if (dispatch_avx512()) {
-    return count_nonzero_avx512(data, n);
-  }
-  if (dispatch_avx2()) {
-    return count_nonzero_avx2(data, n);
-  }
-#endif
-  return count_nonzero_portable(data, n);
+  return dispatch<DASHI_DETAIL_PATHS(&count_nonzero_portable, &count_nonzero_avx2,
+                                     &count_nonzero_avx512)>(active_isa(), data, n);
 }
 
 }  // namespace dashi::detail

@@ -6,7 +6,7 @@
 /// new rules (from C++ or Python) run at compiled speed. The neighbourhood index is computed
 /// 32 or 64 sites at a time and looked up with byte shuffles (`pshufb` on split 16-byte
 /// tables with AVX2, `vpermb`/`vpermi2b` with AVX-512 VBMI), chosen at run time; a portable
-/// scalar path serves every other CPU. Also holds the run-time choice of instruction set and
+/// scalar path serves every other CPU. Also holds the rule kernels' level (`rule_isa()`) and
 /// the lookup primitives shared with `Totalistic2D`.
 
 #include <algorithm>
@@ -17,8 +17,9 @@
 #include <dashi/bits/detail/rule_circuits.hpp>
 #include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -26,17 +27,18 @@
 
 namespace dashi::detail {
 
-/// Instruction sets the rule kernels have code for, in increasing order.
-enum class RuleIsa : std::uint8_t { portable = 0, avx2 = 1, avx512 = 2 };
+/// The former name of the rule kernels' levels, now the one `Isa` (kept for code written
+/// against it).
+using RuleIsa = Isa;
 
-/// The rule kernels' path on the running CPU: AVX-512 needs the VBMI level
-/// (`avx512_vbmi_active()`: `vpermb`/`vpermi2b`), AVX2 the AVX2 level of `active_isa()`, so
-/// `DASHI_ISA` (`portable`, `avx2` or `avx512`) caps it like every other dispatch. Thread-safe.
-[[nodiscard]] inline RuleIsa rule_isa() noexcept {
+/// The rule kernels' level on the running CPU: `Isa::avx512` needs the VBMI level
+/// (`avx512_vbmi_active()`: `vpermb`/`vpermi2b`), else it is `active_isa()` capped at
+/// `Isa::avx2`, so `DASHI_ISA` caps it like every other dispatch. Thread-safe.
+[[nodiscard]] inline Isa rule_isa() noexcept {
   if (avx512_vbmi_active()) {
-    return RuleIsa::avx512;
+    return Isa::avx512;
   }
-  return active_isa() >= Isa::avx2 ? RuleIsa::avx2 : RuleIsa::portable;
+  return active_isa() >= Isa::avx2 ? Isa::avx2 : Isa::portable;
 }
 
 /// 3^e for small e.
@@ -229,22 +231,16 @@ template <std::size_t R>
 /// inner segment's `present` is a constant the portable loop folds.
 template <std::size_t R>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void rule1d_segment(
-    RuleIsa isa, const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
+    Isa isa, const std::int8_t* in, std::int8_t* out, std::size_t first, std::size_t last,
     std::size_t stride, unsigned present, const std::int8_t* table) noexcept {
-#if DASHI_DETAIL_X86
   if constexpr (R <= 2) {
-    if (isa == RuleIsa::avx512) {
-      rule1d_segment_avx512<R>(in, out, first, last, stride, present, table);
-      return;
-    }
-    if (isa == RuleIsa::avx2) {
-      rule1d_segment_avx2<R>(in, out, first, last, stride, present, table);
-      return;
-    }
+    dispatch<DASHI_DETAIL_PATHS(&rule1d_segment_portable<R>, &rule1d_segment_avx2<R>,
+                                &rule1d_segment_avx512<R>)>(isa, in, out, first, last, stride,
+                                                            present, table);
+  } else {
+    (void)isa;
+    rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
   }
-#endif
-  (void)isa;
-  rule1d_segment_portable<R>(in, out, first, last, stride, present, table);
 }
 
 /// The neighbours that exist for row `r` of `rows`: bit k for the row at offset k - R.
@@ -268,7 +264,7 @@ template <std::size_t R>
 /// flags).
 template <std::size_t R>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void rule1d_apply(
-    RuleIsa isa, const std::int8_t* in, std::size_t rows, std::size_t stride, std::size_t first_row,
+    Isa isa, const std::int8_t* in, std::size_t rows, std::size_t stride, std::size_t first_row,
     std::size_t out_rows, std::int8_t* out, const std::int8_t* table) noexcept {
   if (out_rows == 0 || stride == 0) {
     return;
@@ -378,10 +374,10 @@ class Rule1D {
 
   /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
   /// `detail::rule_isa()`): the whole result, or rows from `first_row` as `into_rows`.
-  void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const noexcept {
+  void apply_with(detail::Isa isa, TernaryView in, TernarySpan out) const noexcept {
     apply_with(isa, in, 0, out);
   }
-  void apply_with(detail::RuleIsa isa, TernaryView in, std::size_t first_row,
+  void apply_with(detail::Isa isa, TernaryView in, std::size_t first_row,
                   TernarySpan out) const noexcept {
     detail::rule1d_apply<R>(isa, in.data(), in.shape().rows(), in.shape().row_elems(), first_row,
                             out.shape().rows(), out.data(), table_.data());

@@ -16,9 +16,10 @@
 #include <dashi/bits/detail/rule_circuits.hpp>
 #include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
 #include <dashi/kernels/rule1d.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -53,6 +54,13 @@ totalistic_index(const std::int8_t* up, const std::int8_t* mid, const std::int8_
   for (std::size_t c = first; c < last; ++c) {
     out[c] = table[totalistic_index(up, mid, down, c, cols)];
   }
+}
+
+/// Portable path for one row.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_row_portable(
+    const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
+    std::size_t cols, const std::int8_t* table) noexcept {
+  totalistic_columns_portable(up, mid, down, out, 0, cols, cols, table);
 }
 
 #if DASHI_DETAIL_X86
@@ -160,25 +168,16 @@ template <bool HasUp, bool HasDown>
 /// take the unit's flags).
 template <bool HasUp, bool HasDown>
 [[gnu::noinline]] DASHI_DETAIL_TARGET_PORTABLE void totalistic_row(
-    RuleIsa isa, const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
+    Isa isa, const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down,
     std::int8_t* out, std::size_t cols, const std::int8_t* table) noexcept {
-#if DASHI_DETAIL_X86
-  if (isa == RuleIsa::avx512) {
-    totalistic_row_avx512<HasUp, HasDown>(up, mid, down, out, cols, table);
-    return;
-  }
-  if (isa == RuleIsa::avx2) {
-    totalistic_row_avx2<HasUp, HasDown>(up, mid, down, out, cols, table);
-    return;
-  }
-#endif
-  (void)isa;
-  totalistic_columns_portable(up, mid, down, out, 0, cols, cols, table);
+  dispatch<DASHI_DETAIL_PATHS(&totalistic_row_portable, (&totalistic_row_avx2<HasUp, HasDown>),
+                              (&totalistic_row_avx512<HasUp, HasDown>))>(isa, up, mid, down, out,
+                                                                         cols, table);
 }
 
 /// Rows `[first_row, first_row + out_rows)` of `Totalistic2D` over a `rows × cols` field,
 /// into `out` (`out_rows × cols`), on the path `isa` names.
-DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(RuleIsa isa, const std::int8_t* in,
+DASHI_DETAIL_TARGET_PORTABLE inline void totalistic_apply(Isa isa, const std::int8_t* in,
                                                           std::size_t rows, std::size_t cols,
                                                           std::size_t first_row,
                                                           std::size_t out_rows, std::int8_t* out,
@@ -259,11 +258,10 @@ class Totalistic2D {
   /// The same on a chosen instruction set (for tests and benchmarks; `isa` must not exceed
   /// `detail::rule_isa()`): the whole result, or rows from `first_row` as `into_rows`.
   /// Throws like `operator()`.
-  void apply_with(detail::RuleIsa isa, TernaryView in, TernarySpan out) const {
+  void apply_with(detail::Isa isa, TernaryView in, TernarySpan out) const {
     apply_with(isa, in, 0, out);
   }
-  void apply_with(detail::RuleIsa isa, TernaryView in, std::size_t first_row,
-                  TernarySpan out) const {
+  void apply_with(detail::Isa isa, TernaryView in, std::size_t first_row, TernarySpan out) const {
     if (in.shape().rank() != 2) {
       throw std::invalid_argument("dashi::kernels::Totalistic2D needs a 2-D field, got shape " +
                                   in.shape().to_string());

@@ -17,9 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
 #include <dashi/pq/detail/portable.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::pq::detail {
 
@@ -44,7 +44,27 @@ namespace dashi::pq::detail {
   positive = support & ~(std::uint64_t{neg_lo} | (std::uint64_t{neg_hi} << 32));
 }
 
-/// How many words ahead of the input the encoder prefetches: hardware prefetchers
+/// Appends the sign bits of one word (its positive-sign bits at its supported sites, packed
+/// with `pext`) to the sign stream. Shared by the AVX2 and AVX-512 encoders.
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void append_signs(
+    std::uint64_t support, std::uint64_t positive, std::uint64_t* q, std::size_t& index,
+    std::uint64_t& acc, std::uint64_t& fill) noexcept {
+  namespace x86 = dashi::detail::x86;
+  append_bits(q, index, acc, fill, x86::pext(positive, support), x86::popcnt(support));
+}
+
+/// The positive-sign word of the next word, whose support is `support`: its sign bits read
+/// from Q at `q_bit` and deposited at its supported sites with `pdep`; `q_bit` advances past
+/// them. Shared by the AVX2 and AVX-512 decoders.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t take_signs(
+    const std::uint64_t* q, std::uint64_t& q_bit, std::uint64_t support) noexcept {
+  namespace x86 = dashi::detail::x86;
+  const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+  q_bit += x86::popcnt(support);
+  return positive;
+}
+
+/// How many words ahead of the input the AVX2 and AVX-512 encoders prefetch: hardware prefetchers
 /// alone leave one core well short of memory bandwidth (2 KiB measured best on Zen 3).
 inline constexpr std::size_t prefetch_words = 32;
 
@@ -52,12 +72,11 @@ inline constexpr std::size_t prefetch_words = 32;
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void encode_word_avx2(
     const std::int8_t* src, std::uint64_t* p, std::uint64_t* q, std::size_t& index,
     std::uint64_t& acc, std::uint64_t& fill) noexcept {
-  namespace x86 = dashi::detail::x86;
   std::uint64_t support = 0;
   std::uint64_t positive = 0;
   masks64_avx2(src, support, positive);
   *p = support;
-  append_bits(q, index, acc, fill, x86::pext(positive, support), x86::popcnt(support));
+  append_signs(support, positive, q, index, acc, fill);
 }
 
 /// Inputs of at least this many sites (beyond a core's L2) are prefetched.
@@ -160,19 +179,16 @@ template <bool Stream>
   namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
-    const std::uint64_t support = p[k];
-    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
-    q_bit += x86::popcnt(support);
-    write_sites64_avx2<Stream>(support, positive, dst + 64 * k);
+    const std::uint64_t positive = take_signs(q, q_bit, p[k]);
+    write_sites64_avx2<Stream>(p[k], positive, dst + 64 * k);
   }
   if constexpr (Stream) {
     x86::store_fence();
   }
   if (const std::size_t tail = count % 64; tail != 0) {
-    const std::uint64_t support = p[full];
-    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    const std::uint64_t positive = take_signs(q, q_bit, p[full]);
     alignas(32) std::int8_t padded[64];  // NOLINT(modernize-avoid-c-arrays): as in encode
-    write_sites64_avx2<false>(support, positive, padded);
+    write_sites64_avx2<false>(p[full], positive, padded);
     std::memcpy(dst + 64 * full, padded, tail);
   }
 }

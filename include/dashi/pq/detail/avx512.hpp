@@ -14,9 +14,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/pq/detail/avx2.hpp>
 #include <dashi/pq/detail/portable.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::pq::detail {
 
@@ -37,7 +38,6 @@ namespace dashi::pq::detail {
     std::size_t k, dashi::detail::x86::u8x64 v, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets, std::size_t& index, std::uint64_t& acc,
     std::uint64_t& fill) noexcept {
-  namespace x86 = dashi::detail::x86;
   if ((k & ((std::size_t{1} << block_shift) - 1)) == 0) {
     offsets[k >> block_shift] = 64 * std::uint64_t{index} + fill;
   }
@@ -45,11 +45,8 @@ namespace dashi::pq::detail {
   std::uint64_t positive = 0;
   masks64_avx512(v, support, positive);
   p[k] = support;
-  append_bits(q, index, acc, fill, x86::pext(positive, support), x86::popcnt(support));
+  append_signs(support, positive, q, index, acc, fill);
 }
-
-/// How many 64-site words ahead of the input the encoder prefetches from memory.
-inline constexpr std::size_t prefetch_words_avx512 = 32;
 
 /// AVX-512 encode kernel body; `Prefetch` for inputs streamed from memory.
 template <bool Prefetch>
@@ -63,8 +60,7 @@ DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t encode_avx512_impl(
   std::size_t index = 0;  // the stream holds 64 * index + fill bits
   for (std::size_t k = 0; k < full; ++k) {
     if constexpr (Prefetch) {
-      const std::size_t ahead =
-          k + prefetch_words_avx512 < full - 1 ? k + prefetch_words_avx512 : full - 1;
+      const std::size_t ahead = k + prefetch_words < full - 1 ? k + prefetch_words : full - 1;
       x86::prefetch_t0(src + 64 * ahead);
     }
     encode_word_avx512(k, x86::load64(src + 64 * k), p, q, block_shift, offsets, index, acc, fill);
@@ -78,15 +74,12 @@ DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t encode_avx512_impl(
   return 64 * std::uint64_t{index} + fill;
 }
 
-/// Inputs of at least this many sites (beyond a core's L2) are prefetched.
-inline constexpr std::size_t prefetch_min_sites_avx512 = std::size_t{1} << 21;
-
 /// AVX-512 encode kernel. Not inlined: the dispatch that calls it has no target attribute,
 /// and inlined there it would be compiled with the unit's flags.
 [[gnu::noinline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t encode_avx512(
     const std::int8_t* src, std::size_t count, std::uint64_t* p, std::uint64_t* q,
     unsigned block_shift, std::uint64_t* offsets) noexcept {
-  if (count >= prefetch_min_sites_avx512) {
+  if (count >= prefetch_min_sites) {
     return encode_avx512_impl<true>(src, count, p, q, block_shift, offsets);
   }
   return encode_avx512_impl<false>(src, count, p, q, block_shift, offsets);
@@ -111,10 +104,8 @@ template <bool Stream>
   namespace x86 = dashi::detail::x86;
   const std::size_t full = count / 64;
   for (std::size_t k = 0; k < full; ++k) {
-    const std::uint64_t support = p[k];
-    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
-    q_bit += x86::popcnt(support);
-    const x86::u8x64 sites = sites64_avx512(support, positive);
+    const std::uint64_t positive = take_signs(q, q_bit, p[k]);
+    const x86::u8x64 sites = sites64_avx512(p[k], positive);
     if constexpr (Stream) {
       x86::stream64(dst + 64 * k, sites);
     } else {
@@ -125,10 +116,9 @@ template <bool Stream>
     x86::store_fence();
   }
   if (const std::size_t tail = count % 64; tail != 0) {
-    const std::uint64_t support = p[full];
-    const std::uint64_t positive = x86::pdep(read_bits64(q, q_bit), support);
+    const std::uint64_t positive = take_signs(q, q_bit, p[full]);
     const std::uint64_t live = x86::bzhi(~std::uint64_t{0}, tail);
-    x86::store64_masked(dst + 64 * full, live, sites64_avx512(support, positive));
+    x86::store64_masked(dst + 64 * full, live, sites64_avx512(p[full], positive));
   }
 }
 

@@ -10,8 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::pq::detail {
 
@@ -90,15 +91,10 @@ inline constexpr std::array<std::array<std::uint32_t, 256>, 8> crc32c_tables = m
 [[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint32_t crc32c(
     const void* data, std::size_t size, std::uint32_t crc = 0, bool portable = false) noexcept {
   const auto* bytes = static_cast<const unsigned char*>(data);
-  std::uint32_t raw = ~crc;
-#if DASHI_DETAIL_X86
-  if (!portable && dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
-    return ~crc32c_raw_sse42(raw, bytes, size);
-  }
-#endif
-  (void)portable;
-  raw = crc32c_raw_portable(raw, bytes, size);
-  return ~raw;
+  const dashi::detail::Isa isa =
+      portable ? dashi::detail::Isa::portable : dashi::detail::active_isa();
+  return ~dashi::detail::dispatch<DASHI_DETAIL_PATHS(&crc32c_raw_portable, &crc32c_raw_sse42,
+                                                     nullptr)>(isa, ~crc, bytes, size);
 }
 
 }  // namespace dashi::pq::detail

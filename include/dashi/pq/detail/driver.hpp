@@ -13,15 +13,16 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/cpu_features.hpp>
 #include <dashi/pq/detail/avx2.hpp>
 #include <dashi/pq/detail/avx512.hpp>
+#include <dashi/pq/detail/cpu_features.hpp>
 #include <dashi/pq/detail/parallel.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 #include <dashi/pq/detail/portable.hpp>
 #include <dashi/pq/detail/words.hpp>
 #include <dashi/pq/packed_field.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 #include <limits>
 #include <span>
 #include <stdexcept>
@@ -32,22 +33,23 @@
 
 namespace dashi::pq::detail {
 
-/// Which kernels the codec runs. `automatic` is `best_codec_path()`.
+/// Which kernels the codec runs: a level of `dashi::detail::Isa` (same order), or
+/// `automatic` for `best_codec_path()`.
 enum class CodecPath : std::uint8_t { automatic, portable, avx2, avx512 };
 
-/// `"automatic"`, `"portable"`, `"avx2"` or `"avx512"`.
+static_assert(static_cast<int>(CodecPath::avx512) ==
+              static_cast<int>(dashi::detail::Isa::avx512) + 1);
+
+/// The level `path` names (`automatic` must be resolved first).
+[[nodiscard]] constexpr dashi::detail::Isa codec_isa(CodecPath path) noexcept {
+  return path == CodecPath::avx512 ? dashi::detail::Isa::avx512
+         : path == CodecPath::avx2 ? dashi::detail::Isa::avx2
+                                   : dashi::detail::Isa::portable;
+}
+
+/// `"automatic"`, or the level's name (`dashi::detail::isa_name`).
 [[nodiscard]] constexpr const char* codec_path_name(CodecPath path) noexcept {
-  switch (path) {
-    case CodecPath::portable:
-      return "portable";
-    case CodecPath::avx2:
-      return "avx2";
-    case CodecPath::avx512:
-      return "avx512";
-    case CodecPath::automatic:
-      break;
-  }
-  return "automatic";
+  return path == CodecPath::automatic ? "automatic" : dashi::detail::isa_name(codec_isa(path));
 }
 
 /// The best path that may run here: the level of `dashi::detail::active_isa()` (so
@@ -58,15 +60,7 @@ enum class CodecPath : std::uint8_t { automatic, portable, avx2, avx512 };
     if (!dashi::detail::cpu_features().fast_pext_pdep) {
       return CodecPath::portable;
     }
-    switch (dashi::detail::active_isa()) {
-      case dashi::detail::Isa::avx512:
-        return CodecPath::avx512;
-      case dashi::detail::Isa::avx2:
-        return CodecPath::avx2;
-      case dashi::detail::Isa::portable:
-        break;
-    }
-    return CodecPath::portable;
+    return static_cast<CodecPath>(static_cast<int>(dashi::detail::active_isa()) + 1);
   }();
   return best;
 }
@@ -128,16 +122,9 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
                                                  std::size_t count, std::uint64_t* p,
                                                  std::uint64_t* q, unsigned block_shift,
                                                  std::uint64_t* offsets) noexcept {
-#if DASHI_DETAIL_X86
-  if (path == CodecPath::avx512) {
-    return encode_avx512(src, count, p, q, block_shift, offsets);
-  }
-  if (path == CodecPath::avx2) {
-    return encode_avx2(src, count, p, q, block_shift, offsets);
-  }
-#endif
-  (void)path;
-  return encode_portable(src, count, p, q, block_shift, offsets);
+  return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
+      &encode_portable, &encode_avx2, &encode_avx512)>(codec_isa(path), src, count, p, q,
+                                                       block_shift, offsets);
 }
 
 /// Outputs of at least this many sites are written with non-temporal stores (they
@@ -150,27 +137,17 @@ inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 inline void decode_kernel(CodecPath path, const std::uint64_t* p, std::size_t count,
                           const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
                           bool stream = false) noexcept {
-#if DASHI_DETAIL_X86
-  if (path == CodecPath::avx512) {
-    if (stream && reinterpret_cast<std::uintptr_t>(dst) % 64 == 0) {
-      decode_avx512<true>(p, count, q, q_bit, dst);
-    } else {
-      decode_avx512<false>(p, count, q, q_bit, dst);
-    }
-    return;
+  const dashi::detail::Isa isa = codec_isa(path);
+  // Streaming stores need `dst` aligned to the vector width (64 bytes for AVX-512, 32 for AVX2).
+  if (stream &&
+      reinterpret_cast<std::uintptr_t>(dst) % (isa == dashi::detail::Isa::avx512 ? 64 : 32) == 0) {
+    dashi::detail::dispatch<DASHI_DETAIL_PATHS(&decode_portable, &decode_avx2<true>,
+                                               &decode_avx512<true>)>(isa, p, count, q, q_bit, dst);
+  } else {
+    dashi::detail::dispatch<DASHI_DETAIL_PATHS(&decode_portable, &decode_avx2<false>,
+                                               &decode_avx512<false>)>(isa, p, count, q, q_bit,
+                                                                       dst);
   }
-  if (path == CodecPath::avx2) {
-    if (stream && reinterpret_cast<std::uintptr_t>(dst) % 32 == 0) {
-      decode_avx2<true>(p, count, q, q_bit, dst);
-    } else {
-      decode_avx2<false>(p, count, q, q_bit, dst);
-    }
-    return;
-  }
-#endif
-  (void)path;
-  (void)stream;
-  decode_portable(p, count, q, q_bit, dst);
 }
 
 /// Split of `blocks` blocks into `tasks` contiguous ranges of whole blocks.

@@ -9,8 +9,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::pq::detail {
 
@@ -51,12 +52,9 @@ popcount_words_popcnt(const std::uint64_t* words, std::size_t count) noexcept {
 /// unit's flags. Thread-safe.
 [[nodiscard]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t popcount_words(
     const std::uint64_t* words, std::size_t count) noexcept {
-#if DASHI_DETAIL_X86
-  if (dashi::detail::active_isa() >= dashi::detail::Isa::avx2) {
-    return popcount_words_popcnt(words, count);
-  }
-#endif
-  return popcount_words_portable(words, count);
+  return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
+      &popcount_words_portable, &popcount_words_popcnt, nullptr)>(dashi::detail::active_isa(),
+                                                                  words, count);
 }
 
 }  // namespace dashi::pq::detail

@@ -22,8 +22,8 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
 #include <dashi/pq/detail/popcount.hpp>
+#include <dashi/simd/isa.hpp>
 
 namespace dashi::pq::detail {
 

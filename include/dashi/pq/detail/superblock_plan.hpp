@@ -11,10 +11,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
 #include <dashi/pq/detail/file_layout.hpp>
 #include <dashi/pq/detail/popcount.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 #include <span>
 #include <vector>
 
@@ -98,17 +99,9 @@ DASHI_DETAIL_TARGET_PORTABLE inline void count_words_portable(const std::int8_t*
 /// portable target, so the portable loop inlined here never takes the unit's flags.
 DASHI_DETAIL_TARGET_PORTABLE inline void count_words(const std::int8_t* src, std::size_t sites,
                                                      std::uint8_t* counts) noexcept {
-#if DASHI_DETAIL_X86
-  if (dashi::detail::active_isa() == dashi::detail::Isa::avx512) {
-    count_words_avx512(src, sites, counts);
-    return;
-  }
-  if (dashi::detail::active_isa() == dashi::detail::Isa::avx2) {
-    count_words_avx2(src, sites, counts);
-    return;
-  }
-#endif
-  count_words_portable(src, sites, counts);
+  dashi::detail::dispatch<DASHI_DETAIL_PATHS(&count_words_portable, &count_words_avx2,
+                                             &count_words_avx512)>(dashi::detail::active_isa(), src,
+                                                                   sites, counts);
 }
 
 /// One superblock decided by the planner.

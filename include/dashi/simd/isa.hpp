@@ -2,7 +2,11 @@
 #pragma once
 
 /// @file
-/// The one place that decides which instruction sets the library's SIMD code may use.
+/// The bottom of the SIMD layer (`include/dashi/simd/`, internal): the one place that decides
+/// which instruction sets the library's SIMD code may use. The layer's other files are
+/// vectors.hpp (the vector types), x86.hpp (the compiler builtins) and dispatch.hpp (the
+/// run-time choice of entry point); no file outside this folder holds a builtin or defines a
+/// vector type.
 ///
 /// - `DASHI_DETAIL_X86` is 1 when x86-64 code paths with target attributes are compiled
 ///   in (x86-64 with GCC or Clang), else 0. `<immintrin.h>` is then included here, at
@@ -15,7 +19,7 @@
 ///   inline function for all of them; an attribute that only added features would let a
 ///   `-march=native` unit's AVX2 copy contain AVX-512). Exact functions use the vector
 ///   extensions and the compiler's builtins (`__builtin_ia32_*`, spelled per compiler in
-///   x86_ops.hpp), never the `<immintrin.h>` wrappers, which cannot be inlined into them in a
+///   x86.hpp), never the `<immintrin.h>` wrappers, which cannot be inlined into them in a
 ///   wider unit (a compile error). Write `[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE`
 ///   on shared loop bodies: they inline into the exact AVX2 / AVX-512 entry points (a subset
 ///   of their features) and are compiled again there with the wider instructions. Portable
@@ -32,6 +36,7 @@
 /// the level is always `Isa::portable` and the target macros expand to nothing.
 
 #include <cstdlib>
+#include <initializer_list>
 #include <string_view>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -83,7 +88,8 @@ enum class Isa : unsigned char {
   avx512,    ///< `DASHI_DETAIL_TARGET_AVX512_EXACT`
 };
 
-/// `"portable"`, `"avx2"` or `"avx512"`: the spelling `DASHI_ISA` accepts.
+/// `"portable"`, `"avx2"` or `"avx512"`: the spelling `DASHI_ISA` accepts, and the one name
+/// table of the levels (the rule kernels' and the codec's paths are levels too).
 [[nodiscard]] constexpr const char* isa_name(Isa isa) noexcept {
   switch (isa) {
     case Isa::avx2:
@@ -120,11 +126,10 @@ enum class Isa : unsigned char {
 
 /// The cap a `DASHI_ISA` value names, or `Isa::avx512` (no cap) for anything else.
 [[nodiscard]] constexpr Isa isa_cap(std::string_view value) noexcept {
-  if (value == "portable") {
-    return Isa::portable;
-  }
-  if (value == "avx2") {
-    return Isa::avx2;
+  for (const Isa isa : {Isa::portable, Isa::avx2}) {
+    if (value == isa_name(isa)) {
+      return isa;
+    }
   }
   return Isa::avx512;
 }

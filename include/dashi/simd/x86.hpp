@@ -2,35 +2,37 @@
 #pragma once
 
 /// @file
-/// x86-64 operations for functions of an exact target (see cpu_dispatch.hpp), each one
+/// x86-64 operations for functions of an exact target (see isa.hpp), each one
 /// `always_inline` and marked with the narrowest exact target that has its instruction, so it
 /// inlines into every exact function of that level or above. Written with the vector
 /// extensions and the compilers' builtins, never the `<immintrin.h>` wrappers (in a unit
 /// built with wider `-m` flags those carry the unit's flags and cannot be inlined into an
 /// exact function); where GCC and Clang spell a builtin differently, both spellings are here
-/// and nowhere else. Present when `DASHI_DETAIL_X86`. Pure functions: thread-safe, no throw.
+/// and nowhere else: this is the only file of the library that calls a `__builtin_ia32_*`.
+/// Present when `DASHI_DETAIL_X86`. Pure functions: thread-safe, no throw.
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/vectors.hpp>
 
 #if DASHI_DETAIL_X86
 
 namespace dashi::detail::x86 {
 
-/// 32 and 64 bytes, unsigned so that byte arithmetic wraps.
-using u8x32 = std::uint8_t __attribute__((vector_size(32)));
-using u8x64 = std::uint8_t __attribute__((vector_size(64)));
+/// 32 and 64 bytes, unsigned so that byte arithmetic wraps (the types of vectors.hpp).
+using u8x32 = ubytes32;
+using u8x64 = ubytes64;
 /// 16-bit lanes, for the shifts x86 only has on words.
-using u16x16 = std::uint16_t __attribute__((vector_size(32)));
-using u16x32 = std::uint16_t __attribute__((vector_size(64)));
+using u16x16 = ushorts32;
+using u16x32 = ushorts64;
 /// The element types the builtins are declared with.
-using c8x32 = char __attribute__((vector_size(32)));
-using c8x64 = char __attribute__((vector_size(64)));
-using w64x2 = long long __attribute__((vector_size(16)));
-using w64x4 = long long __attribute__((vector_size(32)));
-using w64x8 = long long __attribute__((vector_size(64)));
+using c8x32 = chars32;
+using c8x64 = chars64;
+using w64x2 = words16;
+using w64x4 = words32;
+using w64x8 = words64;
 /// 64 bytes at any address, aliasing anything (the type of `_mm512_loadu_si512`'s access).
 /// A typedef: Clang ignores `aligned(1)` on an alias declaration (the type would keep its
 /// 64-byte alignment, and the accesses would become aligned moves).
@@ -125,6 +127,12 @@ static_assert(alignof(w64x8_unaligned) == 1);
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t popcnt(
     std::uint64_t x) noexcept {
   return static_cast<std::uint64_t>(__builtin_popcountll(x));
+}
+
+/// Index of the lowest set bit of the non-zero `x` (`tzcnt`).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::size_t
+lowest_set_bit(std::uint64_t x) noexcept {
+  return static_cast<std::size_t>(__builtin_ctzll(x));
 }
 
 /// The CRC-32C register `crc` advanced over the 8 bytes of `data`, least significant first
@@ -230,6 +238,39 @@ sign_bits(u8x64 v) noexcept {
   return reinterpret_cast<u8x64>(__builtin_ia32_movdquqi512_mask(
       reinterpret_cast<c8x64>(v), reinterpret_cast<c8x64>(base), mask));
 #  endif
+}
+
+/// Bit i set where byte i of `v` is not 0 (`vpcmpneqb` into a k register).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+nonzero_bytes(u8x64 v) noexcept {
+  return __builtin_ia32_cmpb512_mask(reinterpret_cast<c8x64>(v), c8x64{}, 4 /* not equal */,
+                                     ~std::uint64_t{0});
+}
+
+/// Bit i set where byte i of `v` is above byte i of `limit`, unsigned (`vpcmpnleub`).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline std::uint64_t
+bytes_above(u8x64 v, u8x64 limit) noexcept {
+  return __builtin_ia32_ucmpb512_mask(reinterpret_cast<c8x64>(v), reinterpret_cast<c8x64>(limit),
+                                      6 /* not less or equal */, ~std::uint64_t{0});
+}
+
+/// `|v|` of each byte read as signed, as unsigned bytes (-128 gives 0x80): one `vpabsb`.
+/// Clang makes it of the select below; GCC finds no spelling without signed overflow, so it
+/// gets the builtin.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline u8x64 abs_bytes(
+    u8x64 v) noexcept {
+#  if defined(__clang__)
+  return reinterpret_cast<bytes64>(v) < 0 ? -v : v;
+#  else
+  return reinterpret_cast<u8x64>(
+      __builtin_ia32_pabsb512_mask(reinterpret_cast<c8x64>(v), c8x64{}, ~std::uint64_t{0}));
+#  endif
+}
+
+/// The eight sums of eight bytes of `v` (`vpsadbw` against zero).
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline w64x8 sum_bytes8(
+    u8x64 v) noexcept {
+  return __builtin_ia32_psadbw512(reinterpret_cast<c8x64>(v), c8x64{});
 }
 
 // ---- AVX-512 VBMI level ------------------------------------------------------------------

@@ -2,13 +2,14 @@
 #pragma once
 
 /// @file
-/// The CPU facts beyond the instruction-set level of `cpu_dispatch.hpp` that the PQ codec
+/// The CPU facts beyond the instruction-set level of `simd/isa.hpp` that the PQ codec
 /// needs: vendor, family and whether `pext`/`pdep` are fast. On anything but x86-64 with
 /// GCC or Clang every feature reads as absent, and the library's portable paths run
-/// (they need only the GCC/Clang vector extensions, see `byte_simd.hpp`).
+/// (they need only the GCC/Clang vector extensions, see `simd/vectors.hpp`). Only the codec
+/// reads these facts, so they live with it.
 
 #include <cstdint>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 
 namespace dashi::detail {
 
