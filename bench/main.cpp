@@ -9,7 +9,7 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 #include <dashi/partition.hpp>
 #include <fstream>
 

@@ -37,5 +37,10 @@ using chars64 = char __attribute__((vector_size(64)));
 using words16 = long long __attribute__((vector_size(16)));
 using words32 = long long __attribute__((vector_size(32)));
 using words64 = long long __attribute__((vector_size(64)));
+/// Unsigned 64-bit lanes, 2, 4 or 8 words (16, 32 or 64 bytes): the word vectors of the
+/// bit-sliced loops (one logic instruction for 64 sites per lane).
+using uwords16 = std::uint64_t __attribute__((vector_size(16)));
+using uwords32 = std::uint64_t __attribute__((vector_size(32)));
+using uwords64 = std::uint64_t __attribute__((vector_size(64)));
 
 }  // namespace dashi::detail

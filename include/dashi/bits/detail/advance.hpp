@@ -16,9 +16,9 @@
 #include <dashi/bits/detail/copy_bits.hpp>
 #include <dashi/bits/field.hpp>
 #include <dashi/bits/kernel.hpp>
+#include <dashi/detail/block_state.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
-#include <dashi/execution/detail/block_state.hpp>
 #include <dashi/kernel_concepts.hpp>
 #include <dashi/partition.hpp>
 #include <limits>

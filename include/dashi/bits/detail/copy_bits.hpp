@@ -8,7 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 
 namespace dashi::bits::detail {
 

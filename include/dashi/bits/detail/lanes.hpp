@@ -14,14 +14,16 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/vectors.hpp>
 
 namespace dashi::bits::detail {
 
-/// 2, 4 and 8 words as one vector (spelled out: an alias template would drop the attribute).
-using Lanes2 = std::uint64_t __attribute__((vector_size(16)));
-using Lanes4 = std::uint64_t __attribute__((vector_size(32)));
-using Lanes8 = std::uint64_t __attribute__((vector_size(64)));
+/// 2, 4 and 8 words as one vector (`simd/vectors.hpp`).
+using Lanes2 = dashi::detail::uwords16;
+using Lanes4 = dashi::detail::uwords32;
+using Lanes8 = dashi::detail::uwords64;
 
 /// Words in the vector type `V`.
 template <class V>
@@ -151,23 +153,15 @@ template <class Body, class... Args>
   Body::template run<Lanes8>(args...);
 }
 
-/// The one dispatch of the bit-sliced loops: AVX-512, AVX2 or portable by
-/// `dashi::detail::active_isa()`.
+/// The dispatch of the bit-sliced loops: `Body` on the widest word vector the level of
+/// `dashi::detail::active_isa()` allows.
 template <class Body, class... Args>
 inline void dispatch_bits(Args... args) noexcept {
-#if DASHI_DETAIL_X86
-  switch (dashi::detail::active_isa()) {
-    case dashi::detail::Isa::avx512:
-      run_avx512<Body>(args...);
-      return;
-    case dashi::detail::Isa::avx2:
-      run_avx2<Body>(args...);
-      return;
-    case dashi::detail::Isa::portable:
-      break;
-  }
-#endif
-  run_portable<Body>(args...);
+  [[maybe_unused]] constexpr auto portable = &run_portable<Body, Args...>;
+  [[maybe_unused]] constexpr auto avx2 = &run_avx2<Body, Args...>;
+  [[maybe_unused]] constexpr auto avx512 = &run_avx512<Body, Args...>;
+  dashi::detail::dispatch<DASHI_DETAIL_PATHS(portable, avx2, avx512)>(dashi::detail::active_isa(),
+                                                                      args...);
 }
 
 }  // namespace dashi::bits::detail

@@ -13,8 +13,9 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/bits/detail/lanes.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::bits::detail {
 
@@ -169,35 +170,17 @@ DASHI_DETAIL_BITS_PACK_LOOPS(avx512, DASHI_DETAIL_TARGET_AVX512_EXACT)
 /// returns false when a byte is not a trit (the words are then unspecified).
 [[nodiscard]] inline bool pack_run(const std::int8_t* in, std::size_t n, std::uint64_t* s,
                                    std::uint64_t* g) noexcept {
-#if DASHI_DETAIL_X86
-  switch (dashi::detail::active_isa()) {
-    case dashi::detail::Isa::avx512:
-      return !pack_run_avx512(in, n, s, g);
-    case dashi::detail::Isa::avx2:
-      return !pack_run_avx2(in, n, s, g);
-    case dashi::detail::Isa::portable:
-      break;
-  }
-#endif
-  return !pack_run_portable(in, n, s, g);
+  return !dashi::detail::dispatch<DASHI_DETAIL_PATHS(
+      &pack_run_portable, &pack_run_avx2, &pack_run_avx512)>(dashi::detail::active_isa(), in, n, s,
+                                                             g);
 }
 
 /// Unpacks `n` sites from canonical support and sign words into trit bytes.
 inline void unpack_run(const std::uint64_t* s, const std::uint64_t* g, std::size_t n,
                        std::int8_t* out) noexcept {
-#if DASHI_DETAIL_X86
-  switch (dashi::detail::active_isa()) {
-    case dashi::detail::Isa::avx512:
-      unpack_run_avx512(s, g, n, out);
-      return;
-    case dashi::detail::Isa::avx2:
-      unpack_run_avx2(s, g, n, out);
-      return;
-    case dashi::detail::Isa::portable:
-      break;
-  }
-#endif
-  unpack_run_portable(s, g, n, out);
+  dashi::detail::dispatch<DASHI_DETAIL_PATHS(&unpack_run_portable, &unpack_run_avx2,
+                                             &unpack_run_avx512)>(dashi::detail::active_isa(), s, g,
+                                                                  n, out);
 }
 
 }  // namespace dashi::bits::detail

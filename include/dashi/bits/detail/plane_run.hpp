@@ -10,7 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits/field.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
+#include <dashi/simd/isa.hpp>
 
 namespace dashi::bits::detail {
 

@@ -14,8 +14,10 @@
 #include <cstdint>
 #include <dashi/bits/detail/copy_bits.hpp>
 #include <dashi/bits/detail/plane_run.hpp>
-#include <dashi/detail/cpu_dispatch.hpp>
-#include <dashi/detail/x86_ops.hpp>
+#include <dashi/pq/detail/cpu_features.hpp>
+#include <dashi/simd/dispatch.hpp>
+#include <dashi/simd/isa.hpp>
+#include <dashi/simd/x86.hpp>
 
 namespace dashi::bits::detail {
 
@@ -113,33 +115,29 @@ DASHI_DETAIL_BITS_PQ_BRIDGE(bmi2, DASHI_DETAIL_TARGET_AVX2_EXACT, dashi::detail:
 #endif
 #undef DASHI_DETAIL_BITS_PQ_BRIDGE
 
-/// True when the BMI2 paths may run (the AVX2 level of the dispatch).
-[[nodiscard]] inline bool bridge_bmi2() noexcept {
-  return DASHI_DETAIL_X86 != 0 && dashi::detail::active_isa() >= dashi::detail::Isa::avx2;
+/// The level of the bridge's dispatch: the BMI2 paths (at the AVX2 level) only where `pext`
+/// and `pdep` run in hardware at full speed, as for the PQ codec.
+[[nodiscard]] inline dashi::detail::Isa bridge_isa() noexcept {
+  return dashi::detail::cpu_features().fast_pext_pdep ? dashi::detail::active_isa()
+                                                      : dashi::detail::Isa::portable;
 }
 
 /// See `pq_read_portable`.
 inline std::uint64_t pq_read(const std::uint64_t* p, const std::uint64_t* q, std::size_t site,
                              std::uint64_t qpos, std::size_t count, PlaneRun run,
                              std::size_t at) noexcept {
-#if DASHI_DETAIL_X86
-  if (bridge_bmi2()) {
-    return pq_read_bmi2(p, q, site, qpos, count, run, at);
-  }
-#endif
-  return pq_read_portable(p, q, site, qpos, count, run, at);
+  return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
+      &pq_read_portable, &pq_read_bmi2, &pq_read_bmi2)>(bridge_isa(), p, q, site, qpos, count, run,
+                                                        at);
 }
 
 /// See `pq_write_portable`.
 inline std::uint64_t pq_write(ConstPlaneRun run, std::size_t at, std::size_t count,
                               std::uint64_t* p, std::uint64_t* stream, unsigned shift,
                               std::uint64_t* offsets) noexcept {
-#if DASHI_DETAIL_X86
-  if (bridge_bmi2()) {
-    return pq_write_bmi2(run, at, count, p, stream, shift, offsets);
-  }
-#endif
-  return pq_write_portable(run, at, count, p, stream, shift, offsets);
+  return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
+      &pq_write_portable, &pq_write_bmi2, &pq_write_bmi2)>(bridge_isa(), run, at, count, p, stream,
+                                                           shift, offsets);
 }
 
 }  // namespace dashi::bits::detail

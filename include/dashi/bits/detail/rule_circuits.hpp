@@ -42,23 +42,29 @@ struct Rule1Circuit {
     return c;
   }
 
+  /// `out` = one centre sign's 9 entries `m[left + 1][right + 1]` selected by the left and
+  /// right planes: each trit is chosen by its support, then its sign.
+  template <class V>
+  [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void by_neighbours(
+      V& out, const std::uint64_t (*m)[3], const V& ls, const V& lg, const V& rs,
+      const V& rg) noexcept {
+    const V left_neg = (rs & ((rg & m[0][2]) | (~rg & m[0][0]))) | (~rs & m[0][1]);
+    const V left_zero = (rs & ((rg & m[1][2]) | (~rg & m[1][0]))) | (~rs & m[1][1]);
+    const V left_pos = (rs & ((rg & m[2][2]) | (~rg & m[2][0]))) | (~rs & m[2][1]);
+    out = (ls & ((lg & left_pos) | (~lg & left_neg))) | (~ls & left_zero);
+  }
+
   /// `out` = output plane `p` on the centre's support, from the neighbourhood planes: a
-  /// multiplexer tree over right, left and centre, each a trit chosen by support then sign.
+  /// multiplexer tree over right, left and centre.
   template <class V>
   [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE void plane(V& out, int p, const V& ls,
                                                                  const V& lg, const V& cs,
                                                                  const V& cg, const V& rs,
                                                                  const V& rg) const noexcept {
-    V neg;  // the output where the centre is -1, then where it is +1
-    V pos;
-    for (int centre = 0; centre < 2; ++centre) {
-      const std::uint64_t(*m)[3] = mask[p][centre];
-      const V by_left_neg = (rs & ((rg & m[0][2]) | (~rg & m[0][0]))) | (~rs & m[0][1]);
-      const V by_left_zero = (rs & ((rg & m[1][2]) | (~rg & m[1][0]))) | (~rs & m[1][1]);
-      const V by_left_pos = (rs & ((rg & m[2][2]) | (~rg & m[2][0]))) | (~rs & m[2][1]);
-      const V value = (ls & ((lg & by_left_pos) | (~lg & by_left_neg))) | (~ls & by_left_zero);
-      (centre == 0 ? neg : pos) = value;
-    }
+    V neg;  // where the centre is -1
+    V pos;  // where it is +1
+    by_neighbours(neg, mask[p][0], ls, lg, rs, rg);
+    by_neighbours(pos, mask[p][1], ls, lg, rs, rg);
     out = cs & ((cg & pos) | (~cg & neg));
   }
 };
