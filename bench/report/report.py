@@ -273,6 +273,15 @@ def figures(rows):
                 ref(largest, "dense_mt", 1, "left_neighbor"), ref(largest, "dense_1t", 1, "left_neighbor"), 1.05)
         f.ratio(f"dense-mt T=2: left_neighbor / sign_flip{at}",
                 ref(largest, "dense_mt", 2, "left_neighbor"), ref(largest, "dense_mt", 2), 1.15)
+        # Bit planes: planes in -> kernel -> planes out against bytes, one worker (goal 5x).
+        for kernel in ("sign_flip", "left_neighbor"):
+            f.ratio(f"{kernel}: bits-mt / dense-mt, 1 worker{at}", ref(largest, "bits_mt", 1, kernel),
+                    ref(largest, "dense_mt", 1, kernel), 0.2)
+        packed = lambda r: (r["family"] == "pq_mt_packed" and r.get("size") == largest  # noqa: E731
+                            and r["kernel"] == k and r["workload"] == w and r["sparsity"] == s
+                            and r["block"] == 0 and r["pq_block"] == 4096 and r["threads"] == 2)
+        f.ratio(f"packed pipeline (PQ in, planes, PQ out) / dense-mt, T=2{at}", packed,
+                ref(largest, "dense_mt", 2), 0.5)
     codec_sizes = sorted({r["size"] for r in rows if r["family"].startswith("codec/")})
     for n in codec_sizes:
         for op in ("encode", "decode"):
@@ -286,6 +295,11 @@ def figures(rows):
             else:
                 f.value(f"{what}, from memory", mine, "Gsites/s", gsites, 15.0)
                 f.value(f"for comparison: hand-written reference, {what}", theirs, "Gsites/s", gsites)
+    for op in ("pack", "unpack"):
+        for n in sorted({r["size"] for r in rows if r["family"] == f"bits_{op}"}):
+            f.value(f"bits {op}, 1 core, N={fmt_n(n)}",
+                    lambda r, op=op, n=n: r["family"] == f"bits_{op}" and r.get("size") == n,
+                    "Gsites/s", gsites, 40.0 if n <= 1 << 20 else None)
     speedups = iterated_speedups([r for r in rows if not r["noisy"]])
     if speedups:
         key, (sync, value) = max(((key, max(v.items(), key=lambda x: x[1])) for key, v in speedups.items()),
@@ -404,6 +418,18 @@ def hypotheses(rows, hw):
          f"supported in part: PQ wins only from N={fmt_n(win_ns[0])}")
     lines.append(f"| PQ wins only for large N | best packed pipeline vs best dense (median over kernels, "
                  f"workloads, sparsities): {'; '.join(per_n)} | {v} |")
+    per_n = []
+    for n in ns:
+        pairs = [(d["ms"] / b["ms"]) for c in combos(rows)
+                 for d, b in [(dense_best(rows, n, *c), best([r for fam in ("bits_1t", "bits_mt")
+                               for r in sweep(rows, family=fam, size=n, kernel=c[0], workload=c[1],
+                                              sparsity=c[2])]))] if d and b]
+        if pairs:
+            per_n.append(f"N={fmt_n(n)}: {statistics.median(pairs):.2f}×")
+    if per_n:
+        lines.append(f"| Computing on the packed form (bit planes) beats dense | best dense time over the "
+                     f"best bit-plane time, median over kernels, workloads, sparsities: {'; '.join(per_n)} "
+                     f"| {'supported' if per_n and float(per_n[-1].split(': ')[1][:-1]) > 1 else 'refuted'} |")
     blocks = [r for r in select(rows, kernel=REF[0], size=1000000) if r["block"] or r["pq_block"] != 4096]
     if blocks:
         def spread(family, key, threads=None):

@@ -34,6 +34,16 @@ struct PlaneBuffer {
   return numpy_asarray()(py::cast(buffer, py::return_value_policy::move));
 }
 
+/// The field of `b` as a new int8 array (the GIL released while it unpacks).
+[[nodiscard]] py::object unpacked(const BitField& b) {
+  dashi::TernaryField field;
+  {
+    const py::gil_scoped_release release;
+    field = dashi::bits::unpack(b.view());
+  }
+  return to_array(std::move(field));
+}
+
 /// The kernel's bit form, or TypeError naming the kernel.
 [[nodiscard]] std::shared_ptr<const KernelBase> bit_kernel_of(const py::object& kernel) {
   auto k = kernel_of(kernel);
@@ -82,13 +92,12 @@ py::object iterate_bits(const py::object& kernel, const py::object& x, std::size
 
 void bind_bits(py::module_& m) {
   using py::arg;
-  py::class_<PlaneBuffer>(m, "_PlaneBuffer", py::buffer_protocol())
-      .def_buffer([](PlaneBuffer& b) {
-        return py::buffer_info(const_cast<std::uint64_t*>(b.words), sizeof(std::uint64_t),
-                               py::format_descriptor<std::uint64_t>::format(), 1,
-                               {static_cast<py::ssize_t>(b.count)},
-                               {static_cast<py::ssize_t>(sizeof(std::uint64_t))}, true);
-      });
+  py::class_<PlaneBuffer>(m, "_PlaneBuffer", py::buffer_protocol()).def_buffer([](PlaneBuffer& b) {
+    return py::buffer_info(const_cast<std::uint64_t*>(b.words), sizeof(std::uint64_t),
+                           py::format_descriptor<std::uint64_t>::format(), 1,
+                           {static_cast<py::ssize_t>(b.count)},
+                           {static_cast<py::ssize_t>(sizeof(std::uint64_t))}, true);
+  });
   py::class_<BitField>(m, "BitField",
                        "A field as two bit planes, support (site != 0) and sign (site == +1), "
                        "each axis-0 slice starting on a 64-bit word. Immutable from Python; "
@@ -98,17 +107,7 @@ void bind_bits(py::module_& m) {
       .def(
           "count_support", [](const BitField& b) { return b.count_support(); },
           "Supported sites (a popcount).")
-      .def(
-          "unpack",
-          [](const BitField& b) {
-            dashi::TernaryField field;
-            {
-              const py::gil_scoped_release release;
-              field = dashi::bits::unpack(b.view());
-            }
-            return to_array(std::move(field));
-          },
-          "The field as an int8 array.")
+      .def("unpack", &unpacked, "The field as an int8 array.")
       .def_property_readonly(
           "support", [](const py::object& self) { return plane_array(self, false); },
           "The support plane as a read-only uint64 array (no copy): bit b of word w of slice i "
@@ -132,17 +131,7 @@ void bind_bits(py::module_& m) {
       arg("x").noconvert(),
       "The bit planes of an int8 array (or Carrier-like); CarrierError names the first value "
       "that is not a trit.");
-  m.def(
-      "unpack",
-      [](const BitField& b) {
-        dashi::TernaryField field;
-        {
-          const py::gil_scoped_release release;
-          field = dashi::bits::unpack(b.view());
-        }
-        return to_array(std::move(field));
-      },
-      arg("b"), "The field as an int8 array.");
+  m.def("unpack", &unpacked, arg("b"), "The field as an int8 array.");
   m.def(
       "from_pq",
       [](const dashi::pq::PackedField& packed) {

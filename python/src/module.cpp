@@ -24,6 +24,7 @@
 
 #include "arrays.hpp"
 #include "bindings.hpp"
+#include "errors.hpp"
 #include "kernels.hpp"
 #include "testing.hpp"
 
@@ -53,27 +54,7 @@ PyObject* value_error_subclass(py::module_& module, const char* name, const char
 }
 
 void translate(std::exception_ptr error) {
-  try {
-    std::rethrow_exception(error);
-  } catch (const dashi::CarrierError& e) {
-    PyErr_SetString(carrier_error, e.what());
-  } catch (const dashi::KernelContractError& e) {
-    PyErr_SetString(contract_error, e.what());
-  } catch (const dashi::pq::FormatError& e) {
-    PyErr_SetString(format_error, e.what());
-  } catch (const std::system_error& e) {
-    PyObject* args = Py_BuildValue("(is)", e.code().value(), e.what());
-    PyErr_SetObject(PyExc_OSError, args);
-    Py_XDECREF(args);
-  } catch (const std::invalid_argument& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
-  } catch (const std::length_error& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
-  } catch (const std::out_of_range& e) {
-    PyErr_SetString(PyExc_IndexError, e.what());
-  } catch (const std::logic_error& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
-  }
+  set_python_error(error, {carrier_error, contract_error, format_error});
 }
 
 /// The field the result is written into: `out` when given, else a fresh one.
@@ -109,10 +90,8 @@ py::object run_kernel_parallel(const py::object& kernel, const py::object& x, In
                                const std::string& boundary, bool check_contract,
                                const py::object& out) {
   if (is_bit_field(x)) {
-    return run_kernel_bits(kernel, x,
-                           parallel_options(num_workers, block_elems, halo, boundary,
-                                            check_contract),
-                           out);
+    return run_kernel_bits(
+        kernel, x, parallel_options(num_workers, block_elems, halo, boundary, check_contract), out);
   }
   const auto k = kernel_of(kernel);
   const InputArray in(x, "x");

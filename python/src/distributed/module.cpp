@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "../arrays.hpp"
+#include "../errors.hpp"
 #include "../kernels.hpp"
 
 namespace dashi_python {
@@ -515,24 +516,8 @@ void translate(std::exception_ptr error) {
     instance.attr("block") = e.block();
     instance.attr("message") = e.message();
     PyErr_SetObject(remote_error, instance.ptr());
-  } catch (const dashi::CarrierError& e) {
-    PyErr_SetString(carrier_error, e.what());
-  } catch (const dashi::KernelContractError& e) {
-    PyErr_SetString(contract_error, e.what());
-  } catch (const dashi::pq::FormatError& e) {
-    PyErr_SetString(format_error, e.what());
-  } catch (const std::system_error& e) {
-    PyObject* args = Py_BuildValue("(is)", e.code().value(), e.what());
-    PyErr_SetObject(PyExc_OSError, args);
-    Py_XDECREF(args);
-  } catch (const std::invalid_argument& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
-  } catch (const std::length_error& e) {
-    PyErr_SetString(PyExc_ValueError, e.what());
-  } catch (const std::out_of_range& e) {
-    PyErr_SetString(PyExc_IndexError, e.what());
-  } catch (const std::logic_error& e) {
-    PyErr_SetString(PyExc_RuntimeError, e.what());
+  } catch (...) {
+    set_python_error(std::current_exception(), {carrier_error, contract_error, format_error});
   }
 }
 
