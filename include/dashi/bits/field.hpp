@@ -78,6 +78,20 @@ void clear_run_padding(const Span& out) noexcept {
   }
 }
 
+/// Sets the last word of every slice of `out` to 0 in both planes: what a writer that fills
+/// a slice's sites bit by bit needs first, so that the padding bits end up 0.
+template <class Span>
+void clear_last_words(const Span& out) noexcept {
+  const PlaneLayout layout = out.layout();
+  if (layout.slice_words == 0) {
+    return;
+  }
+  for (std::size_t i = 0; i < layout.slices; ++i) {
+    out.support_data()[(i + 1) * layout.slice_words - 1] = 0;
+    out.sign_data()[(i + 1) * layout.slice_words - 1] = 0;
+  }
+}
+
 /// Throws `std::out_of_range` or `std::invalid_argument` unless rows `[first, first +
 /// count)` of `shape` lie inside it and, for rank 1, split no word.
 inline void check_bit_rows(const Shape& shape, std::size_t first, std::size_t count) {

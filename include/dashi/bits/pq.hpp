@@ -51,7 +51,8 @@ inline void read_packed(const pq::PackedField& packed, std::size_t site, std::si
 /// P as stored (realigned per slice for rank >= 2), the signs are Q deposited at the support
 /// bits. Throws `std::bad_alloc`. Thread-safe.
 [[nodiscard]] inline BitField from_pq(const pq::PackedField& packed) {
-  BitField field = BitField::zeros(packed.shape());
+  BitField field = BitField::uninitialized(packed.shape());
+  detail::clear_last_words(field.span());
   detail::read_packed(packed, 0, packed.size(), field.span(), 0);
   return field;
 }

@@ -129,9 +129,7 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
       const bits::detail::ScratchPlanes in(ext_shape, 0);
       const bits::detail::ScratchPlanes out(ext_shape, 1);
       const bits::BitSpan in_planes = in.span();
-      // The last word of each slice keeps its padding bits 0.
-      std::fill_n(in_planes.support_data(), in_planes.words(), std::uint64_t{0});
-      std::fill_n(in_planes.sign_data(), in_planes.words(), std::uint64_t{0});
+      bits::detail::clear_last_words(in_planes);  // their padding bits stay 0
       for (std::size_t done = 0, row = ext.first; done < ext.count;) {
         const std::size_t run = std::min(ext.count - done, rows - row);
         bits::detail::read_packed(input, row * row_elems, run * row_elems, in_planes,

@@ -65,14 +65,16 @@ inline void check_bit_contract(BitView in, BitView out, std::size_t block, std::
 inline void check_bit_contract_sites(const ConstPlaneRun& in, const ConstPlaneRun& out,
                                      std::size_t at, std::size_t count, std::size_t block,
                                      std::size_t first_site) {
+  RunCursor in_at = cursor_at(at, in.slice_sites);
+  RunCursor out_at = cursor_at(at, out.slice_sites);
   for (std::size_t done = 0; done < count; done += 64) {
     const std::size_t want = count - done < 64 ? count - done : 64;
     std::uint64_t in_s = 0;
     std::uint64_t in_g = 0;
     std::uint64_t out_s = 0;
     std::uint64_t out_g = 0;
-    gather_run(in, at + done, want, in_s, in_g);
-    gather_run(out, at + done, want, out_s, out_g);
+    gather_run(in, in_at, want, in_s, in_g);
+    gather_run(out, out_at, want, out_s, out_g);
     const std::uint64_t created = out_s & ~in_s;
     const std::uint64_t stray = out_g & ~out_s;
     if ((created | stray) == 0) {

@@ -45,24 +45,58 @@ struct ConstPlaneRun {
           layout.slice_words};
 }
 
-/// Sites `[at, at + want)` (`want` <= 64) of `run`, bit i of `support` / `sign` for site
-/// `at + i`.
+/// A position in a run: slice `slice`, site `bit` of it. Walking a run this way costs no
+/// division per word.
+struct RunCursor {
+  std::size_t slice = 0;
+  std::size_t bit = 0;
+};
+
+/// The cursor of site `at` of a run of slices of `slice_sites` sites.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline RunCursor cursor_at(
+    std::size_t at, std::size_t slice_sites) noexcept {
+  return {at / slice_sites, at % slice_sites};
+}
+
+/// The sites of the run from `cursor` up to the next word boundary, the end of the slice or
+/// `limit` sites, whichever comes first.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::size_t piece_at(
+    const RunCursor& cursor, std::size_t slice_sites, std::size_t limit) noexcept {
+  std::size_t take = 64 - cursor.bit % 64;
+  take = take < limit ? take : limit;
+  return take < slice_sites - cursor.bit ? take : slice_sites - cursor.bit;
+}
+
+/// Moves `cursor` on by `take` sites (at most to the end of its slice).
+[[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void advance(
+    RunCursor& cursor, std::size_t take, std::size_t slice_sites) noexcept {
+  cursor.bit += take;
+  if (cursor.bit == slice_sites) {
+    ++cursor.slice;
+    cursor.bit = 0;
+  }
+}
+
+/// The next `want` (<= 64) sites of `run` from `cursor` (moved past them), bit i of
+/// `support` / `sign` for the i-th.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void gather_run(
-    const ConstPlaneRun& run, std::size_t at, std::size_t want, std::uint64_t& support,
+    const ConstPlaneRun& run, RunCursor& cursor, std::size_t want, std::uint64_t& support,
     std::uint64_t& sign) noexcept {
   support = 0;
   sign = 0;
   for (std::size_t got = 0; got < want;) {
-    const std::size_t site = at + got;
-    const std::size_t slice = site / run.slice_sites;
-    const std::size_t bit = site % run.slice_sites;
-    std::size_t take = want - got;
-    take = take < run.slice_sites - bit ? take : run.slice_sites - bit;
-    take = take < 64 - bit % 64 ? take : 64 - bit % 64;
-    const std::size_t word = slice * run.slice_words + bit / 64;
-    const std::uint64_t keep = take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1;
-    support |= ((run.s[word] >> (bit % 64)) & keep) << got;
-    sign |= ((run.g[word] >> (bit % 64)) & keep) << got;
+    const std::size_t take = piece_at(cursor, run.slice_sites, want - got);
+    const std::size_t word = cursor.slice * run.slice_words + cursor.bit / 64;
+    const std::size_t shift = cursor.bit % 64;
+    if (take == 64) {  // a whole word (then shift is 0 and got is 0)
+      support = run.s[word];
+      sign = run.g[word];
+    } else {
+      const std::uint64_t keep = (std::uint64_t{1} << take) - 1;
+      support |= ((run.s[word] >> shift) & keep) << got;
+      sign |= ((run.g[word] >> shift) & keep) << got;
+    }
+    advance(cursor, take, run.slice_sites);
     got += take;
   }
 }

@@ -47,64 +47,75 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
   return out;
 }
 
+/// The 64 bits of Q from bit `qpos` (Q has two readable zero words past its end), without a
+/// branch: `pdep` takes only as many of them as the support word has set bits.
+[[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline std::uint64_t sign_window(
+    const std::uint64_t* q, std::uint64_t qpos) noexcept {
+  const std::uint64_t* w = q + qpos / 64;
+  const auto shift = static_cast<unsigned>(qpos % 64);
+  return (w[0] >> shift) | ((w[1] << 1) << (63 - shift));
+}
+
 /// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level.
-#define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                              \
-  /* Sites [site, site + count) of the packed field (P words `p`, Q words `q`, `qpos` the Q */     \
-  /* position of `site`) into sites [at, at + count) of `run`; returns the next Q position. */     \
-  [[gnu::noinline]] TARGET inline std::uint64_t pq_read_##SUFFIX(                                  \
-      const std::uint64_t* p, const std::uint64_t* q, std::size_t site, std::uint64_t qpos,        \
-      std::size_t count, PlaneRun run, std::size_t at) noexcept {                                  \
-    while (count != 0) {                                                                           \
-      const std::size_t slice = at / run.slice_sites;                                              \
-      const std::size_t bit = at % run.slice_sites;                                                \
-      std::size_t take = 64 - bit % 64;                                                            \
-      take = take < count ? take : count;                                                          \
-      take = take < run.slice_sites - bit ? take : run.slice_sites - bit;                          \
-      const std::uint64_t support = read_bits(p, site, take);                                      \
-      const auto supported = static_cast<std::size_t>(std::popcount(support));                     \
-      const std::uint64_t signs =                                                                  \
-          supported == 0 ? 0 : DEPOSIT(read_bits(q, qpos, supported), support);                    \
-      const std::size_t word = slice * run.slice_words + bit / 64;                                 \
-      const std::size_t shift = bit % 64;                                                          \
-      const std::uint64_t mask = (take == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << take) - 1) \
-                                 << shift;                                                         \
-      run.s[word] = (run.s[word] & ~mask) | (support << shift);                                    \
-      run.g[word] = (run.g[word] & ~mask) | (signs << shift);                                      \
-      site += take;                                                                                \
-      at += take;                                                                                  \
-      qpos += supported;                                                                           \
-      count -= take;                                                                               \
-    }                                                                                              \
-    return qpos;                                                                                   \
-  }                                                                                                \
-  /* Sites [at, at + count) of `run` (at a word of the packed field: `count` from a block */       \
-  /* start) into P words `p`, the sign stream `stream` from bit 0, and `offsets` of the */         \
-  /* blocks of 2^(6 + shift) sites relative to the first; returns the supported sites. */          \
-  [[gnu::noinline]] TARGET inline std::uint64_t pq_write_##SUFFIX(                                 \
-      ConstPlaneRun run, std::size_t at, std::size_t count, std::uint64_t* p,                      \
-      std::uint64_t* stream, unsigned shift, std::uint64_t* offsets) noexcept {                    \
-    std::uint64_t total = 0;                                                                       \
-    const std::size_t words = count / 64 + (count % 64 != 0);                                      \
-    for (std::size_t w = 0; w < words; ++w) {                                                      \
-      if ((w & ((std::size_t{1} << shift) - 1)) == 0) {                                            \
-        offsets[w >> shift] = total;                                                               \
-      }                                                                                            \
-      const std::size_t want = count - 64 * w < 64 ? count - 64 * w : 64;                          \
-      std::uint64_t support = 0;                                                                   \
-      std::uint64_t sign = 0;                                                                      \
-      gather_run(run, at + 64 * w, want, support, sign);                                           \
-      p[w] = support;                                                                              \
-      const std::uint64_t bits = EXTRACT(sign, support);                                           \
-      const std::size_t used = total % 64;                                                         \
-      if (used == 0) {                                                                             \
-        stream[total / 64] = bits;                                                                 \
-      } else {                                                                                     \
-        stream[total / 64] |= bits << used;                                                        \
-        stream[total / 64 + 1] = bits >> (64 - used);                                              \
-      }                                                                                            \
-      total += static_cast<std::uint64_t>(std::popcount(support));                                 \
-    }                                                                                              \
-    return total;                                                                                  \
+#define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                          \
+  /* Sites [site, site + count) of the packed field (P words `p`, Q words `q`, `qpos` the Q */ \
+  /* position of `site`) into sites [at, at + count) of `run`; returns the next Q position. */ \
+  [[gnu::noinline]] TARGET inline std::uint64_t pq_read_##SUFFIX(                              \
+      const std::uint64_t* p, const std::uint64_t* q, std::size_t site, std::uint64_t qpos,    \
+      std::size_t count, PlaneRun run, std::size_t at) noexcept {                              \
+    RunCursor cursor = cursor_at(at, run.slice_sites);                                         \
+    while (count != 0) {                                                                       \
+      const std::size_t take = piece_at(cursor, run.slice_sites, count);                       \
+      const std::uint64_t support =                                                            \
+          site % 64 == 0 && take == 64 ? p[site / 64] : read_bits(p, site, take);              \
+      const auto supported = static_cast<std::size_t>(std::popcount(support));                 \
+      const std::uint64_t signs = DEPOSIT(sign_window(q, qpos), support);                      \
+      const std::size_t word = cursor.slice * run.slice_words + cursor.bit / 64;               \
+      if (take == 64) {                                                                        \
+        run.s[word] = support;                                                                 \
+        run.g[word] = signs;                                                                   \
+      } else {                                                                                 \
+        const std::size_t shift = cursor.bit % 64;                                             \
+        const std::uint64_t mask = ((std::uint64_t{1} << take) - 1) << shift;                  \
+        run.s[word] = (run.s[word] & ~mask) | (support << shift);                              \
+        run.g[word] = (run.g[word] & ~mask) | (signs << shift);                                \
+      }                                                                                        \
+      advance(cursor, take, run.slice_sites);                                                  \
+      site += take;                                                                            \
+      qpos += supported;                                                                       \
+      count -= take;                                                                           \
+    }                                                                                          \
+    return qpos;                                                                               \
+  }                                                                                            \
+  /* Sites [at, at + count) of `run` (at a word of the packed field: `count` from a block */   \
+  /* start) into P words `p`, the sign stream `stream` from bit 0, and `offsets` of the */     \
+  /* blocks of 2^(6 + shift) sites relative to the first; returns the supported sites. */      \
+  [[gnu::noinline]] TARGET inline std::uint64_t pq_write_##SUFFIX(                             \
+      ConstPlaneRun run, std::size_t at, std::size_t count, std::uint64_t* p,                  \
+      std::uint64_t* stream, unsigned shift, std::uint64_t* offsets) noexcept {                \
+    std::uint64_t total = 0;                                                                   \
+    RunCursor cursor = cursor_at(at, run.slice_sites);                                         \
+    const std::size_t words = count / 64 + (count % 64 != 0);                                  \
+    for (std::size_t w = 0; w < words; ++w) {                                                  \
+      if ((w & ((std::size_t{1} << shift) - 1)) == 0) {                                        \
+        offsets[w >> shift] = total;                                                           \
+      }                                                                                        \
+      const std::size_t want = count - 64 * w < 64 ? count - 64 * w : 64;                      \
+      std::uint64_t support = 0;                                                               \
+      std::uint64_t sign = 0;                                                                  \
+      gather_run(run, cursor, want, support, sign);                                            \
+      p[w] = support;                                                                          \
+      const std::uint64_t bits = EXTRACT(sign, support);                                       \
+      const std::size_t used = total % 64;                                                     \
+      if (used == 0) {                                                                         \
+        stream[total / 64] = bits;                                                             \
+      } else {                                                                                 \
+        stream[total / 64] |= bits << used;                                                    \
+        stream[total / 64 + 1] = bits >> (64 - used);                                          \
+      }                                                                                        \
+      total += static_cast<std::uint64_t>(std::popcount(support));                             \
+    }                                                                                          \
+    return total;                                                                              \
   }
 
 DASHI_DETAIL_BITS_PQ_BRIDGE(portable, DASHI_DETAIL_TARGET_PORTABLE, deposit_portable,
