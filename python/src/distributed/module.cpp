@@ -590,7 +590,7 @@ PYBIND11_MODULE(_distributed, m) {
     throw py::error_already_set();
   }
   const py::module_ core = py::module_::import("dashicore._core");
-  dp::set_numpy_asarray(py::module_::import("numpy").attr("asarray"));
+  dp::set_numpy(py::module_::import("numpy"));
   dp::carrier_error = dp::keep(core, "CarrierError");
   dp::contract_error = dp::keep(core, "KernelContractError");
   dp::format_error = dp::keep(core.attr("pq"), "FormatError");
