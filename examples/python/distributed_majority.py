@@ -12,6 +12,7 @@ Exits non-zero on a mismatch (on every rank).
 import os
 import sys
 import tempfile
+from typing import Any
 
 import numpy as np
 from mpi4py import MPI
@@ -22,7 +23,7 @@ from dashicore import distributed as dd
 ROWS, COLS, STEPS = 600, 400, 12
 
 
-def main(folder, comm):
+def main(folder: str, comm: Any) -> bool:
     rank = comm.Get_rank()
     field = None
     if rank == 0:
@@ -50,6 +51,7 @@ def main(folder, comm):
 
     whole = dd.gather(layout, after)  # the whole field on rank 0, None elsewhere
     if rank == 0:
+        assert field is not None and whole is not None  # rank 0 made the field and gathers
         expected = dc.run_kernel_iterated(majority, field, STEPS)
         ok = ok and whole.tobytes() == expected.tobytes()
         ok = ok and changed == dc.defect_aggregate(field, expected)
@@ -59,7 +61,7 @@ def main(folder, comm):
             ok = ok and a.read() == b.read()
         print(f"{layout.size} ranks: {changed} site changes in {STEPS} steps; result and "
               f"checkpoint {'identical' if ok else 'DIFFERENT'} to one process", flush=True)
-    return comm.allreduce(0 if ok else 1, op=MPI.MAX) == 0
+    return bool(comm.allreduce(0 if ok else 1, op=MPI.MAX) == 0)
 
 
 if __name__ == "__main__":

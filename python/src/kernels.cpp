@@ -70,9 +70,33 @@ decltype(auto) with_erased(const KernelBase* self, F&& f) {
 
 }  // namespace
 
+void RuntimeKernel::run_padded(dashi::TernaryView in, dashi::TernarySpan out,
+                               dashi::ParallelOptions options) const {
+  const std::size_t r = radius();
+  const std::size_t rows = in.shape().rows();
+  const std::size_t row_elems = in.shape().row_elems();
+  const dashi::Shape padded_shape = in.shape().with_rows(rows + 2 * r);
+  dashi::TernaryField padded = dashi::TernaryField::uninitialized(padded_shape);
+  for (std::size_t i = 0; i < rows + 2 * r; ++i) {  // row i is row (i - r) mod rows
+    const std::size_t from = (i + rows - r % rows) % rows;
+    std::copy_n(in.data() + from * row_elems, row_elems, padded.data() + i * row_elems);
+  }
+  dashi::TernaryField result = dashi::TernaryField::uninitialized(padded_shape);
+  options.boundary = dashi::Boundary::clip;
+  run(padded.view(), result.span(), options, false);
+  std::copy_n(result.data() + r * row_elems, out.size(), out.data());
+}
+
 void RuntimeKernel::run(dashi::TernaryView in, dashi::TernarySpan out,
                         const dashi::ParallelOptions& options, bool validate) const {
   const dashi::ParallelOptions o = prepared(options, in.size());
+  if (needs_padding(o, in.shape()) && in.size() != 0) {
+    if (validate) {
+      check_input_trits(in, in.data(), in.size());
+    }
+    run_padded(in, out, o);
+    return;
+  }
   if (python_blocks()) {
     const ErasedPythonBlocks blocks{this, in.data(), in.size(), validate};
     dashi::run_kernel_parallel(dashi::default_thread_pool(), blocks, in, out, o);
@@ -97,6 +121,23 @@ dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t
                                               const dashi::IterateOptions& options,
                                               bool to_fixed_point) const {
   const dashi::IterateOptions o = prepared(options, in.size());
+  if (needs_padding(o, in.shape()) && in.size() != 0) {  // step by step, each one padded
+    dashi::IterationResult result;
+    result.field = dashi::TernaryField::uninitialized(in.shape());
+    std::copy_n(in.data(), in.size(), result.field.data());
+    for (std::size_t step = 0; step < steps; ++step) {
+      dashi::TernaryField next = dashi::TernaryField::uninitialized(in.shape());
+      run_padded(result.field.view(), next.span(), o);
+      if (to_fixed_point && next == result.field) {
+        result.steps = step;
+        result.converged = true;
+        return result;
+      }
+      result.field = std::move(next);
+    }
+    result.steps = steps;
+    return result;
+  }
   auto run = [&](const auto& kernel) {
     if (to_fixed_point) {
       return dashi::iterate_to_fixed_point(dashi::default_thread_pool(), kernel, in, steps, o);
@@ -115,6 +156,12 @@ dashi::IterationResult RuntimeKernel::iterate(dashi::TernaryView in, std::size_t
 dashi::pq::PackedField RuntimeKernel::run_packed(const dashi::pq::PackedField& in,
                                                  const dashi::ParallelOptions& options) const {
   const dashi::ParallelOptions o = prepared(options, in.size());
+  if (needs_padding(o, in.shape()) && in.size() != 0) {
+    const dashi::TernaryField field = dashi::pq::decode(in);
+    dashi::TernaryField result = dashi::TernaryField::uninitialized(in.shape());
+    run_padded(field.view(), result.span(), o);
+    return dashi::pq::encode(result.view(), {.block_sites = in.block_sites()});
+  }
   if (python_blocks()) {
     return dashi::run_kernel_parallel(dashi::default_thread_pool(),
                                       ErasedPythonBlocks{this, nullptr, 0, false}, in, o);

@@ -290,6 +290,18 @@ class RuntimeKernel : public KernelBase {
   [[nodiscard]] Options prepared(const Options& options, std::size_t sites) const;
   /// Whether the executor should see the kernel as `ErasedPythonBlocks`.
   [[nodiscard]] bool python_blocks() const noexcept { return calls_python() && radius() == 0; }
+  /// True for a periodic run on a field with fewer rows than the radius: the executor caps a
+  /// periodic halo at the rows or the erased kernel's static radius, which this kernel's
+  /// run-time radius outreaches, so `run_padded` runs it instead.
+  [[nodiscard]] bool needs_padding(const dashi::ParallelOptions& options,
+                                   const dashi::Shape& shape) const noexcept {
+    return options.boundary == dashi::Boundary::periodic && radius() > 1 &&
+           radius() > shape.rows();
+  }
+  /// The periodic result by its definition: `in` padded periodically by the radius along
+  /// axis 0, run clipped, and the middle rows written to `out` (the input is not checked).
+  void run_padded(dashi::TernaryView in, dashi::TernarySpan out,
+                  dashi::ParallelOptions options) const;
 };
 
 /// `compose(*kernels)`: applies the kernels in order; radius = sum of radii.

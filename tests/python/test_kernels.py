@@ -129,3 +129,30 @@ def test_compose_applies_in_order_with_summed_radius():
     mixed = dc.compose(K.SignFlip(), dc.PythonKernel(lambda b: b, 1))
     assert mixed.radius == 1 and not mixed.contract_proven
     np.testing.assert_array_equal(dc.run_kernel_parallel(mixed, x, block_elems=50), -x)
+
+
+def _periodic_reference(kernel, x, radius):
+    """The kernel on x padded periodically by `radius` along axis 0, cropped back."""
+    rows = x.shape[0]
+    padded = np.take(x, np.arange(-radius, rows + radius) % rows, axis=0)
+    return dc.apply_kernel(kernel, np.ascontiguousarray(padded))[radius:radius + rows]
+
+
+@pytest.mark.parametrize("x", [np.array([1, -1], np.int8), np.array([1], np.int8),
+                               np.array([[1, 0, -1], [-1, 1, 1]], np.int8)], ids=str)
+def test_runtime_radius_periodic_on_fewer_rows_than_the_radius(x):
+    rng = np.random.default_rng(3)
+    table = rng.integers(-1, 2, size=3 ** 7).astype(np.int8)
+    centre = (np.arange(3 ** 7) // 27) % 3 == 1
+    table[centre] = 0
+    kernel = dc.compose(dc.kernels.SignFlip(), dc.kernels.Rule1D(table, 3))
+    assert kernel.radius == 3
+    expected = _periodic_reference(kernel, x, 3)
+    np.testing.assert_array_equal(dc.run_kernel_parallel(kernel, x, boundary="periodic"), expected)
+    packed = dc.pq.run_kernel_parallel(kernel, dc.pq.encode(x), boundary="periodic")
+    np.testing.assert_array_equal(dc.pq.decode(packed), expected)
+    stepped = x
+    for _ in range(3):
+        stepped = _periodic_reference(kernel, stepped, 3)
+    np.testing.assert_array_equal(dc.run_kernel_iterated(kernel, x, 3, boundary="periodic"),
+                                  stepped)

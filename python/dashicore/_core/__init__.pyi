@@ -9,6 +9,7 @@ import numpy.typing as npt
 from . import bits as bits
 from . import kernels as kernels
 from . import pq as pq
+from . import testing as testing
 
 __version__: str
 
