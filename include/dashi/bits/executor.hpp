@@ -10,6 +10,7 @@
 /// `unpack(run_kernel_parallel(k, pack(x), o)) == run_kernel_parallel(k, x, o)` byte for byte.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits/detail/advance.hpp>
@@ -110,7 +111,7 @@ void rerun_bits_step_by_step(ThreadPool& pool, const K& kernel, BitView from, Bi
                              const Partition& partition, std::size_t halo, std::size_t count,
                              const ParallelOptions& options, std::size_t threads) {
   BitField scratch = BitField::uninitialized(from.shape());
-  const BitSpan buffers[2] = {to, scratch.span()};
+  const std::array<BitSpan, 2> buffers = {to, scratch.span()};
   BitView current = from;
   for (std::size_t step = 0; step < count; ++step) {
     const BitSpan next = buffers[(count - 1 - step) % 2];
@@ -150,7 +151,7 @@ void iterate_bits_into(ThreadPool& pool, const K& kernel, BitView input, std::si
       options.steps_per_sync, halo, input.shape().rows(), options.boundary);
   const std::size_t syncs = dashi::detail::sync_count(steps, per_sync);
   std::vector<BitStepFailure> failures(blocks);
-  const BitSpan buffers[2] = {output, spare};
+  const std::array<BitSpan, 2> buffers = {output, spare};
   BitView from = input;
   std::size_t done = 0;
   for (std::size_t sync = 0; sync < syncs; ++sync) {

@@ -5,9 +5,12 @@
 /// `validate` (are these planes canonical?) and `fingerprint` (the dense fingerprint,
 /// computed from the planes).
 
+#include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <dashi/bits/detail/pack_loops.hpp>
 #include <dashi/bits/field.hpp>
 #include <dashi/carrier.hpp>
@@ -50,24 +53,25 @@ inline void validate(BitView view) {
 [[nodiscard]] inline std::uint64_t fingerprint(BitView view) noexcept {
   constexpr std::size_t piece = 4096;  // sites unpacked at a time: a multiple of 64
   dashi::detail::Fingerprinter fingerprinter(view.shape());
-  alignas(64) std::int8_t buffer[2 * piece];
+  alignas(64) std::array<std::int8_t, 2 * piece> buffer;
   std::size_t held = 0;
   const detail::PlaneLayout layout = view.layout();
   for (std::size_t i = 0; i < layout.slices; ++i) {
     for (std::size_t first = 0; first < layout.slice_sites; first += piece) {
       const std::size_t n = std::min(piece, layout.slice_sites - first);
       const std::size_t word = i * layout.slice_words + first / 64;
-      detail::unpack_run(view.support_data() + word, view.sign_data() + word, n, buffer + held);
+      detail::unpack_run(view.support_data() + word, view.sign_data() + word, n,
+                         buffer.data() + held);
       held += n;
       if (held >= piece) {
         const std::size_t fed = held - held % 32;
-        fingerprinter.feed(buffer, fed);
-        std::memmove(buffer, buffer + fed, held - fed);
+        fingerprinter.feed(buffer.data(), fed);
+        std::memmove(buffer.data(), buffer.data() + fed, held - fed);
         held -= fed;
       }
     }
   }
-  fingerprinter.feed(buffer, held);
+  fingerprinter.feed(buffer.data(), held);
   return fingerprinter.finish();
 }
 

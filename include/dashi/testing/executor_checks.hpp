@@ -8,6 +8,7 @@
 /// equals repeated monolithic application for a few step counts, `steps_per_sync` values,
 /// block sizes and both boundaries.
 
+#include <array>
 #include <cstddef>
 #include <dashi/carrier.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
@@ -115,7 +116,7 @@ void check_iterated_on_field(ThreadPool& pool, const K& kernel, const FieldConte
     std::size_t steps;
     std::size_t per_sync;
   };
-  constexpr Steps schedules[] = {{2, 1}, {3, 2}, {4, 3}};
+  constexpr std::array<Steps, 3> schedules = {{{2, 1}, {3, 2}, {4, 3}}};
   const std::size_t rows = x.shape().rows();
   const std::size_t row_elems = x.shape().row_elems();
   for (const Boundary boundary : {Boundary::clip, Boundary::periodic}) {

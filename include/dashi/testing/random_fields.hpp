@@ -6,6 +6,7 @@
 /// same seed checks the same fields and orders on every machine and compiler.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
@@ -54,7 +55,7 @@ class SplitMix64 {
 /// field to field (3/8, 1/8 or 6/8), random signs elsewhere. Throws `std::bad_alloc`.
 [[nodiscard]] inline TernaryField random_field(const Shape& shape, std::uint64_t seed,
                                                std::size_t field) {
-  static constexpr std::uint64_t zero_eighths[3] = {3, 1, 6};
+  static constexpr std::array<std::uint64_t, 3> zero_eighths = {3, 1, 6};
   const std::uint64_t zeros = zero_eighths[field % 3];
   SplitMix64 rng = detail::field_rng(seed, field);
   TernaryField result = TernaryField::uninitialized(shape);

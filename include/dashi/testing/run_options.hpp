@@ -6,6 +6,7 @@
 /// boundaries a field is run with, and how a run is described in a message.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <dashi/carrier.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
@@ -43,8 +44,8 @@ struct ExecutorRun {
 /// sizes giving more than `max_blocks` blocks are left out (small fields have them). Throws
 /// `std::bad_alloc`.
 [[nodiscard]] inline std::vector<std::size_t> block_rows(std::size_t rows, std::size_t radius) {
-  const std::size_t candidates[] = {1, radius, radius + 1,   2 * radius + 1, 3,
-                                    8, 64,     rows / 7 + 1, rows / 2 + 1,   rows - 1};
+  const std::array<std::size_t, 10> candidates = {
+      1, radius, radius + 1, 2 * radius + 1, 3, 8, 64, rows / 7 + 1, rows / 2 + 1, rows - 1};
   std::vector<std::size_t> sizes;
   for (const std::size_t b : candidates) {
     if (detail::block_size_runs(b, rows) &&

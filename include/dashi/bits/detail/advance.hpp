@@ -9,6 +9,7 @@
 /// halos) is a whole number of 64-site words, so no view ever splits a word.
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -47,7 +48,7 @@ namespace dashi::bits::detail {
 /// rounded up to whole words.
 [[nodiscard]] inline Partition bit_partition(const Shape& shape, std::size_t block_elems) noexcept {
   const std::size_t elems = block_elems == 0 ? auto_block_elems() : block_elems;
-  return Partition(shape, round_up(elems, row_quantum(shape)));
+  return {shape, round_up(elems, row_quantum(shape))};
 }
 
 /// Both planes of a field of `shape` in a thread's scratch slot.
@@ -164,8 +165,8 @@ void advance_bit_block(const K& kernel, BitView src, BitSpan dst, const Partitio
   const bool low_edge = !periodic && block.halo_first_row == 0;
   const bool high_edge = !periodic && block.halo_first_row + block.halo_row_count == rows;
   const bool check = options.check_contract && !kernel_contract_proven_v<K>;
-  const BitSpan targets[2] = {periodic ? second.span() : first.span(),
-                              periodic ? first.span() : second.span()};
+  const std::array<BitSpan, 2> targets = {periodic ? second.span() : first.span(),
+                                          periodic ? first.span() : second.span()};
   const BitSpan dst_core = dst.rows(block.first_row, block.row_count);
   const std::size_t first_site = block.first_row * shape.row_elems();
   // A 1-D core that ends inside a word shares it with halo sites unless the rows end there.

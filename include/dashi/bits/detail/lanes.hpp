@@ -31,6 +31,8 @@ inline constexpr std::size_t lanes_of = sizeof(V) / sizeof(std::uint64_t);
 
 // Vectors are taken by reference and returned through out-parameters: a vector of 32 or 64
 // bytes passed by value in a function without AVX would change its ABI (GCC's -Wpsabi).
+// Fixed-size arrays in the loops are C arrays: std::array's accessors are functions, which
+// an exact-target loop must not call (they would be compiled with the unit's flags).
 
 /// `v` = the `lanes_of<V>` words at `p` (any alignment).
 template <class V>
@@ -78,7 +80,9 @@ template <class V>
     v = V{};
     return;
   }
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   std::uint64_t words[lanes_of<V>];
+  // (see lanes.hpp)
   copy_row_words(words, lanes, row, k, count);
   std::memcpy(&v, words, sizeof v);
 }
@@ -94,7 +98,9 @@ template <class V>
     store(row + k, v);
     return;
   }
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   std::uint64_t words[lanes_of<V>];
+  // (see lanes.hpp)
   std::memcpy(words, &v, sizeof v);
   store_row_words(row, k, count, words);
 }

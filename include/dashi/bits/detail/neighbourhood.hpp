@@ -28,8 +28,11 @@ template <class V>
 /// The three rows around an output row: pointers and word counts (0 for a row beyond the
 /// field, which then reads 0).
 struct RowTriple {
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   const std::uint64_t* s[3];
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   const std::uint64_t* g[3];
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   std::ptrdiff_t words[3];
   std::ptrdiff_t row_words;
 };
@@ -95,8 +98,9 @@ template <class V, class Emit>
   constexpr auto lanes = static_cast<std::ptrdiff_t>(lanes_of<V>);
   constexpr std::ptrdiff_t pad = lanes;  // words before and after the chunk in the buffer
   constexpr std::ptrdiff_t stride = count_chunk_words + 2 * pad;
-  alignas(64)
-      std::uint64_t buffer[static_cast<std::size_t>(4 * stride)];  // pos_lo, pos_hi, neg_lo, neg_hi
+  // pos_lo, pos_hi, neg_lo, neg_hi
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
+  alignas(64) std::uint64_t buffer[static_cast<std::size_t>(4 * stride)];
   std::uint64_t* const pos_lo = buffer + pad;
   std::uint64_t* const pos_hi = buffer + stride + pad;
   std::uint64_t* const neg_lo = buffer + 2 * stride + pad;

@@ -41,7 +41,7 @@ pack_word_portable(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noe
   std::uint64_t bad = 0;
   s = 0;
   g = 0;
-  for (int chunk = 0; chunk < 8; ++chunk) {
+  for (std::ptrdiff_t chunk = 0; chunk < 8; ++chunk) {
     std::uint64_t x = 0;
     std::memcpy(&x, p + 8 * chunk, sizeof x);
     // x + 1 in each byte (no carry between bytes) is 0, 1 or 2 exactly for trits: neither
@@ -58,7 +58,7 @@ pack_word_portable(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noe
 /// The 64 bytes of the sites of one support / sign word pair.
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void unpack_word_portable(
     std::uint64_t s, std::uint64_t g, std::int8_t* p) noexcept {
-  for (int chunk = 0; chunk < 8; ++chunk) {
+  for (std::ptrdiff_t chunk = 0; chunk < 8; ++chunk) {
     const std::uint64_t s8 = spread_to_bytes(s >> (8 * chunk));
     const std::uint64_t g8 = spread_to_bytes(g >> (8 * chunk));
     const std::uint64_t bytes = s8 * 0xFFU - g8 * 0xFEU;  // 0xFF (-1) on support, 0x01 (+1) on sign
@@ -75,13 +75,13 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
   std::uint64_t bad = 0;
   s = 0;
   g = 0;
-  for (int half = 0; half < 2; ++half) {
+  for (std::ptrdiff_t half = 0; half < 2; ++half) {
     const u8x32 x = dashi::detail::x86::load32(p + 32 * half);
     const auto sx = reinterpret_cast<std::int8_t __attribute__((vector_size(32)))>(x);
     const auto zero = reinterpret_cast<u8x32>(x == 0);
     const auto positive = reinterpret_cast<u8x32>(sx > 0);
     const auto in_range = reinterpret_cast<u8x32>((x + 1) <= 2);
-    const int shift = 32 * half;
+    const auto shift = 32 * half;
     s |= std::uint64_t{~dashi::detail::x86::sign_bits(zero)} << shift;
     g |= std::uint64_t{dashi::detail::x86::sign_bits(positive)} << shift;
     bad |= std::uint64_t{~dashi::detail::x86::sign_bits(in_range)};
@@ -98,11 +98,11 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
   const u8x32 bit_of_byte = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
                              1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
-  for (int half = 0; half < 2; ++half) {
+  for (std::ptrdiff_t half = 0; half < 2; ++half) {
     const auto s32 = static_cast<std::uint32_t>(s >> (32 * half));
     const auto g32 = static_cast<std::uint32_t>(g >> (32 * half));
-    const u8x32 sb = reinterpret_cast<u8x32>(u32x8{} + s32);
-    const u8x32 gb = reinterpret_cast<u8x32>(u32x8{} + g32);
+    const auto sb = reinterpret_cast<u8x32>(u32x8{} + s32);
+    const auto gb = reinterpret_cast<u8x32>(u32x8{} + g32);
     const u8x32 s8 = (dashi::detail::x86::shuffle_bytes(sb, byte_of_bit) & bit_of_byte) != 0;
     const u8x32 g8 = (dashi::detail::x86::shuffle_bytes(gb, byte_of_bit) & bit_of_byte) != 0;
     dashi::detail::x86::store32(p + 32 * half, s8 ^ (g8 & 0xFE));
@@ -130,7 +130,9 @@ pack_word_avx512(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexc
 
 #endif  // DASHI_DETAIL_X86
 
-/// The loops over a run of `n` sites, around a per-word `PackWord` / `UnpackWord`.
+/// The loops over a run of `n` sites, around a per-word `PackWord` / `UnpackWord` (`TARGET`
+/// is an attribute, which parentheses would break).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define DASHI_DETAIL_BITS_PACK_LOOPS(SUFFIX, TARGET)                                              \
   [[nodiscard]] [[gnu::noinline]] TARGET inline bool pack_run_##SUFFIX(                           \
       const std::int8_t* in, std::size_t n, std::uint64_t* s, std::uint64_t* g) noexcept {        \
@@ -140,7 +142,7 @@ pack_word_avx512(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexc
       bad |= pack_word_##SUFFIX(in + 64 * w, s[w], g[w]);                                         \
     }                                                                                             \
     if (64 * w < n) {                                                                             \
-      alignas(64) std::int8_t last[64] = {};                                                      \
+      alignas(64) std::int8_t last[64] = {}; /* NOLINT(modernize-avoid-c-arrays) */               \
       std::memcpy(last, in + 64 * w, n - 64 * w);                                                 \
       bad |= pack_word_##SUFFIX(last, s[w], g[w]);                                                \
     }                                                                                             \
@@ -153,7 +155,7 @@ pack_word_avx512(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexc
       unpack_word_##SUFFIX(s[w], g[w], out + 64 * w);                                             \
     }                                                                                             \
     if (64 * w < n) {                                                                             \
-      alignas(64) std::int8_t last[64];                                                           \
+      alignas(64) std::int8_t last[64]; /* NOLINT(modernize-avoid-c-arrays) */                    \
       unpack_word_##SUFFIX(s[w], g[w], last);                                                     \
       std::memcpy(out + 64 * w, last, n - 64 * w);                                                \
     }                                                                                             \
@@ -164,6 +166,7 @@ DASHI_DETAIL_BITS_PACK_LOOPS(portable, DASHI_DETAIL_TARGET_PORTABLE)
 DASHI_DETAIL_BITS_PACK_LOOPS(avx2, DASHI_DETAIL_TARGET_AVX2_EXACT)
 DASHI_DETAIL_BITS_PACK_LOOPS(avx512, DASHI_DETAIL_TARGET_AVX512_EXACT)
 #endif
+// NOLINTEND(bugprone-macro-parentheses)
 #undef DASHI_DETAIL_BITS_PACK_LOOPS
 
 /// Packs `n` trit bytes into `ceil(n / 64)` support and sign words (padding bits 0);

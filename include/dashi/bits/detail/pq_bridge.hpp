@@ -56,7 +56,9 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
   return (w[0] >> shift) | ((w[1] << 1) << (63 - shift));
 }
 
-/// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level.
+/// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level
+/// (`TARGET` is an attribute, which parentheses would break).
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                          \
   /* Sites [site, site + count) of the packed field (P words `p`, Q words `q`, `qpos` the Q */ \
   /* position of `site`) into sites [at, at + count) of `run`; returns the next Q position. */ \
@@ -124,6 +126,7 @@ DASHI_DETAIL_BITS_PQ_BRIDGE(portable, DASHI_DETAIL_TARGET_PORTABLE, deposit_port
 DASHI_DETAIL_BITS_PQ_BRIDGE(bmi2, DASHI_DETAIL_TARGET_AVX2_EXACT, dashi::detail::x86::pdep,
                             dashi::detail::x86::pext)
 #endif
+// NOLINTEND(bugprone-macro-parentheses)
 #undef DASHI_DETAIL_BITS_PQ_BRIDGE
 
 /// The level of the bridge's dispatch: the BMI2 paths (at the AVX2 level) only where `pext`

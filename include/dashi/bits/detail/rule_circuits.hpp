@@ -25,6 +25,7 @@ namespace dashi::bits::detail {
 /// the output support, plane 1 the output sign. The centre 0 row is not stored: a valid table
 /// maps it to 0.
 struct Rule1Circuit {
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   std::uint64_t mask[2][2][3][3] = {};
 
   /// From a validated 27-entry table indexed `9 (left + 1) + 3 (centre + 1) + (right + 1)`.
@@ -46,6 +47,7 @@ struct Rule1Circuit {
   /// right planes: each trit is chosen by its support, then its sign.
   template <class V>
   [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE static void by_neighbours(
+      // NOLINTNEXTLINE(modernize-avoid-c-arrays): rows of a mask table (see lanes.hpp)
       V& out, const std::uint64_t (*m)[3], const V& ls, const V& lg, const V& rs,
       const V& rg) noexcept {
     const V left_neg = (rs & ((rg & m[0][2]) | (~rg & m[0][0]))) | (~rs & m[0][1]);
@@ -118,7 +120,9 @@ struct Rule1Slices {
     const auto base = static_cast<std::ptrdiff_t>(first_row * slice_words);
     for (std::ptrdiff_t k = 0; k < out_count; k += static_cast<std::ptrdiff_t>(lanes)) {
       const std::ptrdiff_t at = base + k;
-      V n[6];  // left support, left sign, centre ..., right ...
+      // left support, left sign, centre support, centre sign, right support, right sign
+      // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
+      V n[6];
       for (int i = 0; i < 3; ++i) {
         load_row(n[2 * i], s, at + (i - 1) * step, count);
         load_row(n[2 * i + 1], g, at + (i - 1) * step, count);
@@ -137,6 +141,7 @@ struct Rule1Slices {
 /// `x = (+1 count) + 15 - (-1 count)` over the 3 x 3 neighbourhood (the centre included),
 /// which is the sum of the 8 neighbours plus the centre, plus 15.
 struct TotalisticCircuit {
+  // NOLINTNEXTLINE(modernize-avoid-c-arrays): read in exact-target loops (see lanes.hpp)
   std::uint64_t mask[2][2][32] = {};
 
   /// From a validated 51-entry table `table[3][17]` (`out = table[centre + 1][sum + 8]`).
