@@ -188,7 +188,8 @@ inline constexpr int tag_superblock_sites = 302;
     sent.insert(sent.end(), {entry.first_site, entry.sites, entry.support});
   }
   agree_on_local_step(comm, [&] {
-    all.resize(static_cast<std::size_t>(displacements.back() + sizes.back()));
+    all.resize(static_cast<std::size_t>(displacements.back()) +
+               static_cast<std::size_t>(sizes.back()));
     plan.resize(all.size() / 3);
   });
   check_mpi(MPI_Allgatherv(sent.data(), mine, MPI_UINT64_T, all.data(), sizes.data(),
@@ -237,13 +238,13 @@ struct OwnSuperblocks {
   // superblock's sites must not wait for a writer that could not allocate.
   std::size_t sends = 0;
   std::uint64_t straddling_sites = 0;
-  for (std::size_t k = 0; k < plan.size(); ++k) {
-    const std::uint64_t lo = std::max(plan[k].first_site, begin);
-    const std::uint64_t hi = std::min(plan[k].first_site + plan[k].sites, end);
-    const int writer = owner_of_site(layout, plan[k].first_site, row_elems);
+  for (const pqd::SuperblockPlanEntry& entry : plan) {
+    const std::uint64_t lo = std::max(entry.first_site, begin);
+    const std::uint64_t hi = std::min(entry.first_site + entry.sites, end);
+    const int writer = owner_of_site(layout, entry.first_site, row_elems);
     sends += lo < hi && writer != layout.rank() ? 1U : 0U;
-    if (writer == layout.rank() && plan[k].first_site + plan[k].sites > end) {
-      straddling_sites = std::max(straddling_sites, plan[k].sites);
+    if (writer == layout.rank() && entry.first_site + entry.sites > end) {
+      straddling_sites = std::max(straddling_sites, entry.sites);
     }
   }
   const auto sb_size = static_cast<std::size_t>(sb_bytes);
