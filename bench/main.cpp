@@ -9,8 +9,8 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <dashi/simd/isa.hpp>
 #include <dashi/partition.hpp>
+#include <dashi/simd/isa.hpp>
 #include <fstream>
 
 #include "runner.hpp"

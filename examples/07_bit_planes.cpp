@@ -66,8 +66,8 @@ int main() {
   same = same && packed == dashi::pq::encode(field) && dashi::bits::from_pq(packed) == planes;
   const dashi::pq::PackedField flipped =
       dashi::run_kernel_parallel(dashi::kernels::SignFlip{}, packed, options);
-  same = same && dashi::pq::decode(flipped) ==
-                     dashi::apply_kernel(dashi::kernels::SignFlip{}, field);
+  same =
+      same && dashi::pq::decode(flipped) == dashi::apply_kernel(dashi::kernels::SignFlip{}, field);
 
   // A user's bit kernel on a 1-D field: its two forms must agree.
   const auto line = dashi::TernaryField::from_signed(field.values(), dashi::Shape{shape.size()});

@@ -295,8 +295,7 @@ class RuntimeKernel : public KernelBase {
   /// run-time radius outreaches, so `run_padded` runs it instead.
   [[nodiscard]] bool needs_padding(const dashi::ParallelOptions& options,
                                    const dashi::Shape& shape) const noexcept {
-    return options.boundary == dashi::Boundary::periodic && radius() > 1 &&
-           radius() > shape.rows();
+    return options.boundary == dashi::Boundary::periodic && radius() > 1 && radius() > shape.rows();
   }
   /// The periodic result by its definition: `in` padded periodically by the radius along
   /// axis 0, run clipped, and the middle rows written to `out` (the input is not checked).
