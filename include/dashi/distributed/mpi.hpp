@@ -213,8 +213,11 @@ template <class K>
 }
 
 /// Collective: the exact L1 defect `sum |pre - post|` of the global fields whose rows this
-/// rank holds, the same value on every rank (an integer sum: order-free). Throws the same
-/// `std::invalid_argument` on every rank when a slab does not have the layout's local shape.
+/// rank holds, the same value on every rank (an integer sum: order-free), computed on
+/// `default_thread_pool()`. Throws the same `std::invalid_argument` on every rank when a slab
+/// does not have the layout's local shape; a rank that cannot allocate or start the pool's
+/// threads throws its `std::bad_alloc` / `std::system_error` and the others `RemoteError`;
+/// `std::runtime_error` when MPI fails.
 [[nodiscard]] inline std::uint64_t defect_aggregate(const SlabLayout& layout, TernaryView pre_local,
                                                     TernaryView post_local) {
   const char* where = "dashi::mpi::defect_aggregate";
@@ -227,7 +230,9 @@ template <class K>
   }
   const MPI_Comm comm = detail::LayoutAccess::resources(layout).internal.get();
   detail::agree(comm, where, error, {});
-  std::uint64_t total = ::dashi::defect_aggregate(pre_local, post_local);
+  std::uint64_t total = 0;
+  detail::agree_on_local_step(comm,
+                              [&] { total = ::dashi::defect_aggregate(pre_local, post_local); });
   detail::check_mpi(MPI_Allreduce(MPI_IN_PLACE, &total, 1, MPI_UINT64_T, MPI_SUM, comm),
                     "MPI_Allreduce");
   return total;
