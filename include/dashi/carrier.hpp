@@ -60,7 +60,8 @@ class Shape {
     check_size();
   }
 
-  /// Shape from a run-time list of extents; throws `CarrierError` for a rank outside 1..4.
+  /// Shape from a run-time list of extents; throws `CarrierError` for a rank outside 1..4 or
+  /// when the product of the non-zero extents exceeds `PTRDIFF_MAX`.
   [[nodiscard]] static Shape from_extents(std::span<const std::size_t> extents) {
     if (extents.empty() || extents.size() > max_rank) {
       throw CarrierError("dashi::Shape: rank " + std::to_string(extents.size()) +
@@ -111,6 +112,7 @@ class Shape {
     return text + ")";
   }
 
+  /// Equal when ranks and extents are equal.
   friend bool operator==(const Shape& a, const Shape& b) noexcept {
     return a.rank_ == b.rank_ && a.extents_ == b.extents_;
   }
@@ -252,10 +254,13 @@ class TernaryView : public detail::TernaryReadApi<TernaryView> {
     return view;
   }
 
+  /// The shape.
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  /// The `size()` values, row-major.
   [[nodiscard]] std::span<const std::int8_t> values() const noexcept {
     return {data_, shape_.size()};
   }
+  /// Pointer to the first value (null for a default-constructed view).
   [[nodiscard]] const std::int8_t* data() const noexcept { return data_; }
 
   /// The sub-view of `count` whole axis-0 slices starting at `first`.
@@ -304,8 +309,11 @@ class TernarySpan : public detail::TernaryReadApi<TernarySpan> {
     return span;
   }
 
+  /// The shape.
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  /// The `size()` values, row-major, writable.
   [[nodiscard]] std::span<std::int8_t> values() const noexcept { return {data_, shape_.size()}; }
+  /// Pointer to the first value (null for a default-constructed span).
   [[nodiscard]] std::int8_t* data() const noexcept { return data_; }
 
   /// The writable sub-span of `count` whole axis-0 slices starting at `first`.
@@ -317,6 +325,7 @@ class TernarySpan : public detail::TernaryReadApi<TernarySpan> {
 
   /// Read-only view of the same memory.
   [[nodiscard]] TernaryView view() const noexcept { return TernaryView::unchecked(data_, shape_); }
+  /// Implicit read-only view of the same memory (as `view()`).
   operator TernaryView() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
 
  private:
@@ -344,7 +353,8 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
     return field;
   }
   /// From any contiguous range of arithmetic values (`int`, `double`, ...): each must
-  /// equal -1, 0 or +1 exactly (`0.2` is rejected, `1.0` accepted).
+  /// equal -1, 0 or +1 exactly (`0.2` is rejected, `1.0` accepted). Throws `CarrierError` on
+  /// a size mismatch or naming the first value that is not a trit; `std::bad_alloc`.
   template <std::ranges::contiguous_range R>
     requires std::is_arithmetic_v<std::ranges::range_value_t<R>> &&
         (!std::convertible_to<const R&, std::span<const std::int8_t>>)
@@ -385,7 +395,9 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
 
       /// Field from its factorisation, validated like the Python `Carrier(support, sign)`:
       /// sizes must match the shape, support must be 0/1, sign must be in {-1,0,1}, 0 where
-      /// support is 0 and ±1 where support is 1. Throws `CarrierError` naming the first bad site.
+      /// support is 0 and ±1 where support is 1. The checks run in that (the Python) order,
+      /// each over every site: throws `CarrierError` naming the first bad site of the first
+      /// check that fails; `std::bad_alloc`.
       [[nodiscard]] static TernaryField from_support_sign(std::span<const std::uint8_t> support,
                                                           std::span<const std::int8_t> sign,
                                                           Shape shape) {
@@ -445,11 +457,15 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
         return field;
       }
 
+      /// The shape.
       [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+      /// The `size()` values, row-major.
       [[nodiscard]] std::span<const std::int8_t> values() const noexcept {
         return {storage_.data(), shape_.size()};
       }
+      /// Pointer to the first value.
       [[nodiscard]] const std::int8_t* data() const noexcept { return storage_.data(); }
+      /// Writable pointer to the first value.
       [[nodiscard]] std::int8_t* data() noexcept { return storage_.data(); }
 
       /// Read-only view of the whole field.
@@ -458,6 +474,7 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
       }
       /// Writable view of the whole field.
       [[nodiscard]] TernarySpan span() noexcept { return TernarySpan::unchecked(data(), shape_); }
+      /// Implicit read-only view of the same memory (as `view()`).
       operator TernaryView() const noexcept {
         return view();
       }  // NOLINT(google-explicit-constructor)
@@ -466,6 +483,7 @@ class TernaryField : public detail::TernaryReadApi<TernaryField> {
         return view().rows(first, count);
       }
 
+      /// Equal when shapes and values are equal.
       friend bool operator==(const TernaryField& a, const TernaryField& b) noexcept {
         return a.view() == b.view();
       }

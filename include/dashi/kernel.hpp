@@ -76,7 +76,8 @@ inline void check_contract(const std::int8_t* in, const std::int8_t* out, std::s
 
 /// Runs `kernel` once on the whole of `input` on the calling thread: the monolithic
 /// reference every parallel path is compared with. Checks the contract when
-/// `check_contract` is true. Throws what the kernel throws, or `KernelContractError`.
+/// `check_contract` is true. Throws what the kernel throws, `KernelContractError`, or
+/// `std::bad_alloc`.
 template <class K>
 [[nodiscard]] TernaryField apply_kernel(const K& kernel, TernaryView input,
                                         bool check_contract = true) {

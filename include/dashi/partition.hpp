@@ -170,7 +170,8 @@ inline void recombine(std::span<const TernaryView> cores, TernarySpan output) {
   }
 }
 
-/// Recombines `cores` into a new field of `shape`. Throws like the span overload.
+/// Recombines `cores` into a new field of `shape`. Throws like the span overload, and
+/// `std::bad_alloc`.
 [[nodiscard]] inline TernaryField recombine(std::span<const TernaryView> cores, Shape shape) {
   TernaryField output = TernaryField::uninitialized(shape);
   recombine(cores, output.span());
