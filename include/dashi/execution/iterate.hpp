@@ -344,12 +344,15 @@ IterationResult iterate(ThreadPool& pool, const K& kernel, TernaryView input, st
 /// `kernel` applied `steps` times to `input` (0 steps: a copy), block-parallel on `pool`
 /// with temporal blocking of `options.steps_per_sync` steps. Equals `steps` monolithic
 /// applications byte for byte, for any workers, block size, order and `steps_per_sync`.
-/// Allocates the result, and a spare ping-pong field when `steps > steps_per_sync`; nothing
-/// per step. Throws `std::invalid_argument` for bad options (also `steps_per_sync == 0`),
-/// `KernelContractError`, and what the kernel throws: the failure of the earliest step, and
-/// within it of the lowest block, as in a step-by-step run (a failed temporally blocked
-/// synchronisation is re-run step by step to find it, so `steps_per_sync` never changes
-/// which failure is reported; the fast path is unchanged). Thread-safe like `run_kernel_parallel`.
+/// Allocates the result, a spare ping-pong field when more than one synchronisation is
+/// needed (`steps > steps_per_sync`, where `Boundary::periodic` caps `steps_per_sync` at
+/// `rows / halo`, at least 1), a few words per block, and per-thread scratch reused across
+/// calls; nothing per step. Throws `std::invalid_argument` for bad options (also
+/// `steps_per_sync == 0`), `std::bad_alloc`, `KernelContractError`, and what the kernel
+/// throws: the failure of the earliest step, and within it of the lowest block, as in a
+/// step-by-step run (a failed temporally blocked synchronisation is re-run step by step,
+/// through one field-sized scratch, to find it, so `steps_per_sync` never changes which
+/// failure is reported; the fast path is unchanged). Thread-safe like `run_kernel_parallel`.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input,
                                                std::size_t steps,
@@ -358,12 +361,14 @@ template <class K>
 }
 
 /// `kernel` applied `steps` times to `input`, written into the caller-owned `output`, with
-/// `spare` as the second ping-pong buffer: no allocation of field-sized buffers, so a loop
-/// of calls reuses the same memory. `output` and `spare` have the input's shape and overlap
-/// neither the input nor each other; `spare` is left with unspecified trits (it is not
-/// touched when `steps <= steps_per_sync`). Same result, throws and thread safety as the
-/// allocating overload, plus `std::invalid_argument` for a bad `output` or `spare`; on a
-/// throw both buffers hold unspecified trits.
+/// `spare` as the second ping-pong buffer: no field-sized allocation unless a temporally
+/// blocked synchronisation fails (it is then re-run through one field-sized scratch), so a
+/// loop of calls reuses the same memory. `output` and `spare` have the input's shape and
+/// overlap neither the input nor each other; `spare` is left with unspecified trits (it is
+/// not touched when one synchronisation suffices: `steps <= steps_per_sync`, the latter
+/// capped as in the allocating overload for `Boundary::periodic`). Same result, throws and
+/// thread safety as the allocating overload, plus `std::invalid_argument` for a bad `output`
+/// or `spare`; on a throw both buffers hold unspecified trits.
 template <class K>
 void run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input, std::size_t steps,
                          TernarySpan output, TernarySpan spare,
