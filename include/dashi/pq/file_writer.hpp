@@ -33,9 +33,11 @@
 namespace dashi::pq {
 
 /// Streaming PQ-FS writer: the field of `shape` arrives as whole axis-0 rows, in order,
-/// any number at a time, so a field larger than memory can be written. Memory is bounded
-/// by a few superblocks' worth of sites (about `8 × sb_bytes` sites each), whatever the
-/// field size. The output is byte-identical to `write_file` on the same field, however
+/// any number at a time, so a field larger than memory can be written. With `w` worker
+/// threads, memory is bounded by about `w + 1` superblocks' worth of staged sites (about
+/// `8 × sb_bytes` sites each), `2w` superblock buffers (with their scratch, about
+/// `2 × sb_bytes` bytes each) and one byte per 64 sites of the largest `append`, whatever
+/// the field size. The output is byte-identical to `write_file` on the same field, however
 /// the rows are chunked.
 ///
 /// Writes go to a temporary file in the target's folder; `finish()` commits it atomically
@@ -78,10 +80,13 @@ class FileWriter {
 
   /// Appends whole axis-0 rows: `rows.shape()` must equal `shape()` but for axis 0.
   /// Builds and writes every superblock the rows complete (on `num_workers` threads).
-  /// Throws `std::invalid_argument` for a row shape mismatch, `std::out_of_range` when the
-  /// rows pass the end of axis 0, `std::logic_error` after `finish()` or after an earlier
-  /// failure, `std::system_error` on an I/O error (the writer is then unusable; its
-  /// temporary file is removed on destruction).
+  /// Throws `std::invalid_argument` for a row shape mismatch and `std::out_of_range` when
+  /// the rows pass the end of axis 0 (the writer stays usable), `std::logic_error` after
+  /// `finish()` or after an earlier failure. Any other exception makes the writer unusable
+  /// (its temporary file is removed on destruction): `std::system_error` on an I/O error or
+  /// when the default pool's workers cannot start, `std::bad_alloc`, and
+  /// `std::invalid_argument` when the rows hold bytes that are not trits (possible only
+  /// through `TernaryView::unchecked`).
   void append(TernaryView rows) {
     check_usable("append");
     if (rows.shape().rank() != shape_.rank() ||
@@ -128,8 +133,12 @@ class FileWriter {
   /// Writes the remaining superblocks and the file header, then commits: fsync, rename
   /// onto the target (replacing any file there), fsync of the folder. Throws
   /// `std::logic_error` when rows are missing (the writer stays usable: append them and
-  /// call again) or after `finish()`, `std::system_error` on an I/O error (the target is
-  /// untouched).
+  /// call again) or after `finish()` or an earlier failure. Any other exception makes the
+  /// writer unusable: `std::system_error` on an I/O error (the target is untouched, except
+  /// when only the final sync of the folder fails, after the rename: the target then already
+  /// holds the new file) or when the default pool's workers cannot start, `std::bad_alloc`,
+  /// and `std::invalid_argument` when the rows held bytes that are not trits (possible only
+  /// through `TernaryView::unchecked`).
   void finish() {
     check_usable("finish");
     if (rows_appended_ != shape_.rows()) {
@@ -262,12 +271,16 @@ class FileWriter {
 
 /// Writes `field` to `path` as a PQ-FS file (PQ_FORMAT §3), atomically: a temporary file
 /// in the same folder, flushed and fsync'ed, renamed over `path`, then the folder
-/// fsync'ed. A crash or an exception never leaves a partial file under `path` nor damages
-/// a file already there. Superblocks are built on `options.num_workers` threads; the bytes
-/// never depend on it. O(n). Throws `std::invalid_argument` for a bad `options.sb_bytes`,
-/// `std::system_error` naming the path on an I/O error (missing folder, no permission,
-/// full disk, `path` is a folder), `std::bad_alloc`. Thread-safe: concurrent writes to
-/// one path each use their own temporary file, and the last rename wins.
+/// fsync'ed. A crash or an exception never leaves a partial file under `path`; a file
+/// already there is either untouched or, if only the final sync of the folder fails (after
+/// the rename), already replaced by the complete new file. Superblocks are built on
+/// `options.num_workers` threads; the bytes never depend on it. O(n). Throws
+/// `std::invalid_argument` for a bad `options.sb_bytes` or when `field` holds bytes that are
+/// not trits (possible only through `TernaryView::unchecked`), `std::system_error` naming
+/// the path on an I/O error (missing folder, no permission, full disk, `path` is a folder)
+/// or when the default pool's workers cannot start, `std::bad_alloc`. Thread-safe:
+/// concurrent writes to one path each use their own temporary file, and the last rename
+/// wins.
 inline void write_file(const std::filesystem::path& path, TernaryView field,
                        const FileOptions& options = {}) {
   FileWriter writer(path, field.shape(), options);

@@ -11,7 +11,7 @@
 
 namespace dashi::pq {
 
-/// Malformed packed data (a serialised buffer or a legacy 2-bit buffer). The message
+/// Malformed packed data (a serialised buffer, a PQ-FS file or a legacy 2-bit buffer). The message
 /// names the field and the byte offset where the problem was found; `field()` and
 /// `offset()` give them separately. Nothrow copyable.
 class FormatError : public std::runtime_error {

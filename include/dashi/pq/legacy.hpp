@@ -70,8 +70,8 @@ namespace dashi::pq::legacy {
 
 /// Decodes a legacy 2-bit buffer into a field of `shape`. Throws `FormatError` when
 /// the length is not `ceil(2n / 8)` (field "length"), a code is 3 (field "code",
-/// naming the site), or bits past site n are not zero (field "padding"). O(n).
-/// Thread-safe.
+/// naming the site), or bits past site n are not zero (field "padding"); `std::bad_alloc`.
+/// O(n). Thread-safe.
 [[nodiscard]] inline TernaryField decode_2bit(std::span<const std::uint8_t> bytes, Shape shape) {
   constexpr const char* where = "dashi::pq::legacy::decode_2bit";
   const std::size_t n = shape.size();

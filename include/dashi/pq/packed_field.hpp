@@ -36,9 +36,9 @@ struct PqOptions {
 /// the k-th supported site, 1 ⇒ +1) and O (`nb + 1` words, `O[b]` = supported sites
 /// before block `b`, `O[nb] = S`). Bits past the ends of P and Q are zero.
 ///
-/// Regular value type (deep copy; a moved-from field is the empty field). Produced
-/// only by `encode` and `from_bytes`, so it is always well formed. Concurrent reads
-/// are thread-safe.
+/// Regular value type (deep copy; a moved-from field is the empty field). Produced only
+/// by the codec (`encode`, `encode_into`, `from_bytes`, `bits::to_pq` and the packed
+/// `run_kernel_parallel`), so it is always well formed. Concurrent reads are thread-safe.
 class PackedField {
  public:
   /// The packed form of the empty 1-D field (`Shape{0}`, B = 4096). Does not allocate.
