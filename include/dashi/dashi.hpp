@@ -5,9 +5,10 @@
 /// Umbrella header of the core: carriers, kernels (concepts, contract, the shipped
 /// kernels), the partition, the thread pool and every executor (`run_kernel_parallel`,
 /// `run_kernel_iterated`, `iterate_to_fixed_point`, `compose`, `reduce_parallel`, defect
-/// and MDL). The optional parts are included on their own: `dashi/pq/*.hpp` (the PQ codec,
-/// packed fields and PQ-FS files, which need POSIX file calls) and
-/// `dashi/distributed/mpi.hpp` (needs MPI).
+/// and MDL). The optional parts are included on their own: `dashi/bits.hpp` (bit planes and
+/// their executor), `dashi/pq/*.hpp` (the PQ codec, packed fields and PQ-FS files; on POSIX
+/// systems the file headers include `<unistd.h>`) and `dashi/distributed/mpi.hpp` (needs
+/// MPI).
 
 #include <dashi/carrier.hpp>
 #include <dashi/execution/compose.hpp>

@@ -40,8 +40,10 @@ namespace dashi::pq {
   return detail::decode_with(packed, options, detail::Tuning{});
 }
 
-/// Packs `field` into `out` (PQ_FORMAT §1), reusing `out`'s storage: once `out` has held
-/// a field at least as large (same sites, any support), the call allocates nothing.
+/// Packs `field` into `out` (PQ_FORMAT §1), reusing `out`'s storage: once an `encode_into`
+/// with the same `options` has filled `out` with a field at least as large (any support),
+/// the call allocates nothing (a field made by `encode`, `from_bytes` or a copy holds
+/// trimmed storage, so the first `encode_into` into it may grow it once).
 /// `encode_into(x, out, o)` leaves `out == encode(x, o)`; like `encode`, it runs on
 /// `options.num_workers` threads of the default pool for fields of at least 2^16 sites
 /// and the result never depends on it. Throws `std::invalid_argument` for a bad
