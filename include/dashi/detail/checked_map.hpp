@@ -90,8 +90,9 @@ map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::s
 
 /// Applies the byte map `op` (as `map_bytes`) over `n` bytes and returns true when every
 /// input byte was a trit; when it returns false the output is unspecified where the input
-/// was not a trit (find the site with `first_non_trit`). With AVX2 when present, streaming
-/// the stores of large outputs (see `stream_stores`).
+/// was not a trit (find the site with `first_non_trit`). With AVX2 when `active_isa()` is
+/// AVX2 or higher (there is no AVX-512 path; `DASHI_ISA=portable` selects the portable
+/// loop), streaming the stores of large outputs (see `stream_stores`).
 template <class Op>
 [[nodiscard]] inline bool map_bytes_checked(const std::int8_t* in, std::int8_t* out, std::size_t n,
                                             Op op) {

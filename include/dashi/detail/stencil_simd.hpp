@@ -183,7 +183,6 @@ template <class Bytes>
   sum += v;
 }
 
-/// One output row from its row (`mid`) and the rows above and below when present.
 /// One site of a majority row (the edge columns and the tail of the vector loop).
 template <bool HasUp, bool HasDown>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_site(
@@ -219,6 +218,8 @@ template <bool HasUp, bool HasDown, class Bytes>
   std::memcpy(out + c, &result, sizeof result);
 }
 
+/// One output row from its row (`mid`) and the rows above and below when present: the edge
+/// columns (and rows too narrow for a vector) site by site, the rest in vectors of `Bytes`.
 template <bool HasUp, bool HasDown, class Bytes>
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_PORTABLE inline void majority_row(
     const std::int8_t* up, const std::int8_t* mid, const std::int8_t* down, std::int8_t* out,
