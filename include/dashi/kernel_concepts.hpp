@@ -30,7 +30,10 @@ concept Kernel = requires(const K& k, TernaryView in) {
 };
 
 /// Into kernel: `void k(TernaryView in, TernarySpan out)`; `out` has `in`'s shape and the
-/// kernel writes every site of it. No allocation.
+/// kernel writes every site of it. The form for kernels that need no allocation (the
+/// concept cannot check it: the executors' no-allocation guarantees hold only when the
+/// kernel allocates nothing; `compose` leases per-thread scratch and `pq::roundtrip`
+/// allocates on every call).
 template <class K>
 concept IntoKernel = requires(const K& k, TernaryView in, TernarySpan out) {
   { k(in, out) } -> std::same_as<void>;
