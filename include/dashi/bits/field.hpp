@@ -177,8 +177,11 @@ class BitView : public detail::BitReadApi<BitView> {
     view.shape_ = shape;
     return view;
   }
+  /// The shape.
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  /// First word of the support plane (`words()` words).
   [[nodiscard]] const std::uint64_t* support_data() const noexcept { return support_; }
+  /// First word of the sign plane (`words()` words).
   [[nodiscard]] const std::uint64_t* sign_data() const noexcept { return sign_; }
 
   /// The sub-view of `count` axis-0 rows from `first`. Throws `std::out_of_range` when the
@@ -220,8 +223,11 @@ class BitSpan : public detail::BitReadApi<BitSpan> {
     span.shape_ = shape;
     return span;
   }
+  /// The shape.
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  /// First word of the support plane (`words()` words), writable.
   [[nodiscard]] std::uint64_t* support_data() const noexcept { return support_; }
+  /// First word of the sign plane (`words()` words), writable.
   [[nodiscard]] std::uint64_t* sign_data() const noexcept { return sign_; }
   /// The support plane, writable.
   [[nodiscard]] std::span<std::uint64_t> support_words() const noexcept {
@@ -240,6 +246,7 @@ class BitSpan : public detail::BitReadApi<BitSpan> {
   [[nodiscard]] BitView view() const noexcept {
     return BitView::unchecked(support_, sign_, shape_);
   }
+  /// Implicit read-only view of the same planes (as `view()`).
   operator BitView() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
 
  private:
@@ -271,12 +278,17 @@ class BitField : public detail::BitReadApi<BitField> {
     return field;
   }
 
+  /// The shape.
   [[nodiscard]] const Shape& shape() const noexcept { return shape_; }
+  /// First word of the support plane (`words()` words).
   [[nodiscard]] const std::uint64_t* support_data() const noexcept { return storage_.data(); }
+  /// First word of the sign plane (`words()` words).
   [[nodiscard]] const std::uint64_t* sign_data() const noexcept {
     return storage_.data() + plane_stride_;
   }
+  /// First word of the support plane, writable.
   [[nodiscard]] std::uint64_t* support_data() noexcept { return storage_.data(); }
+  /// First word of the sign plane, writable.
   [[nodiscard]] std::uint64_t* sign_data() noexcept { return storage_.data() + plane_stride_; }
 
   /// Read-only view of the whole field.
@@ -287,12 +299,14 @@ class BitField : public detail::BitReadApi<BitField> {
   [[nodiscard]] BitSpan span() noexcept {
     return BitSpan::unchecked(support_data(), sign_data(), shape_);
   }
+  /// Implicit read-only view of the same planes (as `view()`).
   operator BitView() const noexcept { return view(); }  // NOLINT(google-explicit-constructor)
   /// Read-only view of `count` axis-0 rows from `first`; throws as `BitView::rows`.
   [[nodiscard]] BitView rows(std::size_t first, std::size_t count) const {
     return view().rows(first, count);
   }
 
+  /// Equal when shapes and planes are equal (canonical planes: equal fields).
   friend bool operator==(const BitField& a, const BitField& b) noexcept {
     return a.view() == b.view();
   }

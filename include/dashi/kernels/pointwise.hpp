@@ -56,6 +56,7 @@ namespace kernels {
 /// `s -> -s` (an involution; radius 0).
 struct SignFlip {
   static constexpr bool contract_proven = true;
+  /// Writes the kernel's result on `in` into `out` (same shape, not overlapping `in`).
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NegateBytes{});
   }
@@ -70,6 +71,7 @@ struct SignFlip {
 /// support. Identity on valid carriers, hence idempotent (radius 0).
 struct Clamp {
   static constexpr bool contract_proven = true;
+  /// Writes the kernel's result on `in` into `out` (same shape, not overlapping `in`).
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::SignBytes{});
   }
@@ -83,6 +85,7 @@ struct Clamp {
 /// `-1 -> 0`, otherwise unchanged (idempotent; radius 0).
 struct ClampNonnegative {
   static constexpr bool contract_proven = true;
+  /// Writes the kernel's result on `in` into `out` (same shape, not overlapping `in`).
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::map_bytes(in.data(), out.data(), in.size(), dashi::detail::NonnegativeBytes{});
   }

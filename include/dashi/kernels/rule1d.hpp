@@ -377,6 +377,7 @@ class Rule1D {
   void apply_with(detail::Isa isa, TernaryView in, TernarySpan out) const noexcept {
     apply_with(isa, in, 0, out);
   }
+  /// Rows from `first_row` on a chosen instruction set (see the overload above).
   void apply_with(detail::Isa isa, TernaryView in, std::size_t first_row,
                   TernarySpan out) const noexcept {
     detail::rule1d_apply<R>(isa, in.data(), in.shape().rows(), in.shape().row_elems(), first_row,

@@ -22,6 +22,7 @@ namespace dashi::kernels {
 struct LeftNeighbor {
   static constexpr std::size_t radius = 1;
   static constexpr bool contract_proven = true;
+  /// Writes the kernel's result on `in` into `out` (same shape, not overlapping `in`).
   void operator()(TernaryView in, TernarySpan out) const noexcept {
     dashi::detail::left_neighbor(in.data(), out.data(), in.size(), in.shape().row_elems());
   }
@@ -61,6 +62,8 @@ struct LeftNeighbor {
 struct Majority3x3 {
   static constexpr std::size_t radius = 1;
   static constexpr bool contract_proven = true;
+  /// Writes the kernel's result on `in` into `out` (same shape, not overlapping `in`).
+  /// Throws `std::invalid_argument` for a field that is not 2-D.
   void operator()(TernaryView in, TernarySpan out) const { into_rows(in, 0, out); }
   /// Rows `[first_row, first_row + out.shape().rows())` of the result on `in` (the
   /// `RowWindowKernel` form; the window must lie inside `in`). Throws like `operator()`.

@@ -261,6 +261,8 @@ class Totalistic2D {
   void apply_with(detail::Isa isa, TernaryView in, TernarySpan out) const {
     apply_with(isa, in, 0, out);
   }
+  /// Rows from `first_row` on a chosen instruction set (see the overload above). Throws like
+  /// `operator()`.
   void apply_with(detail::Isa isa, TernaryView in, std::size_t first_row, TernarySpan out) const {
     if (in.shape().rank() != 2) {
       throw std::invalid_argument("dashi::kernels::Totalistic2D needs a 2-D field, got shape " +
