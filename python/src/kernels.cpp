@@ -548,8 +548,9 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
 
   py::class_<Totalistic2DKernel, KernelBase, std::shared_ptr<Totalistic2DKernel>>(
       kernels, "Totalistic2D",
-      "Totalistic2D(table): rank 2, radius 1; table of shape (3, 17): out = table[x+1][sum of "
-      "the 8 neighbours + 8]; sites beyond the field read 0 (Majority3x3 is one such table).")
+      "Totalistic2D(table): rank 2, radius 1; table of shape (3, 17) (or 51 entries, row-major): "
+      "out = table[x+1][sum of the 8 neighbours + 8]; sites beyond the field read 0 (Majority3x3 "
+      "is one such table).")
       .def(py::init(&totalistic_from), py::arg("table"))
       .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
 

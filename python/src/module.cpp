@@ -192,9 +192,12 @@ void bind_core(py::module_& m) {
   m.def("run_kernel_parallel", &run_kernel_parallel, arg("kernel"), arg("x").noconvert(),
         py::kw_only(), arg("num_workers") = 0, arg("block_elems") = 0, arg("halo") = py::none(),
         arg("boundary") = "clip", arg("check_contract") = true, arg("out") = py::none(),
-        "Runs `kernel` block-parallel on `x` (int8, C-contiguous, rank 1-4, or Carrier-like): "
-        "the result equals apply_kernel byte for byte for any workers and block size. Returns "
-        "a new array (or `out`, or an object of x's type for a Carrier-like x).");
+        "Runs `kernel` block-parallel on `x` (int8, C-contiguous, rank 1-4, Carrier-like, or a "
+        "dashicore.bits.BitField for kernels with a bit form): the result equals apply_kernel "
+        "byte for byte for any workers and block size. Returns a new array (or `out`, an object "
+        "of x's type for a Carrier-like x, a BitField for a BitField x). check_contract=False "
+        "skips both the contract check and the check that x holds only -1, 0, 1 (other values "
+        "then give unspecified results).");
   m.def("apply_kernel", &apply_kernel, arg("kernel"), arg("x").noconvert(), py::kw_only(),
         arg("boundary") = "clip",
         "The one-thread reference: the kernel on the whole field, contract checked "
@@ -230,7 +233,9 @@ void bind_core(py::module_& m) {
       arg("kernel"), arg("x").noconvert(), arg("steps"), py::kw_only(), arg("steps_per_sync") = 1,
       arg("num_workers") = 0, arg("block_elems") = 0, arg("boundary") = "clip",
       "`kernel` applied `steps` times (temporal blocking of `steps_per_sync` steps per "
-      "synchronisation; the result never depends on it).");
+      "synchronisation; the result never depends on it). `x` as for run_kernel_parallel "
+      "(a dashicore.bits.BitField for kernels with a bit form gives a BitField); the input and "
+      "the contract are always checked.");
   m.def(
       "iterate_to_fixed_point",
       [](const py::object& kernel, const py::object& x, Integer max_steps, Integer steps_per_sync,

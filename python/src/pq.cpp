@@ -43,7 +43,8 @@ py::bytes bytes_of(const std::vector<std::byte>& data) {
 }
 
 /// `pq::FileWriter` as a Python context manager: leaving the block normally finishes the
-/// file; leaving it by an exception abandons it (no file is left under the path).
+/// file; leaving it by an exception before `finish()` abandons it (the unfinished file is
+/// dropped and the path is left as it was).
 class FileWriter {
  public:
   FileWriter(const std::filesystem::path& path, const dashi::Shape& shape,
@@ -237,11 +238,12 @@ void bind_pq(py::module_& m, py::module_& legacy) {
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](const py::object&, const py::args&) { return false; });
 
-  py::class_<FileWriter>(m, "FileWriter",
-                         "FileWriter(path, shape, *, sb_bytes=262144, num_workers=1): a streaming "
-                         "PQ-FS writer fed whole axis-0 rows. As a context manager it finishes the "
-                         "file when the block ends normally and leaves no file under `path` when "
-                         "the block raises.")
+  py::class_<FileWriter>(
+      m, "FileWriter",
+      "FileWriter(path, shape, *, sb_bytes=262144, num_workers=1): a streaming "
+      "PQ-FS writer fed whole axis-0 rows. As a context manager it finishes the "
+      "file when the block ends normally; when the block raises before finish(), "
+      "the unfinished file is dropped and `path` is left as it was.")
       .def(py::init([](const std::filesystem::path& path, const py::object& shape, Integer sb_bytes,
                        Integer num_workers) {
              const dashi::Shape s = shape_from(shape, "shape");

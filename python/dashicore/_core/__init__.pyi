@@ -14,8 +14,9 @@ from . import testing as testing
 __version__: str
 
 _Int8Array = npt.NDArray[np.int8]
-# An int8 array, or a Carrier-like object (support and sign attributes): results come back
-# as the input's type.
+# An int8 array, a Carrier-like object (support and sign attributes) or, for
+# run_kernel_parallel and run_kernel_iterated with a kernel that has a bit form, a
+# bits.BitField: results come back as the input's type.
 _Field = TypeVar("_Field")
 _Boundary = Literal["clip", "periodic"]
 _KernelLike = kernels.Kernel | Callable[[_Int8Array], Any] | Any
