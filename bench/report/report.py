@@ -153,7 +153,7 @@ def uncertainty(*used):
 
 def sizes(rows):
     families = {f for _, f, _ in MODES}
-    return sorted({r["size"] for r in rows if r["family"] in families and r.get("kernel")})
+    return sorted({r["size"] for r in rows if r["family"] in families and r.get("kernel") == REF[0]})
 
 
 def fmt_n(n):
