@@ -338,12 +338,13 @@ def pq_over_dense(rows, n):
 
 def hypotheses(rows, hw):
     """The hypotheses of the design on the trusted rows, and the answer to the question."""
-    ns = [n for n in sizes(rows) if pq_over_dense(rows, n)]
+    at = {n: pq_over_dense(rows, n) for n in sizes(rows)}  # each ratio computed once
+    ns = [n for n in at if at[n]]
     if not ns:
         return [], "No trusted rows of both dense and PQ in the inputs (all noisy or none)."
     med = statistics.median
     lines = ["| hypothesis | measured | verdict |", "|---|---|---|"]
-    first = [x for _, x in pq_over_dense(rows, ns[0])]
+    first = [x for _, x in at[ns[0]]]
     wins = sum(x > 1 for x in first)
     lines.append(f"| Dense wins for small N | N={fmt_n(ns[0])}: dense fastest in {wins}/{len(first)} "
                  f"(kernel, workload, sparsity) cases; best PQ takes {med(first):.1f}× the best dense time "
@@ -382,7 +383,7 @@ def hypotheses(rows, hw):
                      f"(roundtrip, {REF[0]}): {'; '.join(parts)} ({hw} hardware threads) | {v} |")
     per_n, win_ns = [], []
     for n in ns:
-        ratios = [x for _, x in pq_over_dense(rows, n)]
+        ratios = [x for _, x in at[n]]
         wins = sum(x < 1 for x in ratios)
         per_n.append(f"N={fmt_n(n)}: PQ faster in {wins}/{len(ratios)}, PQ/dense {med(ratios):.2f}×")
         win_ns += [n] if wins >= 0.2 * len(ratios) else []
@@ -418,7 +419,7 @@ def hypotheses(rows, hw):
         v = ("supported" if pq_spread >= 1.25 and pq_spread > d_spread else
              "refuted: PQ no more sensitive than dense" if pq_spread <= d_spread else "weak: under 25% spread")
         lines.append(f"| PQ is sensitive to block size | N=1e6, {REF[0]}: {'; '.join(parts)} | {v} |")
-    pairs = pq_over_dense(rows, ns[-1])
+    pairs = at[ns[-1]]
     ratios = [x for _, x in pairs]
     cases = [f"{k} {w.split('_')[0]} s={s:g} ({x:.2f}×)" for (k, w, s), x in pairs if x < 1]
     d, p = dense_best(rows, ns[-1], *REF), pq_best(rows, ns[-1], *REF)
@@ -544,7 +545,8 @@ def write_page(rows, contexts, args, hw, verdict_lines, plotted):
            "CPUs, or when a single-thread row got less than 85% of a core"
            + (f"; the median spread of this run is {statistics.median(spreads):.1%}" if spreads else "")
            + ". Noisy rows are shown, marked `*`, but the verdict and the hypotheses rest only on the "
-           "others; a figure within twice the uncertainty of its medians of its target says so.", ""]
+           "others; a figure whose distance to its target is within twice the uncertainty of its "
+           "medians says *within noise*.", ""]
     md += [n + "\n" for n in args.note]
     md += ["## Verdict", ""] + verdict_lines + iterated_section(rows)
     if "iterated" in plotted:
