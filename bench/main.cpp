@@ -24,22 +24,30 @@ using dashi_bench::Tier;
 Tier make_tier(bool quick, bool full, bool large) {
   const auto hw = std::int64_t(dashi_bench::hardware_threads()),
              many = std::max<std::int64_t>(2, hw);
-  Tier t;
-  t.workloads = {dashi_bench::Workload::random_sparse};
-  t.sparsity_pct = {50};
-  t.threads = {1, many};
-  t.peer_threads = {many};
-  t.kernels = {KernelId::sign_flip, KernelId::left_neighbor};
-  t.rule_kernels = {KernelId::rule1d, KernelId::totalistic2d};
-  t.iterated_kernels = {KernelId::sign_flip, KernelId::left_neighbor, KernelId::majority3x3};
-  t.iterated_threads = {1, many};
-  t.codec_sizes = {1 << 20};
+  using enum KernelId;
+  Tier t{.name = "default",
+         .sizes = {10000, 100000, 1000000, 10000000},
+         .threads = {1, many},
+         .peer_threads = {many},
+         .sparsity_pct = {50},
+         .rule_sizes = {1000000},
+         .codec_sizes = {1 << 20},
+         .kernels = {sign_flip, left_neighbor},
+         .rule_kernels = {rule1d, totalistic2d},
+         .iterated_kernels = {sign_flip, left_neighbor, majority3x3},
+         .workloads = {dashi_bench::Workload::random_sparse},
+         .iterated_sizes = {10000000},
+         .iterated_threads = {1, many},
+         .iterated_steps = {64},
+         .iterated_sync = {1, 8},
+         .sweep_blocks = {},
+         .sweep_pq_blocks = {}};
   if (quick) {
     t.name = "quick";
     t.sizes = {10000, 1000000};
     t.rule_sizes = {100000};
     t.codec_sizes = {1 << 16};
-    t.iterated_kernels = {KernelId::majority3x3};
+    t.iterated_kernels = {majority3x3};
     t.iterated_sizes = {100000};
     t.iterated_threads = {many};
     t.iterated_steps = {8};
@@ -49,7 +57,11 @@ Tier make_tier(bool quick, bool full, bool large) {
     t.sizes = {10000, 100000, 1000000};
     t.threads = {1, 2, 4, 8};
     t.peer_threads = {2, 4, 8};
-    t.kernels = {KernelId::sign_flip, KernelId::clamp, KernelId::left_neighbor};
+    if (hw > 8 || (hw != 1 && hw != 2 && hw != 4 && hw != 8)) {
+      t.threads.push_back(hw);
+      t.peer_threads.push_back(hw);
+    }
+    t.kernels = {sign_flip, clamp, left_neighbor};
     t.workloads = {dashi_bench::Workload::random_sparse, dashi_bench::Workload::clustered_sparse};
     t.sparsity_pct = {0, 50, 90};
     t.rule_sizes = {10000, 100000, 1000000};
@@ -58,17 +70,6 @@ Tier make_tier(bool quick, bool full, bool large) {
     t.iterated_sizes = {100000, 1000000, 10000000};
     t.iterated_steps = {1, 4, 16, 64};
     t.iterated_sync = {1, 2, 4, 8};
-    if (hw > 8 || (hw != 1 && hw != 2 && hw != 4 && hw != 8)) {
-      t.threads.push_back(hw);
-      t.peer_threads.push_back(hw);
-    }
-  } else {
-    t.name = "default";
-    t.sizes = {10000, 100000, 1000000, 10000000};
-    t.rule_sizes = {1000000};
-    t.iterated_sizes = {10000000};
-    t.iterated_steps = {64};
-    t.iterated_sync = {1, 8};
   }
   if (large) {
     t.name += "+large";

@@ -2,10 +2,10 @@
 #pragma once
 
 /// @file
-/// The one way every row is run: the tier's axes, the family registry (a mode is one
-/// `DASHI_BENCH_SWEEP` line or one `DASHI_BENCH_REGISTER` function), and `timed`: wait for
-/// idle threads, one untimed warm-up call, Google Benchmark's timed loop, the counters, and
-/// the reference fingerprint check (`SkipWithError` on a mismatch).
+/// The one way every row is run: the tier's axes, registration from tables (`families` for
+/// the kernel sweep, `add` for any other rows, both through a static `Registrar`), and
+/// `timed`: wait for idle threads, one untimed warm-up call, Google Benchmark's timed loop, the
+/// counters; `checked` adds the reference fingerprint check (`SkipWithError` on a mismatch).
 
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
@@ -17,6 +17,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,14 +26,16 @@
 
 namespace dashi_bench {
 
+using Axis = std::vector<std::int64_t>;
+
 /// The axes of a run: --quick, the default main job, --full, and --large on top of either.
 struct Tier {
   std::string name;
-  std::vector<std::int64_t> sizes, threads, peer_threads, sparsity_pct, rule_sizes, codec_sizes;
+  Axis sizes, threads, peer_threads, sparsity_pct, rule_sizes, codec_sizes;
   std::vector<KernelId> kernels, rule_kernels, iterated_kernels;
   std::vector<Workload> workloads;
-  std::vector<std::int64_t> iterated_sizes, iterated_threads, iterated_steps, iterated_sync;
-  std::vector<std::int64_t> sweep_blocks, sweep_pq_blocks;  ///< block sweeps (--full)
+  Axis iterated_sizes, iterated_threads, iterated_steps, iterated_sync;
+  Axis sweep_blocks, sweep_pq_blocks;  ///< block sweeps (--full)
 };
 
 /// What one instance runs on, read from its name's parts and arguments.
@@ -45,8 +48,12 @@ struct Case {
   [[nodiscard]] InputCache::Key key() const { return {workload, n, sparsity}; }
 };
 
-/// The process's shared state: the pool every row uses (hardware_concurrency workers),
-/// the inputs, and whether any row failed (the exit status).
+[[nodiscard]] inline std::size_t hardware_threads() {
+  return std::max(1U, std::thread::hardware_concurrency());
+}
+
+/// The process's shared state: the pool every row uses (hardware_concurrency workers), the
+/// inputs, whether any row failed (the exit status) and the progress line's counts.
 struct Globals {
   std::unique_ptr<dashi::ThreadPool> pool;
   std::unique_ptr<InputCache> inputs;
@@ -54,6 +61,8 @@ struct Globals {
   double min_time = 0.02;
   std::size_t repetitions = 5;
   std::size_t planned = 0, done = 0;  ///< repetitions of instances (planned 0: unknown)
+  std::string instance;               ///< the name and arguments of the running instance
+  std::set<std::string> calibrated;   ///< instances whose first repetition was reported
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now(), shown;
 };
 /// The one Globals (a function-local static: statically registered rows may use it first).
@@ -61,10 +70,8 @@ inline Globals& globals() {
   static Globals state;
   return state;
 }
-
-[[nodiscard]] inline std::size_t hardware_threads() {
-  return std::max(1U, std::thread::hardware_concurrency());
-}
+inline dashi::ThreadPool& pool() { return *globals().pool; }
+inline Input& input_of(const InputCache::Key& key) { return globals().inputs->get(key); }
 
 /// Per-call phase times (seconds) of the rows that time their phases.
 struct Phases {
@@ -73,6 +80,14 @@ struct Phases {
 
 [[nodiscard]] inline double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+/// Adds the seconds `f()` takes to `total`.
+template <class F>
+void add_time(double& total, F&& f) {
+  const auto t0 = std::chrono::steady_clock::now();
+  f();
+  total += seconds_since(t0);
 }
 
 /// CPU seconds of this process (`RUSAGE_SELF`) or of the calling thread (`RUSAGE_THREAD`).
@@ -122,18 +137,19 @@ inline void show_progress(bool last = false) {
   g.shown = std::chrono::steady_clock::now();
   char line[160];
   if (g.planned > 0) {
-    const double left = double(g.planned - std::min(g.done, g.planned));
-    std::snprintf(line, sizeof line, "[%zu/%zu runs, %.0f s elapsed, ETA %.0f s]", g.done,
-                  g.planned, elapsed, g.done > 0 ? elapsed * left / double(g.done) : 0.0);
+    const std::size_t done = std::min(g.done, g.planned);  // a run Google Benchmark redid may count
+    const double left = double(g.planned - done);
+    std::snprintf(line, sizeof line, "[%zu/%zu runs, %.0f s elapsed, ETA %.0f s]", done, g.planned,
+                  elapsed, done > 0 ? elapsed * left / double(done) : 0.0);
   } else {
     std::snprintf(line, sizeof line, "[%zu runs, %.0f s elapsed]", g.done, elapsed);
   }
   std::cerr << (tty ? "\r" : "") << line << (tty && !last ? "" : "\n") << std::flush;
 }
 
-/// Runs one repetition of a row: `once(Phases&)` is the timed call. Sets items/bytes per
-/// second, Gsites/s, the phase times (when `phased`), the other processes' CPU share and
-/// the wait for idle threads as counters.
+/// Runs one repetition of a row: `once(Phases&)` is the timed call, `sites` and `bytes` what
+/// one call moves. Sets items/bytes per second, Gsites/s, the phase times (when `phased`), the
+/// other processes' CPU share and the wait for idle threads as counters.
 template <class Once>
 void timed(benchmark::State& state, double sites, double bytes, Once&& once, bool phased = false) {
   const double waited = quiesce();
@@ -162,120 +178,159 @@ void timed(benchmark::State& state, double sites, double bytes, Once&& once, boo
     state.counters["t_decode_ms"] = C(1e3 * phases.decode, C::kAvgIterations);
     state.counters["t_kernel_ms"] = C(1e3 * phases.kernel, C::kAvgIterations);
   }
-  if (wall >= globals().min_time) {  // the run Google Benchmark reports: one repetition done
-    ++globals().done;
+  // The run Google Benchmark reports: the first that lasts min_time, then (random interleaving
+  // keeps the iteration count of the first repetition) every run of the instance.
+  Globals& g = globals();
+  if (wall >= g.min_time || g.calibrated.count(g.instance) != 0) {
+    g.calibrated.insert(g.instance);
+    ++g.done;
     show_progress();
   }
 }
 
-/// Skips the row with an error (the process exits 1) unless `out` equals `ref`.
-inline void check(benchmark::State& state, std::uint64_t out, std::uint64_t ref) {
-  if (out != ref) {
+/// Skips the row with an error (the process exits 1) unless `ok`.
+inline void check(benchmark::State& state, bool ok,
+                  const char* what = "output fingerprint differs from the monolithic reference") {
+  if (!ok) {
     globals().failed = true;
-    state.SkipWithError("output fingerprint differs from the monolithic reference");
+    state.SkipWithError(what);
   }
 }
 
-/// A dense row: `call(kernel, in, out)` timed on the case's input (2 bytes moved per site),
-/// its output checked against the reference.
-template <class Call>
-void dense_row(benchmark::State& state, const Case& c, Call&& call) {
+/// A kernel row: `call(kernel, in, out)` timed with the case's kernel (`bytes_per_site` moved),
+/// then `fingerprint(out.view())` checked against the monolithic reference of the case.
+template <class In, class Out, class Call>
+void checked(benchmark::State& state, const Case& c, double bytes_per_site, In in, Out out,
+             Call&& call) {
   const std::uint64_t ref = globals().inputs->reference(c.key(), c.kernel);
-  Input& input = globals().inputs->get(c.key());
-  const dashi::TernaryView in = input.view(c.kernel);
-  const dashi::TernarySpan out = input.span(input.out, c.kernel);
   with_kernel(c.kernel, [&](const auto& kernel) {
-    timed(state, double(c.n), 2.0 * double(c.n), [&](Phases&) {
-      call(kernel, in, out);
-      benchmark::DoNotOptimize(out.data());
-    });
+    timed(state, double(c.n), bytes_per_site * double(c.n),
+          [&](Phases&) { call(kernel, in, out); });
   });
-  check(state, dashi::fingerprint(out.view()), ref);
+  check(state, fingerprint(out.view()) == ref);
 }
 
-// ---- the family registry ---------------------------------------------------------------
+/// A dense row: bytes in, bytes out (2 bytes a site), in the input's shared buffers.
+template <class Call>
+void dense_row(benchmark::State& state, const Case& c, Call&& call) {
+  Input& in = input_of(c.key());
+  checked(state, c, 2.0, in.view(c.kernel), in.span(in.out, c.kernel), call);
+}
 
-using Body = void (*)(benchmark::State&, const Case&);
-/// Thread axis of a sweep family: one thread, the tier's threads, or the peers' threads.
-enum class Threads : std::uint8_t { one, many, peers };
+// ---- registration from tables -----------------------------------------------------------
 
 inline std::vector<std::function<void(const Tier&)>>& registrars() {
   static std::vector<std::function<void(const Tier&)>> list;
   return list;
 }
-
-/// Registers a kernel family per kernel and workload: `name/kernel/workload` with the
-/// arguments N, threads, block, sparsity (percent) and, for PQ families (`pq`), pq_block.
-/// `rules`: the rule kernels too, at the tier's rule sizes. Under --full, the mt and PQ
-/// families also sweep the executor block and the codec block on sign_flip at N = 1e6.
-inline void sweep_family(const Tier& t, const std::string& name, Threads threads, bool pq,
-                         bool rules, Body body) {
-  const std::vector<std::int64_t> one{1};
-  const auto& tt = threads == Threads::one    ? one
-                   : threads == Threads::many ? t.threads
-                                              : t.peer_threads;
-  auto add = [&](KernelId k, Workload w, const std::vector<std::int64_t>& sizes,
-                 std::vector<std::int64_t> blocks, std::vector<std::int64_t> pq_blocks,
-                 std::vector<std::int64_t> sparsity) {
-    const std::string full = name + "/" + kernel_names[int(k)] + "/" + workload_names[int(w)];
-    auto* b = benchmark::RegisterBenchmark(full.c_str(), [=](benchmark::State& s) {
-      body(s, Case{.kernel = k,
-                   .workload = w,
-                   .n = std::size_t(s.range(0)),
-                   .threads = std::size_t(s.range(1)),
-                   .block = std::size_t(s.range(2)),
-                   .sparsity = double(s.range(3)) / 100.0,
-                   .pq_block = pq ? std::uint32_t(s.range(4)) : 4096U});
-    });
-    std::vector<std::vector<std::int64_t>> axes{sizes, tt, std::move(blocks), std::move(sparsity)};
-    if (pq) {
-      axes.push_back(std::move(pq_blocks));
-    }
-    std::vector<std::string> names{"N", "threads", "block", "sparsity", "pq_block"};
-    names.resize(axes.size());
-    b->ArgNames(names)->ArgsProduct(axes)->UseRealTime()->Unit(benchmark::kMicrosecond);
-    std::size_t instances = globals().repetitions;
-    for (const auto& axis : axes) {
-      instances *= axis.size();
-    }
-    globals().planned += instances;
-  };
-  for (const KernelId k : t.kernels) {
-    for (const Workload w : t.workloads) {
-      add(k, w, t.sizes, {0}, {4096}, t.sparsity_pct);
-    }
-  }
-  for (const KernelId k : rules ? t.rule_kernels : std::vector<KernelId>{}) {
-    add(k, Workload::random_sparse, t.rule_sizes, {0}, {4096}, {50});
-  }
-  if (!t.sweep_blocks.empty() && threads == Threads::many) {
-    add(KernelId::sign_flip, Workload::random_sparse, {1000000}, t.sweep_blocks, {4096}, {50});
-  }
-  if (!t.sweep_pq_blocks.empty() && pq) {
-    add(KernelId::sign_flip, Workload::random_sparse, {1000000}, {0}, t.sweep_pq_blocks, {50});
-  }
-}
-
 struct Registrar {
   explicit Registrar(std::function<void(const Tier&)> f) { registrars().push_back(std::move(f)); }
 };
 
-}  // namespace dashi_bench
-
-/// A sweep family: `body(state, case)` registered as `name/kernel/workload/N:…/threads:…`.
-#define DASHI_BENCH_SWEEP(name, threads, pq, rules)                                             \
-  static const ::dashi_bench::Registrar name##_registrar([](const ::dashi_bench::Tier& tier) {  \
-    ::dashi_bench::sweep_family(tier, #name, ::dashi_bench::Threads::threads, pq, rules, name); \
-  })
-/// Any other registration: `fn(const Tier&)` calls benchmark::RegisterBenchmark itself.
-#define DASHI_BENCH_REGISTER(fn) static const ::dashi_bench::Registrar fn##_registrar(fn)
-
-namespace dashi_bench {
-/// The settings of the dispatch rows (empty parallel work on 2 threads): 15 repetitions,
-/// since each measures a fraction of a microsecond.
-inline void dispatch_row(benchmark::internal::Benchmark* b) {
-  b->Args({std::int64_t{1} << 16, 2})->ArgNames({"N", "threads"})->Repetitions(15);
-  b->UseRealTime()->Unit(benchmark::kMicrosecond);
-  globals().planned += 15;
+/// Registers `name` with arguments `names` = every combination of `axes` (or `args`, one list
+/// each, when given), real time, and counts its repetitions for the progress line.
+inline benchmark::internal::Benchmark* add(const std::string& name,
+                                           std::function<void(benchmark::State&)> body,
+                                           std::vector<std::string> names,
+                                           const std::vector<Axis>& axes,
+                                           const std::vector<Axis>& args = {}) {
+  auto* b = benchmark::RegisterBenchmark(name.c_str(), [=, n = names.size()](benchmark::State& s) {
+    globals().instance = name;
+    for (std::size_t i = 0; i < n; ++i) {
+      globals().instance.append("/").append(std::to_string(s.range(i)));
+    }
+    body(s);
+  });
+  b->ArgNames(std::move(names))->UseRealTime()->Unit(benchmark::kMicrosecond);
+  std::size_t instances = args.size();
+  if (args.empty()) {
+    b->ArgsProduct(axes);
+    instances = 1;
+    for (const auto& axis : axes) {
+      instances *= axis.size();
+    }
+  }
+  for (const auto& a : args) {
+    b->Args(a);
+  }
+  globals().planned += instances * globals().repetitions;
+  return b;
 }
+
+/// Thread axis of a family: one thread, the tier's threads, or the peers' threads.
+enum class Threads : std::uint8_t { one, many, peers };
+
+/// A family of the kernel sweep: `name/kernel/workload` with the arguments N, threads, block,
+/// sparsity (percent) and, for PQ families, pq_block; `rules`: the rule kernels too, at the
+/// tier's rule sizes. Under --full, the mt and PQ families also sweep the executor block and
+/// the codec block on sign_flip at N = 1e6.
+struct Family {
+  const char* name;
+  Threads threads;
+  bool pq, rules;
+  void (*body)(benchmark::State&, const Case&);
+};
+
+inline void register_family(const Tier& t, const Family& f) {
+  const Axis& tt = f.threads == Threads::one    ? Axis{1}
+                   : f.threads == Threads::many ? t.threads
+                                                : t.peer_threads;
+  auto one = [&](KernelId k, Workload w, const Axis& sizes, Axis blocks, Axis pq_blocks,
+                 Axis sparsity) {
+    std::vector<Axis> axes{sizes, tt, std::move(blocks), std::move(sparsity)};
+    std::vector<std::string> names{"N", "threads", "block", "sparsity", "pq_block"};
+    if (f.pq) {
+      axes.push_back(std::move(pq_blocks));
+    }
+    names.resize(axes.size());
+    const auto body = f.body;
+    const bool pq = f.pq;
+    add(
+        std::string(f.name) + "/" + kernel_names[int(k)] + "/" + workload_names[int(w)],
+        [=](benchmark::State& s) {
+          body(s, Case{.kernel = k,
+                       .workload = w,
+                       .n = std::size_t(s.range(0)),
+                       .threads = std::size_t(s.range(1)),
+                       .block = std::size_t(s.range(2)),
+                       .sparsity = double(s.range(3)) / 100.0,
+                       .pq_block = pq ? std::uint32_t(s.range(4)) : 4096U});
+        },
+        names, axes);
+  };
+  for (const KernelId k : t.kernels) {
+    for (const Workload w : t.workloads) {
+      one(k, w, t.sizes, {0}, {4096}, t.sparsity_pct);
+    }
+  }
+  for (const KernelId k : f.rules ? t.rule_kernels : std::vector<KernelId>{}) {
+    one(k, Workload::random_sparse, t.rule_sizes, {0}, {4096}, {50});
+  }
+  if (!t.sweep_blocks.empty() && f.threads == Threads::many) {
+    one(KernelId::sign_flip, Workload::random_sparse, {1000000}, t.sweep_blocks, {4096}, {50});
+  }
+  if (!t.sweep_pq_blocks.empty() && f.pq) {
+    one(KernelId::sign_flip, Workload::random_sparse, {1000000}, {0}, t.sweep_pq_blocks, {50});
+  }
+}
+
+/// The dispatch rows (empty parallel work on 2 threads): 15 repetitions, since each measures
+/// a fraction of a microsecond.
+inline void add_dispatch(const std::string& name, std::function<void()> call) {
+  add(name, [call](benchmark::State& s) { timed(s, 0, 0, [&](Phases&) { call(); }); },
+      {"N", "threads"}, {{std::int64_t{1} << 16}, {2}})
+      ->Repetitions(15);
+  globals().planned = globals().planned - globals().repetitions + 15;
+}
+
+/// The registration of a file's families, one `{name, threads, pq axis, rule kernels, body}`
+/// line each: `const Registrar r{families({...})};`.
+inline std::function<void(const Tier&)> families(std::vector<Family> list) {
+  return [list = std::move(list)](const Tier& t) {
+    for (const Family& f : list) {
+      register_family(t, f);
+    }
+  };
+}
+
 }  // namespace dashi_bench

@@ -8,9 +8,10 @@
 //   iterated  fixed global field, 8 steps with steps_per_sync 1, 2, 4, 8
 // Each row reports (the slowest rank's median over repetitions) the total time of the
 // distributed call, the compute time of the same work on the rank's slab alone, the time of
-// the halo exchange alone, and the bytes exchanged, as one JSONL line (the bench's schema
-// plus `ranks`) written by rank 0. Every row's result is compared with the single-process
-// result on every rank (`match`).
+// the halo exchange alone, and the bytes exchanged, as one JSONL line (the schema of the
+// bench's former JSONL files, plus `ranks`) written by rank 0. Every row's result is
+// compared with the single-process result on every rank (`match`).
+//
 // Usage: mpiexec -n P dashicore_mpi_bench [--quick] [--out FILE.jsonl] [--threads T]
 #include <mpi.h>
 
@@ -75,7 +76,7 @@ std::string num(double v) {
   return text;
 }
 
-/// One JSONL row in the bench's schema (keys sorted), plus `ranks`.
+/// One JSONL row in the schema of the bench's former JSONL files (keys sorted), plus `ranks`.
 struct Row {
   std::string suite;
   std::string kernel = "majority3x3";

@@ -10,21 +10,13 @@
 namespace dashi_bench {
 namespace {
 
-/// A plane row: `call(kernel, in, out)` timed on the case's input in planes (a quarter of a
-/// byte per site in and out), its output checked against the dense reference.
+/// A plane row: `call(kernel, in, out)` on the case's input in planes, a quarter of a byte a
+/// site in and out.
 template <class Call>
 void bits_row(benchmark::State& state, const Case& c, Call&& call) {
-  const std::uint64_t ref = globals().inputs->reference(c.key(), c.kernel);
-  Input& input = globals().inputs->get(c.key());
-  const dashi::bits::BitView in = input.bits_in(c.kernel).view();
-  const dashi::bits::BitSpan out = input.planes_out.span();
-  with_kernel(c.kernel, [&](const auto& kernel) {
-    timed(state, double(c.n), 0.5 * double(c.n), [&](Phases&) {
-      call(kernel, in, out);
-      benchmark::DoNotOptimize(out.support_data());
-    });
-  });
-  check(state, dashi::bits::fingerprint(out.view()), ref);
+  Input& in = input_of(c.key());
+  const dashi::bits::BitView planes = in.bits_in(c.kernel).view();
+  checked(state, c, 0.5, planes, in.planes_out.span(), call);
 }
 
 void bits_1t(benchmark::State& state, const Case& c) {
@@ -34,43 +26,33 @@ void bits_1t(benchmark::State& state, const Case& c) {
 void bits_mt(benchmark::State& state, const Case& c) {
   const dashi::ParallelOptions options{.num_workers = c.threads, .block_elems = c.block};
   bits_row(state, c, [&](const auto& kernel, auto in, auto out) {
-    dashi::run_kernel_parallel(*globals().pool, kernel, in, out, options);
+    dashi::run_kernel_parallel(pool(), kernel, in, out, options);
   });
 }
 
-DASHI_BENCH_SWEEP(bits_1t, one, false, true);
-DASHI_BENCH_SWEEP(bits_mt, many, false, true);
-
-/// pack_into and unpack_into of N sites on one core (the round trip's two halves).
-void pack_rows(const Tier& tier) {
-  const auto add = [&](const char* name, bool pack) {
-    auto* b = benchmark::RegisterBenchmark(name, [pack](benchmark::State& state) {
-      const auto n = std::size_t(state.range(0));
-      Input& input = globals().inputs->get({Workload::random_sparse, n, 0.5});
-      const dashi::bits::BitField& planes = input.bits_in(KernelId::sign_flip);
-      dashi::bits::BitField packed = dashi::bits::BitField::uninitialized(planes.shape());
-      timed(state, double(n), 1.25 * double(n), [&](Phases&) {
-        if (pack) {
-          dashi::bits::pack_into(input.in.view(), packed.span());
-        } else {
-          dashi::bits::unpack_into(planes.view(), input.out.span());
-        }
-        benchmark::DoNotOptimize(input.out.data());
-      });
-      check(state,
-            pack ? dashi::bits::fingerprint(packed.view()) : dashi::fingerprint(input.out.view()),
-            dashi::fingerprint(input.in.view()));
-    });
-    b->ArgNames({"N"})
-        ->ArgsProduct({tier.codec_sizes})
-        ->UseRealTime()
-        ->Unit(benchmark::kMicrosecond);
-    globals().planned += tier.codec_sizes.size() * globals().repetitions;
-  };
-  add("bits_pack", true);
-  add("bits_unpack", false);
+/// pack_into (`pack`) or unpack_into of N sites on one core (the round trip's two halves).
+void pack_row(benchmark::State& state, bool pack) {
+  const auto n = std::size_t(state.range(0));
+  Input& in = input_of({Workload::random_sparse, n, 0.5});
+  const dashi::bits::BitField& planes = in.bits_in(KernelId::sign_flip);
+  dashi::bits::BitField packed = dashi::bits::BitField::uninitialized(planes.shape());
+  timed(state, double(n), 1.25 * double(n), [&](Phases&) {
+    if (pack) {
+      dashi::bits::pack_into(in.in.view(), packed.span());
+    } else {
+      dashi::bits::unpack_into(planes.view(), in.out.span());
+    }
+  });
+  const std::uint64_t out = pack ? fingerprint(packed.view()) : fingerprint(in.out.view());
+  check(state, out == fingerprint(in.in.view()));
 }
-DASHI_BENCH_REGISTER(pack_rows);
+
+const Registrar bits_families{families({{"bits_1t", Threads::one, false, true, bits_1t},
+                                        {"bits_mt", Threads::many, false, true, bits_mt}})};
+const Registrar pack_rows{[](const Tier& tier) {
+  add("bits_pack", [](benchmark::State& s) { pack_row(s, true); }, {"N"}, {tier.codec_sizes});
+  add("bits_unpack", [](benchmark::State& s) { pack_row(s, false); }, {"N"}, {tier.codec_sizes});
+}};
 
 }  // namespace
 }  // namespace dashi_bench

@@ -22,7 +22,7 @@ void dense_1t(benchmark::State& state, const Case& c) {
 void dense_mt(benchmark::State& state, const Case& c) {
   const dashi::ParallelOptions options{.num_workers = c.threads, .block_elems = c.block};
   dense_row(state, c, [&](const auto& kernel, auto in, auto out) {
-    dashi::run_kernel_parallel(*globals().pool, kernel, in, out, options);
+    dashi::run_kernel_parallel(pool(), kernel, in, out, options);
   });
 }
 
@@ -42,43 +42,36 @@ void peer_plain(benchmark::State& state, const Case& c) {
   });
 }
 
-DASHI_BENCH_SWEEP(dense_1t, one, false, true);
-DASHI_BENCH_SWEEP(dense_mt, many, false, true);
-DASHI_BENCH_SWEEP(peer_serial, one, false, true);
-DASHI_BENCH_SWEEP(peer_plain, one, false, false);
-
-/// memcpy of N bytes on one thread: the copy bandwidth.
-void memcpy_rows(const Tier& tier) {
-  auto* b = benchmark::RegisterBenchmark("memcpy", [](benchmark::State& state) {
-    const auto n = std::size_t(state.range(0));
-    Input& input = globals().inputs->get({Workload::random_sparse, n, 0.5});
-    timed(state, double(n), 2.0 * double(n), [&](Phases&) {
-      std::memcpy(input.out.data(), input.in.data(), n);
-      benchmark::DoNotOptimize(input.out.data());
-    });
-  });
-  b->ArgNames({"N"})->ArgsProduct({tier.sizes})->UseRealTime()->Unit(benchmark::kMicrosecond);
-  globals().planned += tier.sizes.size() * globals().repetitions;
-}
-DASHI_BENCH_REGISTER(memcpy_rows);
-
 /// An into-kernel that does nothing: what is left is dispatch and join.
 struct EmptyKernel {
   void operator()(dashi::TernaryView /*in*/, dashi::TernarySpan /*out*/) const noexcept {}
 };
 
-/// run_kernel_parallel of the empty kernel, N = 2^16 in 2 blocks on 2 threads (the caller
-/// and one warm worker).
-void dispatch_empty(benchmark::State& state) {
-  const dashi::TernaryField in = dashi::TernaryField::zeros(dashi::Shape{std::size_t{1} << 16});
-  dashi::TernaryField out = dashi::TernaryField::zeros(in.shape());
-  const dashi::ParallelOptions options{
-      .num_workers = 2, .block_elems = std::size_t{1} << 15, .check_contract = false};
-  timed(state, 0, 0, [&](Phases&) {
-    dashi::run_kernel_parallel(*globals().pool, EmptyKernel{}, in.view(), out.span(), options);
+const Registrar dense_families{families({{"dense_1t", Threads::one, false, true, dense_1t},
+                                         {"dense_mt", Threads::many, false, true, dense_mt},
+                                         {"peer_serial", Threads::one, false, true, peer_serial},
+                                         {"peer_plain", Threads::one, false, false, peer_plain}})};
+
+const Registrar dense_rows{[](const Tier& tier) {
+  add(  // memcpy of N bytes on one thread: the copy bandwidth
+      "memcpy",
+      [](benchmark::State& state) {
+        const auto n = std::size_t(state.range(0));
+        Input& in = input_of({Workload::random_sparse, n, 0.5});
+        timed(state, double(n), 2.0 * double(n),
+              [&](Phases&) { std::memcpy(in.out.data(), in.in.data(), n); });
+      },
+      {"N"}, {tier.sizes});
+  // run_kernel_parallel of the empty kernel, N = 2^16 in 2 blocks on 2 threads (the caller
+  // and one warm worker).
+  add_dispatch("dispatch_empty", [] {
+    static const dashi::TernaryField in = dashi::TernaryField::zeros(dashi::Shape{1U << 16});
+    static dashi::TernaryField out = dashi::TernaryField::zeros(in.shape());
+    dashi::run_kernel_parallel(
+        pool(), EmptyKernel{}, in.view(), out.span(),
+        {.num_workers = 2, .block_elems = std::size_t{1} << 15, .check_contract = false});
   });
-}
-BENCHMARK(dispatch_empty)->Apply(dispatch_row);
+}};
 
 }  // namespace
 }  // namespace dashi_bench

@@ -17,60 +17,55 @@ void iterated_row(benchmark::State& state, KernelId kernel, bool step_loop) {
                .steps = std::size_t(state.range(2)),
                .sync = step_loop ? 1 : std::size_t(state.range(3))};
   const std::uint64_t ref = globals().inputs->reference(c.key(), kernel, c.steps);
-  Input& input = globals().inputs->get(c.key());
+  Input& input = input_of(c.key());
   const dashi::TernaryView in = input.view(kernel);
-  dashi::TernarySpan a = input.span(input.out, kernel);
-  dashi::TernarySpan b = input.span(input.spare, kernel);
+  const dashi::TernarySpan a = input.span(input.out, kernel), b = input.span(input.spare, kernel);
   dashi::IterateOptions options;
   options.num_workers = c.threads;
   options.steps_per_sync = c.sync;
   dashi::TernaryView last = in;
-  // Each synchronisation reads the field and writes it once.
-  const double passes = double((c.steps + c.sync - 1) / c.sync);
+  const double passes = double((c.steps + c.sync - 1) / c.sync);  // each reads and writes once
   with_kernel(kernel, [&](const auto& k) {
     timed(state, double(c.n * c.steps), 2.0 * double(c.n) * passes, [&](Phases&) {
-      if (step_loop) {
-        last = in;
-        for (std::size_t step = 0; step < c.steps; ++step) {
-          dashi::run_kernel_parallel(*globals().pool, k, last, step % 2 == 0 ? a : b, options);
-          last = (step % 2 == 0 ? a : b).view();
-        }
-      } else {
-        dashi::run_kernel_iterated(*globals().pool, k, in, c.steps, a, b, options);
+      if (!step_loop) {
+        dashi::run_kernel_iterated(pool(), k, in, c.steps, a, b, options);
         last = a.view();
+        return;
+      }
+      last = in;
+      for (std::size_t step = 0; step < c.steps; ++step) {
+        dashi::run_kernel_parallel(pool(), k, last, step % 2 == 0 ? a : b, options);
+        last = (step % 2 == 0 ? a : b).view();
       }
     });
   });
-  check(state, dashi::fingerprint(last), ref);
+  check(state, dashi::fingerprint(last) == ref);
 }
 
-void iterated_rows(const Tier& tier) {
+const Registrar iterated_rows{[](const Tier& tier) {
   for (const KernelId kernel : tier.iterated_kernels) {
     for (const bool step_loop : {true, false}) {
-      const std::string name = std::string(step_loop ? "step_loop/" : "iterated/") +
-                               kernel_names[int(kernel)] + "/random_sparse";
-      auto* bench = benchmark::RegisterBenchmark(
-          name.c_str(), [=](benchmark::State& s) { iterated_row(s, kernel, step_loop); });
-      bench->ArgNames({"N", "threads", "steps", "steps_per_sync"})
-          ->UseRealTime()
-          ->Unit(benchmark::kMillisecond);
+      std::vector<Axis> args;
       for (const std::int64_t n : tier.iterated_sizes) {
         for (const std::int64_t t : tier.iterated_threads) {
           for (const std::int64_t steps : tier.iterated_steps) {
-            for (const std::int64_t sync :
-                 step_loop ? std::vector<std::int64_t>{1} : tier.iterated_sync) {
+            for (const std::int64_t sync : step_loop ? Axis{1} : tier.iterated_sync) {
               if (sync <= steps) {
-                bench->Args({n, t, steps, sync});
-                globals().planned += globals().repetitions;
+                args.push_back({n, t, steps, sync});
               }
             }
           }
         }
       }
+      add(
+          std::string(step_loop ? "step_loop/" : "iterated/") + kernel_names[int(kernel)] +
+              "/random_sparse",
+          [=](benchmark::State& s) { iterated_row(s, kernel, step_loop); },
+          {"N", "threads", "steps", "steps_per_sync"}, {}, args)
+          ->Unit(benchmark::kMillisecond);
     }
   }
-}
-DASHI_BENCH_REGISTER(iterated_rows);
+}};
 
 }  // namespace
 }  // namespace dashi_bench

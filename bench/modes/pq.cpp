@@ -12,8 +12,6 @@
 namespace dashi_bench {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
 [[nodiscard]] double packed_bytes(const dashi::pq::PackedField& p) {
   return 8.0 * double(p.p_words().size() + p.q_words().size() + p.offsets().size());
 }
@@ -27,71 +25,61 @@ void storage_counters(benchmark::State& state, const dashi::pq::PackedField& pac
 
 void pq_packed(benchmark::State& state, const Case& c) {
   const std::uint64_t ref = globals().inputs->reference(c.key(), c.kernel);
-  const dashi::pq::PackedField& in = globals().inputs->get(c.key()).pq(c.pq_block);
+  const dashi::pq::PackedField& in = input_of(c.key()).pq(c.pq_block);
   dashi::pq::PackedField out = in;
   const dashi::ParallelOptions options{.num_workers = c.threads, .block_elems = c.block};
   with_kernel(c.kernel, [&](const auto& kernel) {
     timed(state, double(c.n), 2 * packed_bytes(in),
-          [&](Phases&) { out = dashi::run_kernel_parallel(*globals().pool, kernel, in, options); });
+          [&](Phases&) { out = dashi::run_kernel_parallel(pool(), kernel, in, options); });
   });
   storage_counters(state, in);
-  check(state, dashi::fingerprint(dashi::pq::decode(out).view()), ref);
+  check(state, dashi::fingerprint(dashi::pq::decode(out).view()) == ref);
 }
 
-/// `single`: the kernel called directly on the calling thread (pq-1t), else the executor.
-void pq_roundtrip(benchmark::State& state, const Case& c, bool single) {
+/// encode_into -> decode_into -> kernel, phases timed; on one thread (`mt` false: the kernel
+/// called directly) or through the executor.
+template <bool mt>
+void pq_roundtrip(benchmark::State& state, const Case& c) {
   const std::uint64_t ref = globals().inputs->reference(c.key(), c.kernel);
-  Input& input = globals().inputs->get(c.key());
+  Input& input = input_of(c.key());
   dashi::pq::PackedField packed = input.pq(c.pq_block);
   const dashi::TernarySpan spare = input.span(input.spare, c.kernel);
   const dashi::TernarySpan out = input.span(input.out, c.kernel);
   const dashi::ParallelOptions options{.num_workers = c.threads, .block_elems = c.block};
   const dashi::pq::PqOptions codec{.block_sites = c.pq_block, .num_workers = c.threads};
-  const double bytes = 4.0 * double(c.n) + 2 * packed_bytes(packed);
   with_kernel(c.kernel, [&](const auto& kernel) {
-    timed(
-        state, double(c.n), bytes,
-        [&](Phases& p) {
-          const auto t0 = Clock::now();
-          dashi::pq::encode_into(input.in.view(), packed, codec);
-          const auto t1 = Clock::now();
-          dashi::pq::decode_into(packed, spare, codec);
-          const auto t2 = Clock::now();
-          if (single) {
-            kernel(spare.view(), out);
-          } else {
-            dashi::run_kernel_parallel(*globals().pool, kernel, spare.view(), out, options);
-          }
-          p.encode += std::chrono::duration<double>(t1 - t0).count();
-          p.decode += std::chrono::duration<double>(t2 - t1).count();
-          p.kernel += seconds_since(t2);
-        },
-        true);
+    const auto once = [&](Phases& p) {
+      add_time(p.encode, [&] { dashi::pq::encode_into(input.in.view(), packed, codec); });
+      add_time(p.decode, [&] { dashi::pq::decode_into(packed, spare, codec); });
+      add_time(p.kernel, [&] {
+        if constexpr (mt) {
+          dashi::run_kernel_parallel(pool(), kernel, spare.view(), out, options);
+        } else {
+          kernel(spare.view(), out);
+        }
+      });
+    };
+    timed(state, double(c.n), 4.0 * double(c.n) + 2 * packed_bytes(packed), once, true);
   });
   storage_counters(state, packed);
-  check(state, dashi::fingerprint(out.view()), ref);
+  check(state, dashi::fingerprint(out.view()) == ref);
 }
 
-// A mode is its body and one line: pq_1t runs with 1 thread, pq_mt with the tier's.
-void pq_1t_packed(benchmark::State& s, const Case& c) { pq_packed(s, c); }
-void pq_mt_packed(benchmark::State& s, const Case& c) { pq_packed(s, c); }
-void pq_1t_roundtrip(benchmark::State& s, const Case& c) { pq_roundtrip(s, c, true); }
-void pq_mt_roundtrip(benchmark::State& s, const Case& c) { pq_roundtrip(s, c, false); }
-DASHI_BENCH_SWEEP(pq_1t_packed, one, true, false);
-DASHI_BENCH_SWEEP(pq_mt_packed, many, true, false);
-DASHI_BENCH_SWEEP(pq_1t_roundtrip, one, true, false);
-DASHI_BENCH_SWEEP(pq_mt_roundtrip, many, true, false);
+const Registrar pq_families{
+    families({{"pq_1t_packed", Threads::one, true, false, pq_packed},
+              {"pq_mt_packed", Threads::many, true, false, pq_packed},
+              {"pq_1t_roundtrip", Threads::one, true, false, pq_roundtrip<false>},
+              {"pq_mt_roundtrip", Threads::many, true, false, pq_roundtrip<true>}})};
 
-/// One core, caller-owned storage: encode the input (`encode`) or decode its packed form;
-/// `reference`: the hand-written loop into its own buffers, whose P words must equal the
-/// library's and whose decode must give the input back.
+/// One core, caller-owned storage, codec block 4096: the library's encode_into / decode_into,
+/// or (`reference`) the hand-written loop into its own buffers, whose P words must equal the
+/// library's. Either way the decoded sites must be the input.
 void codec(benchmark::State& state, bool encode, bool reference) {
   const auto n = std::size_t(state.range(0));
-  Input& input = globals().inputs->get({Workload::random_sparse, n, 0.5});
+  Input& input = input_of({Workload::random_sparse, n, 0.5});
   const dashi::pq::PackedField& packed = input.pq(4096);
   dashi::pq::PackedField mine = packed;
   std::vector<std::uint64_t> p(n / 64), q(n / 64 + 2), o(n / 4096 + 2);
-  const double bytes = double(n) + packed_bytes(packed);
   const dashi::pq::PqOptions one_core{.block_sites = 4096, .num_workers = 1};
   const std::int8_t* in = input.in.data();
   std::int8_t* out = input.out.data();
@@ -99,54 +87,42 @@ void codec(benchmark::State& state, bool encode, bool reference) {
     (void)pq_reference::encode(in, n, p.data(), q.data(), o.data(), 6);  // codec blocks of 4096
   }
   timed(
-      state, double(n), bytes,
+      state, double(n), double(n) + packed_bytes(packed),
       [&](Phases& phases) {
-        const auto t0 = Clock::now();
-        if (reference && encode) {
-          benchmark::DoNotOptimize(pq_reference::encode(in, n, p.data(), q.data(), o.data(), 6));
-        } else if (reference) {
-          pq_reference::decode(p.data(), q.data(), n, out);
-        } else if (encode) {
-          dashi::pq::encode_into(input.in.view(), mine, one_core);
-        } else {
-          dashi::pq::decode_into(packed, input.out.span(), one_core);
-        }
-        (encode ? phases.encode : phases.decode) += seconds_since(t0);
+        add_time(encode ? phases.encode : phases.decode, [&] {
+          if (reference && encode) {
+            benchmark::DoNotOptimize(pq_reference::encode(in, n, p.data(), q.data(), o.data(), 6));
+          } else if (reference) {
+            pq_reference::decode(p.data(), q.data(), n, out);
+          } else if (encode) {
+            dashi::pq::encode_into(input.in.view(), mine, one_core);
+          } else {
+            dashi::pq::decode_into(packed, input.out.span(), one_core);
+          }
+        });
       },
       true);
   storage_counters(state, packed);
   if (reference) {
-    if (!std::equal(p.begin(), p.end(), packed.p_words().begin(), packed.p_words().end())) {
-      globals().failed = true;
-      state.SkipWithError("the reference loop's P words differ from the library's");
-    }
+    check(state, std::equal(p.begin(), p.end(), packed.p_words().begin(), packed.p_words().end()),
+          "the reference loop's P words differ from the library's");
     pq_reference::decode(p.data(), q.data(), n, out);
   } else if (encode) {
     dashi::pq::decode_into(mine, input.out.span(), one_core);
   }
-  check(state, dashi::fingerprint(input.out.view()), dashi::fingerprint(input.in.view()));
+  check(state, dashi::fingerprint(input.out.view()) == dashi::fingerprint(input.in.view()));
 }
 
-void codec_rows(const Tier& tier) {
-  const bool reference = pq_reference::available();
-  for (const bool encode : {true, false}) {
-    for (const bool ref : {false, true}) {
-      if (ref && !reference) {
-        continue;
+const Registrar codec_rows{[](const Tier& tier) {
+  for (const bool reference : {false, true}) {
+    for (const bool encode : {true, false}) {
+      if (!reference || pq_reference::available()) {
+        add(std::string(reference ? "codec_reference/" : "codec/") + (encode ? "encode" : "decode"),
+            [=](benchmark::State& s) { codec(s, encode, reference); }, {"N"}, {tier.codec_sizes});
       }
-      const std::string name =
-          std::string(ref ? "codec_reference/" : "codec/") + (encode ? "encode" : "decode");
-      benchmark::RegisterBenchmark(name.c_str(),
-                                   [=](benchmark::State& s) { codec(s, encode, ref); })
-          ->ArgNames({"N"})
-          ->ArgsProduct({tier.codec_sizes})
-          ->UseRealTime()
-          ->Unit(benchmark::kMicrosecond);
-      globals().planned += tier.codec_sizes.size() * globals().repetitions;
     }
   }
-}
-DASHI_BENCH_REGISTER(codec_rows);
+}};
 
 }  // namespace
 }  // namespace dashi_bench

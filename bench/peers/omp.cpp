@@ -35,18 +35,17 @@ void peer_omp_plain(benchmark::State& state, const Case& c) {
   });
 }
 
-DASHI_BENCH_SWEEP(peer_omp, peers, false, true);
-DASHI_BENCH_SWEEP(peer_omp_plain, peers, false, false);
-
-void peer_omp_empty(benchmark::State& state) {
-  timed(state, 0, 0, [](Phases&) {
+const Registrar omp_families{
+    families({{"peer_omp", Threads::peers, false, true, peer_omp},
+              {"peer_omp_plain", Threads::peers, false, false, peer_omp_plain}})};
+const Registrar omp_rows{[](const Tier&) {
+  add_dispatch("peer_omp_empty", [] {
 #pragma omp parallel num_threads(2)
     {
       asm volatile("" ::: "memory");  // keeps the compiler from dropping the empty region
     }
   });
-}
-BENCHMARK(peer_omp_empty)->Apply(dispatch_row);
+}};
 
 }  // namespace
 }  // namespace dashi_bench

@@ -70,19 +70,18 @@ void peer_std_par(benchmark::State& state, const Case& c) {
   });
 }
 
-DASHI_BENCH_SWEEP(peer_tbb, peers, false, true);
-DASHI_BENCH_SWEEP(peer_tbb_static, peers, false, true);
-DASHI_BENCH_SWEEP(peer_std_par, peers, false, true);
-
-void peer_tbb_empty(benchmark::State& state) {
-  timed(state, 0, 0, [](Phases&) {
+const Registrar tbb_families{
+    families({{"peer_tbb", Threads::peers, false, true, peer_tbb},
+              {"peer_tbb_static", Threads::peers, false, true, peer_tbb_static},
+              {"peer_std_par", Threads::peers, false, true, peer_std_par}})};
+const Registrar tbb_rows{[](const Tier&) {
+  add_dispatch("peer_tbb_empty", [] {
     arena_for(2).execute([] {
       tbb::parallel_for(
           Range(0, 2), [](const Range&) {}, tbb::static_partitioner());
     });
   });
-}
-BENCHMARK(peer_tbb_empty)->Apply(dispatch_row);
+}};
 
 }  // namespace
 }  // namespace dashi_bench

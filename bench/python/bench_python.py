@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 """The Python module against the C++ call on the same inputs, against the numpy expression a
 Python user writes for each kernel, and against an upstream-style ``Kernel.apply`` call;
-plus the cost per block of a PythonKernel. One JSONL row per measurement in the bench's
-schema (bench/README.md), ``backend`` naming what ran:
+plus the cost per block of a PythonKernel. One JSONL row per measurement (the schema of the
+bench's former JSONL files, which bench/python/results/ keeps), ``backend`` naming what ran:
 
   python        dashicore.run_kernel_parallel(kernel, x, out=out)   (mode "module_out")
                 the same with check_contract=False, which also skips the input

@@ -46,10 +46,18 @@ def _save(fig, axes, path, title):
     plt.close(fig)
 
 
-def _figure(count, height=3.8):
-    fig, axes = plt.subplots(1, count, figsize=(4.2 * count, height), squeeze=False,
+def _panels(path, panels, draw, ylabel, title):
+    """One figure with an axis per (key, payload) panel, `draw(ax, key, payload)` on each."""
+    if not panels:
+        return False
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 3.8), squeeze=False,
                              layout="constrained")
-    return fig, list(axes[0])
+    axes = list(axes[0])
+    for ax, (key, payload) in zip(axes, panels):
+        draw(ax, key, payload)
+    axes[0].set_ylabel(ylabel)
+    _save(fig, axes, path, title)
+    return True
 
 
 def _log_axes(ax, title, xlabel, base=10, ylog=True):
@@ -71,18 +79,14 @@ def time_vs_n(rows, path, hw, r):
                                           **({"threads": hw} if mt(f) else {})),
                                   key=lambda x: x["size"])) for f, label in r.SERIES]) for k in kernels]
     panels = [(k, [(label, pts) for label, pts in series if len(pts) > 1]) for k, series in panels]
-    panels = [p for p in panels if p[1]]
-    if not panels:
-        return False
-    fig, axes = _figure(len(panels))
-    for ax, (kernel, series) in zip(axes, panels):
+
+    def draw(ax, kernel, series):
         for label, pts in series:
             ax.plot([p["size"] for p in pts], [p["ms"] for p in pts], "--" if "peer" in label else "-",
                     marker="o", ms=3, color=_color(label), label=label)
         _log_axes(ax, kernel, "N (sites)")
-    axes[0].set_ylabel("time per call (ms)")
-    _save(fig, axes, path, f"Time vs N ({w}, sparsity {s}; mt rows with {hw} threads)")
-    return True
+    return _panels(path, [p for p in panels if p[1]], draw, "time per call (ms)",
+                   f"Time vs N ({w}, sparsity {s}; mt rows with {hw} threads)")
 
 
 def speedup_vs_threads(rows, path, hw, r):
@@ -97,17 +101,13 @@ def speedup_vs_threads(rows, path, hw, r):
                               [ref["ms"] / p["ms"] for p in pts]))
         if lines:
             panels.append((family, lines))
-    if not panels:
-        return False
-    fig, axes = _figure(len(panels))
-    for ax, (family, lines) in zip(axes, panels):
+
+    def draw(ax, family, lines):
         for label, xs, ys in lines:
             ax.plot(xs, ys, marker="o", ms=3, color=_color(label), label=label)
         ax.axhline(1.0, color="black", lw=0.8, ls=":")
         _log_axes(ax, family, "threads", base=2)
-    axes[0].set_ylabel("speedup over dense-1t")
-    _save(fig, axes, path, f"Speedup vs threads ({', '.join(map(str, r.REF))})")
-    return True
+    return _panels(path, panels, draw, "speedup over dense-1t", f"Speedup vs threads ({', '.join(map(str, r.REF))})")
 
 
 def pq_crossover(rows, path, hw, r):
@@ -122,18 +122,15 @@ def pq_crossover(rows, path, hw, r):
                 ys.append(p["ms"] / d["ms"])
         if xs:
             panels.setdefault(k, []).append((f"{w.split('_')[0]} s={s:g}", w, xs, ys))
-    if not panels:
-        return False
-    fig, axes = _figure(len(panels))
-    for ax, (kernel, lines) in zip(axes, sorted(panels.items())):
+
+    def draw(ax, kernel, lines):
         for label, w, xs, ys in lines:
             ax.plot(xs, ys, "-" if w == "random_sparse" else "--", marker="o", ms=3, color=_color(label),
                     label=label)
         ax.axhline(1.0, color="black", lw=0.8)
         _log_axes(ax, kernel, "N (sites)")
-    axes[0].set_ylabel("best PQ packed / best dense (time)")
-    _save(fig, axes, path, "PQ vs dense crossover (below 1: PQ faster)")
-    return True
+    return _panels(path, sorted(panels.items()), draw, "best PQ packed / best dense (time)",
+                   "PQ vs dense crossover (below 1: PQ faster)")
 
 
 def block_size(rows, path, hw, r):
@@ -151,10 +148,8 @@ def block_size(rows, path, hw, r):
                     lines.append((f"{family} T={t}", sorted(pts.items())))
         if lines:
             panels.append((title, lines))
-    if not panels:
-        return False
-    fig, axes = _figure(len(panels))
-    for ax, (title, lines) in zip(axes, panels):
+
+    def draw(ax, title, lines):
         ticks = sorted({b for _, pts in lines for b, _ in pts})
         for label, pts in lines:
             ax.plot([ticks.index(b) for b, _ in pts], [ms for _, ms in pts], marker="o", ms=3,
@@ -163,9 +158,7 @@ def block_size(rows, path, hw, r):
         ax.set_yscale("log")
         ax.set_xlabel(title)
         ax.grid(True, alpha=0.3)
-    axes[0].set_ylabel("time per call (ms)")
-    _save(fig, axes, path, f"Block-size sensitivity ({r.REF[0]}, N=1e6)")
-    return True
+    return _panels(path, panels, draw, "time per call (ms)", f"Block-size sensitivity ({r.REF[0]}, N=1e6)")
 
 
 def pq_phases(rows, path, hw, r):
