@@ -12,10 +12,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <thread>
@@ -128,6 +130,13 @@ struct SweepCase {
   KernelCase kernel;
 };
 
+/// Failure messages and `--gtest_list_tests` show a case as, e.g., `Clamp on (31, 17), 20%
+/// zeros` (GoogleTest's default is a byte dump).
+void PrintTo(const SweepCase& c, std::ostream* os) {
+  *os << c.kernel.name << " on " << c.shape.shape.to_string() << ", "
+      << std::lround(c.shape.sparsity * 100) << "% zeros";
+}
+
 std::vector<SweepCase> sweep_cases(const std::vector<ShapeCase>& shapes) {
   std::vector<SweepCase> cases;
   for (const auto& k : kernel_cases()) {
@@ -196,7 +205,9 @@ void check_orders(const SweepCase& c, const Checker& checker, ThreadPool& pool,
 
 class Determinism : public ::testing::TestWithParam<SweepCase> {};
 
-TEST_P(Determinism, EqualsMonolithicWhateverWorkersBlocksAndOrder) {
+// Equal to the monolithic run whatever the workers, block size, overload and block order (the
+// name stays short: ctest lists it with the case name appended).
+TEST_P(Determinism, EqualsMonolithic) {
   const SweepCase& c = GetParam();
   const Shape& shape = c.shape.shape;
   const Checker checker(c.kernel, c.shape);

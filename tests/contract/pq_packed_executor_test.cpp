@@ -70,7 +70,7 @@ TEST(PqPackedExecutor, RadiusTwoStencilMatchesTheMonolithicRunByteForByte) {
   sweep(dashi_test::AxisStencil2{}, "AxisStencil2");
 }
 
-TEST(PqPackedExecutor, CheckedRadiusZeroKernelMatchesTheMonolithicRunByteForByte) {
+TEST(PqPackedExecutor, CheckedRadiusZeroKernelMatchesMonolithicRunByteForByte) {
   sweep(dashi_test::RowMajority{}, "RowMajority");
 }
 

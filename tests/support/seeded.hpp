@@ -11,30 +11,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
+#include <dashi/testing/random_fields.hpp>
 #include <span>
 #include <vector>
 
 namespace dashi_test {
 
-/// SplitMix64: deterministic and portable (no implementation-defined distributions).
-class Rng {
+/// SplitMix64: deterministic and portable (no implementation-defined distributions). The
+/// generator of `dashi::testing` (the same sequence, so the tests and `check_kernel` draw
+/// alike), plus `unit()`. Not thread-safe; cheap to copy.
+class Rng : public dashi::testing::detail::SplitMix64 {
  public:
-  explicit Rng(std::uint64_t seed) noexcept : state_(seed) {}
-  std::uint64_t next() noexcept {
-    std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-  }
-  /// Uniform in [0, bound); `bound > 0`.
-  std::size_t below(std::size_t bound) noexcept {
-    return static_cast<std::size_t>(next() % static_cast<std::uint64_t>(bound));
-  }
-  /// Uniform in [0, 1).
+  using SplitMix64::SplitMix64;
+  /// Uniform in [0, 1): the top 53 bits of `next()`.
   double unit() noexcept { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
-
- private:
-  std::uint64_t state_;
 };
 
 /// Field of `shape` with about `percent`% supported sites and random signs. Throws what

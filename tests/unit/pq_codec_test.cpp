@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <dashi/pq/codec.hpp>
 #include <initializer_list>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -22,6 +23,11 @@
 
 #include "support/names.hpp"
 #include "support/seeded.hpp"
+
+namespace dashi::pq::detail {
+/// Failure messages and `--gtest_list_tests` show a path by its name.
+void PrintTo(CodecPath path, std::ostream* os) { *os << codec_path_name(path); }
+}  // namespace dashi::pq::detail
 
 namespace {
 
