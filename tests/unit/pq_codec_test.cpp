@@ -16,6 +16,7 @@
 #include <dashi/pq/codec.hpp>
 #include <initializer_list>
 #include <optional>
+#include <ostream>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -23,6 +24,11 @@
 
 #include "support/names.hpp"
 #include "support/seeded.hpp"
+
+namespace dashi::detail {
+/// Test names and failure messages show a level by its name.
+void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+}  // namespace dashi::detail
 
 namespace {
 
