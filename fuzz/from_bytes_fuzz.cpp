@@ -37,11 +37,11 @@ using dashi::TernaryField;
 using dashi::pq::PackedField;
 using dashi_fuzz::require;
 
-std::vector<dashi::pq::detail::CodecPath> codec_paths() {
-  using dashi::pq::detail::CodecPath;
-  std::vector<CodecPath> paths;
-  for (const CodecPath path : {CodecPath::portable, CodecPath::avx2, CodecPath::avx512}) {
-    if (dashi::pq::detail::codec_path_available(path)) {
+std::vector<dashi::detail::Isa> codec_paths() {
+  using dashi::detail::Isa;
+  std::vector<Isa> paths;
+  for (const Isa path : {Isa::portable, Isa::avx2, Isa::avx512}) {
+    if (path <= dashi::pq::detail::codec_isa()) {
       paths.push_back(path);
     }
   }
@@ -94,7 +94,7 @@ void check_parsed(const PackedField& packed, std::span<const std::byte> buffer, 
           "encode(decode(p)) != p with p's block size");
 
   for (const auto path : codec_paths()) {
-    const dashi::pq::detail::Tuning tuning{.path = path};
+    const dashi::pq::detail::Tuning tuning{.isa = path};
     require(dashi::pq::detail::decode_with(packed, {}, tuning) == dense, harness,
             "scalar and SIMD decode disagree");
     require(dashi::pq::detail::encode_with(dense, same_block, tuning) == packed, harness,

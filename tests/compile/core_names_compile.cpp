@@ -16,7 +16,7 @@
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/partition.hpp>
-#include <dashi/pq/detail/cpu_features.hpp>
+#include <dashi/simd/cpu_features.hpp>
 
 #if defined(bit_AVX2) || defined(bit_SSE4_2) || defined(signature_AMD_ebx) || defined(__cpuid)
 #  error "a dashi header included <cpuid.h>"

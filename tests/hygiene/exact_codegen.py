@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""Checks that the instruction-set clones of the byte maps, trit scans, stencils, rule kernels and
-PQ codec are exact.
+"""Checks that the instruction-set clones of the byte maps, trit scans, stencils, rule kernels, PQ
+codec and bit planes are exact.
 
 Compiles exact_codegen_tu.cpp to an object with the given flags (e.g. -march=native or
 -march=sapphirerapids, wider than any clone's level), disassembles it and checks every clone
@@ -43,6 +43,11 @@ LEVELS = [
      "avx512"),
     (r"dashi::pq::detail::(crc32c|crc32c_raw_portable|popcount_words|popcount_words_portable|"
      r"count_words|count_words_portable)", "portable"),
+    (r"dashi::bits::detail::(run_avx2|pack_run_avx2|unpack_run_avx2|pq_read_bmi2|pq_write_bmi2)",
+     "avx2"),
+    (r"dashi::bits::detail::(run_avx512|pack_run_avx512|unpack_run_avx512)", "avx512"),
+    (r"dashi::bits::detail::(run_portable|pack_run_portable|unpack_run_portable|pq_read_portable|"
+     r"pq_write_portable|copy_row_words|store_row_words)", "portable"),
 ]
 
 # Clones that must be emitted out of line (their dispatch calls them; they are never inlined).
@@ -63,7 +68,19 @@ REQUIRED = [
     "dashi::detail::majority3x3_avx2", "dashi::detail::majority3x3_avx512",
     "dashi::detail::left_neighbor_avx2", "dashi::detail::left_neighbor_avx512",
     "dashi::detail::left_neighbor_streaming_avx2", "dashi::detail::left_neighbor_streaming_avx512",
+    "dashi::bits::detail::pack_run_avx2", "dashi::bits::detail::pack_run_avx512",
+    "dashi::bits::detail::unpack_run_avx2", "dashi::bits::detail::unpack_run_avx512",
+    "dashi::bits::detail::pq_read_bmi2", "dashi::bits::detail::pq_write_bmi2",
 ]
+
+# Template clones that must be emitted out of line, by the start of their name with template
+# arguments: the bit-sliced kernels' entry points of each level, one per loop body.
+BIT_BODIES = ["LeftNeighborRun", "LeftNeighborSlices", "MajorityRows", "Rule1Run", "Rule1Slices",
+              "TotalisticRows", "MapWords<dashi::bits::detail::NegateWords>",
+              "MapWords<dashi::bits::detail::CopyWords>",
+              "MapWords<dashi::bits::detail::NonnegativeWords>"]
+REQUIRED_TEMPLATES = [f"dashi::bits::detail::run_{level}<dashi::bits::detail::{body}"
+                      for level in ("avx2", "avx512") for body in BIT_BODIES]
 
 # Beyond every level here: AES, PCLMUL, SHA, GFNI, VAES, VPCLMULQDQ, ADX, AVX-VNNI (printed
 # with a {vex} prefix), AMX, VP2INTERSECT.
@@ -239,6 +256,7 @@ def main():
         return 1
     failures = []
     seen = set()
+    symbols = []
     checked = 0
     print(f"{args.cxx} -{args.opt} {args.flags or '(plain)'}")
     for symbol, body, calls in functions(disassembly.stdout):
@@ -248,6 +266,7 @@ def main():
         checked += 1
         name = name_with_arguments(symbol) or symbol
         seen.add(name)
+        symbols.append(symbol)
         for problem in violations(level, body):
             failures.append(f"{level} clone {symbol}: {problem}")
         if level != "portable":
@@ -260,6 +279,9 @@ def main():
     for name in REQUIRED:
         if name not in seen:
             failures.append(f"clone {name} not found out of line in the object")
+    for start in REQUIRED_TEMPLATES:
+        if not any(start in symbol for symbol in symbols):
+            failures.append(f"clone {start}...> not found out of line in the object")
     print(f"{checked} clones checked")
     for failure in failures:
         print("FAIL", failure)

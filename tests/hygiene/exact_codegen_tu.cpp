@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 // Compiled to an object by exact_codegen.py with plain and with wide -m / -march flags: every
-// instruction-set clone of the byte maps, scans, stencils, rule kernels and PQ codec is
-// instantiated here, and the
-// script checks that each one holds only the instructions of its exact level.
+// instruction-set clone of the byte maps, scans, stencils, rule kernels, PQ codec and bit planes
+// (pack and unpack, the PQ bridge, the bit-sliced kernels) is instantiated here, and the script
+// checks that each one holds only the instructions of its exact level.
 
 #include <cstddef>
 #include <cstdint>
+#include <dashi/bits.hpp>
 #include <dashi/detail/byte_simd.hpp>
 #include <dashi/detail/checked_map.hpp>
 #include <dashi/detail/stencil_simd.hpp>
 #include <dashi/detail/trit_scan.hpp>
 #include <dashi/kernels/pointwise.hpp>
 #include <dashi/kernels/rule1d.hpp>
+#include <dashi/kernels/stencils.hpp>
 #include <dashi/kernels/totalistic2d.hpp>
 #include <dashi/pq/codec.hpp>
 #include <dashi/pq/detail/crc32c.hpp>
@@ -49,14 +51,13 @@ int main() {
   std::vector<std::uint64_t> q(64 + 2);
   std::vector<std::uint64_t> offsets(2);
   std::vector<std::int8_t> decoded(line.size());
-  for (const auto path :
-       {dashi::pq::detail::CodecPath::portable, dashi::pq::detail::CodecPath::avx2,
-        dashi::pq::detail::CodecPath::avx512}) {
-    if (dashi::pq::detail::codec_path_available(path)) {
+  for (const auto isa :
+       {dashi::detail::Isa::portable, dashi::detail::Isa::avx2, dashi::detail::Isa::avx512}) {
+    if (isa <= dashi::pq::detail::codec_isa()) {
       const std::uint64_t bits = dashi::pq::detail::encode_kernel(
-          path, line.data(), line.size(), p.data(), q.data(), 6, offsets.data());
+          isa, line.data(), line.size(), p.data(), q.data(), 6, offsets.data());
       for (const bool stream : {false, true}) {
-        dashi::pq::detail::decode_kernel(path, p.data(), line.size(), q.data(), 0, decoded.data(),
+        dashi::pq::detail::decode_kernel(isa, p.data(), line.size(), q.data(), 0, decoded.data(),
                                          stream);
       }
       support += bits + static_cast<std::size_t>(decoded[0] != 0);
@@ -80,5 +81,27 @@ int main() {
   const std::vector<std::uint64_t> words(64, 1);
   support += dashi::pq::detail::popcount_words(words.data(), words.size());
   support += dashi::pq::detail::crc32c(counts.data(), counts.size()) & 1U;
+  // The bit planes: pack and unpack, the PQ bridge both ways, and every bit-sliced kernel
+  // (their dispatch names the entry point of every level), on a run and on slices.
+  const dashi::bits::BitField line_bits = dashi::bits::pack(line.view());
+  const dashi::bits::BitField grid_bits = dashi::bits::pack(grid.view());
+  dashi::bits::BitField line_out = dashi::bits::BitField::zeros(line.shape());
+  dashi::bits::BitField grid_out = dashi::bits::BitField::zeros(grid.shape());
+  const dashi::pq::PackedField packed =
+      dashi::bits::to_pq(line_bits.view(), dashi::pq::PqOptions{.num_workers = 1});
+  support += dashi::bits::from_pq(packed).view().count_support();
+  support += dashi::bits::unpack(grid_bits.view()).count_support();
+  dashi::kernels::SignFlip{}.bits(line_bits.view(), line_out.span());
+  dashi::kernels::Clamp{}.bits(line_bits.view(), line_out.span());
+  dashi::kernels::ClampNonnegative{}.bits(line_bits.view(), line_out.span());
+  dashi::kernels::LeftNeighbor{}.bits(line_bits.view(), line_out.span());
+  dashi::kernels::LeftNeighbor{}.bits(grid_bits.view(), grid_out.span());
+  dashi::kernels::Majority3x3{}.bits(grid_bits.view(), grid_out.span());
+  const dashi::kernels::Rule1D<1> rule(std::vector<std::int8_t>(27, 0));
+  rule.bits(line_bits.view(), line_out.span());
+  rule.bits(grid_bits.view(), grid_out.span());
+  dashi::kernels::Totalistic2D(std::vector<std::int8_t>(51, 0))
+      .bits(grid_bits.view(), grid_out.span());
+  support += line_out.view().count_support() + grid_out.view().count_support();
   return support == 64 ? 0 : 1;  // all fields are zero: 64 set bits, from popcount_words
 }

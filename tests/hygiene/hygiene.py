@@ -14,6 +14,8 @@ Subcommands (each exits non-zero with a readable report on failure):
                 every DASHI_ISA; portable / AVX2 entry points of the linked program contain no
                 wider instructions than their level
   codegen       a unit using every component's dispatched code compiles to an object
+  simd-layer    no header outside include/dashi/simd/ declares a vector type or calls a
+                compiler builtin of an instruction set (the text of the headers, comments out)
   compile-fail  a source must fail to compile with a given sentence in the diagnostics
 """
 
@@ -196,6 +198,40 @@ def cmd_includes(args):
     return 1 if bad else 0
 
 
+# What only the SIMD layer (include/dashi/simd/) may spell: vector types, x86 builtins and
+# intrinsics, the intrinsics header, CPU detection and inline assembly.
+SIMD_ONLY = [
+    (r"\b__m(64|128|256|512)[di]?\b", "an <immintrin.h> vector type"),
+    (r"vector_size", "a vector type (vector_size)"),
+    (r"__builtin_ia32_\w+", "an x86 builtin"),
+    (r"\b_mm(256|512)?_\w+\s*\(", "an <immintrin.h> intrinsic"),
+    (r"(immintrin|x86intrin|cpuid)\.h", "an x86 header"),
+    (r"__builtin_(nontemporal_store|shufflevector|convertvector|cpu_supports|cpu_init)\b",
+     "a vector or CPU builtin"),
+    (r"\b(__asm__|asm)\s*(volatile\s*)?\(", "inline assembly"),
+]
+
+
+def cmd_simd_layer(args):
+    root = Path(args.include) / "dashi"
+    layer = root / "simd"
+    bad = []
+    checked = 0
+    for path in sorted(root.rglob("*.hpp")):
+        if path.is_relative_to(layer):
+            continue
+        checked += 1
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            code = line.split("//", 1)[0]
+            for pattern, what in SIMD_ONLY:
+                if re.search(pattern, code):
+                    bad.append(f"{path.relative_to(root.parent)}:{number}: {what}: {line.strip()}")
+    print(f"{checked} headers outside dashi/simd/ checked")
+    for entry in bad:
+        print("FAIL", entry)
+    return 1 if bad else 0
+
+
 def functions(disassembly):
     """Yields (name, body lines) of each function in `objdump -d -C` output."""
     name, body = None, []
@@ -302,7 +338,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail"):
+    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail", "simd-layer"):
         p = sub.add_parser(name)
         p.add_argument("--cxx", required=True)
         p.add_argument("--include", required=True)
@@ -322,7 +358,8 @@ def main():
             p.add_argument("--expect", required=True)
     args = parser.parse_args()
     handler = {"headers": cmd_headers, "macros": cmd_macros, "includes": cmd_includes,
-               "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail}[args.command]
+               "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail,
+               "simd-layer": cmd_simd_layer}[args.command]
     return handler(args)
 
 

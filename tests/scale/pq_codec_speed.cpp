@@ -40,8 +40,7 @@ double median_seconds(int repeats, F&& body) {
 int main(int argc, char** argv) {
   const unsigned small_log2 = argc > 1 ? static_cast<unsigned>(std::atoi(argv[1])) : 20;
   const unsigned large_log2 = argc > 2 ? static_cast<unsigned>(std::atoi(argv[2])) : 27;
-  std::printf("codec path: %s\n",
-              dashi::pq::detail::codec_path_name(dashi::pq::detail::best_codec_path()));
+  std::printf("codec path: %s\n", dashi::detail::isa_name(dashi::pq::detail::codec_isa()));
   int failures = 0;
   // ---- in cache, one core -------------------------------------------------------------
   {

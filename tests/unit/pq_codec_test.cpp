@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <dashi/pq/codec.hpp>
 #include <initializer_list>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <stdexcept>
@@ -24,17 +25,17 @@
 #include "support/names.hpp"
 #include "support/seeded.hpp"
 
-namespace dashi::pq::detail {
-/// Failure messages and `--gtest_list_tests` show a path by its name.
-void PrintTo(CodecPath path, std::ostream* os) { *os << codec_path_name(path); }
-}  // namespace dashi::pq::detail
+namespace dashi::detail {
+/// Test names and failure messages show a level by its name.
+void PrintTo(Isa isa, std::ostream* os) { *os << isa_name(isa); }
+}  // namespace dashi::detail
 
 namespace {
 
 using namespace dashi_test;
 
 namespace pq = dashi::pq;
-using dashi::pq::detail::CodecPath;
+using dashi::detail::Isa;
 using dashi::pq::detail::Tuning;
 
 using Sizes = std::initializer_list<std::size_t>;
@@ -157,15 +158,15 @@ testing::AssertionResult random_access_matches(const pq::PackedField& packed, Te
   return testing::AssertionSuccess();
 }
 
-std::string path_name(const testing::TestParamInfo<CodecPath>& info) {
-  return dashi::pq::detail::codec_path_name(info.param);
+std::string path_name(const testing::TestParamInfo<Isa>& info) {
+  return dashi::detail::isa_name(info.param);
 }
 
 /// The paths this process can run (capped by `DASHI_ISA`), portable first.
-std::vector<CodecPath> runnable_paths() {
-  std::vector<CodecPath> paths;
-  for (const CodecPath path : {CodecPath::portable, CodecPath::avx2, CodecPath::avx512}) {
-    if (dashi::pq::detail::codec_path_available(path)) {
+std::vector<Isa> runnable_paths() {
+  std::vector<Isa> paths;
+  for (const Isa path : {Isa::portable, Isa::avx2, Isa::avx512}) {
+    if (path <= dashi::pq::detail::codec_isa()) {
       paths.push_back(path);
     }
   }
@@ -174,16 +175,16 @@ std::vector<CodecPath> runnable_paths() {
 
 /// Runs each test once per kernel path; a path is skipped (and says so) only when this
 /// CPU, or `DASHI_ISA`, rules it out.
-class PqCodecPath : public testing::TestWithParam<CodecPath> {
+class PqCodecPath : public testing::TestWithParam<Isa> {
  protected:
   void SetUp() override {
-    if (!dashi::pq::detail::codec_path_available(GetParam())) {
-      GTEST_SKIP() << "the " << dashi::pq::detail::codec_path_name(GetParam())
+    if (GetParam() > dashi::pq::detail::codec_isa()) {
+      GTEST_SKIP() << "the " << dashi::detail::isa_name(GetParam())
                    << " path cannot run here (CPU or DASHI_ISA); best is "
-                   << dashi::pq::detail::codec_path_name(dashi::pq::detail::best_codec_path());
+                   << dashi::detail::isa_name(dashi::pq::detail::codec_isa());
     }
   }
-  [[nodiscard]] Tuning tuning() const { return Tuning{.path = GetParam()}; }
+  [[nodiscard]] Tuning tuning() const { return Tuning{.isa = GetParam()}; }
 
   void check_round_trip(const TernaryField& field, std::uint32_t block) {
     const pq::PackedField packed =
@@ -196,8 +197,7 @@ class PqCodecPath : public testing::TestWithParam<CodecPath> {
   }
 };
 
-INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath,
-                         testing::Values(CodecPath::portable, CodecPath::avx2, CodecPath::avx512),
+INSTANTIATE_TEST_SUITE_P(Paths, PqCodecPath, testing::Values(Isa::portable, Isa::avx2, Isa::avx512),
                          path_name);
 
 TEST_P(PqCodecPath, RoundTripsEverySizeUpTo300) {
@@ -266,7 +266,7 @@ TEST_P(PqCodecPath, ByteIdenticalForEveryWorkerCount) {
         ASSERT_TRUE(matches_reference(single, field)) << "n = " << n << ", B = " << block;
         for (const std::size_t workers : Sizes{1, 2, 3, 8}) {
           for (const std::size_t per_worker : Sizes{1, 3}) {
-            const Tuning small{.path = GetParam(),
+            const Tuning small{.isa = GetParam(),
                                .parallel_min_sites = 0,
                                .task_min_sites = 64,
                                .tasks_per_worker = per_worker};
@@ -348,14 +348,14 @@ TEST(PqCodec, PublicApiIsByteIdenticalAcrossWorkersOnLargeFields) {
 }
 
 TEST(PqCodec, EveryRunnablePathAgreesWithThePortableOne) {
-  const Tuning portable{.path = CodecPath::portable};
+  const Tuning portable{.isa = Isa::portable};
   std::string ran = "portable";
-  for (const CodecPath path : runnable_paths()) {
-    if (path == CodecPath::portable) {
+  for (const Isa path : runnable_paths()) {
+    if (path == Isa::portable) {
       continue;
     }
-    ran += std::string(", ") + dashi::pq::detail::codec_path_name(path);
-    const Tuning fast{.path = path};
+    ran += std::string(", ") + dashi::detail::isa_name(path);
+    const Tuning fast{.isa = path};
     std::uint64_t seed = 6000;
     for (std::size_t n = 0; n < 2000; n += 37) {
       for (const double zeros : {0.0, 0.3, 0.5, 0.9, 0.99, 1.0}) {
@@ -382,7 +382,7 @@ TEST(PqCodec, EveryRunnablePathAgreesWithThePortableOne) {
     const TernaryView raw = TernaryView::unchecked(bytes.data(), Shape{bytes.size()});
     EXPECT_TRUE(dashi::pq::detail::encode_with(raw, {}, portable) ==
                 dashi::pq::detail::encode_with(raw, {}, fast))
-        << dashi::pq::detail::codec_path_name(path);
+        << dashi::detail::isa_name(path);
     // Large outputs take the streaming stores: aligned and unaligned destinations.
     const TernaryField big = random_field(Shape{(std::size_t{1} << 23) + 77}, 0.5, 9);
     const pq::PackedField packed = dashi::pq::detail::encode_with(big, {}, fast);
@@ -401,21 +401,18 @@ TEST(PqCodec, EveryRunnablePathAgreesWithThePortableOne) {
 }
 
 TEST(PqCodec, AutomaticPathIsTheBestRunnableOne) {
-  const CodecPath best = dashi::pq::detail::best_codec_path();
-  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::automatic), best);
+  const Isa best = dashi::pq::detail::codec_isa();
+  EXPECT_EQ(dashi::pq::detail::resolve_isa(std::nullopt), best);
   EXPECT_EQ(runnable_paths().back(), best);
-  EXPECT_EQ(dashi::pq::detail::resolve_path(CodecPath::portable), CodecPath::portable);
-  const dashi::detail::Isa isa = dashi::detail::active_isa();
+  EXPECT_EQ(dashi::pq::detail::resolve_isa(Isa::portable), Isa::portable);
   if (dashi::detail::cpu_features().fast_pext_pdep) {
-    EXPECT_EQ(best, isa == dashi::detail::Isa::avx512 ? CodecPath::avx512
-                    : isa == dashi::detail::Isa::avx2 ? CodecPath::avx2
-                                                      : CodecPath::portable);
+    EXPECT_EQ(best, dashi::detail::active_isa());
   } else {
-    EXPECT_EQ(best, CodecPath::portable);
+    EXPECT_EQ(best, Isa::portable);
   }
-  for (const CodecPath path : {CodecPath::avx2, CodecPath::avx512}) {
-    if (!dashi::pq::detail::codec_path_available(path)) {
-      EXPECT_THROW((void)dashi::pq::detail::resolve_path(path), std::invalid_argument);
+  for (const Isa path : {Isa::avx2, Isa::avx512}) {
+    if (path > best) {
+      EXPECT_THROW((void)dashi::pq::detail::resolve_isa(path), std::invalid_argument);
     }
   }
 }

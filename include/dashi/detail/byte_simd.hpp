@@ -97,12 +97,6 @@ template <class Op>
 }
 
 #if DASHI_DETAIL_X86
-/// A non-temporal store of 32 bytes to the 32-byte aligned `p`.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void stream32(
-    std::int8_t* p, const bytes32& v) noexcept {
-  x86::stream32(p, reinterpret_cast<ubytes32>(v));
-}
-
 /// `map_bytes_generic` with non-temporal stores: plain stores up to the first 32-byte
 /// boundary of `out`, streaming stores after it, and a store fence before returning (so
 /// the bytes are ordered before whatever publishes them to other threads).
@@ -116,7 +110,7 @@ template <class Op>
   for (; i + 32 <= n; i += 32) {
     load32(v, in + i);
     op(v);
-    stream32(out + i, v);
+    x86::stream32(out + i, v);
   }
   x86::store_fence();
   map_bytes_generic(in + i, out + i, n - i, op);
@@ -151,12 +145,6 @@ lanes_below(std::size_t count) noexcept {
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void store64_first(
     std::int8_t* p, const bytes64& v, std::size_t count) noexcept {
   x86::store64_masked(p, lanes_below(count), reinterpret_cast<ubytes64>(v));
-}
-
-/// A non-temporal store of 64 bytes to the 64-byte aligned `p`.
-[[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void stream64(
-    std::int8_t* p, const bytes64& v) noexcept {
-  x86::stream64(p, reinterpret_cast<ubytes64>(v));
 }
 
 /// The mask of the non-zero lanes of `v` (one compare into a k register).
@@ -209,7 +197,7 @@ template <class Op>
   for (; i + 64 <= n; i += 64) {
     load64(v, in + i);
     op(v);
-    stream64(out + i, v);
+    x86::stream64(out + i, v);
   }
   x86::store_fence();
   map_bytes_body_avx512(in + i, out + i, n - i, op);

@@ -80,7 +80,7 @@ map_bytes_checked_streaming_avx2(const std::int8_t* in, std::int8_t* out, std::s
     load32(v, in + i);
     mark_non_trits(v, bad);
     op(v);
-    stream32(out + i, v);
+    x86::stream32(out + i, v);
   }
   x86::store_fence();
   valid = map_bytes_checked_generic(in + i, out + i, n - i, op) && valid;

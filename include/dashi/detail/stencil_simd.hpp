@@ -110,7 +110,7 @@ streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool 
   bytes32 result{};
   for (; i + 32 <= n; i += 32) {
     left_neighbor_vector(in, i, stride, result);
-    stream32(out + i, result);
+    x86::stream32(out + i, result);
   }
   x86::store_fence();
   left_neighbor_generic<bytes32>(in + i, out + i, n - i, stride, true);
@@ -133,7 +133,7 @@ streaming_start(const std::int8_t* out, std::size_t n, std::size_t stride, bool 
   bytes64 result{};
   for (; i + 64 <= n; i += 64) {
     left_neighbor_vector(in, i, stride, result);
-    stream64(out + i, result);
+    x86::stream64(out + i, result);
   }
   x86::store_fence();
   left_neighbor_generic<bytes64>(in + i, out + i, n - i, stride, true);

@@ -71,7 +71,7 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
   plan.tasks = std::max<std::size_t>(
       1, plan.blocks / blocks_per_task + (plan.blocks % blocks_per_task != 0));
   const std::size_t threads = dashi::detail::resolve_threads(pool, options.num_workers, n);
-  const CodecPath path = resolve_path(CodecPath::automatic);
+  const Isa isa = codec_isa();
   const auto shift = static_cast<unsigned>(std::countr_zero(input.block_sites()) - 6);
   const bool periodic = options.boundary == Boundary::periodic && halo != 0;
   if (periodic) {
@@ -160,7 +160,7 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
         dashi::detail::check_contract(in.data() + ext.offset, out.data() + ext.offset, count, task,
                                       first);
       }
-      return encode_kernel(path, out.data() + ext.offset, count, p, stream, shift, offsets);
+      return encode_kernel(isa, out.data() + ext.offset, count, p, stream, shift, offsets);
     };
     return build_packed(shape, input.block_sites(), plan, parallel_for, tasks(on_bytes));
   }

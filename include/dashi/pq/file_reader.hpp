@@ -50,7 +50,7 @@ class PqFile {
   explicit PqFile(const std::filesystem::path& path, const FileOptions& options = {})
       : input_(path, std::string(base_where)),
         workers_(detail::resolve_workers(options.num_workers)),
-        path_kind_(detail::resolve_path(detail::CodecPath::automatic)) {
+        isa_(detail::codec_isa()) {
     const std::string where_text = where();
     std::array<std::byte, detail::file_header::bytes> header{};
     const std::size_t got = input_.read_at(0, header.data(), header.size(), where_text);
@@ -254,7 +254,7 @@ class PqFile {
           detail::words_le(
               sb.data() + detail::sb_header::bytes / 8,
               static_cast<std::size_t>(info_.sb_bytes / 8 - detail::sb_header::bytes / 8));
-          detail::decode_superblock_slice(path_kind_, sb.data(), sb_info, from - sb_info.first_site,
+          detail::decode_superblock_slice(isa_, sb.data(), sb_info, from - sb_info.first_site,
                                           to - sb_info.first_site,
                                           dst + static_cast<std::size_t>(from - lo));
         }
@@ -285,7 +285,7 @@ class PqFile {
   detail::FileInput input_;
   detail::FileInfo info_;
   std::size_t workers_ = 1;
-  detail::CodecPath path_kind_ = detail::CodecPath::portable;
+  detail::Isa isa_ = detail::Isa::portable;
 };
 
 }  // namespace dashi::pq

@@ -53,7 +53,7 @@ class FileWriter {
       : path_(std::move(path)), shape_(shape), sb_bytes_(options.sb_bytes) {
     detail::check_sb_bytes(options.sb_bytes, where);
     workers_ = detail::resolve_workers(options.num_workers);
-    path_kind_ = detail::resolve_path(detail::CodecPath::automatic);
+    isa_ = detail::codec_isa();
     const std::uint64_t most = detail::sb_max_sites(sb_bytes_) + 64;
     batch_ = std::max<std::size_t>(1, 2 * workers_);
     threshold_ = std::max<std::uint64_t>(most, (batch_ + 1) * most / 2);
@@ -223,8 +223,8 @@ class FileWriter {
           q_scratch_[j] = dashi::detail::AlignedBuffer<std::uint64_t>(q_words);
         }
         const detail::SuperblockPlanEntry& entry = plan_[first + j];
-        detail::build_superblock(src + entry.offset, entry, index_ + first + j, sb_bytes_,
-                                 path_kind_, buffers_[j].data(), q_scratch_[j].data());
+        detail::build_superblock(src + entry.offset, entry, index_ + first + j, sb_bytes_, isa_,
+                                 buffers_[j].data(), q_scratch_[j].data());
       });
       for (std::size_t j = 0; j < count; ++j) {
         output_->write(buffers_[j].data(), static_cast<std::size_t>(sb_bytes_));
@@ -251,7 +251,7 @@ class FileWriter {
   Shape shape_;
   std::uint64_t sb_bytes_ = 0;
   std::size_t workers_ = 1;
-  detail::CodecPath path_kind_ = detail::CodecPath::portable;
+  detail::Isa isa_ = detail::Isa::portable;
   std::size_t batch_ = 1;        // superblocks built at once
   std::uint64_t threshold_ = 0;  // staged sites that trigger a flush
   std::unique_ptr<detail::FileOutput> output_;

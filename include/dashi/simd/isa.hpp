@@ -4,9 +4,10 @@
 /// @file
 /// The bottom of the SIMD layer (`include/dashi/simd/`, internal): the one place that decides
 /// which instruction sets the library's SIMD code may use. The layer's other files are
-/// vectors.hpp (the vector types), x86.hpp (the compiler builtins) and dispatch.hpp (the
-/// run-time choice of entry point); no file outside this folder holds a builtin or defines a
-/// vector type.
+/// vectors.hpp (the vector types), x86.hpp (the compiler builtins), dispatch.hpp (the
+/// run-time choice of entry point), cpu_features.hpp (vendor, family, fast `pext`/`pdep`) and
+/// cpu_relax.hpp (the spin-wait hint); no file outside this folder holds a builtin, defines a
+/// vector type or detects the CPU (the hygiene label's `simd-layer` test checks it).
 ///
 /// - `DASHI_DETAIL_X86` is 1 when x86-64 code paths with target attributes are compiled
 ///   in (x86-64 with GCC or Clang), else 0. `<immintrin.h>` is then included here, at

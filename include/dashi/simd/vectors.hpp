@@ -30,6 +30,8 @@ using ubytes64 = std::uint8_t __attribute__((vector_size(64)));
 /// 16-bit lanes, for the shifts x86 only has on words.
 using ushorts32 = std::uint16_t __attribute__((vector_size(32)));
 using ushorts64 = std::uint16_t __attribute__((vector_size(64)));
+/// 32-bit lanes: broadcasts of half a word.
+using uints32 = std::uint32_t __attribute__((vector_size(32)));
 /// Plain `char` lanes: the operand type of the byte builtins.
 using chars32 = char __attribute__((vector_size(32)));
 using chars64 = char __attribute__((vector_size(64)));

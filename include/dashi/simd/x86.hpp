@@ -95,9 +95,12 @@ static_assert(alignof(w64x8_unaligned) == 1);
   return static_cast<std::uint32_t>(__builtin_ia32_pmovmskb256(reinterpret_cast<c8x32>(v)));
 }
 
-/// A non-temporal store of 32 bytes to the 32-byte aligned `p` (`vmovntdq`).
+/// A non-temporal store of the 32-byte vector `v` (any lane type) to the 32-byte aligned `p`
+/// (`vmovntdq`).
+template <class V>
+  requires(sizeof(V) == 32)
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void stream32(void* p,
-                                                                           u8x32 v) noexcept {
+                                                                           const V& v) noexcept {
 #  if defined(__clang__)
   __builtin_nontemporal_store(reinterpret_cast<w64x4>(v), static_cast<w64x4*>(p));
 #  else
@@ -187,9 +190,12 @@ lowest_set_bit(std::uint64_t x) noexcept {
 #  endif
 }
 
-/// A non-temporal store of 64 bytes to the 64-byte aligned `p` (`vmovntdq`).
+/// A non-temporal store of the 64-byte vector `v` (any lane type) to the 64-byte aligned `p`
+/// (`vmovntdq`).
+template <class V>
+  requires(sizeof(V) == 64)
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX512_EXACT inline void stream64(void* p,
-                                                                             u8x64 v) noexcept {
+                                                                             const V& v) noexcept {
 #  if defined(__clang__)
   __builtin_nontemporal_store(reinterpret_cast<w64x8>(v), static_cast<w64x8*>(p));
 #  else

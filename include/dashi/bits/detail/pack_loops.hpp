@@ -15,6 +15,7 @@
 #include <dashi/bits/detail/lanes.hpp>
 #include <dashi/simd/dispatch.hpp>
 #include <dashi/simd/isa.hpp>
+#include <dashi/simd/vectors.hpp>
 #include <dashi/simd/x86.hpp>
 
 namespace dashi::bits::detail {
@@ -77,7 +78,7 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
   g = 0;
   for (std::ptrdiff_t half = 0; half < 2; ++half) {
     const u8x32 x = dashi::detail::x86::load32(p + 32 * half);
-    const auto sx = reinterpret_cast<std::int8_t __attribute__((vector_size(32)))>(x);
+    const auto sx = reinterpret_cast<dashi::detail::bytes32>(x);
     const auto zero = reinterpret_cast<u8x32>(x == 0);
     const auto positive = reinterpret_cast<u8x32>(sx > 0);
     const auto in_range = reinterpret_cast<u8x32>((x + 1) <= 2);
@@ -92,8 +93,8 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
 /// The 64 bytes of one word pair, 32 at a time (AVX2).
 [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline void unpack_word_avx2(
     std::uint64_t s, std::uint64_t g, std::int8_t* p) noexcept {
+  using dashi::detail::uints32;
   using dashi::detail::x86::u8x32;
-  using u32x8 = std::uint32_t __attribute__((vector_size(32)));
   const u8x32 byte_of_bit = {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3};
   const u8x32 bit_of_byte = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128,
@@ -101,8 +102,8 @@ pack_word_avx2(const std::int8_t* p, std::uint64_t& s, std::uint64_t& g) noexcep
   for (std::ptrdiff_t half = 0; half < 2; ++half) {
     const auto s32 = static_cast<std::uint32_t>(s >> (32 * half));
     const auto g32 = static_cast<std::uint32_t>(g >> (32 * half));
-    const auto sb = reinterpret_cast<u8x32>(u32x8{} + s32);
-    const auto gb = reinterpret_cast<u8x32>(u32x8{} + g32);
+    const auto sb = reinterpret_cast<u8x32>(uints32{} + s32);
+    const auto gb = reinterpret_cast<u8x32>(uints32{} + g32);
     const u8x32 s8 = (dashi::detail::x86::shuffle_bytes(sb, byte_of_bit) & bit_of_byte) != 0;
     const u8x32 g8 = (dashi::detail::x86::shuffle_bytes(gb, byte_of_bit) & bit_of_byte) != 0;
     dashi::detail::x86::store32(p + 32 * half, s8 ^ (g8 & 0xFE));

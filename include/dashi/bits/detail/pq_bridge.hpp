@@ -9,12 +9,12 @@
 /// a sign stream (`pext`) and block offsets. BMI2 paths on x86-64 (chosen at run time, as
 /// the AVX2 level), word loops elsewhere. Thread-safe for distinct outputs, no throw.
 
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits/detail/copy_bits.hpp>
 #include <dashi/bits/detail/plane_run.hpp>
-#include <dashi/pq/detail/cpu_features.hpp>
+#include <dashi/pq/detail/popcount.hpp>
+#include <dashi/simd/cpu_features.hpp>
 #include <dashi/simd/dispatch.hpp>
 #include <dashi/simd/isa.hpp>
 #include <dashi/simd/x86.hpp>
@@ -56,10 +56,12 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
   return (w[0] >> shift) | ((w[1] << 1) << (63 - shift));
 }
 
-/// PQ to planes and back; `DEPOSIT` / `EXTRACT` are the `pdep` / `pext` of the level
-/// (`TARGET` is an attribute, which parentheses would break).
+/// PQ to planes and back; `DEPOSIT` / `EXTRACT` / `POPCOUNT` are the `pdep` / `pext` /
+/// `popcnt` of the level, each compiled for it (`std::popcount` has no target attribute: in a
+/// unit with wider flags it would stay a call compiled with those flags). `TARGET` is an
+/// attribute, which parentheses would break.
 // NOLINTBEGIN(bugprone-macro-parentheses)
-#define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT)                          \
+#define DASHI_DETAIL_BITS_PQ_BRIDGE(SUFFIX, TARGET, DEPOSIT, EXTRACT, POPCOUNT)                \
   /* Sites [site, site + count) of the packed field (P words `p`, Q words `q`, `qpos` the Q */ \
   /* position of `site`) into sites [at, at + count) of `run`; returns the next Q position. */ \
   [[gnu::noinline]] TARGET inline std::uint64_t pq_read_##SUFFIX(                              \
@@ -70,7 +72,7 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
       const std::size_t take = piece_at(cursor, run.slice_sites, count);                       \
       const std::uint64_t support =                                                            \
           site % 64 == 0 && take == 64 ? p[site / 64] : read_bits(p, site, take);              \
-      const auto supported = static_cast<std::size_t>(std::popcount(support));                 \
+      const auto supported = static_cast<std::size_t>(POPCOUNT(support));                      \
       const std::uint64_t signs = DEPOSIT(sign_window(q, qpos), support);                      \
       const std::size_t word = cursor.slice * run.slice_words + cursor.bit / 64;               \
       if (take == 64) {                                                                        \
@@ -115,34 +117,27 @@ extract_portable(std::uint64_t x, std::uint64_t mask) noexcept {
         stream[total / 64] |= bits << used;                                                    \
         stream[total / 64 + 1] = bits >> (64 - used);                                          \
       }                                                                                        \
-      total += static_cast<std::uint64_t>(std::popcount(support));                             \
+      total += static_cast<std::uint64_t>(POPCOUNT(support));                                  \
     }                                                                                          \
     return total;                                                                              \
   }
 
 DASHI_DETAIL_BITS_PQ_BRIDGE(portable, DASHI_DETAIL_TARGET_PORTABLE, deposit_portable,
-                            extract_portable)
+                            extract_portable, dashi::pq::detail::popcount64)
 #if DASHI_DETAIL_X86
 DASHI_DETAIL_BITS_PQ_BRIDGE(bmi2, DASHI_DETAIL_TARGET_AVX2_EXACT, dashi::detail::x86::pdep,
-                            dashi::detail::x86::pext)
+                            dashi::detail::x86::pext, dashi::detail::x86::popcnt)
 #endif
 // NOLINTEND(bugprone-macro-parentheses)
 #undef DASHI_DETAIL_BITS_PQ_BRIDGE
-
-/// The level of the bridge's dispatch: the BMI2 paths (at the AVX2 level) only where `pext`
-/// and `pdep` run in hardware at full speed, as for the PQ codec.
-[[nodiscard]] inline dashi::detail::Isa bridge_isa() noexcept {
-  return dashi::detail::cpu_features().fast_pext_pdep ? dashi::detail::active_isa()
-                                                      : dashi::detail::Isa::portable;
-}
 
 /// See `pq_read_portable`.
 inline std::uint64_t pq_read(const std::uint64_t* p, const std::uint64_t* q, std::size_t site,
                              std::uint64_t qpos, std::size_t count, PlaneRun run,
                              std::size_t at) noexcept {
   return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
-      &pq_read_portable, &pq_read_bmi2, &pq_read_bmi2)>(bridge_isa(), p, q, site, qpos, count, run,
-                                                        at);
+      &pq_read_portable, &pq_read_bmi2, &pq_read_bmi2)>(dashi::detail::pext_pdep_isa(), p, q, site,
+                                                        qpos, count, run, at);
 }
 
 /// See `pq_write_portable`.
@@ -150,8 +145,8 @@ inline std::uint64_t pq_write(ConstPlaneRun run, std::size_t at, std::size_t cou
                               std::uint64_t* p, std::uint64_t* stream, unsigned shift,
                               std::uint64_t* offsets) noexcept {
   return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
-      &pq_write_portable, &pq_write_bmi2, &pq_write_bmi2)>(bridge_isa(), run, at, count, p, stream,
-                                                           shift, offsets);
+      &pq_write_portable, &pq_write_bmi2, &pq_write_bmi2)>(dashi::detail::pext_pdep_isa(), run, at,
+                                                           count, p, stream, shift, offsets);
 }
 
 }  // namespace dashi::bits::detail

@@ -279,7 +279,7 @@ struct OwnSuperblocks {
                         tag_superblock_sites, comm, requests.add()),
               "MPI_Isend");
   }
-  const pqd::CodecPath path = pqd::resolve_path(pqd::CodecPath::automatic);
+  const pqd::Isa path = pqd::codec_isa();
   for (std::size_t j = 0; j < own.count; ++j) {
     const std::size_t k = own.first_index + j;
     const pqd::SuperblockPlanEntry& sb = plan[k];

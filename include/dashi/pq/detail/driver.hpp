@@ -13,17 +13,17 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/pq/detail/avx2.hpp>
-#include <dashi/pq/detail/avx512.hpp>
-#include <dashi/pq/detail/cpu_features.hpp>
 #include <dashi/pq/detail/parallel.hpp>
 #include <dashi/pq/detail/popcount.hpp>
 #include <dashi/pq/detail/portable.hpp>
+#include <dashi/pq/detail/vector_kernels.hpp>
 #include <dashi/pq/detail/words.hpp>
 #include <dashi/pq/packed_field.hpp>
+#include <dashi/simd/cpu_features.hpp>
 #include <dashi/simd/dispatch.hpp>
 #include <dashi/simd/isa.hpp>
 #include <limits>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -33,47 +33,17 @@
 
 namespace dashi::pq::detail {
 
-/// Which kernels the codec runs: a level of `dashi::detail::Isa` (same order), or
-/// `automatic` for `best_codec_path()`.
-enum class CodecPath : std::uint8_t { automatic, portable, avx2, avx512 };
+using dashi::detail::Isa;
 
-static_assert(static_cast<int>(CodecPath::avx512) ==
-              static_cast<int>(dashi::detail::Isa::avx512) + 1);
-
-/// The level `path` names (`automatic` must be resolved first).
-[[nodiscard]] constexpr dashi::detail::Isa codec_isa(CodecPath path) noexcept {
-  return path == CodecPath::avx512 ? dashi::detail::Isa::avx512
-         : path == CodecPath::avx2 ? dashi::detail::Isa::avx2
-                                   : dashi::detail::Isa::portable;
-}
-
-/// `"automatic"`, or the level's name (`dashi::detail::isa_name`).
-[[nodiscard]] constexpr const char* codec_path_name(CodecPath path) noexcept {
-  return path == CodecPath::automatic ? "automatic" : dashi::detail::isa_name(codec_isa(path));
-}
-
-/// The best path that may run here: the level of `dashi::detail::active_isa()` (so
-/// `DASHI_ISA` caps it), and `portable` where `pext`/`pdep` are microcoded (AMD before
-/// Zen 3, Hygon; see `pext_pdep_is_fast`). Thread-safe.
-[[nodiscard]] inline CodecPath best_codec_path() noexcept {
-  static const CodecPath best = [] {
-    if (!dashi::detail::cpu_features().fast_pext_pdep) {
-      return CodecPath::portable;
-    }
-    return static_cast<CodecPath>(static_cast<int>(dashi::detail::active_isa()) + 1);
-  }();
-  return best;
-}
-
-/// True when `path` may run here (`automatic` and `portable` always may).
-[[nodiscard]] inline bool codec_path_available(CodecPath path) noexcept {
-  return path == CodecPath::automatic || path <= best_codec_path();
-}
+/// The level of the codec's kernels when none is asked for: `dashi::detail::pext_pdep_isa()`
+/// (the active level, `portable` where `pext`/`pdep` are microcoded). Thread-safe.
+[[nodiscard]] inline Isa codec_isa() noexcept { return dashi::detail::pext_pdep_isa(); }
 
 /// Internal knobs of the codec drivers (tests force small tasks and both paths).
 /// None of them changes any result.
 struct Tuning {
-  CodecPath path = CodecPath::automatic;
+  /// The level of the kernels; none: `codec_isa()`.
+  std::optional<Isa> isa;
   /// Fields smaller than this run on the calling thread.
   std::size_t parallel_min_sites = std::size_t{1} << 16;
   /// Lower bound on the sites of one task.
@@ -103,44 +73,41 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
   return std::max<std::size_t>(1, std::thread::hardware_concurrency());
 }
 
-/// `automatic` → `best_codec_path()`; a path that cannot run here →
-/// `std::invalid_argument`.
-[[nodiscard]] inline CodecPath resolve_path(CodecPath path) {
-  if (path == CodecPath::automatic) {
-    return best_codec_path();
+/// `isa`, or `codec_isa()` when none is given. Throws `std::invalid_argument` for a level
+/// above `codec_isa()` (one that cannot run here).
+[[nodiscard]] inline Isa resolve_isa(std::optional<Isa> isa) {
+  if (!isa) {
+    return codec_isa();
   }
-  if (!codec_path_available(path)) {
+  if (*isa > codec_isa()) {
     throw std::invalid_argument(
-        std::string("dashi::pq: the ") + codec_path_name(path) +
-        " codec path cannot run here (best: " + codec_path_name(best_codec_path()) + ")");
+        std::string("dashi::pq: the ") + dashi::detail::isa_name(*isa) +
+        " codec path cannot run here (best: " + dashi::detail::isa_name(codec_isa()) + ")");
   }
-  return path;
+  return *isa;
 }
 
-/// Encode kernel of `path` (resolved). Contract in `portable.hpp`.
-[[nodiscard]] inline std::uint64_t encode_kernel(CodecPath path, const std::int8_t* src,
-                                                 std::size_t count, std::uint64_t* p,
-                                                 std::uint64_t* q, unsigned block_shift,
+/// Encode kernel of the level `isa` (resolved). Contract in `portable.hpp`.
+[[nodiscard]] inline std::uint64_t encode_kernel(Isa isa, const std::int8_t* src, std::size_t count,
+                                                 std::uint64_t* p, std::uint64_t* q,
+                                                 unsigned block_shift,
                                                  std::uint64_t* offsets) noexcept {
   return dashi::detail::dispatch<DASHI_DETAIL_PATHS(
-      &encode_portable, &encode_avx2, &encode_avx512)>(codec_isa(path), src, count, p, q,
-                                                       block_shift, offsets);
+      &encode_portable, &encode_avx2, &encode_avx512)>(isa, src, count, p, q, block_shift, offsets);
 }
 
 /// Outputs of at least this many sites are written with non-temporal stores (they
 /// would only evict the caches), when the destination is 32-byte aligned.
 inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 
-/// Decode kernel of `path` (resolved). Contract in `portable.hpp`. `stream` asks for
+/// Decode kernel of the level `isa` (resolved). Contract in `portable.hpp`. `stream` asks for
 /// non-temporal stores (honoured by the AVX2 path when `dst` is 32-byte aligned, the AVX-512 path
 /// when 64-byte).
-inline void decode_kernel(CodecPath path, const std::uint64_t* p, std::size_t count,
+inline void decode_kernel(Isa isa, const std::uint64_t* p, std::size_t count,
                           const std::uint64_t* q, std::uint64_t q_bit, std::int8_t* dst,
                           bool stream = false) noexcept {
-  const dashi::detail::Isa isa = codec_isa(path);
   // Streaming stores need `dst` aligned to the vector width (64 bytes for AVX-512, 32 for AVX2).
-  if (stream &&
-      reinterpret_cast<std::uintptr_t>(dst) % (isa == dashi::detail::Isa::avx512 ? 64 : 32) == 0) {
+  if (stream && reinterpret_cast<std::uintptr_t>(dst) % (isa == Isa::avx512 ? 64 : 32) == 0) {
     dashi::detail::dispatch<DASHI_DETAIL_PATHS(&decode_portable, &decode_avx2<true>,
                                                &decode_avx512<true>)>(isa, p, count, q, q_bit, dst);
   } else {
@@ -338,7 +305,7 @@ template <class ParallelFor, class EncodeTask>
 inline void encode_into_with(TernaryView field, pq::PackedField& out, const pq::PqOptions& options,
                              const Tuning& tuning) {
   check_block_sites(options.block_sites, "dashi::pq::encode");
-  const CodecPath path = resolve_path(tuning.path);
+  const Isa isa = resolve_isa(tuning.isa);
   const std::size_t workers = resolve_workers(options.num_workers);
   const std::size_t n = field.size();
   const std::size_t blocks =
@@ -350,7 +317,7 @@ inline void encode_into_with(TernaryView field, pq::PackedField& out, const pq::
       [&](std::size_t tasks, const auto& body) { parallel_for_tasks(tasks, workers, body); },
       [&](std::size_t, std::size_t first, std::size_t count, std::uint64_t* p,
           std::uint64_t* stream, std::uint64_t* offsets) {
-        return encode_kernel(path, src + first, count, p, stream, shift, offsets);
+        return encode_kernel(isa, src + first, count, p, stream, shift, offsets);
       });
 }
 
@@ -364,10 +331,11 @@ inline void encode_into_with(TernaryView field, pq::PackedField& out, const pq::
 }
 
 /// Decodes sites `[first, first + count)` of `field` into `dst` on the calling thread.
-/// `first + count <= field.size()` is a precondition. Any alignment of `first`.
+/// `first + count <= field.size()` is a precondition. Any alignment of `first`. Runs the
+/// kernels of `isa` (none: `codec_isa()`); throws as `resolve_isa`.
 inline void decode_sites(const pq::PackedField& field, std::size_t first, std::size_t count,
-                         std::int8_t* dst, CodecPath path = CodecPath::automatic) {
-  path = resolve_path(path);
+                         std::int8_t* dst, std::optional<Isa> level = std::nullopt) {
+  const Isa isa = resolve_isa(level);
   if (count == 0) {
     return;
   }
@@ -381,7 +349,7 @@ inline void decode_sites(const pq::PackedField& field, std::size_t first, std::s
   if (const std::size_t head = first % 64; head != 0) {
     std::array<std::int8_t, 64> sites{};
     const std::size_t available = std::min<std::size_t>(64, field.size() - 64 * word);
-    decode_kernel(path, p + word, available, q, q_bit, sites.data());
+    decode_kernel(isa, p + word, available, q, q_bit, sites.data());
     const std::size_t take = std::min(count, available - head);
     std::memcpy(dst, sites.data() + head, take);
     q_bit += detail::popcount64(p[word]);
@@ -389,14 +357,14 @@ inline void decode_sites(const pq::PackedField& field, std::size_t first, std::s
     count -= take;
     ++word;
   }
-  decode_kernel(path, p + word, count, q, q_bit, dst);
+  decode_kernel(isa, p + word, count, q, q_bit, dst);
 }
 
 /// Decodes all of `field` into `dst` (`field.size()` bytes) with up to `num_workers`
 /// threads (0 = hardware concurrency).
 inline void decode_all_into(const pq::PackedField& field, std::int8_t* dst, std::size_t num_workers,
                             const Tuning& tuning) {
-  const CodecPath path = resolve_path(tuning.path);
+  const Isa isa = resolve_isa(tuning.isa);
   const std::size_t n = field.size();
   const std::size_t block = field.block_sites();
   const TaskPlan plan = plan_tasks(n, field.block_count(), resolve_workers(num_workers), tuning);
@@ -405,13 +373,13 @@ inline void decode_all_into(const pq::PackedField& field, std::int8_t* dst, std:
   const std::span<const std::uint64_t> o = field.offsets();
   const bool stream = n >= stream_min_sites;
   if (plan.tasks == 1) {
-    decode_kernel(path, p, n, q, 0, dst, stream);
+    decode_kernel(isa, p, n, q, 0, dst, stream);
     return;
   }
   parallel_for_tasks(plan.tasks, resolve_workers(num_workers), [&](std::size_t t) {
     const std::size_t first = std::min(n, plan.first_block(t) * block);
     const std::size_t last = std::min(n, plan.first_block(t + 1) * block);
-    decode_kernel(path, p + first / 64, last - first, q, o[plan.first_block(t)], dst + first,
+    decode_kernel(isa, p + first / 64, last - first, q, o[plan.first_block(t)], dst + first,
                   stream);
   });
 }

@@ -42,7 +42,7 @@ inline constexpr unsigned sb_kernel_block_shift = 30;
 /// (the view held bytes that are not trits). Allocates nothing; thread-safe for distinct
 /// buffers.
 inline void build_superblock(const std::int8_t* src, const SuperblockPlanEntry& entry,
-                             std::uint64_t index, std::uint64_t sb_bytes, CodecPath path,
+                             std::uint64_t index, std::uint64_t sb_bytes, Isa isa,
                              std::uint64_t* sb, std::uint64_t* q_scratch) {
   namespace h = sb_header;
   std::memset(sb, 0, sb_buffer_words(sb_bytes) * sizeof(std::uint64_t));
@@ -50,7 +50,7 @@ inline void build_superblock(const std::int8_t* src, const SuperblockPlanEntry& 
   std::uint64_t word0_offset = 0;
   std::uint64_t* p = sb + h::bytes / 8;
   const std::uint64_t support =
-      encode_kernel(path, src, sites, p, q_scratch, sb_kernel_block_shift, &word0_offset);
+      encode_kernel(isa, src, sites, p, q_scratch, sb_kernel_block_shift, &word0_offset);
   if (support != entry.support) {
     throw std::invalid_argument(
         "dashi::pq: the field holds values that are not trits (-1, 0, +1) between sites " +
@@ -187,16 +187,15 @@ inline void check_superblock_payload(const std::uint64_t* sb, const SuperblockIn
 
 /// Decodes sites [lo, hi) of a validated superblock held in `sb` (P and Q already in
 /// native word order) into `dst`.
-inline void decode_superblock_slice(CodecPath path, const std::uint64_t* sb,
-                                    const SuperblockInfo& info, std::uint64_t lo, std::uint64_t hi,
-                                    std::int8_t* dst) noexcept {
+inline void decode_superblock_slice(Isa isa, const std::uint64_t* sb, const SuperblockInfo& info,
+                                    std::uint64_t lo, std::uint64_t hi, std::int8_t* dst) noexcept {
   const std::uint64_t* p = sb + sb_header::bytes / 8;
   const std::uint64_t* q = sb + info.q_offset / 8;
   auto word = static_cast<std::size_t>(lo / 64);
   std::uint64_t q_bit = popcount_words(p, word);
   if (const std::uint64_t head = lo % 64; head != 0) {
     std::array<std::int8_t, 64> sites;
-    decode_kernel(path, p + word, 64, q, q_bit, sites.data());
+    decode_kernel(isa, p + word, 64, q, q_bit, sites.data());
     const std::uint64_t take = std::min<std::uint64_t>(hi, 64 * std::uint64_t{word} + 64) - lo;
     std::memcpy(dst, sites.data() + head, static_cast<std::size_t>(take));
     q_bit += popcount64(p[word]);
@@ -205,7 +204,7 @@ inline void decode_superblock_slice(CodecPath path, const std::uint64_t* sb,
     ++word;
   }
   if (hi > lo) {
-    decode_kernel(path, p + word, static_cast<std::size_t>(hi - lo), q, q_bit, dst);
+    decode_kernel(isa, p + word, static_cast<std::size_t>(hi - lo), q, q_bit, dst);
   }
 }
 

@@ -2,11 +2,11 @@
 #pragma once
 
 /// @file
-/// The CPU facts beyond the instruction-set level of `simd/isa.hpp` that the PQ codec
-/// needs: vendor, family and whether `pext`/`pdep` are fast. On anything but x86-64 with
-/// GCC or Clang every feature reads as absent, and the library's portable paths run
-/// (they need only the GCC/Clang vector extensions, see `simd/vectors.hpp`). Only the codec
-/// reads these facts, so they live with it.
+/// The CPU facts beyond the instruction-set level of isa.hpp: vendor, family and whether
+/// `pext`/`pdep` are fast, and `pext_pdep_isa()`, the level of the dispatch of code built
+/// on those two instructions (the PQ codec and the bit planes' PQ bridge). On anything but
+/// x86-64 with GCC or Clang every feature reads as absent, and the library's portable paths
+/// run (they need only the GCC/Clang vector extensions, see vectors.hpp).
 
 #include <cstdint>
 #include <dashi/simd/isa.hpp>
@@ -99,6 +99,14 @@ struct CpuidRegisters {
 [[nodiscard]] inline const CpuFeatures& cpu_features() noexcept {
   static const CpuFeatures features = detect_cpu_features();
   return features;
+}
+
+/// The level of the dispatch of code whose AVX2 and AVX-512 paths are built on `pext` and
+/// `pdep`: `active_isa()` (so `DASHI_ISA` caps it), or `Isa::portable` where those two are
+/// microcoded (see `pext_pdep_is_fast`). Decided on first use. Thread-safe.
+[[nodiscard]] inline Isa pext_pdep_isa() noexcept {
+  static const Isa isa = cpu_features().fast_pext_pdep ? active_isa() : Isa::portable;
+  return isa;
 }
 
 }  // namespace dashi::detail
