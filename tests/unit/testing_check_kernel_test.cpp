@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits.hpp>
-#include <dashi/execution/compose.hpp>
+#include <dashi/kernels/compose.hpp>
 #include <dashi/testing.hpp>
 #include <functional>
 #include <span>

@@ -17,12 +17,12 @@
 #include <cstring>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/scratch.hpp>
-#include <dashi/execution/compose.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
-#include <dashi/execution/defect.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
+#include <dashi/kernels/compose.hpp>
+#include <dashi/metrics.hpp>
 #include <dashi/partition.hpp>
 #include <limits>
 #include <stdexcept>

@@ -31,11 +31,11 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/pq/detail/driver.hpp>
 #include <dashi/pq/detail/file_io.hpp>
 #include <dashi/pq/detail/file_layout.hpp>

@@ -14,12 +14,12 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/partition.hpp>
 #include <exception>
 #include <optional>

@@ -11,9 +11,9 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <exception>
 #include <limits>
 #include <span>
