@@ -15,6 +15,8 @@ Subcommands (each exits non-zero with a readable report on failure):
                 wider instructions than their level
   codegen       a unit using every component's dispatched code compiles to an object
   compile-fail  a source must fail to compile with a given sentence in the diagnostics
+  deprecated-headers  each deprecated header path compiles under -Werror, prints a note naming
+                its replacement, and prints nothing with DASHI_NO_DEPRECATED_HEADER_MESSAGES
 """
 
 import argparse
@@ -46,6 +48,10 @@ double dashi_hygiene_use_random(unsigned seed) {
 CORE = ["carrier.hpp", "kernel.hpp", "partition.hpp", "kernels/compose.hpp", "metrics.hpp",
         "execution/cpu_parallel.hpp", "execution/iterate.hpp", "execution/reduce.hpp",
         "execution/thread_pool.hpp"]
+
+# Header paths kept for one release, with the path that replaces each.
+DEPRECATED = {"execution/compose.hpp": "kernels/compose.hpp",
+              "execution/defect.hpp": "metrics.hpp"}
 
 # The MPI component's headers: they need <mpi.h> and have their own tests.
 MPI_HEADERS = ("mpi.hpp", "mpi/", "distributed/")
@@ -301,11 +307,39 @@ def cmd_compile_fail(args):
     return 0
 
 
+def cmd_deprecated_headers(args):
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for old, new in DEPRECATED.items():
+            source = Path(tmp) / "unit.cpp"
+            source.write_text(f"#include <dashi/{old}>\n")
+            for silenced in (False, True):
+                define = ["-DDASHI_NO_DEPRECATED_HEADER_MESSAGES"] if silenced else []
+                result = run([args.cxx, "-std=c++20", "-Wall", "-Wextra", "-Werror",
+                              f"-I{args.include}", *define, *split_flags(args.flags),
+                              "-fsyntax-only", str(source)])
+                name = f"<dashi/{old}>" + (" silenced" if silenced else "")
+                if result.returncode != 0:
+                    failures.append(f"{name} does not compile under -Werror:\n{result.stderr[:3000]}")
+                elif silenced and result.stderr:
+                    failures.append(f"{name} printed:\n{result.stderr[:3000]}")
+                elif not silenced and f"include <dashi/{new}> instead" not in result.stderr:
+                    failures.append(f"{name} printed no note naming <dashi/{new}>:\n"
+                                    f"{result.stderr[:3000]}")
+    for failure in failures:
+        print(f"FAIL {failure}")
+    if not failures:
+        print(f"{len(DEPRECATED)} deprecated header paths: each compiles under -Werror with "
+              f"{args.cxx}, names its replacement, and is silent when silenced")
+    return 1 if failures else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail"):
+    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail",
+                 "deprecated-headers"):
         p = sub.add_parser(name)
         p.add_argument("--cxx", required=True)
         p.add_argument("--include", required=True)
@@ -325,7 +359,8 @@ def main():
             p.add_argument("--expect", required=True)
     args = parser.parse_args()
     handler = {"headers": cmd_headers, "macros": cmd_macros, "includes": cmd_includes,
-               "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail}[args.command]
+               "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail,
+               "deprecated-headers": cmd_deprecated_headers}[args.command]
     return handler(args)
 
 
