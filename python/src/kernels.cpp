@@ -551,7 +551,17 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
       "Totalistic2D(table): rank 2, radius 1; table of shape (3, 17): out = table[x+1][sum of "
       "the 8 neighbours + 8]; sites beyond the field read 0 (Majority3x3 is one such table).")
       .def(py::init(&totalistic_from), py::arg("table"))
-      .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
+      .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).")
+      .def_static(
+          "majority_table",
+          [] {
+            const auto table = dashi::kernels::Totalistic2D::majority_table();
+            return to_array(dashi::TernaryField::from_signed(std::span<const std::int8_t>(table)))
+                .attr("reshape")(py::make_tuple(3, 17));
+          },
+          "The table of Majority3x3, a new (3, 17) int8 array: 0 where the centre x is 0, "
+          "else the sign of the 3x3 sum (0 on a tie). Totalistic2D(Totalistic2D.majority_table()) "
+          "equals Majority3x3.");
 
   py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels, "ComposedKernel")
       .def_property_readonly("kernels", &ComposedKernel::arguments,
