@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/kernel.hpp>
 #include <memory>
@@ -77,10 +78,9 @@ void RuntimeKernel::run_padded(dashi::TernaryView in, dashi::TernarySpan out,
   const std::size_t row_elems = in.shape().row_elems();
   const dashi::Shape padded_shape = in.shape().with_rows(rows + 2 * r);
   dashi::TernaryField padded = dashi::TernaryField::uninitialized(padded_shape);
-  for (std::size_t i = 0; i < rows + 2 * r; ++i) {  // row i is row (i - r) mod rows
-    const std::size_t from = (i + rows - r % rows) % rows;
-    std::copy_n(in.data() + from * row_elems, row_elems, padded.data() + i * row_elems);
-  }
+  // Row i of `padded` is row (i - r) mod rows of `in`.
+  dashi::detail::copy_rows_periodic(in, dashi::detail::periodic_row_before(0, r, rows),
+                                    padded.span());
   dashi::TernaryField result = dashi::TernaryField::uninitialized(padded_shape);
   options.boundary = dashi::Boundary::clip;
   run(padded.view(), result.span(), options, false);
