@@ -79,8 +79,9 @@ void RuntimeKernel::run_padded(dashi::TernaryView in, dashi::TernarySpan out,
   const dashi::Shape padded_shape = in.shape().with_rows(rows + 2 * r);
   dashi::TernaryField padded = dashi::TernaryField::uninitialized(padded_shape);
   // Row i of `padded` is row (i - r) mod rows of `in`.
-  dashi::detail::copy_rows_periodic(in, dashi::detail::periodic_row_before(0, r, rows),
-                                    padded.span());
+  dashi::detail::copy_rows_periodic(in.data(), rows, row_elems,
+                                    dashi::detail::periodic_row_before(0, r, rows), padded.data(),
+                                    rows + 2 * r);
   dashi::TernaryField result = dashi::TernaryField::uninitialized(padded_shape);
   options.boundary = dashi::Boundary::clip;
   run(padded.view(), result.span(), options, false);

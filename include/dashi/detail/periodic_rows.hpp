@@ -3,13 +3,14 @@
 
 /// @file
 /// Periodic halos along axis 0: the rows of an extended block taken modulo the field's rows,
-/// copied in as few runs as the wrap allows. One loop for every layout (dense bytes here,
-/// bit planes in `bits/detail/advance.hpp`).
+/// copied in as few runs as the wrap allows. One loop for every layout (bytes here, bit
+/// planes in `bits/detail/advance.hpp`, packed rows in `pq/adapters.hpp`). Below the carrier:
+/// plain pointers and sizes.
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
-#include <dashi/carrier.hpp>
 
 namespace dashi::detail {
 
@@ -37,16 +38,15 @@ void for_each_periodic_run(std::size_t rows, std::size_t start, std::size_t ext_
   }
 }
 
-/// Fills `to` (rows of `from`'s row shape, any count) with rows `start, start + 1, ...` of
-/// `from` taken modulo its rows: a periodic halo. `from` must have at least one row and not
-/// overlap `to`. Never throws.
-inline void copy_rows_periodic(TernaryView from, std::size_t start, TernarySpan to) noexcept {
-  const std::size_t row_elems = from.shape().row_elems();
-  for_each_periodic_run(from.shape().rows(), start, to.shape().rows(),
-                        [&](std::size_t row, std::size_t at, std::size_t count) {
-                          std::memcpy(to.data() + at * row_elems, from.data() + row * row_elems,
-                                      count * row_elems);
-                        });
+/// Fills the `ext_rows` rows at `to` with rows `start, start + 1, ...` of the `rows` rows at
+/// `from` (`rows` ≥ 1) taken modulo `rows`: a periodic halo. Rows are `row_elems` bytes;
+/// `from` and `to` do not overlap. Never throws.
+inline void copy_rows_periodic(const std::int8_t* from, std::size_t rows, std::size_t row_elems,
+                               std::size_t start, std::int8_t* to, std::size_t ext_rows) noexcept {
+  for_each_periodic_run(
+      rows, start, ext_rows, [&](std::size_t row, std::size_t at, std::size_t count) {
+        std::memcpy(to + at * row_elems, from + row * row_elems, count * row_elems);
+      });
 }
 
 }  // namespace dashi::detail

@@ -79,8 +79,8 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   TernaryView current;
   std::size_t core_first = 0;  // first core row inside the extended rows
   if (periodic) {
-    copy_rows_periodic(src, periodic_row_before(block.first_row, depth, rows),
-                       TernarySpan::unchecked(first.data(), ext_shape));
+    copy_rows_periodic(src.data(), rows, row_elems,
+                       periodic_row_before(block.first_row, depth, rows), first.data(), ext_rows);
     current = TernaryView::unchecked(first.data(), ext_shape);
     core_first = depth;
   } else {
