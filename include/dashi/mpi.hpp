@@ -290,7 +290,7 @@ template <class T, class Map, class Combine>
 }
 
 /// Collective: writes the global field whose rows this rank holds in `local` as a PQ-FS file
-/// at `path` (PQ_FORMAT.md §3), byte-identical to `pq::write_file` of the global field with
+/// at `path` (docs/PQ_FORMAT.md §3), byte-identical to `pq::write_file` of the global field with
 /// the same `sb_bytes`, without gathering the field: the superblock chain is planned from
 /// per-rank counts, each rank encodes the superblocks starting in its rows (receiving the
 /// sites of a superblock that runs into later ranks) and writes them at their offsets with

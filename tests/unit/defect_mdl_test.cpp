@@ -260,7 +260,7 @@ TEST(MdlCompare, LowerScoreWinsEqualScoresTie) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Ports of the Python test families (UPSTREAM_DIGEST.md §6).
+// Ports of the Python package's test families (docs/design.md §0).
 
 TEST(PythonPortDefect, test_non_negative) {
   std::uint64_t seed = 20;

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The collective PQ-FS writer (PQ_FORMAT.md §3) without gathering the field. Everything
+/// The collective PQ-FS writer (docs/PQ_FORMAT.md §3) without gathering the field. Everything
 /// about the bytes — the superblock plan, the superblocks, the file header, their offsets —
 /// comes from `dashi::pq::detail`, as for `pq::write_file`; this file adds what MPI needs:
 ///
