@@ -1,5 +1,6 @@
-# The MPI component dashicore::mpi: header-only, <dashi/distributed/mpi.hpp>, linking
-# dashicore::dashicore and MPI::MPI_CXX. Skipped (with a status message) when MPI is absent.
+# The MPI component dashicore::mpi: header-only, <dashi/mpi.hpp> (also reached as
+# <dashi/distributed/mpi.hpp>, which includes it), linking dashicore::dashicore and
+# MPI::MPI_CXX. Skipped (with a status message) when MPI is absent.
 
 set(MPI_CXX_SKIP_MPICXX ON)  # the C API only: no MPI-2 C++ bindings in users' translation units
 find_package(MPI QUIET COMPONENTS CXX)
@@ -10,6 +11,8 @@ endif()
 message(STATUS "dashicore: MPI ${MPI_CXX_VERSION} found, providing dashicore::mpi")
 
 file(GLOB_RECURSE DASHICORE_MPI_HEADERS CONFIGURE_DEPENDS
+     "${CMAKE_CURRENT_SOURCE_DIR}/include/dashi/mpi.hpp"
+     "${CMAKE_CURRENT_SOURCE_DIR}/include/dashi/mpi/*.hpp"
      "${CMAKE_CURRENT_SOURCE_DIR}/include/dashi/distributed/*.hpp")
 
 add_library(dashicore_mpi INTERFACE)

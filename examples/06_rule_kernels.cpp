@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Rule kernels: a local rule given by a table at run time, at compiled speed. A 1-D smoothing
 // rule along axis 0 (each supported site takes the majority sign of its three-site
-// neighbourhood) and a 2-D totalistic rule (Majority3x3 written as a table), each run
+// neighbourhood) and a 2-D totalistic rule (Majority3x3 as a table, from the library), each run
 // block-parallel and checked against the one-thread reference.
 #include <array>
 #include <cstdio>
@@ -26,20 +26,6 @@ std::array<std::int8_t, 27> smoothing_table() {
   return table;
 }
 
-// Totalistic2D: out = table[x+1][sum of the 8 neighbours + 8]. Majority3x3 as a table: a
-// supported site takes the sign of the 3x3 sum (0 on a tie); an unsupported one stays 0.
-std::array<std::int8_t, 51> majority_table() {
-  std::array<std::int8_t, 51> table{};
-  for (int centre = -1; centre <= 1; ++centre) {
-    for (int sum = -8; sum <= 8; ++sum) {
-      const int total = sum + centre;
-      const int out = centre == 0 ? 0 : (total > 0) - (total < 0);
-      table[static_cast<std::size_t>((centre + 1) * 17 + sum + 8)] = static_cast<std::int8_t>(out);
-    }
-  }
-  return table;
-}
-
 }  // namespace
 
 int main() {
@@ -57,7 +43,9 @@ int main() {
   const dashi::kernels::Rule1D<1> smooth(smoothing);
   const dashi::TernaryField smoothed = dashi::run_kernel_parallel(smooth, field, options);
 
-  const auto majority = majority_table();
+  // Totalistic2D: out = table[x+1][sum of the 8 neighbours + 8]. Majority3x3 as a table: a
+  // supported site takes the sign of the 3x3 sum (0 on a tie); an unsupported one stays 0.
+  const auto majority = dashi::kernels::Totalistic2D::majority_table();
   const dashi::kernels::Totalistic2D vote(majority);
   const dashi::TernaryField voted = dashi::run_kernel_parallel(vote, field, options);
 

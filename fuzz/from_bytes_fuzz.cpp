@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fuzz harness of `dashi::pq::from_bytes` (PQ_FORMAT §2).
+// Fuzz harness of `dashi::pq::from_bytes` (docs/PQ_FORMAT.md §2).
 //
 // Input: one mode byte, then the buffer.
 //   bit 0  repair both CRC-32C fields (bytes 80 and 84) before parsing, so that mutations

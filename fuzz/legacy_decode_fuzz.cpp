@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fuzz harness of `dashi::pq::legacy::decode_2bit` (PQ_FORMAT §4).
+// Fuzz harness of `dashi::pq::legacy::decode_2bit` (docs/PQ_FORMAT.md §4).
 //
 // Input: one control byte, then the 2-bit buffer (`len` bytes).
 //   bits 0-1  t: the shape holds n = 4 × len − t sites (n = 0 when len = 0);

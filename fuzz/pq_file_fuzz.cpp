@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Fuzz harness of the PQ-FS reader `dashi::pq::PqFile` (PQ_FORMAT §3): the input becomes a
+// Fuzz harness of the PQ-FS reader `dashi::pq::PqFile` (docs/PQ_FORMAT.md §3): the input becomes a
 // file, which is opened and read whole and by rows.
 //
 // Input: one mode byte, then the file.

@@ -21,8 +21,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <dashi/distributed/mpi.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/mpi.hpp>
 #include <fstream>
 #include <functional>
 #include <string>

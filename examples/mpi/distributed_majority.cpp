@@ -9,8 +9,8 @@
 
 #include <cstdint>
 #include <cstdio>
-#include <dashi/distributed/mpi.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/mpi.hpp>
 #include <dashi/pq/file.hpp>
 #include <filesystem>
 #include <string>

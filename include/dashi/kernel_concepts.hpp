@@ -23,7 +23,8 @@ class KernelContractError : public std::logic_error {
   using std::logic_error::logic_error;
 };
 
-/// Functional kernel: `TernaryField k(TernaryView block)` (the seed's `K(block) -> Carrier`).
+/// Functional kernel: `TernaryField k(TernaryView block)` (the `K(block) -> Carrier` of
+/// docs/design.md §0).
 template <class K>
 concept Kernel = requires(const K& k, TernaryView in) {
   { k(in) } -> std::same_as<TernaryField>;

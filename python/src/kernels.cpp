@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/kernel.hpp>
 #include <memory>
@@ -77,10 +78,10 @@ void RuntimeKernel::run_padded(dashi::TernaryView in, dashi::TernarySpan out,
   const std::size_t row_elems = in.shape().row_elems();
   const dashi::Shape padded_shape = in.shape().with_rows(rows + 2 * r);
   dashi::TernaryField padded = dashi::TernaryField::uninitialized(padded_shape);
-  for (std::size_t i = 0; i < rows + 2 * r; ++i) {  // row i is row (i - r) mod rows
-    const std::size_t from = (i + rows - r % rows) % rows;
-    std::copy_n(in.data() + from * row_elems, row_elems, padded.data() + i * row_elems);
-  }
+  // Row i of `padded` is row (i - r) mod rows of `in`.
+  dashi::detail::copy_rows_periodic(in.data(), rows, row_elems,
+                                    dashi::detail::periodic_row_before(0, r, rows), padded.data(),
+                                    rows + 2 * r);
   dashi::TernaryField result = dashi::TernaryField::uninitialized(padded_shape);
   options.boundary = dashi::Boundary::clip;
   run(padded.view(), result.span(), options, false);
@@ -552,7 +553,17 @@ void bind_kernels(py::module_& m, py::module_& kernels) {
       "out = table[x+1][sum of the 8 neighbours + 8]; sites beyond the field read 0 (Majority3x3 "
       "is one such table).")
       .def(py::init(&totalistic_from), py::arg("table"))
-      .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).");
+      .def_property_readonly("table", &Totalistic2DKernel::table, "The table (a copy), (3, 17).")
+      .def_static(
+          "majority_table",
+          [] {
+            const auto table = dashi::kernels::Totalistic2D::majority_table();
+            return to_array(dashi::TernaryField::from_signed(std::span<const std::int8_t>(table)))
+                .attr("reshape")(py::make_tuple(3, 17));
+          },
+          "The table of Majority3x3, a new (3, 17) int8 array: 0 where the centre x is 0, "
+          "else the sign of the 3x3 sum (0 on a tie). Totalistic2D(Totalistic2D.majority_table()) "
+          "equals Majority3x3.");
 
   py::class_<ComposedKernel, KernelBase, std::shared_ptr<ComposedKernel>>(kernels, "ComposedKernel")
       .def_property_readonly("kernels", &ComposedKernel::arguments,

@@ -161,7 +161,7 @@ void bind_pq(py::module_& m, py::module_& legacy) {
         }
         return bytes_of(data);
       },
-      arg("packed"), "The serialised form (PQ_FORMAT section 2).");
+      arg("packed"), "The serialised form (docs/PQ_FORMAT.md section 2).");
   m.def(
       "from_bytes",
       [](const py::object& data) {

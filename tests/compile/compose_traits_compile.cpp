@@ -5,9 +5,9 @@
 // and constrain kernels.
 
 #include <cstddef>
-#include <dashi/execution/compose.hpp>
 #include <dashi/kernel.hpp>
 #include <dashi/kernel_concepts.hpp>
+#include <dashi/kernels/compose.hpp>
 #include <utility>
 
 namespace dashi_compile_tests {

@@ -8,13 +8,13 @@
 
 #include <dashi/carrier.hpp>
 #include <dashi/dashi.hpp>
-#include <dashi/execution/compose.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
-#include <dashi/execution/defect.hpp>
 #include <dashi/execution/iterate.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
+#include <dashi/kernels/compose.hpp>
+#include <dashi/metrics.hpp>
 #include <dashi/partition.hpp>
 #include <dashi/simd/cpu_features.hpp>
 

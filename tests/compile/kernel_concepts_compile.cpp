@@ -190,7 +190,7 @@ static_assert(dashi::kernel_contract_proven_v<dashi::kernels::Majority3x3>);
                              {.boundary = dashi::Boundary::periodic});
 }
 
-// ParallelOptions reads like the seed and defaults as documented.
+// ParallelOptions reads as in the README and defaults as documented.
 static_assert(dashi::ParallelOptions{}.num_workers == 0);
 static_assert(dashi::ParallelOptions{}.block_elems == 0);
 static_assert(!dashi::ParallelOptions{}.halo.has_value());

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Contract (ARCHITECTURE §4): the executor's output equals the monolithic kernel output
+// Contract (docs/design.md §4): the executor's output equals the monolithic kernel output
 // byte for byte (operator== and fingerprint), and neither the thread count, the block size
 // nor the order in which blocks run changes it. A value-parameterised sweep over
 // shapes × kernels; inside each case, workers {1,2,3,4,8,hardware} × block_elems

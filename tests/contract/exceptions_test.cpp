@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Contract (ARCHITECTURE §4, §6; STYLE §9.5): when blocks fail, the caller gets the
+// Contract (docs/design.md §4, §6): when blocks fail, the caller gets the
 // exception of the lowest failing block, unchanged in type and message, whatever the worker
 // count and the order in which blocks run; the pool stays usable; KernelContractError names
 // the block and the site. Also the pool-level rules: submit stores exceptions in futures,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Contract (ARCHITECTURE §4): a kernel may itself call run_kernel_parallel without deadlock
+// Contract (docs/design.md §4): a kernel may itself call run_kernel_parallel without deadlock
 // — on the same pool, on a 1-worker pool, three levels deep — and several threads may use
 // one pool at once. Results are checked against the monolithic run.
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Contract of `Boundary::periodic` (ARCHITECTURE.md §4b): the result of
+// Contract of `Boundary::periodic` (docs/design.md §4b): the result of
 // `run_kernel_parallel` equals the kernel applied to the field padded periodically along
 // axis 0 by the halo, then cropped; `run_kernel_iterated` equals that step repeated. The
 // padded field is built by hand (support/references.hpp), independently of the executor.

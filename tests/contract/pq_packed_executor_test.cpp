@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Contract of the packed executor (<dashi/pq/adapters.hpp>, ARCHITECTURE.md §5): for every
+// Contract of the packed executor (<dashi/pq/adapters.hpp>, docs/design.md §5): for every
 // worker count, block size, PQ block size and boundary, the packed result is byte for byte
 // `encode` of the monolithic dense result (the kernel applied to the whole field, or to
 // the field padded periodically by hand), with the input's block size.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Stress (ARCHITECTURE §4, §6): the executor's guarantees under load. Many caller threads
+// Stress (docs/design.md §4, §6): the executor's guarantees under load. Many caller threads
 // share one pool and every result is byte-compared with the monolithic run; kernels throw
 // on random blocks and the lowest failing block wins every time, no exception object
 // outlives its call and the pool keeps working; calls nest three deep with real

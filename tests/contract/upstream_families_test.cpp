@@ -97,8 +97,8 @@ TEST(UpstreamCarrier, CarrierRejectsIllegalValues) {
   EXPECT_THROW((void)TernaryField::from_signed({2, -2, 42}), CarrierError);
 }
 
-// test_carrier.py::test_carrier_shape_preservation (the Python 2×2 case, and the (4, 3, 2)
-// shape TESTING.md suggests)
+// test_carrier.py::test_carrier_shape_preservation (the Python 2×2 case, and a (4, 3, 2)
+// shape)
 TEST(UpstreamCarrier, CarrierShapePreservation) {
   const TernaryField two_d = TernaryField::from_signed({1, 0, -1, 0}, Shape{2, 2});
   EXPECT_EQ(two_d.shape(), (Shape{2, 2}));
@@ -336,7 +336,8 @@ TEST(UpstreamKernelPartitioning, HaloPartitionEquivalence) {
                full);
 }
 
-// MULTITHREAD.md's missing test_kernel_parallel_cpu: the pool runner equals the monolithic run.
+// The Python package's test_kernel_parallel_cpu, named but never written there
+// (docs/design.md §0): the pool runner equals the monolithic run.
 TEST(UpstreamKernelPartitioning, KernelParallelCpu) {
   const TernaryField x = dashi_test::random_field(Shape{100000}, 0.5, 9);
   dashi::ThreadPool pool(4);

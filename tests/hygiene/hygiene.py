@@ -17,6 +17,8 @@ Subcommands (each exits non-zero with a readable report on failure):
   simd-layer    no header outside include/dashi/simd/ declares a vector type or calls a
                 compiler builtin of an instruction set (the text of the headers, comments out)
   compile-fail  a source must fail to compile with a given sentence in the diagnostics
+  deprecated-headers  each deprecated header path compiles under -Werror, prints a note naming
+                its replacement, and prints nothing with DASHI_NO_DEPRECATED_HEADER_MESSAGES
 """
 
 import argparse
@@ -45,9 +47,16 @@ double dashi_hygiene_use_random(unsigned seed) {
 }
 """
 
-CORE = ["carrier.hpp", "kernel.hpp", "partition.hpp", "execution/compose.hpp",
-        "execution/cpu_parallel.hpp", "execution/defect.hpp", "execution/iterate.hpp",
-        "execution/reduce.hpp", "execution/thread_pool.hpp"]
+CORE = ["carrier.hpp", "kernel.hpp", "partition.hpp", "kernels/compose.hpp", "metrics.hpp",
+        "execution/cpu_parallel.hpp", "execution/iterate.hpp", "execution/reduce.hpp",
+        "execution/thread_pool.hpp"]
+
+# Header paths kept for one release, with the path that replaces each.
+DEPRECATED = {"execution/compose.hpp": "kernels/compose.hpp",
+              "execution/defect.hpp": "metrics.hpp"}
+
+# The MPI component's headers: they need <mpi.h> and have their own tests.
+MPI_HEADERS = ("mpi.hpp", "mpi/", "distributed/")
 
 
 def public_headers(include_dir):
@@ -55,8 +64,8 @@ def public_headers(include_dir):
     headers = []
     for path in sorted(root.rglob("*.hpp")):
         relative = path.relative_to(root).as_posix()
-        if "/detail/" in "/" + relative or relative.startswith("distributed/"):
-            continue  # internals; the MPI component needs <mpi.h> and has its own tests
+        if "/detail/" in "/" + relative or relative.startswith(MPI_HEADERS):
+            continue  # internals, and the MPI component
         headers.append(relative)
     return headers
 
@@ -334,11 +343,45 @@ def cmd_compile_fail(args):
     return 0
 
 
+def cmd_deprecated_headers(args):
+    """One unit including every deprecated path, compiled twice (two compiles in all: the
+    headers under them are the executor's, slow to parse)."""
+    failures = []
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "unit.cpp"
+        source.write_text("".join(f"#include <dashi/{old}>\n" for old in DEPRECATED))
+        for silenced in (False, True):
+            define = ["-DDASHI_NO_DEPRECATED_HEADER_MESSAGES"] if silenced else []
+            result = run([args.cxx, "-std=c++20", "-Wall", "-Wextra", "-Werror",
+                          f"-I{args.include}", *define, *split_flags(args.flags),
+                          "-fsyntax-only", str(source)])
+            how = "silenced" if silenced else "with their notes"
+            if result.returncode != 0:
+                failures.append(f"the deprecated paths {how} do not compile under -Werror:\n"
+                                f"{result.stderr[:3000]}")
+            elif silenced and result.stderr:
+                failures.append(f"the deprecated paths {how} printed:\n{result.stderr[:3000]}")
+            elif not silenced:
+                for old, new in DEPRECATED.items():
+                    note = (f"<dashi/{old}> is deprecated and will be removed; "
+                            f"include <dashi/{new}> instead")
+                    if note not in result.stderr:
+                        failures.append(f"<dashi/{old}> printed no note naming <dashi/{new}>:\n"
+                                        f"{result.stderr[:3000]}")
+    for failure in failures:
+        print(f"FAIL {failure}")
+    if not failures:
+        print(f"{len(DEPRECATED)} deprecated header paths: they compile under -Werror with "
+              f"{args.cxx}, each names its replacement, and they are silent when silenced")
+    return 1 if failures else 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail", "simd-layer"):
+    for name in ("headers", "macros", "includes", "odr", "codegen", "compile-fail", "simd-layer",
+                 "deprecated-headers"):
         p = sub.add_parser(name)
         p.add_argument("--cxx", required=True)
         p.add_argument("--include", required=True)
@@ -359,7 +402,8 @@ def main():
     args = parser.parse_args()
     handler = {"headers": cmd_headers, "macros": cmd_macros, "includes": cmd_includes,
                "odr": cmd_odr, "codegen": cmd_codegen, "compile-fail": cmd_compile_fail,
-               "simd-layer": cmd_simd_layer}[args.command]
+               "simd-layer": cmd_simd_layer,
+               "deprecated-headers": cmd_deprecated_headers}[args.command]
     return handler(args)
 
 

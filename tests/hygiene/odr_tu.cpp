@@ -7,8 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
-#include <dashi/execution/defect.hpp>
 #include <dashi/kernel.hpp>
+#include <dashi/metrics.hpp>
 #include <vector>
 
 #ifndef DASHI_HYGIENE_TU

@@ -14,7 +14,7 @@
 #include <cerrno>
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <system_error>
 
 #include "support/fields.hpp"

@@ -13,7 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <dashi/pq/file.hpp>
 #include <filesystem>
 #include <fstream>

@@ -8,7 +8,7 @@
 #include <mpi.h>
 
 #include <cstddef>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <dashi/pq/file.hpp>
 #include <filesystem>
 #include <fstream>

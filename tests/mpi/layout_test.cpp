@@ -6,7 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <numeric>
 #include <stdexcept>
 #include <string>

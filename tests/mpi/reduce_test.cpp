@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/distributed/mpi.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/mpi.hpp>
 #include <string>
 
 #include "support/fields.hpp"

@@ -10,7 +10,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <stdexcept>
 #include <string>
 

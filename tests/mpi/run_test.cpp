@@ -8,8 +8,8 @@
 #include <mpi.h>
 
 #include <cstddef>
-#include <dashi/distributed/mpi.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/mpi.hpp>
 #include <string>
 #include <vector>
 

@@ -14,7 +14,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstddef>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <string>
 #include <system_error>
 

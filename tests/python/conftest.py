@@ -83,14 +83,6 @@ def random_totalistic_table(seed):
     return table
 
 
-def majority_table():
-    table = np.zeros((3, 17), dtype=np.int8)
-    for x in (-1, 1):
-        for s in range(-8, 9):
-            table[x + 1, s + 8] = np.sign(x + s)
-    return table
-
-
 @pytest.fixture
 def upstream_left_neighbor():
     """Factory of an upstream-style LeftNeighbor kernel: ``apply(carrier) -> carrier`` plus a

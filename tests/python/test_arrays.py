@@ -189,11 +189,11 @@ def test_unchecked_runs_of_invalid_bytes_are_memory_safe():
     # (the rule kernels' table lookups included) stays inside its buffers.
     rng = np.random.default_rng(8)
     x = rng.integers(-128, 128, size=(300, 70)).astype(np.int8)
-    from conftest import majority_table, random_rule1d_table
+    from conftest import random_rule1d_table
 
     kernels = [dc.kernels.SignFlip(), dc.kernels.Clamp(), dc.kernels.ClampNonnegative(),
                dc.kernels.LeftNeighbor(), dc.kernels.Majority3x3(),
-               dc.kernels.Totalistic2D(majority_table())]
+               dc.kernels.Totalistic2D(dc.kernels.Totalistic2D.majority_table())]
     kernels += [dc.kernels.Rule1D(random_rule1d_table(r, r), r) for r in (1, 2, 3)]
     for kernel in kernels:
         for block in (1, 0):

@@ -6,7 +6,6 @@ import pytest
 
 import dashicore as dc
 from conftest import (
-    majority_table,
     random_field,
     random_rule1d_table,
     random_totalistic_table,
@@ -43,9 +42,19 @@ def test_shipped_kernels_match_numpy(kernel, reference, radius, shape):
         np.testing.assert_array_equal(dc.run_kernel_parallel(kernel, x, block_elems=7), expected)
 
 
+def test_majority_table_entries():
+    table = K.Totalistic2D.majority_table()
+    assert table.dtype == np.int8 and table.shape == (3, 17)
+    for x in (-1, 0, 1):
+        for n in range(-8, 9):
+            assert table[x + 1, n + 8] == (0 if x == 0 else np.sign(x + n)), (x, n)
+    table[0, 0] = 0  # a new array each call: writing to it changes no later table
+    assert K.Totalistic2D.majority_table()[0, 0] == -1
+
+
 @pytest.mark.parametrize("shape", [(1, 1), (2, 70), (64, 64), (123, 257)], ids=str)
 def test_majority_matches_numpy_and_is_one_totalistic_table(shape):
-    rule = K.Totalistic2D(majority_table())
+    rule = K.Totalistic2D(K.Totalistic2D.majority_table())
     for sparsity in (0.0, 0.4, 0.8):
         x = random_field(shape, sparsity, seed=shape[1])
         expected = ref_majority(x)
@@ -113,8 +122,9 @@ def test_rule_tables_are_refused_naming_the_entry():
         K.Totalistic2D(total)
     with pytest.raises(ValueError, match=r"\(3, 17\)"):
         K.Totalistic2D(np.zeros((17, 3), dtype=np.int8))
+    rule = K.Totalistic2D(K.Totalistic2D.majority_table())
     with pytest.raises(ValueError):
-        dc.run_kernel_parallel(K.Totalistic2D(majority_table()), random_field(10))
+        dc.run_kernel_parallel(rule, random_field(10))
 
 
 def test_compose_applies_in_order_with_summed_radius():

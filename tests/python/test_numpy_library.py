@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import dashicore as dc
-from conftest import majority_table, random_field, random_rule1d_table, ref_left_neighbor
+from conftest import random_field, random_rule1d_table, ref_left_neighbor
 
 K = dc.kernels
 
@@ -20,7 +20,7 @@ def kernels_to_copy():
     return [
         K.SignFlip(), K.Clamp(), K.ClampNonnegative(), K.LeftNeighbor(), K.Majority3x3(),
         K.Rule1D(random_rule1d_table(1, 3)), K.Rule1D(random_rule1d_table(2, 4), 2),
-        K.Totalistic2D(majority_table()),
+        K.Totalistic2D(K.Totalistic2D.majority_table()),
         dc.compose(K.LeftNeighbor(), K.Clamp()),
         dc.PythonKernel(ref_left_neighbor, radius=1),
         dc.PythonKernel(ref_left_neighbor),

@@ -14,7 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/mpi.hpp>
+#include <dashi/mpi.hpp>
 #include <string>
 #include <vector>
 

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// An independent reference writer of PQ_FORMAT §3 (PQ-FS files) built the slow, obvious
+/// An independent reference writer of docs/PQ_FORMAT.md §3 (PQ-FS files) built the slow, obvious
 /// way (bit by bit, with a brute-force search for each superblock's size), so the library's
 /// bytes can be compared with the format text rather than with themselves; and the CRC
 /// fixes that let a test damage one field of a file and still reach the check behind the
@@ -82,7 +82,7 @@ inline std::vector<std::uint64_t> reference_fill(std::span<const std::int8_t> va
   return sizes;
 }
 
-/// The PQ-FS bytes of `field`, written straight from PQ_FORMAT §3 with `reference_fill`.
+/// The PQ-FS bytes of `field`, written straight from docs/PQ_FORMAT.md §3 with `reference_fill`.
 inline Bytes reference_file(const dashi::TernaryField& field, std::uint64_t sb_bytes) {
   const auto values = field.values();
   const std::vector<std::uint64_t> sizes = reference_fill(values, sb_bytes);

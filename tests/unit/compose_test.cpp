@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Unit tests of `compose` (<dashi/execution/compose.hpp>): radius and contract_proven
+// Unit tests of `compose` (<dashi/kernels/compose.hpp>): radius and contract_proven
 // traits, order of application, equality with the kernels applied one after another
 // (monolithic and through `run_kernel_parallel` for every worker count and block size),
 // functional-form and nested compositions, errors, and thread safety.
@@ -8,9 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/execution/compose.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/kernels/compose.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>

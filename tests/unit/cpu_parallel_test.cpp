@@ -158,7 +158,7 @@ TEST(RunKernelParallel, TinyInputsRunInlineOnTheCaller) {
 
 TEST(RunKernelParallel, DenseRadiusZeroBlocksAreViewsWrittenInPlace) {
   // Dense blocks are views into the input; radius-0 into kernels write straight into the
-  // output (ARCHITECTURE §2, §4).
+  // output (docs/design.md §2, §4).
   ThreadPool pool(3);
   const TernaryField input = random_field(Shape{200000}, 0.3, 9);
   TernaryField output = TernaryField::zeros(input.shape());
@@ -349,9 +349,8 @@ TEST(RunKernelParallel, NumWorkersCapsBlocksInFlight) {
 }
 
 TEST(RunKernelParallel, ZeroWorkersMeansThePoolSize) {
-  // ARCHITECTURE §4: "with a given pool, num_workers caps the blocks in flight
-  // (0 → the pool's size)"; ParallelOptions: "Threads working at once, the caller
-  // included (0 → the pool's size)".
+  // ParallelOptions::num_workers: "Threads working at once, the caller included (0 → the
+  // pool's size)".
   for (const std::size_t size : {std::size_t{1}, std::size_t{2}}) {
     ThreadPool pool(size);
     const TernaryField input = random_field(Shape{200000}, 0.3, 12);

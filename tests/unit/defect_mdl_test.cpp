@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Unit tests of defect and MDL (<dashi/execution/defect.hpp>): `defect_local`,
+// Unit tests of defect and MDL (<dashi/metrics.hpp>): `defect_local`,
 // `defect_aggregate` (exact against a plain loop), `is_fixed_point`, `mdl_score` (bit for
 // bit the Python `mdl.score`), `mdl_compare`, and ports of the Python defect, MDL and
 // kernel test families (each test named after the Python test it ports).
@@ -10,8 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <dashi/execution/defect.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/metrics.hpp>
 #include <set>
 #include <string>
 #include <thread>
@@ -260,7 +260,7 @@ TEST(MdlCompare, LowerScoreWinsEqualScoresTie) {
 }
 
 // ---------------------------------------------------------------------------------------
-// Ports of the Python test families (UPSTREAM_DIGEST.md §6).
+// Ports of the Python package's test families (docs/design.md §0).
 
 TEST(PythonPortDefect, test_non_negative) {
   std::uint64_t seed = 20;

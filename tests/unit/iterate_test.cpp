@@ -382,11 +382,11 @@ TEST(IterateToFixedPoint, FieldEqualsRunKernelIteratedForTheReportedSteps) {
   }
 }
 
-// Port of the Python test_iterated_convergence (TESTING.md, missing upstream): a
-// contractive kernel iterated from x0 reaches a fixed point with zero defect, its defect is
-// non-increasing along the way, and the reported step count is the number of sites. The
-// kernel is the Python OneStepErodeKernel (clears the first supported site in row-major
-// order): not local, so it runs as a single block.
+// Port of the Python test_iterated_convergence (named by the Python package, never written
+// there: docs/design.md §0): a contractive kernel iterated from x0 reaches a fixed point with
+// zero defect, its defect is non-increasing along the way, and the reported step count is the
+// number of sites. The kernel is the Python OneStepErodeKernel (clears the first supported
+// site in row-major order): not local, so it runs as a single block.
 TEST(PythonPortKernel, test_iterated_convergence) {
   const TernaryField ones = TernaryField::from_signed({1, 1, 1, 1}, Shape{2, 2});
   IterateOptions single_block;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// PQ codec (PQ_FORMAT §1): round trips against a bit-by-bit reference packer, over
+// PQ codec (docs/PQ_FORMAT.md §1): round trips against a bit-by-bit reference packer, over
 // every small size, block boundaries, ranks, sparsities, block sizes, worker counts
 // and both kernel paths.
 
@@ -43,7 +43,7 @@ using Sizes = std::initializer_list<std::size_t>;
 constexpr std::array<double, 4> zero_fractions = {0.0, 0.5, 0.9, 1.0};
 constexpr std::array<std::uint32_t, 3> block_sizes = {64, 4096, 65536};
 
-/// PQ_FORMAT §1 written out bit by bit.
+/// docs/PQ_FORMAT.md §1 written out bit by bit.
 struct Reference {
   std::vector<std::uint64_t> p;
   std::vector<std::uint64_t> q;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Hostile PQ-FS input: truncation at every length and every single-bit flip of a small
-// multi-superblock file, the named malformations of PQ_FORMAT §3 (each crafted with valid
+// multi-superblock file, the named malformations of docs/PQ_FORMAT.md §3 (each crafted with valid
 // CRCs so the intended check is the one that fires), and random multi-byte damage. Every
 // case must raise dashi::pq::FormatError naming the field (and the superblock).
 #include <fcntl.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Legacy 2-bit codec (PQ_FORMAT §4): the vectors written by the Python pq.py, the
+// Legacy 2-bit codec (docs/PQ_FORMAT.md §4): the vectors written by the Python pq.py, the
 // documented Python facts, and rejection of malformed buffers.
 
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// PQ serialisation (PQ_FORMAT §2): exact layout, CRC-32C, and hostile input —
+// PQ serialisation (docs/PQ_FORMAT.md §2): exact layout, CRC-32C, and hostile input —
 // every truncation, every single-bit flip, and each named field check.
 
 #include <gtest/gtest.h>

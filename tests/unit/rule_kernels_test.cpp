@@ -221,19 +221,26 @@ TEST(Totalistic2D, RefusesFieldsThatAreNot2D) {
   EXPECT_THROW(rule(in.view(), out.span()), std::invalid_argument);
 }
 
-/// The Majority3x3 rule as a Totalistic2D table: on support sign(x + neighbour sum).
-std::vector<std::int8_t> majority_table() {
-  std::vector<std::int8_t> table(51);
-  for (std::size_t e = 0; e < 51; ++e) {
-    const int x = static_cast<int>(e / 17) - 1;
-    const int sum = x + static_cast<int>(e % 17) - 8;
-    table[e] = x == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
+// The library's majority table, entry by entry where it matters: row 1 (centre 0) all 0;
+// otherwise the sign of the 3x3 sum x + n, 0 on a tie; a constant expression.
+static_assert(kernels::Totalistic2D::majority_table()[17 + 16] == 0);  // centre 0, n = 8
+static_assert(kernels::Totalistic2D::majority_table()[34 + 0] == -1);  // x = 1, n = -8
+static_assert(kernels::Totalistic2D::majority_table()[0 + 16] == 1);   // x = -1, n = 8
+
+TEST(Totalistic2D, MajorityTableEntries) {
+  const auto table = kernels::Totalistic2D::majority_table();
+  for (int x = -1; x <= 1; ++x) {
+    for (int n = -8; n <= 8; ++n) {
+      const auto e = static_cast<std::size_t>(17 * (x + 1) + n + 8);
+      const int total = x + n;
+      const int expected = x == 0 ? 0 : total > 0 ? 1 : total < 0 ? -1 : 0;
+      EXPECT_EQ(table[e], expected) << "x=" << x << ", neighbour sum " << n;
+    }
   }
-  return table;
 }
 
 TEST(Totalistic2D, Majority3x3IsOneTable) {
-  const kernels::Totalistic2D rule(majority_table());
+  const kernels::Totalistic2D rule(kernels::Totalistic2D::majority_table());
   for (const Shape& shape :
        {Shape{1U, 1U}, Shape{2U, 70U}, Shape{64U, 64U}, Shape{123U, 257U}, Shape{500U, 3U}}) {
     for (const double sparsity : {0.0, 0.3, 0.8}) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// dashi::testing::check_kernel (ARCHITECTURE §10): every shipped kernel passes; kernels that
+// dashi::testing::check_kernel (docs/design.md §10): every shipped kernel passes; kernels that
 // break a promise are caught, each with the right property, the shape, the options, the site
 // and both values in the message; a radius declared too small is caught on small fields for
 // every seed tried.
@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/bits.hpp>
-#include <dashi/execution/compose.hpp>
+#include <dashi/kernels/compose.hpp>
 #include <dashi/testing.hpp>
 #include <functional>
 #include <span>

@@ -16,13 +16,14 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
-#include <dashi/execution/compose.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
-#include <dashi/execution/defect.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
+#include <dashi/kernels/compose.hpp>
+#include <dashi/metrics.hpp>
 #include <dashi/partition.hpp>
 #include <limits>
 #include <stdexcept>
@@ -78,11 +79,8 @@ void advance_block(const K& kernel, TernaryView src, TernarySpan dst, const Part
   TernaryView current;
   std::size_t core_first = 0;  // first core row inside the extended rows
   if (periodic) {
-    const std::size_t start = (block.first_row + rows - depth % rows) % rows;
-    for (std::size_t r = 0; r < ext_rows; ++r) {
-      std::memcpy(first.data() + r * row_elems, src.data() + ((start + r) % rows) * row_elems,
-                  row_elems);
-    }
+    copy_rows_periodic(src.data(), rows, row_elems,
+                       periodic_row_before(block.first_row, depth, rows), first.data(), ext_rows);
     current = TernaryView::unchecked(first.data(), ext_shape);
     core_first = depth;
   } else {

@@ -215,6 +215,20 @@ class Totalistic2D {
   /// Entries of the table: 3 × 17.
   static constexpr std::size_t table_size = 51;
 
+  /// The table of the 3×3 majority vote, the rule of `Majority3x3`: `table[x + 1][n + 8]` is
+  /// 0 where the centre `x` is 0, else the sign of the 3×3 sum `x + n` (0 on a tie).
+  /// `Totalistic2D(Totalistic2D::majority_table())` equals `Majority3x3` on every 2-D field.
+  /// A constant expression; never throws.
+  [[nodiscard]] static constexpr std::array<std::int8_t, table_size> majority_table() noexcept {
+    std::array<std::int8_t, table_size> table{};
+    for (std::size_t e = 0; e < table_size; ++e) {
+      const int x = static_cast<int>(e / 17) - 1;
+      const int sum = x + static_cast<int>(e % 17) - 8;
+      table[e] = x == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
+    }
+    return table;
+  }
+
   /// Throws `std::invalid_argument` when `table` does not have 51 entries, or naming the
   /// first entry that is not a trit or is non-zero in row 1 (centre 0), which would create
   /// support.

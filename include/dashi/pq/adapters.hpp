@@ -16,6 +16,7 @@
 #include <dashi/bits/kernel.hpp>
 #include <dashi/bits/pq.hpp>
 #include <dashi/carrier.hpp>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/kernel.hpp>
@@ -34,14 +35,12 @@ inline void decode_rows_wrapped(const PackedField& input, std::ptrdiff_t first_r
                                 std::size_t count, std::int8_t* dst) {
   const auto rows = static_cast<std::ptrdiff_t>(input.shape().rows());
   const std::size_t row_elems = input.shape().row_elems();
-  auto row = static_cast<std::size_t>(((first_row % rows) + rows) % rows);
-  while (count != 0) {
-    const std::size_t run = std::min(count, static_cast<std::size_t>(rows) - row);
-    decode_sites(input, row * row_elems, run * row_elems, dst);
-    dst += run * row_elems;
-    count -= run;
-    row = 0;
-  }
+  const auto start = static_cast<std::size_t>(((first_row % rows) + rows) % rows);
+  dashi::detail::for_each_periodic_run(static_cast<std::size_t>(rows), start, count,
+                                       [&](std::size_t row, std::size_t at, std::size_t run) {
+                                         decode_sites(input, row * row_elems, run * row_elems,
+                                                      dst + at * row_elems);
+                                       });
 }
 
 /// The packed executor. Tasks are ranges of whole PQ blocks of about `block_elems` sites

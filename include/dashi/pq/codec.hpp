@@ -3,7 +3,7 @@
 
 /// @file
 /// The PQ codec: a ternary field packed as a support bitset P, a sign stream Q holding
-/// one bit per supported site, and per-block offsets O (formats in PQ_FORMAT.md §1–2).
+/// one bit per supported site, and per-block offsets O (formats in docs/PQ_FORMAT.md §1–2).
 /// `encode` and `decode` are exact inverses, byte-identical for every worker count.
 /// This header also brings `PackedField` (`<dashi/pq/packed_field.hpp>`), `FormatError`
 /// and `to_bytes` / `from_bytes` (`<dashi/pq/serialize.hpp>`).
@@ -24,7 +24,7 @@
 
 namespace dashi::pq {
 
-/// Packs `field` (PQ_FORMAT §1). O(n); runs on `options.num_workers` threads when the
+/// Packs `field` (docs/PQ_FORMAT.md §1). O(n); runs on `options.num_workers` threads when the
 /// field has at least 2^16 sites; the result is byte-identical for every worker count.
 /// Throws `std::invalid_argument` when `options.block_sites` is not a power of two in
 /// [64, 65536] and `std::bad_alloc`; a thread the system refuses only means fewer
@@ -40,7 +40,7 @@ namespace dashi::pq {
   return detail::decode_with(packed, options, detail::Tuning{});
 }
 
-/// Packs `field` into `out` (PQ_FORMAT §1), reusing `out`'s storage: once an `encode_into`
+/// Packs `field` into `out` (docs/PQ_FORMAT.md §1), reusing `out`'s storage: once an `encode_into`
 /// with the same `options` has filled `out` with a field at least as large (any support),
 /// the call allocates nothing (a field made by `encode`, `from_bytes` or a copy holds
 /// trimmed storage, so the first `encode_into` into it may grow it once).

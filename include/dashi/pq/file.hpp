@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// PQ-FS checkpoint files (PQ_FORMAT.md §3): a 4096-byte header, then fixed-size
+/// PQ-FS checkpoint files (docs/PQ_FORMAT.md §3): a 4096-byte header, then fixed-size
 /// self-contained superblocks, each packing as many sites as fit. `write_file` and the
 /// streaming `FileWriter` write them atomically (temporary file, fsync, rename); `PqFile`
 /// validates and reads them, whole or by rows, decoding only the superblocks it needs.

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The PQ-FS reader `PqFile` (PQ_FORMAT.md §3): validates a file and reads it whole or by
+/// The PQ-FS reader `PqFile` (docs/PQ_FORMAT.md §3): validates a file and reads it whole or by
 /// rows, decoding only the superblocks it needs. Also reached through
 /// `<dashi/pq/file.hpp>`.
 ///

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// PQ-FS writers (PQ_FORMAT.md §3): `write_file` and the streaming `FileWriter`, which
+/// PQ-FS writers (docs/PQ_FORMAT.md §3): `write_file` and the streaming `FileWriter`, which
 /// write a file atomically (temporary file, fsync, rename). The file is a pure function
 /// of the field and `sb_bytes`: identical whatever the worker count and however a
 /// `FileWriter` is fed. Also reached through `<dashi/pq/file.hpp>`.
@@ -269,7 +269,7 @@ class FileWriter {
   std::vector<dashi::detail::AlignedBuffer<std::uint64_t>> q_scratch_;
 };
 
-/// Writes `field` to `path` as a PQ-FS file (PQ_FORMAT §3), atomically: a temporary file
+/// Writes `field` to `path` as a PQ-FS file (docs/PQ_FORMAT.md §3), atomically: a temporary file
 /// in the same folder, flushed and fsync'ed, renamed over `path`, then the folder
 /// fsync'ed. A crash or an exception never leaves a partial file under `path`; a file
 /// already there is either untouched or, if only the final sync of the folder fails (after

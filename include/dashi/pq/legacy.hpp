@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The 2-bit form of the original Python `pq.py` (PQ_FORMAT §4): site `i` at bit
+/// The 2-bit form of the original Python `pq.py` (docs/PQ_FORMAT.md §4): site `i` at bit
 /// offset `2 * (i % 4)` of byte `i / 4`; code 0 = no support, 1 = −1, 2 = +1, 3 invalid.
 
 #include <array>

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// `dashi::pq::PackedField`, the PQ form of a ternary field (PQ_FORMAT.md §1), with the
+/// `dashi::pq::PackedField`, the PQ form of a ternary field (docs/PQ_FORMAT.md §1), with the
 /// codec's options `PqOptions` and the `EntropyReport` accounting.
 
 #include <algorithm>
@@ -31,7 +31,7 @@ struct PqOptions {
   std::size_t num_workers = 1;
 };
 
-/// A ternary field in PQ form (PQ_FORMAT §1): P (`ceil(n / 64)` words, bit `i % 64` of
+/// A ternary field in PQ form (docs/PQ_FORMAT.md §1): P (`ceil(n / 64)` words, bit `i % 64` of
 /// word `i / 64` = support of site `i`), Q (`ceil(S / 64)` words, bit `k` = sign of
 /// the k-th supported site, 1 ⇒ +1) and O (`nb + 1` words, `O[b]` = supported sites
 /// before block `b`, `O[nb] = S`). Bits past the ends of P and Q are zero.

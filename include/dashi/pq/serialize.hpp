@@ -2,8 +2,8 @@
 #pragma once
 
 /// @file
-/// `to_bytes` and `from_bytes`: a packed field as one self-checking buffer (PQ_FORMAT.md
-/// §2). Also reached through `<dashi/pq/codec.hpp>`.
+/// `to_bytes` and `from_bytes`: a packed field as one self-checking buffer
+/// (docs/PQ_FORMAT.md §2). Also reached through `<dashi/pq/codec.hpp>`.
 
 #include <algorithm>
 #include <cstddef>
@@ -26,7 +26,7 @@
 
 namespace dashi::pq {
 
-/// Serialises `packed` (PQ_FORMAT §2): a 128-byte header, then P, Q and O, each
+/// Serialises `packed` (docs/PQ_FORMAT.md §2): a 128-byte header, then P, Q and O, each
 /// zero-padded to 64 bytes, with CRC-32C of the header and of the rest. Deterministic.
 /// O(n). Throws `std::bad_alloc` (`std::length_error` if the size overflows). Thread-safe.
 [[nodiscard]] inline std::vector<std::byte> to_bytes(const PackedField& packed) {
@@ -52,7 +52,7 @@ namespace dashi::pq {
   return out;
 }
 
-/// Reads a buffer written by `to_bytes`, validating everything PQ_FORMAT §2 lists
+/// Reads a buffer written by `to_bytes`, validating everything docs/PQ_FORMAT.md §2 lists
 /// (magic, version, flags, rank, block size, extents vs n_sites, exact length, both
 /// CRCs, zero reserved bytes and padding, zero P bits past n and Q bits past S, O as
 /// the running popcount of P, n_support). Hostile input is safe: no read outside the

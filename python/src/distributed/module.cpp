@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // The extension module `dashicore._distributed` (python/src/distributed: not part of `_core`):
-// <dashi/distributed/mpi.hpp> on mpi4py communicators. Built only when MPI and mpi4py are found;
+// <dashi/mpi.hpp> on mpi4py communicators. Built only when MPI and mpi4py are found;
 // `dashicore.distributed` wraps it.
 //
 // Every function is collective over the layout's communicator and keeps the C++ guarantees:
@@ -21,10 +21,10 @@
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/trit_scan.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
-#include <dashi/distributed/mpi.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
+#include <dashi/mpi.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/pq/codec.hpp>
 #include <exception>
 #include <filesystem>

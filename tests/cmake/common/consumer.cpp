@@ -24,7 +24,7 @@ int main() {
   dashi::TernaryField c = dashi::TernaryField::zeros(field.shape());
   dashi::run_kernel_parallel(pool, kernel, field, c.span(), {.num_workers = 3});
 
-  // PQ (ARCHITECTURE §5): packed execution, serialisation and the legacy 2-bit form.
+  // PQ (docs/design.md §5): packed execution, serialisation and the legacy 2-bit form.
   const dashi::pq::PackedField packed = dashi::pq::encode(field, {.num_workers = 2});
   const dashi::pq::PackedField packed_out =
       dashi::run_kernel_parallel(kernel, packed, {.num_workers = 2});

@@ -5,7 +5,7 @@ splits and options; scatter, gather and defect_aggregate agree with the whole fi
 
 import numpy as np
 import pytest
-from conftest import majority_table, random_field, random_rule1d_table
+from conftest import random_field, random_rule1d_table
 from distributed_support import COMM, RANK, SIZE, rows_of, same_bytes, uneven_split
 
 import dashicore as dc
@@ -26,7 +26,8 @@ KERNELS = [
     ("LeftNeighbor-4d", lambda: dc.kernels.LeftNeighbor(), (19, 2, 3, 2)),
     ("Majority3x3", lambda: dc.kernels.Majority3x3(), (37, 23)),
     ("Rule1D-r2", lambda: dc.kernels.Rule1D(random_rule1d_table(2, 5), 2), (64, 5)),
-    ("Totalistic2D", lambda: dc.kernels.Totalistic2D(majority_table()), (30, 11)),
+    ("Totalistic2D", lambda: dc.kernels.Totalistic2D(dc.kernels.Totalistic2D.majority_table()),
+     (30, 11)),
     ("compose", lambda: dc.compose(dc.kernels.LeftNeighbor(), dc.kernels.Majority3x3()), (33, 8)),
     ("PythonKernel-r0", lambda: dc.PythonKernel(np.negative, radius=0), (29, 6)),
     ("PythonKernel-r1", lambda: dc.PythonKernel(left_neighbor_numpy, radius=1), (31, 4)),

@@ -18,6 +18,7 @@
 #include <dashi/bits/field.hpp>
 #include <dashi/bits/kernel.hpp>
 #include <dashi/detail/block_state.hpp>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/kernel_concepts.hpp>
@@ -110,14 +111,10 @@ inline void copy_rows_periodic(BitView from, std::size_t start, BitSpan to, std:
       to.sign_data()[words - 1] = 0;
     }
   }
-  std::size_t done = 0;
-  std::size_t row = start % rows;
-  while (done < ext_rows) {
-    const std::size_t count = std::min(ext_rows - done, rows - row);
-    copy_rows(from, row, to, done, count);
-    done += count;
-    row = 0;
-  }
+  dashi::detail::for_each_periodic_run(rows, start, ext_rows,
+                                       [&](std::size_t row, std::size_t at, std::size_t count) {
+                                         copy_rows(from, row, to, at, count);
+                                       });
 }
 
 /// Runs `kernel` on `in`, writing all of `out` (same shape).
@@ -156,8 +153,8 @@ void advance_bit_block(const K& kernel, BitView src, BitSpan dst, const Partitio
   const ScratchPlanes second(ext_shape, 1);
   BitView current;
   if (periodic) {
-    const std::size_t start = (block.first_row + rows - depth % rows) % rows;
-    copy_rows_periodic(src, start, first.span(), ext_rows);
+    copy_rows_periodic(src, dashi::detail::periodic_row_before(block.first_row, depth, rows),
+                       first.span(), ext_rows);
     current = first.span().view();
   } else {
     current = src.rows(block.halo_first_row, block.halo_row_count);

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The serialised PQ buffer (PQ_FORMAT.md §2): its 128-byte header as one table of fields,
+/// The serialised PQ buffer (docs/PQ_FORMAT.md §2): its 128-byte header as one table of fields,
 /// and the layout of the P, Q and O sections that follow.
 
 #include <array>
@@ -14,7 +14,7 @@
 
 namespace dashi::pq::detail {
 
-/// The header of a serialised buffer, field by field (PQ_FORMAT.md §2).
+/// The header of a serialised buffer, field by field (docs/PQ_FORMAT.md §2).
 namespace buffer_header {
 inline constexpr std::size_t bytes = 128;
 inline constexpr Preamble preamble =

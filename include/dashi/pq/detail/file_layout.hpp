@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// PQ-FS layout (PQ_FORMAT.md §3): the file header and the superblock header as tables of
+/// PQ-FS layout (docs/PQ_FORMAT.md §3): the file header and the superblock header as tables of
 /// fields, the superblock size rules (what fits), and the file header's writer and reader.
 /// Nothing here does I/O.
 
@@ -20,7 +20,7 @@
 
 namespace dashi::pq::detail {
 
-/// The PQ-FS file header, field by field (PQ_FORMAT.md §3). Bytes 84–4095 are zero.
+/// The PQ-FS file header, field by field (docs/PQ_FORMAT.md §3). Bytes 84–4095 are zero.
 namespace file_header {
 inline constexpr std::size_t bytes = 4096;
 inline constexpr Preamble preamble = make_preamble(
@@ -38,7 +38,7 @@ inline constexpr auto table = shape_header_table(
 static_assert(tiles(table, bytes), "the file header's fields tile its 4096 bytes");
 }  // namespace file_header
 
-/// The 64-byte superblock header, field by field (PQ_FORMAT.md §3).
+/// The 64-byte superblock header, field by field (docs/PQ_FORMAT.md §3).
 namespace sb_header {
 inline constexpr std::size_t bytes = 64;
 inline constexpr Preamble preamble =

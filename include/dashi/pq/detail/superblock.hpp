@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// One PQ-FS superblock (PQ_FORMAT.md §3): built from its sites, its header validated
+/// One PQ-FS superblock (docs/PQ_FORMAT.md §3): built from its sites, its header validated
 /// against the file, its payload checked, a slice of its sites decoded. Nothing here does
 /// I/O.
 ///

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The greedy superblock plan of PQ-FS (PQ_FORMAT.md §3): per-64-site-word support counts
+/// The greedy superblock plan of PQ-FS (docs/PQ_FORMAT.md §3): per-64-site-word support counts
 /// and the fill rule that turns them into superblocks. The plan is a pure function of the
 /// counts and `sb_bytes`, decided from partial data where it can be, so a streaming or
 /// distributed writer produces the same superblocks as `write_file`.

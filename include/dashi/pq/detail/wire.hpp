@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The vocabulary of PQ's byte formats (PQ_FORMAT.md §2–3): little-endian loads and
+/// The vocabulary of PQ's byte formats (docs/PQ_FORMAT.md §2–3): little-endian loads and
 /// stores, `HeaderField` — one row of a format's table (name, offset, width, rule) — and
 /// `HeaderReader`, which reads fields and rejects them with a `FormatError` naming the
 /// field, its byte offset and its rule. Each format's table lives in its own header
@@ -92,7 +92,7 @@ inline void load_words(std::uint64_t* dst, const std::byte* src, std::size_t cou
 
 /// One row of a byte format's table.
 struct HeaderField {
-  const char* name;    ///< as in PQ_FORMAT.md and `FormatError::field()`
+  const char* name;    ///< as in docs/PQ_FORMAT.md and `FormatError::field()`
   std::size_t offset;  ///< bytes from the start of the header
   std::size_t width;   ///< bytes: 1–8 for an integer, more for magics, extents, padding
   const char* rule;    ///< what a reader requires, as its error message says it

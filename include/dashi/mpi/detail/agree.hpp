@@ -8,8 +8,8 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <limits>
 #include <span>
 #include <stdexcept>

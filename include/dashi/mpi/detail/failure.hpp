@@ -11,9 +11,10 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/execution/thread_pool.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <exception>
 #include <limits>
 #include <span>
@@ -106,6 +107,36 @@ template <class Step>
     failure.keep_first(0, outside_blocks, std::current_exception());
   }
   return failure;
+}
+
+/// Runs `block(step_reached)` — one block's work, which sets `step_reached` to the step it is
+/// computing — and keeps what it throws in `failure` as a failure of block `index` at that
+/// step. Never throws.
+template <class Block>
+void keep_block_failure(Failure& failure, std::size_t index, Block&& block) noexcept {
+  std::size_t step_reached = 0;
+  try {
+    std::forward<Block>(block)(step_reached);
+  } catch (...) {
+    failure.keep_first(step_reached, index, std::current_exception());
+  }
+}
+
+/// One pass of a rank's blocks: `body(i)` for every i in [0, count) on `pool`, at most
+/// `threads` at once, each body keeping its block's failure itself (`keep_block_failure`).
+/// Returns the failure of starting the pool's threads (outside any block), or no failure.
+/// Never throws.
+template <class Body>
+[[nodiscard]] Failure run_block_pass(ThreadPool& pool, std::size_t count, std::size_t threads,
+                                     Body&& body) noexcept {
+  return attempt_local([&] { pool.parallel_for(count, std::forward<Body>(body), threads); });
+}
+
+/// The rank's first failure after its passes: `started` when a pass could not start, else
+/// the first of the blocks' `failures` (earliest step, then lowest block).
+[[nodiscard]] inline Failure first_failure(const Failure& started,
+                                           std::span<const Failure> failures) {
+  return started.error ? started : first_of(failures);
 }
 
 /// The text of an exception, for the other ranks.

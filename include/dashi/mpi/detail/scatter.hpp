@@ -9,11 +9,11 @@
 #include <climits>
 #include <cstddef>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <string>
 #include <vector>
 

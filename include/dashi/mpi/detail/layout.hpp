@@ -10,9 +10,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <memory>
 #include <span>
 #include <stdexcept>

@@ -2,7 +2,7 @@
 #pragma once
 
 /// @file
-/// The collective PQ-FS writer (PQ_FORMAT.md §3) without gathering the field. Everything
+/// The collective PQ-FS writer (docs/PQ_FORMAT.md §3) without gathering the field. Everything
 /// about the bytes — the superblock plan, the superblocks, the file header, their offsets —
 /// comes from `dashi::pq::detail`, as for `pq::write_file`; this file adds what MPI needs:
 ///
@@ -31,11 +31,11 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/pq/detail/driver.hpp>
 #include <dashi/pq/detail/file_io.hpp>
 #include <dashi/pq/detail/file_layout.hpp>

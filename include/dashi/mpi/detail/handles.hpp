@@ -10,7 +10,7 @@
 #include <climits>
 #include <cstddef>
 #include <cstdint>
-#include <dashi/distributed/detail/mpi_c.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <stdexcept>
 #include <string>
 #include <utility>

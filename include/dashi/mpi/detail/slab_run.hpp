@@ -16,15 +16,15 @@
 #include <cstring>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/scratch.hpp>
-#include <dashi/distributed/detail/agree.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/halo.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/execution/cpu_parallel.hpp>
 #include <dashi/execution/iterate.hpp>
 #include <dashi/kernel.hpp>
+#include <dashi/mpi/detail/agree.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/halo.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/partition.hpp>
 #include <exception>
 #include <mutex>
@@ -183,41 +183,24 @@ template <class K>
   if (!local.error) {
     // Interior blocks, while the halos travel; the calling thread lets them progress between
     // its blocks (MPI is only ever called from the calling thread).
-    local = attempt_local([&] {
-      pool.parallel_for(
-          blocks.interior.size(),
-          [&](std::size_t i) {
-            const std::size_t index = blocks.interior[i];
-            if (std::this_thread::get_id() == caller) {
-              try {
-                requests.test();
-              } catch (...) {
-                blocks.failures[index].keep_first(0, index, std::current_exception());
-              }
-            }
-            run_interior_block(kernel, sync, partition, index, lo, hi, blocks.failures[index]);
-          },
-          threads);
+    local = run_block_pass(pool, blocks.interior.size(), threads, [&](std::size_t i) {
+      const std::size_t index = blocks.interior[i];
+      if (std::this_thread::get_id() == caller) {
+        keep_block_failure(blocks.failures[index], index, [&](std::size_t&) { requests.test(); });
+      }
+      run_interior_block(kernel, sync, partition, index, lo, hi, blocks.failures[index]);
     });
   }
   requests.wait();
   if (!local.error) {
-    local = attempt_local([&] {
-      pool.parallel_for(
-          blocks.edge.size(),
-          [&](std::size_t i) {
-            const std::size_t index = blocks.edge[i];
-            std::size_t step_reached = 0;
-            try {
-              run_edge_block(kernel, sync, partition, index, lo, hi, step_reached);
-            } catch (...) {
-              blocks.failures[index].keep_first(step_reached, index, std::current_exception());
-            }
-          },
-          threads);
+    local = run_block_pass(pool, blocks.edge.size(), threads, [&](std::size_t i) {
+      const std::size_t index = blocks.edge[i];
+      keep_block_failure(blocks.failures[index], index, [&](std::size_t& step_reached) {
+        run_edge_block(kernel, sync, partition, index, lo, hi, step_reached);
+      });
     });
   }
-  return local.error ? local : first_of(blocks.failures);
+  return first_failure(local, blocks.failures);
 }
 
 /// The collective argument check of the executors; returns the halo (rows per step). Every

@@ -14,12 +14,12 @@
 #include <cstdint>
 #include <cstring>
 #include <dashi/carrier.hpp>
-#include <dashi/distributed/detail/failure.hpp>
-#include <dashi/distributed/detail/handles.hpp>
-#include <dashi/distributed/detail/layout.hpp>
-#include <dashi/distributed/detail/mpi_c.hpp>
 #include <dashi/execution/reduce.hpp>
 #include <dashi/execution/thread_pool.hpp>
+#include <dashi/mpi/detail/failure.hpp>
+#include <dashi/mpi/detail/handles.hpp>
+#include <dashi/mpi/detail/layout.hpp>
+#include <dashi/mpi/detail/mpi_c.hpp>
 #include <dashi/partition.hpp>
 #include <exception>
 #include <optional>
@@ -161,24 +161,16 @@ template <class T, class Map>
   std::vector<std::optional<T>>& results = buffers.results;
   std::vector<Failure>& failures = buffers.failures;
   const std::size_t threads = ::dashi::detail::resolve_threads(pool, num_workers, local.size());
-  const Failure started = attempt_local([&] {
-    pool.parallel_for(
-        results.size(),
-        [&](std::size_t i) {
-          const std::size_t index = mine.first + i;
-          const Block block = partition.block(index, 0);
-          try {
-            const bool assembled = straddling.size() != 0 && i + 1 == results.size();
-            results[i].emplace(
-                map_block(assembled ? straddling.view()
-                                    : local.rows(block.first_row - begin, block.row_count)));
-          } catch (...) {
-            failures[i].keep_first(0, index, std::current_exception());
-          }
-        },
-        threads);
+  const Failure started = run_block_pass(pool, results.size(), threads, [&](std::size_t i) {
+    const std::size_t index = mine.first + i;
+    keep_block_failure(failures[i], index, [&](std::size_t&) {
+      const Block block = partition.block(index, 0);
+      const bool assembled = straddling.size() != 0 && i + 1 == results.size();
+      results[i].emplace(map_block(
+          assembled ? straddling.view() : local.rows(block.first_row - begin, block.row_count)));
+    });
   });
-  return started.error ? started : first_of(failures);
+  return first_failure(started, failures);
 }
 
 /// Every rank's block results, in block order, on every rank (an all-gather of their bytes
