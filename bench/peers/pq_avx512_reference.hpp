@@ -3,7 +3,7 @@
 
 /// @file
 /// A hand-written AVX-512BW + BMI2 PQ codec loop: the yardstick the library's codec is
-/// measured against (same output layout as PQ_FORMAT.md §1: P words, the Q sign stream,
+/// measured against (same output layout as docs/PQ_FORMAT.md §1: P words, the Q sign stream,
 /// O block offsets). No dispatch, no tasks, no checks: call only on a CPU with
 /// AVX-512F/BW and BMI2 (`pq_reference::available()`). Shared by the bench and the codec
 /// speed program in tests/scale.

@@ -100,14 +100,6 @@ def upstream_call(kernel):
     return run
 
 
-def majority_table():
-    table = np.zeros((3, 17), dtype=np.int8)
-    for x in (-1, 1):
-        for s in range(-8, 9):
-            table[x + 1, s + 8] = np.sign(x + s)
-    return table
-
-
 def life_like_table(seed):
     rng = np.random.default_rng(seed)
     table = rng.integers(-1, 2, size=(3, 17)).astype(np.int8)

@@ -17,7 +17,7 @@ namespace {
 
 using dashi::Shape;
 using dashi::TernaryField;
-using dashi::detail::RuleIsa;
+using dashi::detail::Isa;
 
 std::uint64_t next(std::uint64_t& state) {
   std::uint64_t z = (state += 0x9E3779B97F4A7C15ULL);
@@ -45,17 +45,7 @@ std::vector<std::int8_t> rule_table(std::uint64_t seed) {
   return table;
 }
 
-std::vector<std::int8_t> majority_table() {
-  std::vector<std::int8_t> table(51);
-  for (std::size_t e = 0; e < 51; ++e) {
-    const int x = static_cast<int>(e / 17) - 1;
-    const int sum = x + static_cast<int>(e % 17) - 8;
-    table[e] = x == 0 ? std::int8_t{0} : static_cast<std::int8_t>((sum > 0) - (sum < 0));
-  }
-  return table;
-}
-
-bool skip_unavailable(benchmark::State& state, RuleIsa isa) {
+bool skip_unavailable(benchmark::State& state, Isa isa) {
   if (isa > dashi::detail::rule_isa()) {
     state.SkipWithError("instruction set not available on this CPU");
     return true;
@@ -65,7 +55,7 @@ bool skip_unavailable(benchmark::State& state, RuleIsa isa) {
 
 template <std::size_t R>
 void BM_rule1d(benchmark::State& state) {
-  const auto isa = static_cast<RuleIsa>(state.range(0));
+  const auto isa = static_cast<Isa>(state.range(0));
   if (skip_unavailable(state, isa)) {
     return;
   }
@@ -83,14 +73,15 @@ void BM_rule1d(benchmark::State& state) {
 }
 
 void BM_totalistic2d(benchmark::State& state) {
-  const auto isa = static_cast<RuleIsa>(state.range(0));
+  const auto isa = static_cast<Isa>(state.range(0));
   if (skip_unavailable(state, isa)) {
     return;
   }
   const auto side = static_cast<std::size_t>(state.range(1));
   const TernaryField in = field(Shape{side, side}, 2);
   TernaryField out = TernaryField::zeros(in.shape());
-  const dashi::kernels::Totalistic2D rule(majority_table());
+  constexpr auto majority = dashi::kernels::Totalistic2D::majority_table();
+  const dashi::kernels::Totalistic2D rule(majority);
   for (auto _ : state) {
     rule.apply_with(isa, in.view(), out.span());
     benchmark::DoNotOptimize(out.data());

@@ -27,10 +27,6 @@
 
 namespace dashi::detail {
 
-/// The former name of the rule kernels' levels, now the one `Isa` (kept for code written
-/// against it).
-using RuleIsa = Isa;
-
 /// The rule kernels' level on the running CPU: `Isa::avx512` needs the VBMI level
 /// (`avx512_vbmi_active()`: `vpermb`/`vpermi2b`), else it is `active_isa()` capped at
 /// `Isa::avx2`, so `DASHI_ISA` caps it like every other dispatch. Thread-safe.
