@@ -63,7 +63,8 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
   const std::size_t row_elems = shape.row_elems();
   const std::size_t rows = shape.rows();
   const std::size_t block_sites = input.block_sites();
-  const std::size_t elems = options.block_elems == 0 ? auto_block_elems() : options.block_elems;
+  const std::size_t requested = options.requested_block_sites();
+  const std::size_t elems = requested == 0 ? auto_block_elems() : requested;
   const std::size_t blocks_per_task =
       std::max<std::size_t>(1, elems / block_sites + (elems % block_sites != 0));
   TaskPlan plan;

@@ -70,7 +70,7 @@ struct ExecutorRun {
 /// The options of a run on `shape` as text: "num_workers = 1, block_elems = 63 (1 row per
 /// block, 5 blocks), halo = 1, boundary = clip, check_contract = true".
 [[nodiscard]] inline std::string describe(const ParallelOptions& options, const Shape& shape) {
-  const Partition partition(shape, options.block_elems);
+  const Partition partition(shape, options.requested_block_sites());
   const std::size_t per_block = partition.rows_per_block();
   return "num_workers = " + std::to_string(options.num_workers) +
          ", block_elems = " + std::to_string(options.block_elems) +
