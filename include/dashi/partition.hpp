@@ -63,8 +63,12 @@ namespace detail {
 
 }  // namespace detail
 
-/// Bytes of one automatic block: a quarter of the per-core L2 cache, clamped to
-/// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process.
+/// Sites (bytes) of one automatic block: a quarter of the per-core L2 cache, clamped to
+/// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process. The
+/// same size serves single passes and iterations: the pool's static schedule hands each
+/// thread a contiguous run of blocks, so a single pass streams as with one block per thread,
+/// while L2-sized blocks keep temporal blocking, the contract check's read-back of a block
+/// and the per-worker scratch of kernels with halos in L2.
 [[nodiscard]] inline std::size_t auto_block_elems() noexcept {
   static const std::size_t elems = [] {
     const std::size_t l2 = detail::l2_cache_bytes();

@@ -399,6 +399,15 @@ TEST(ParallelOptions, BlockSitesAndBlockElemsAreOneSetting) {
   EXPECT_EQ(blocks_run(elems), 30U);
 }
 
+// The earlier name of the L1 piece size stays, deprecated, with the same value.
+TEST(ParallelOptions, L1PieceBytesIsTheDeprecatedNameOfL1PieceSites) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(dashi::detail::l1_piece_bytes, dashi::detail::l1_piece_sites);
+#pragma GCC diagnostic pop
+  EXPECT_EQ(dashi::detail::l1_piece_sites, std::size_t{1} << 13);
+}
+
 TEST(ParallelOptions, DifferentBlockSitesAndBlockElemsAreRejected) {
   ThreadPool pool(2);
   const TernaryField input = random_field(Shape{1000}, 0.4, 6);

@@ -228,16 +228,23 @@ TEST(ThreadPool, ParallelForRespectsMaxThreads) {
 // num_workers = 0 means the pool's size, the caller included (as in ParallelOptions): on a
 // pool of one worker that is the caller alone, so the batch runs inline.
 TEST(ThreadPool, ZeroWorkersMeansThePoolSizeWithTheCallerIncluded) {
-  ThreadPool pool(1);
-  for (int repeat = 0; repeat < 50; ++repeat) {
+  for (const std::size_t size : {std::size_t{1}, std::size_t{2}}) {
+    ThreadPool pool(size);
+    dashi_test::ConcurrencyProbe probe;
     std::mutex mutex;
     std::set<std::thread::id> ids;
-    pool.parallel_for(64, [&](std::size_t) {
-      const std::lock_guard lock(mutex);
-      ids.insert(std::this_thread::get_id());
+    pool.parallel_for(8, [&](std::size_t) {
+      {
+        const std::lock_guard lock(mutex);
+        ids.insert(std::this_thread::get_id());
+      }
+      probe.enter(size + 1, 20ms, 1ms);  // waits (bounded) for one thread too many
     });
-    ASSERT_EQ(ids.size(), 1U) << "repeat " << repeat;
-    EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
+    EXPECT_LE(probe.max_active(), size) << "pool size " << size;
+    if (size == 1) {  // the caller alone: inline
+      ASSERT_EQ(ids.size(), 1U);
+      EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
+    }
   }
 }
 

@@ -83,6 +83,9 @@ inline constexpr std::size_t inline_sites = std::size_t{1} << 15;
 /// Sites per piece when a pointwise kernel and its contract check run piece by piece (one
 /// byte per site: 8 KiB of input and 8 KiB of output stay in L1).
 inline constexpr std::size_t l1_piece_sites = std::size_t{1} << 13;
+/// The earlier name of `l1_piece_sites` (it always counted sites).
+[[deprecated("use dashi::detail::l1_piece_sites")]] inline constexpr std::size_t l1_piece_bytes =
+    l1_piece_sites;
 
 [[nodiscard]] inline bool overlaps(TernaryView a, TernarySpan b) noexcept {
   if (a.size() == 0 || b.size() == 0) {

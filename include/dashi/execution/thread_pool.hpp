@@ -47,10 +47,10 @@ namespace dashi {
 class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epoch, the offer
                     // users and the spinner count sit on cache lines of their own on purpose
  public:
-  /// Starts `size` workers (0 → `std::thread::hardware_concurrency()`, at least 1; see
-  /// "Thread counts" above). Throws `std::system_error` when a thread cannot be started (the
-  /// workers already started are stopped and joined first).
-  explicit ThreadPool(std::size_t size = 0) : size_(resolve_size(size)) { start_workers(); }
+  /// Starts `workers` workers, the pool's size (0 → `std::thread::hardware_concurrency()`, at
+  /// least 1; see "Thread counts" above). Throws `std::system_error` when a thread cannot be
+  /// started (the workers already started are stopped and joined first).
+  explicit ThreadPool(std::size_t workers = 0) : size_(resolve_size(workers)) { start_workers(); }
 
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -112,9 +112,8 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
   /// A pool of `size_` workers that starts them on first need (see `ensure_started`).
   explicit ThreadPool(Deferred /*tag*/) : size_(resolve_size(0)) {}
 
-  [[nodiscard]] static std::size_t resolve_size(std::size_t num_threads) noexcept {
-    return num_threads != 0 ? num_threads
-                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  [[nodiscard]] static std::size_t resolve_size(std::size_t workers) noexcept {
+    return workers != 0 ? workers : std::max<std::size_t>(1, std::thread::hardware_concurrency());
   }
 
   /// Starts the workers; on failure stops and joins those already running, then rethrows.
