@@ -266,10 +266,11 @@ template <class T, class Map, class Combine>
             " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
             layout.local_shape().to_string();
   }
-  const std::array<detail::Agreed, 1> agreed = {{{"block_elems", options.block_elems}}};
+  const std::size_t block_sites = options.requested_block_sites();
+  const std::array<detail::Agreed, 1> agreed = {{{"block_elems", block_sites}}};
   detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   const Partition partition(layout.global_shape(),
-                            options.block_elems == 0 ? reduce_block_elems : options.block_elems);
+                            block_sites == 0 ? reduce_block_elems : block_sites);
   detail::ReduceBuffers<T> buffers;
   if (partition.block_count() != 0) {
     detail::allocate_reduce_buffers(layout, partition, buffers);

@@ -4,7 +4,7 @@
 /// @file
 /// The partition of a field into blocks of whole axis-0 slices, with halos:
 /// `split_with_halo`, `crop_halo`, `recombine`. A partition is a pure function of
-/// `(shape, block_elems)`: it never depends on the number of workers.
+/// `(shape, block_sites)`: it never depends on the number of workers.
 
 #include <algorithm>
 #include <cstddef>
@@ -63,8 +63,12 @@ namespace detail {
 
 }  // namespace detail
 
-/// Bytes of one automatic block: a quarter of the per-core L2 cache, clamped to
-/// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process.
+/// Sites (bytes) of one automatic block: a quarter of the per-core L2 cache, clamped to
+/// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process. The
+/// same size serves single passes and iterations: the pool's static schedule hands each
+/// thread a contiguous run of blocks, so a single pass streams as with one block per thread,
+/// while L2-sized blocks keep temporal blocking, the contract check's read-back of a block
+/// and the per-worker scratch of kernels with halos in L2.
 [[nodiscard]] inline std::size_t auto_block_elems() noexcept {
   static const std::size_t elems = [] {
     const std::size_t l2 = detail::l2_cache_bytes();
@@ -74,14 +78,14 @@ namespace detail {
   return elems;
 }
 
-/// The partition of `shape` into blocks of `ceil(block_elems / row_elems)` whole axis-0
-/// slices (at least 1); the last block holds the remainder. `block_elems == 0` selects
+/// The partition of `shape` into blocks of `ceil(block_sites / row_elems)` whole axis-0
+/// slices (at least 1); the last block holds the remainder. `block_sites == 0` selects
 /// `auto_block_elems()`. Cheap value type; all members are `noexcept` and thread-safe.
 class Partition {
  public:
-  Partition(const Shape& shape, std::size_t block_elems) noexcept
+  Partition(const Shape& shape, std::size_t block_sites) noexcept
       : rows_(shape.rows()), row_elems_(shape.row_elems()) {
-    const std::size_t elems = block_elems == 0 ? auto_block_elems() : block_elems;
+    const std::size_t elems = block_sites == 0 ? auto_block_elems() : block_sites;
     const std::size_t per_row = std::max<std::size_t>(row_elems_, 1);
     rows_per_block_ = std::max<std::size_t>(1, elems / per_row + (elems % per_row != 0));
   }
@@ -121,13 +125,13 @@ struct HaloBlock {
   TernaryView input;  ///< view of the extended rows (no copy)
 };
 
-/// Splits `input` into the blocks of `Partition(input.shape(), block_elems)`, each
+/// Splits `input` into the blocks of `Partition(input.shape(), block_sites)`, each
 /// extended by `halo` rows on each side and clipped at the field's edges. The views point
 /// into `input`. Throws `std::bad_alloc` only.
 [[nodiscard]] inline std::vector<HaloBlock> split_with_halo(TernaryView input,
-                                                            std::size_t block_elems,
+                                                            std::size_t block_sites,
                                                             std::size_t halo) {
-  const Partition partition(input.shape(), block_elems);
+  const Partition partition(input.shape(), block_sites);
   std::vector<HaloBlock> blocks;
   blocks.reserve(partition.block_count());
   for (std::size_t i = 0; i < partition.block_count(); ++i) {

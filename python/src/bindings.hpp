@@ -18,9 +18,10 @@ namespace py = pybind11;
 /// `value` as a size; `std::invalid_argument` (ValueError) naming `name` when negative.
 [[nodiscard]] std::size_t non_negative(long long value, const char* name);
 
-/// The executor's options from the Python keywords; ValueError for a bad value.
-[[nodiscard]] dashi::ParallelOptions parallel_options(long long num_workers, long long block_elems,
-                                                      const py::object& halo,
+/// The executor's options from the Python keywords; ValueError for a bad value, and when
+/// `block_sites` and its earlier spelling `block_elems` are both set to different values.
+[[nodiscard]] dashi::ParallelOptions parallel_options(long long num_workers, long long block_sites,
+                                                      long long block_elems, const py::object& halo,
                                                       const std::string& boundary,
                                                       bool check_contract);
 

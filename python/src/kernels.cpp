@@ -51,7 +51,8 @@ Options RuntimeKernel::prepared(const Options& options, std::size_t sites) const
           " declares no radius, so it runs on the whole field, which a periodic boundary "
           "cannot extend: give its radius (PythonKernel(fn, radius=r) or a `radius` attribute)");
     }
-    result.block_elems = std::max<std::size_t>(1, sites);
+    result.block_elems = 0;  // either spelling may have been given: one block, whatever it said
+    result.block_sites = std::max<std::size_t>(1, sites);
   }
   return result;
 }

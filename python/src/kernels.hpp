@@ -251,7 +251,7 @@ struct ErasedKernel {
 
 /// A kernel that calls Python, seen as a radius-0 C++ kernel of the functional form: the
 /// executor hands each block to it whole (an into kernel of radius 0 would be cut into
-/// L1-sized pieces, each a Python call), whatever `block_elems` says. With `validate`, the
+/// L1-sized pieces, each a Python call), whatever the block size. With `validate`, the
 /// block's input values are checked first.
 struct ErasedPythonBlocks {
   static constexpr bool contract_proven = false;

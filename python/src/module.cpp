@@ -86,17 +86,16 @@ py::object result_of(const InputArray& in, Target&& target, const py::object& ou
 }
 
 py::object run_kernel_parallel(const py::object& kernel, const py::object& x, Integer num_workers,
-                               Integer block_elems, const py::object& halo,
+                               Integer block_sites, Integer block_elems, const py::object& halo,
                                const std::string& boundary, bool check_contract,
                                const py::object& out) {
+  const dashi::ParallelOptions options =
+      parallel_options(num_workers, block_sites, block_elems, halo, boundary, check_contract);
   if (is_bit_field(x)) {
-    return run_kernel_bits(
-        kernel, x, parallel_options(num_workers, block_elems, halo, boundary, check_contract), out);
+    return run_kernel_bits(kernel, x, options, out);
   }
   const auto k = kernel_of(kernel);
   const InputArray in(x, "x");
-  const dashi::ParallelOptions options =
-      parallel_options(num_workers, block_elems, halo, boundary, check_contract);
   Target target = make_target(in, out);
   const LiveInput live(in.data(), in.shape().size(), in.owner());
   {
@@ -111,7 +110,7 @@ py::object apply_kernel(const py::object& kernel, const py::object& x,
                         const std::string& boundary) {
   const auto k = kernel_of(kernel);
   const InputArray in(x, "x");
-  dashi::ParallelOptions options = parallel_options(1, 0, py::none(), boundary, true);
+  dashi::ParallelOptions options = parallel_options(1, 0, 0, py::none(), boundary, true);
   options.num_workers = 1;
   const LiveInput live(in.data(), in.shape().size(), in.owner());
   dashi::TernaryField field;
@@ -122,7 +121,7 @@ py::object apply_kernel(const py::object& kernel, const py::object& x,
       field = k->apply(in.view());
     } else {
       // One block of the whole field on this thread, extended periodically by the radius.
-      options.block_elems = std::max<std::size_t>(1, in.shape().size());
+      options.block_sites = std::max<std::size_t>(1, in.shape().size());
       field = dashi::TernaryField::uninitialized(in.shape());
       k->run(in.view(), field.span(), options, false);
     }
@@ -136,12 +135,12 @@ py::object apply_kernel(const py::object& kernel, const py::object& x,
 /// result never depends on how the steps are grouped), and a fixed point's step count adds up.
 dashi::IterationResult iterate(const py::object& kernel, const InputArray& in, long long steps,
                                long long steps_per_sync, long long num_workers,
-                               long long block_elems, const std::string& boundary,
-                               bool to_fixed_point) {
+                               long long block_sites, long long block_elems,
+                               const std::string& boundary, bool to_fixed_point) {
   const auto k = kernel_of(kernel);
   dashi::IterateOptions options;
   static_cast<dashi::ParallelOptions&>(options) =
-      parallel_options(num_workers, block_elems, py::none(), boundary, true);
+      parallel_options(num_workers, block_sites, block_elems, py::none(), boundary, true);
   options.steps_per_sync = non_negative(steps_per_sync, "steps_per_sync");
   const std::size_t count = non_negative(steps, to_fixed_point ? "max_steps" : "steps");
   const LiveInput live(in.data(), in.shape().size(), in.owner());
@@ -190,8 +189,9 @@ dashi::IterationResult iterate(const py::object& kernel, const InputArray& in, l
 void bind_core(py::module_& m) {
   using py::arg;
   m.def("run_kernel_parallel", &run_kernel_parallel, arg("kernel"), arg("x").noconvert(),
-        py::kw_only(), arg("num_workers") = 0, arg("block_elems") = 0, arg("halo") = py::none(),
-        arg("boundary") = "clip", arg("check_contract") = true, arg("out") = py::none(),
+        py::kw_only(), arg("num_workers") = 0, arg("block_sites") = 0, arg("block_elems") = 0,
+        arg("halo") = py::none(), arg("boundary") = "clip", arg("check_contract") = true,
+        arg("out") = py::none(),
         "Runs `kernel` block-parallel on `x` (int8, C-contiguous, rank 1-4, Carrier-like, or a "
         "dashicore.bits.BitField for kernels with a bit form): the result equals apply_kernel "
         "byte for byte for any workers and block size. Returns a new array (or `out`, an object "
@@ -217,21 +217,23 @@ void bind_core(py::module_& m) {
   m.def(
       "run_kernel_iterated",
       [](const py::object& kernel, const py::object& x, Integer steps, Integer steps_per_sync,
-         Integer num_workers, Integer block_elems, const std::string& boundary) -> py::object {
+         Integer num_workers, Integer block_sites, Integer block_elems,
+         const std::string& boundary) -> py::object {
         if (is_bit_field(x)) {
           dashi::IterateOptions options;
           static_cast<dashi::ParallelOptions&>(options) =
-              parallel_options(num_workers, block_elems, py::none(), boundary, true);
+              parallel_options(num_workers, block_sites, block_elems, py::none(), boundary, true);
           options.steps_per_sync = non_negative(steps_per_sync, "steps_per_sync");
           return iterate_bits(kernel, x, non_negative(steps, "steps"), options);
         }
         const InputArray in(x, "x");
-        dashi::IterationResult r =
-            iterate(kernel, in, steps, steps_per_sync, num_workers, block_elems, boundary, false);
+        dashi::IterationResult r = iterate(kernel, in, steps, steps_per_sync, num_workers,
+                                           block_sites, block_elems, boundary, false);
         return in.wrap(to_array(std::move(r.field)));
       },
       arg("kernel"), arg("x").noconvert(), arg("steps"), py::kw_only(), arg("steps_per_sync") = 1,
-      arg("num_workers") = 0, arg("block_elems") = 0, arg("boundary") = "clip",
+      arg("num_workers") = 0, arg("block_sites") = 0, arg("block_elems") = 0,
+      arg("boundary") = "clip",
       "`kernel` applied `steps` times (temporal blocking of `steps_per_sync` steps per "
       "synchronisation; the result never depends on it). `x` as for run_kernel_parallel "
       "(a dashicore.bits.BitField for kernels with a bit form gives a BitField); the input and "
@@ -239,15 +241,16 @@ void bind_core(py::module_& m) {
   m.def(
       "iterate_to_fixed_point",
       [](const py::object& kernel, const py::object& x, Integer max_steps, Integer steps_per_sync,
-         Integer num_workers, Integer block_elems, const std::string& boundary) {
+         Integer num_workers, Integer block_sites, Integer block_elems,
+         const std::string& boundary) {
         const InputArray in(x, "x");
         dashi::IterationResult r = iterate(kernel, in, max_steps, steps_per_sync, num_workers,
-                                           block_elems, boundary, true);
+                                           block_sites, block_elems, boundary, true);
         return py::make_tuple(in.wrap(to_array(std::move(r.field))), r.steps, r.converged);
       },
       arg("kernel"), arg("x").noconvert(), arg("max_steps"), py::kw_only(),
-      arg("steps_per_sync") = 1, arg("num_workers") = 0, arg("block_elems") = 0,
-      arg("boundary") = "clip",
+      arg("steps_per_sync") = 1, arg("num_workers") = 0, arg("block_sites") = 0,
+      arg("block_elems") = 0, arg("boundary") = "clip",
       "Applies `kernel` until an application changes nothing or `max_steps` were made: "
       "returns (field, steps, converged).");
   m.def(
@@ -323,14 +326,14 @@ void bind_core(py::module_& m) {
   m.def(
       "_time_cpp_calls",
       [](const py::object& kernel, const py::object& x, const py::object& out, Integer calls,
-         Integer num_workers, Integer block_elems) {
+         Integer num_workers, Integer block_sites, Integer block_elems) {
         // The C++ call a C++ user writes, on the same buffers, timed in C++: the baseline of
         // the module's call overhead (bench/python).
         const auto k = kernel_of(kernel);
         const InputArray in(x, "x");
         const InputArray target(out, "out", true);
         const dashi::ParallelOptions options =
-            parallel_options(num_workers, block_elems, py::none(), "clip", true);
+            parallel_options(num_workers, block_sites, block_elems, py::none(), "clip", true);
         const std::size_t n = non_negative(calls, "calls");
         const py::gil_scoped_release release;
         in.validate();
@@ -341,7 +344,7 @@ void bind_core(py::module_& m) {
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       },
       arg("kernel"), arg("x"), arg("out"), arg("calls"), arg("num_workers") = 0,
-      arg("block_elems") = 0);
+      arg("block_sites") = 0, arg("block_elems") = 0);
 }
 
 }  // namespace
@@ -354,15 +357,17 @@ std::size_t non_negative(long long value, const char* name) {
   return static_cast<std::size_t>(value);
 }
 
-dashi::ParallelOptions parallel_options(long long num_workers, long long block_elems,
-                                        const py::object& halo, const std::string& boundary,
-                                        bool check_contract) {
+dashi::ParallelOptions parallel_options(long long num_workers, long long block_sites,
+                                        long long block_elems, const py::object& halo,
+                                        const std::string& boundary, bool check_contract) {
   dashi::ParallelOptions options;
   options.num_workers = non_negative(num_workers, "num_workers");
   if (options.num_workers == 0) {
     options.num_workers = default_workers;
   }
+  options.block_sites = non_negative(block_sites, "block_sites");
   options.block_elems = non_negative(block_elems, "block_elems");
+  (void)options.requested_block_sites();  // ValueError now when the two spellings disagree
   if (!halo.is_none()) {
     options.halo = non_negative(integer_of(halo, "dashicore: halo"), "halo");
   }

@@ -174,18 +174,18 @@ void bind_pq(py::module_& m, py::module_& legacy) {
   m.def(
       "run_kernel_parallel",
       [](const py::object& kernel, const pq::PackedField& packed, Integer num_workers,
-         Integer block_elems, const py::object& halo, const std::string& boundary,
-         bool check_contract) {
+         Integer block_sites, Integer block_elems, const py::object& halo,
+         const std::string& boundary, bool check_contract) {
         const auto k = kernel_of(kernel);
         const dashi::ParallelOptions options =
-            parallel_options(num_workers, block_elems, halo, boundary, check_contract);
+            parallel_options(num_workers, block_sites, block_elems, halo, boundary, check_contract);
         const LiveInput live(nullptr, 0, py::none());
         const py::gil_scoped_release release;
         return k->run_packed(packed, options);
       },
-      arg("kernel"), arg("packed"), py::kw_only(), arg("num_workers") = 0, arg("block_elems") = 0,
-      arg("halo") = py::none(), arg("boundary") = "clip", arg("check_contract") = true,
-      "Packed in, packed out: decode(result) equals the dense run.");
+      arg("kernel"), arg("packed"), py::kw_only(), arg("num_workers") = 0, arg("block_sites") = 0,
+      arg("block_elems") = 0, arg("halo") = py::none(), arg("boundary") = "clip",
+      arg("check_contract") = true, "Packed in, packed out: decode(result) equals the dense run.");
 
   m.def(
       "write_file",

@@ -66,6 +66,42 @@ def test_bad_options_are_value_errors():
         dc.run_kernel_parallel(42, x)
 
 
+def test_block_sites_and_its_earlier_spelling_block_elems():
+    """block_sites= is the keyword; block_elems= still works and means the same blocks; both
+    set to different values is a ValueError naming both."""
+    x = random_field((300, 7), 0.4, seed=4)
+    calls = []
+
+    def flip(a):
+        calls.append(a.shape[0])
+        return -a
+
+    kernel = dc.PythonKernel(flip, radius=0)
+    reference = dc.apply_kernel(K.LeftNeighbor(), x)
+    for kwargs in ({"block_sites": 70}, {"block_elems": 70},
+                   {"block_sites": 70, "block_elems": 70}):
+        y = dc.run_kernel_parallel(K.LeftNeighbor(), x, num_workers=2, **kwargs)
+        assert y.tobytes() == reference.tobytes(), kwargs
+        calls.clear()
+        dc.run_kernel_parallel(kernel, x, num_workers=1, **kwargs)
+        assert calls == [10] * 30, kwargs  # 30 blocks of 10 rows of 7 sites
+        it = dc.run_kernel_iterated(K.LeftNeighbor(), x, 2, num_workers=2, **kwargs)
+        assert it.tobytes() == dc.apply_kernel(K.LeftNeighbor(), reference).tobytes()
+        fixed, _, _ = dc.iterate_to_fixed_point(K.SignFlip(), x, 2, **kwargs)
+        assert fixed.tobytes() == x.tobytes()
+        packed = dc.pq.encode(x)
+        out = dc.pq.run_kernel_parallel(K.LeftNeighbor(), packed, **kwargs)
+        assert dc.pq.decode(out).tobytes() == reference.tobytes()
+    for call in (lambda **kw: dc.run_kernel_parallel(K.LeftNeighbor(), x, **kw),
+                 lambda **kw: dc.run_kernel_iterated(K.LeftNeighbor(), x, 2, **kw),
+                 lambda **kw: dc.iterate_to_fixed_point(K.LeftNeighbor(), x, 2, **kw),
+                 lambda **kw: dc.pq.run_kernel_parallel(K.LeftNeighbor(), dc.pq.encode(x), **kw)):
+        with pytest.raises(ValueError, match="block_sites = 128 and block_elems = 64"):
+            call(block_sites=128, block_elems=64)
+    with pytest.raises(ValueError, match="block_sites"):
+        dc.run_kernel_parallel(K.LeftNeighbor(), x, block_sites=-1)
+
+
 def test_a_larger_halo_changes_nothing():
     x = random_field(5000, 0.2, seed=3)
     ref = dc.apply_kernel(K.LeftNeighbor(), x)

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <dashi/execution/cpu_parallel.hpp>
+#include <dashi/execution/iterate.hpp>
+#include <dashi/execution/reduce.hpp>
 #include <fstream>
 #include <mutex>
 #include <set>
@@ -364,6 +366,69 @@ TEST(RunKernelParallel, ZeroWorkersMeansThePoolSize) {
 
 // ----------------------------------------------------------------------------------------
 // Options
+
+// block_sites, and block_elems, its earlier spelling: both designated-initializer spellings
+// compile (block_elems without a deprecation warning: the tests build with -Werror) and mean
+// the same partition.
+TEST(ParallelOptions, BlockSitesAndBlockElemsAreOneSetting) {
+  ThreadPool pool(2);
+  const TernaryField input = random_field(Shape{300, 7}, 0.4, 5);
+  const TernaryField expected = dashi::apply_kernel(kernels::LeftNeighbor{}, input);
+  const ParallelOptions sites{.num_workers = 2, .block_sites = 70, .halo = 1};
+  const ParallelOptions elems{.num_workers = 2, .block_elems = 70, .halo = 1};
+  const ParallelOptions same{.num_workers = 2, .block_elems = 70, .block_sites = 70};
+  for (const ParallelOptions& options : {sites, elems, same}) {
+    EXPECT_EQ(options.requested_block_sites(), 70U);
+    EXPECT_EQ(dashi::run_kernel_parallel(pool, kernels::LeftNeighbor{}, input, options), expected);
+  }
+  EXPECT_EQ(ParallelOptions{}.requested_block_sites(), 0U);  // automatic
+  // The same blocks: 10 rows of 7 sites each, 30 blocks, with either spelling.
+  const auto blocks_run = [&](const ParallelOptions& options) {
+    std::atomic<std::size_t> calls{0};
+    (void)dashi::run_kernel_parallel(
+        pool,
+        [&calls](TernaryView in, TernarySpan out) {
+          kernels::SignFlip{}(in, out);
+          calls.fetch_add(1);
+        },
+        input, options);
+    return calls.load();
+  };
+  EXPECT_EQ(blocks_run(sites), 30U);
+  EXPECT_EQ(blocks_run(elems), 30U);
+}
+
+// The earlier name of the L1 piece size stays, deprecated, with the same value.
+TEST(ParallelOptions, L1PieceBytesIsTheDeprecatedNameOfL1PieceSites) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  EXPECT_EQ(dashi::detail::l1_piece_bytes, dashi::detail::l1_piece_sites);
+#pragma GCC diagnostic pop
+  EXPECT_EQ(dashi::detail::l1_piece_sites, std::size_t{1} << 13);
+}
+
+TEST(ParallelOptions, DifferentBlockSitesAndBlockElemsAreRejected) {
+  ThreadPool pool(2);
+  const TernaryField input = random_field(Shape{1000}, 0.4, 6);
+  const ParallelOptions both{.block_elems = 64, .block_sites = 128};
+  try {
+    (void)dashi::run_kernel_parallel(pool, kernels::SignFlip{}, input, both);
+    FAIL() << "expected std::invalid_argument";
+  } catch (const std::invalid_argument& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("block_sites = 128"), std::string::npos) << message;
+    EXPECT_NE(message.find("block_elems = 64"), std::string::npos) << message;
+  }
+  IterateOptions iterated;
+  iterated.block_elems = 64;
+  iterated.block_sites = 128;
+  EXPECT_THROW((void)dashi::run_kernel_iterated(kernels::SignFlip{}, input, 2, iterated),
+               std::invalid_argument);
+  EXPECT_THROW(
+      (void)dashi::reduce_parallel(
+          pool, input, [](TernaryView) { return 1; }, [](int a, int b) { return a + b; }, 0, both),
+      std::invalid_argument);
+}
 
 TEST(ParallelOptions, HaloBelowTheRadiusIsRejected) {
   ThreadPool pool(2);

@@ -219,10 +219,33 @@ TEST(ThreadPool, ParallelForRespectsMaxThreads) {
         24, [&](std::size_t) { probe.enter(max_threads, 20ms, 1ms); }, max_threads);
     EXPECT_LE(probe.max_active(), max_threads) << "max_threads=" << max_threads;
   }
-  // 0 → the pool's workers plus the caller.
+  // 0 → the pool's size, the caller included.
   dashi_test::ConcurrencyProbe probe;
   pool.parallel_for(24, [&](std::size_t) { probe.enter(5, 20ms, 1ms); });
-  EXPECT_LE(probe.max_active(), 5U);
+  EXPECT_LE(probe.max_active(), 4U);
+}
+
+// num_workers = 0 means the pool's size, the caller included (as in ParallelOptions): on a
+// pool of one worker that is the caller alone, so the batch runs inline.
+TEST(ThreadPool, ZeroWorkersMeansThePoolSizeWithTheCallerIncluded) {
+  for (const std::size_t size : {std::size_t{1}, std::size_t{2}}) {
+    ThreadPool pool(size);
+    dashi_test::ConcurrencyProbe probe;
+    std::mutex mutex;
+    std::set<std::thread::id> ids;
+    pool.parallel_for(8, [&](std::size_t) {
+      {
+        const std::lock_guard lock(mutex);
+        ids.insert(std::this_thread::get_id());
+      }
+      probe.enter(size + 1, 20ms, 1ms);  // waits (bounded) for one thread too many
+    });
+    EXPECT_LE(probe.max_active(), size) << "pool size " << size;
+    if (size == 1) {  // the caller alone: inline
+      ASSERT_EQ(ids.size(), 1U);
+      EXPECT_EQ(*ids.begin(), std::this_thread::get_id());
+    }
+  }
 }
 
 TEST(ThreadPool, ParallelForUsesTheWorkers) {
@@ -233,21 +256,24 @@ TEST(ThreadPool, ParallelForUsesTheWorkers) {
   std::atomic<bool> both{true};
   std::mutex mutex;
   std::set<std::thread::id> ids;
-  pool.parallel_for(2, [&](std::size_t) {
-    {
-      const std::lock_guard lock(mutex);
-      ids.insert(std::this_thread::get_id());
-    }
-    started.fetch_add(1);
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (started.load() < 2) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        both = false;
-        return;
-      }
-      std::this_thread::yield();
-    }
-  });
+  pool.parallel_for(
+      2,
+      [&](std::size_t) {
+        {
+          const std::lock_guard lock(mutex);
+          ids.insert(std::this_thread::get_id());
+        }
+        started.fetch_add(1);
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (started.load() < 2) {
+          if (std::chrono::steady_clock::now() > deadline) {
+            both = false;
+            return;
+          }
+          std::this_thread::yield();
+        }
+      },
+      2);  // the worker and the caller
   EXPECT_TRUE(both.load()) << "the two indices never ran at the same time";
   EXPECT_EQ(ids.size(), 2U);
 }
@@ -272,6 +298,121 @@ TEST(ThreadPool, ParallelForRethrowsTheLowestFailingIndex) {
   std::atomic<int> after{0};
   pool.parallel_for(100, [&](std::size_t) { after.fetch_add(1); });
   EXPECT_EQ(after.load(), 100);
+}
+
+// ----------------------------------------------------------------------------------------
+// The static schedule: contiguous runs, stealing from their ends
+
+/// Which thread ran each index of a batch of `count` indices on `threads` threads, every
+/// thread's first index waiting until `threads` threads have started (a generous deadline
+/// turns a hang into a failure), so that all of them take part.
+std::vector<std::thread::id> runners(ThreadPool& pool, std::size_t count, std::size_t threads) {
+  std::vector<std::thread::id> ran_by(count);
+  std::mutex mutex;
+  std::set<std::thread::id> started;
+  pool.parallel_for(
+      count,
+      [&](std::size_t i) {
+        bool first = false;
+        {
+          const std::lock_guard lock(mutex);
+          first = started.insert(std::this_thread::get_id()).second;
+          ran_by[i] = std::this_thread::get_id();
+        }
+        const auto deadline = std::chrono::steady_clock::now() + 60s;
+        while (first && std::chrono::steady_clock::now() < deadline) {
+          {
+            const std::lock_guard lock(mutex);
+            if (started.size() == threads) {
+              break;
+            }
+          }
+          std::this_thread::yield();
+        }
+      },
+      threads);
+  return ran_by;
+}
+
+TEST(ThreadPool, EachThreadWalksAContiguousRunFromItsStart) {
+  // With T threads, thread t owns the indices [t·n/T, (t+1)·n/T): it runs a prefix of them
+  // in order, and other threads only ever take indices from the end of the run.
+  for (const std::size_t threads : {std::size_t{2}, std::size_t{3}}) {
+    ThreadPool pool(threads);
+    constexpr std::size_t count = 60;
+    const std::vector<std::thread::id> ran_by = runners(pool, count, threads);
+    EXPECT_EQ(std::set<std::thread::id>(ran_by.begin(), ran_by.end()).size(), threads);
+    EXPECT_EQ(ran_by[0], std::this_thread::get_id()) << "the caller owns the first run";
+    for (std::size_t t = 0; t < threads; ++t) {
+      const std::size_t begin = t * count / threads;
+      const std::size_t end = (t + 1) * count / threads;
+      const std::thread::id owner = ran_by[begin];
+      std::size_t prefix = begin;
+      while (prefix < end && ran_by[prefix] == owner) {
+        ++prefix;
+      }
+      for (std::size_t i = prefix; i < end; ++i) {
+        EXPECT_NE(ran_by[i], owner) << "run " << t << " of " << threads << ": index " << i
+                                    << " came back to the run's owner after another thread";
+      }
+      for (std::size_t u = 0; u < threads; ++u) {
+        if (u != t) {
+          EXPECT_NE(ran_by[u * count / threads], owner) << "one thread started two runs";
+        }
+      }
+    }
+  }
+}
+
+TEST(ThreadPool, ASlowThreadsRunIsFinishedByTheOthers) {
+  // Index 0 (the caller's run) waits until every other index has run: only stealing from
+  // the end of the caller's run can finish the batch (a generous deadline turns a hang into
+  // a failure).
+  ThreadPool pool(1);
+  constexpr std::size_t count = 40;
+  std::atomic<std::size_t> done{0};
+  std::atomic<bool> finished_by_others{true};
+  pool.parallel_for(
+      count,
+      [&](std::size_t i) {
+        if (i == 0) {
+          const auto deadline = std::chrono::steady_clock::now() + 60s;
+          while (done.load() < count - 1) {
+            if (std::chrono::steady_clock::now() > deadline) {
+              finished_by_others = false;
+              break;
+            }
+            std::this_thread::yield();
+          }
+        }
+        done.fetch_add(1);
+      },
+      2);
+  EXPECT_TRUE(finished_by_others.load());
+  EXPECT_EQ(done.load(), count);
+}
+
+TEST(ThreadPool, TheLowestFailingIndexWinsWhateverTheOrderOfClaims) {
+  // Failures in every run, claimed forwards and backwards: the lowest index decides.
+  ThreadPool pool(3);
+  constexpr std::size_t count = 90;
+  for (const auto& order : dashi_test::block_orders(count)) {
+    for (const std::size_t threads : {std::size_t{2}, std::size_t{4}}) {
+      try {
+        pool.parallel_for_in_order(
+            order.order,
+            [](std::size_t i) {
+              if (i % 29 == 17) {  // 17, 46, 75: one in each third
+                throw std::runtime_error("index " + std::to_string(i));
+              }
+            },
+            threads);
+        FAIL() << "expected an exception";
+      } catch (const std::runtime_error& e) {
+        EXPECT_STREQ(e.what(), "index 17") << order.name << ", threads = " << threads;
+      }
+    }
+  }
 }
 
 TEST(ThreadPool, ConcurrentCallersShareOnePool) {

@@ -83,7 +83,7 @@ void run_bits_ordered(ThreadPool& pool, const K& kernel, BitView input, BitSpan 
                       const ParallelOptions& options, std::span<const std::size_t> order) {
   const std::size_t halo =
       checked_bit_halo<K>("dashi::run_kernel_parallel", input, output.view(), options);
-  const Partition partition = bit_partition(input.shape(), options.block_elems);
+  const Partition partition = bit_partition(input.shape(), options.requested_block_sites());
   const std::size_t blocks = partition.block_count();
   if (!order.empty() && order.size() != blocks) {
     throw std::invalid_argument("dashi::run_kernel_parallel: block order has " +
@@ -143,7 +143,7 @@ void iterate_bits_into(ThreadPool& pool, const K& kernel, BitView input, std::si
     copy_rows(input, 0, output, 0, input.shape().rows());
     return;
   }
-  const Partition partition = bit_partition(input.shape(), options.block_elems);
+  const Partition partition = bit_partition(input.shape(), options.requested_block_sites());
   const std::size_t blocks = partition.block_count();
   const std::size_t threads =
       dashi::detail::resolve_threads(pool, options.num_workers, input.size());

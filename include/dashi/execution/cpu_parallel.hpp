@@ -30,13 +30,18 @@ enum class Boundary {
 };
 
 /// Options of `run_kernel_parallel`. Designated initialisers read like the seed:
-/// `{.num_workers = 4, .block_elems = 4096, .halo = 1}`.
+/// `{.num_workers = 4, .block_sites = 4096, .halo = 1}`.
 struct ParallelOptions {
-  /// Threads working at once, the caller included (0 → the pool's size).
+  /// Threads that run blocks, the caller included (0 → the pool's size); the one meaning of a
+  /// thread count in this library, see `<dashi/execution/thread_pool.hpp>`.
   std::size_t num_workers = 0;
+  /// The earlier spelling of `block_sites`, with the same meaning; it stays supported (no
+  /// deprecation). Set one of the two: both set to different non-zero values is an error
+  /// (`std::invalid_argument` from every call that reads the options).
+  std::size_t block_elems = 0;
   /// Sites per block, rounded up to whole axis-0 slices (0 → `auto_block_elems()`, which
   /// depends on the caches, never on `num_workers`). The partition is exact, not a hint.
-  std::size_t block_elems = 0;
+  std::size_t block_sites = 0;
   /// Halo rows on each side of a block (unset → `kernel_radius_v<K>`; below it → error).
   std::optional<std::size_t> halo = std::nullopt;
   /// Check shape, value range and no support creation on every block (skipped for kernels
@@ -44,6 +49,19 @@ struct ParallelOptions {
   bool check_contract = true;
   /// What lies beyond the ends of axis 0.
   Boundary boundary = Boundary::clip;
+
+  /// The block size asked for: `block_sites`, else `block_elems` (0 → automatic). Throws
+  /// `std::invalid_argument` naming both when they are set to different non-zero values.
+  [[nodiscard]] std::size_t requested_block_sites() const {
+    if (block_sites != 0 && block_elems != 0 && block_sites != block_elems) {
+      throw std::invalid_argument(
+          "dashi::ParallelOptions: block_sites = " + std::to_string(block_sites) +
+          " and block_elems = " + std::to_string(block_elems) +
+          " differ (block_elems is the earlier spelling of block_sites; "
+          "set one of them)");
+    }
+    return block_sites != 0 ? block_sites : block_elems;
+  }
 };
 
 namespace detail {
@@ -62,8 +80,12 @@ inline constexpr std::size_t inline_sites = std::size_t{1} << 15;
   return num_workers == 0 ? std::max<std::size_t>(1, pool.size()) : num_workers;
 }
 
-/// Sites per piece when a pointwise kernel and its contract check run piece by piece.
-inline constexpr std::size_t l1_piece_bytes = std::size_t{1} << 13;
+/// Sites per piece when a pointwise kernel and its contract check run piece by piece (one
+/// byte per site: 8 KiB of input and 8 KiB of output stay in L1).
+inline constexpr std::size_t l1_piece_sites = std::size_t{1} << 13;
+/// The earlier name of `l1_piece_sites` (it always counted sites).
+[[deprecated("use dashi::detail::l1_piece_sites")]] inline constexpr std::size_t l1_piece_bytes =
+    l1_piece_sites;
 
 [[nodiscard]] inline bool overlaps(TernaryView a, TernarySpan b) noexcept {
   if (a.size() == 0 || b.size() == 0) {
@@ -151,7 +173,7 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
     if (extended.shape().rows() == block.row_count && kernel_radius_v<K> == 0 && check) {
       // Pointwise along axis 0: run and check L1-sized pieces of the block, so the check
       // reads what the kernel just wrote from L1 instead of the whole block from L2.
-      const std::size_t piece_rows = std::max<std::size_t>(1, l1_piece_bytes / row_elems);
+      const std::size_t piece_rows = std::max<std::size_t>(1, l1_piece_sites / row_elems);
       for (std::size_t r = 0; r < block.row_count; r += piece_rows) {
         const std::size_t count = std::min(piece_rows, block.row_count - r);
         const TernaryView piece_in = extended.rows(r, count);
@@ -198,7 +220,7 @@ void run_kernel_parallel_ordered(ThreadPool& pool, const K& kernel, TernaryView 
                                  std::span<const std::size_t> order) {
   static_assert(AnyKernel<K>, DASHI_KERNEL_REQUIREMENT);
   const std::size_t halo = checked_halo<K>(input, output, options);
-  const Partition partition(input.shape(), options.block_elems);
+  const Partition partition(input.shape(), options.requested_block_sites());
   const std::size_t blocks = partition.block_count();
   if (!order.empty() && order.size() != blocks) {
     throw std::invalid_argument("dashi::run_kernel_parallel: block order has " +

@@ -255,7 +255,7 @@ IterationCount iterate_into(ThreadPool& pool, const K& kernel, TernaryView input
     std::copy_n(input.data(), input.size(), output.data());
     return {0, input.size() == 0};
   }
-  const Partition partition(input.shape(), options.block_elems);
+  const Partition partition(input.shape(), options.requested_block_sites());
   const std::size_t blocks = partition.block_count();
   const std::size_t threads = resolve_threads(pool, options.num_workers, input.size());
   std::vector<StepMask> masks(stop_at_fixed_point ? blocks : 0);

@@ -25,7 +25,8 @@ inline constexpr std::size_t reduce_block_elems = std::size_t{1} << 16;
 
 /// Left fold `combine(...combine(combine(init, r0), r1)..., r_last)` of `r_b =
 /// map_block(block b)` over the blocks of `Partition(input.shape(), block_elems)` (no halo),
-/// with the maps run on `pool`. Only `num_workers` and `block_elems` of `options` are read.
+/// with the maps run on `pool`. Only `num_workers` and `block_sites` (or its earlier spelling
+/// `block_elems`) of `options` are read.
 /// Throws what `map_block` throws (the lowest failing block's exception) or what `combine`
 /// throws. Thread-safe when `map_block` is.
 template <class T, class Map, class Combine>
@@ -35,8 +36,8 @@ template <class T, class Map, class Combine>
                 "dashi::reduce_parallel: map_block must be callable as T(TernaryView)");
   static_assert(std::is_invocable_r_v<T, Combine&, T, T>,
                 "dashi::reduce_parallel: combine must be callable as T(T, T)");
-  const Partition partition(input.shape(),
-                            options.block_elems == 0 ? reduce_block_elems : options.block_elems);
+  const std::size_t block_sites = options.requested_block_sites();
+  const Partition partition(input.shape(), block_sites == 0 ? reduce_block_elems : block_sites);
   std::vector<std::optional<T>> results(partition.block_count());
   const std::size_t threads = detail::resolve_threads(pool, options.num_workers, input.size());
   pool.parallel_for(

@@ -6,6 +6,17 @@
 /// Index-space batches (`parallel_for`) are run by the calling thread together with the
 /// workers; workers spin briefly after work before they sleep, so back-to-back calls
 /// cost well under a microsecond, and an idle pool costs nothing.
+///
+/// Thread counts — one meaning throughout the library. A pool's *size* is its number of
+/// workers (`ThreadPool(n)`: n; 0 → `std::thread::hardware_concurrency()`, at least 1). A
+/// call's `num_workers` (`ParallelOptions`, `PqOptions`, `pq::FileOptions`, and the last
+/// argument of `parallel_for`) is the number of threads that run its work at once, the
+/// calling thread included; 0 → the pool's size. So a call on the default pool with
+/// `num_workers = 0` runs on `hardware_concurrency()` threads: the caller and all but one of
+/// the workers, one per core. A call never uses more than the pool's size plus the caller;
+/// `num_workers = 1` runs inline on the caller. A worker a call asks for but does not get
+/// (the pool is busy with other calls) only means fewer threads: the caller and the workers
+/// that join share the work.
 
 #include <algorithm>
 #include <atomic>
@@ -36,12 +47,10 @@ namespace dashi {
 class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epoch, the offer
                     // users and the spinner count sit on cache lines of their own on purpose
  public:
-  /// Starts `num_threads` workers (0 → `std::thread::hardware_concurrency()`, at least 1).
-  /// Throws `std::system_error` when a thread cannot be started (the workers already
-  /// started are stopped and joined first).
-  explicit ThreadPool(std::size_t num_threads = 0) : size_(resolve_size(num_threads)) {
-    start_workers();
-  }
+  /// Starts `workers` workers, the pool's size (0 → `std::thread::hardware_concurrency()`, at
+  /// least 1; see "Thread counts" above). Throws `std::system_error` when a thread cannot be
+  /// started (the workers already started are stopped and joined first).
+  explicit ThreadPool(std::size_t workers = 0) : size_(resolve_size(workers)) { start_workers(); }
 
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
@@ -73,25 +82,28 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
     return future;
   }
 
-  /// Calls `body(i)` for every `i` in `[0, count)`, the calling thread taking part, with at
-  /// most `max_threads` threads at once (0 → `size() + 1`); returns when all calls are done.
-  /// If calls throw, the exception of the lowest failing index is rethrown unchanged (calls
-  /// above it may be skipped); the pool stays usable. Small batches and `max_threads == 1`
-  /// run inline. No allocation. On the default pool, the first call that needs workers starts
-  /// them (`std::system_error` when they cannot start).
+  /// Calls `body(i)` for every `i` in `[0, count)` on at most `num_workers` threads at once,
+  /// the calling thread included (0 → `size()`; see "Thread counts" above); returns when all
+  /// calls are done. Scheduled like OpenMP's static schedule: with T threads, thread t runs the
+  /// contiguous run of indices from `t·count/T` upwards, and a thread done with its run takes
+  /// indices one at a time from the end of another's (see `detail::Batch`). If calls throw,
+  /// the exception of the lowest failing index is rethrown unchanged (calls above it may be
+  /// skipped); the pool stays usable. A single index and `num_workers == 1` run inline. No
+  /// allocation. On the default pool, the first call that needs workers starts them
+  /// (`std::system_error` when they cannot start).
   template <class F>
-  void parallel_for(std::size_t count, F&& body, std::size_t max_threads = 0) {
-    run_batch(count, {}, body, max_threads);
+  void parallel_for(std::size_t count, F&& body, std::size_t num_workers = 0) {
+    run_batch(count, {}, body, num_workers);
   }
 
-  /// As `parallel_for`, claiming indices in the order `order` gives (a permutation of
-  /// `[0, order.size())`, not checked): claim `k` runs `body(order[k])`. Useful to start
-  /// the most expensive indices first, and to show that a result does not depend on the
-  /// order in which indices are claimed.
+  /// As `parallel_for`, over the claims `[0, order.size())`, claim `k` running
+  /// `body(order[k])` (`order` a permutation of `[0, order.size())`, not checked): the runs
+  /// of the static schedule are runs of claims. Useful to start the most expensive indices
+  /// first, and to show that a result does not depend on the order in which indices run.
   template <class F>
   void parallel_for_in_order(std::span<const std::size_t> order, F&& body,
-                             std::size_t max_threads = 0) {
-    run_batch(order.size(), order, body, max_threads);
+                             std::size_t num_workers = 0) {
+    run_batch(order.size(), order, body, num_workers);
   }
 
  private:
@@ -100,9 +112,8 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
   /// A pool of `size_` workers that starts them on first need (see `ensure_started`).
   explicit ThreadPool(Deferred /*tag*/) : size_(resolve_size(0)) {}
 
-  [[nodiscard]] static std::size_t resolve_size(std::size_t num_threads) noexcept {
-    return num_threads != 0 ? num_threads
-                            : std::max<std::size_t>(1, std::thread::hardware_concurrency());
+  [[nodiscard]] static std::size_t resolve_size(std::size_t workers) noexcept {
+    return workers != 0 ? workers : std::max<std::size_t>(1, std::thread::hardware_concurrency());
   }
 
   /// Starts the workers; on failure stops and joins those already running, then rethrows.
@@ -141,15 +152,16 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
 
   template <class F>
   void run_batch(std::size_t count, std::span<const std::size_t> order, F& body,
-                 std::size_t max_threads) {
+                 std::size_t num_workers) {
     if (count == 0) {
       return;
     }
-    const std::size_t threads = max_threads == 0 ? size() + 1 : max_threads;
+    const std::size_t threads = num_workers == 0 ? size() : num_workers;
     detail::Batch batch(count, order.empty() ? nullptr : order.data(),
                         const_cast<void*>(static_cast<const void*>(&body)),
                         [](void* ctx, std::size_t index) { (*static_cast<F*>(ctx))(index); });
     const std::size_t helpers = std::min({threads - 1, size(), count - 1});
+    batch.plan(helpers + 1);
     if (helpers != 0) {
       ensure_started();
       batch.max_helpers = helpers;
@@ -163,7 +175,7 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
       } else {
         post(batch);
       }
-      batch.work();
+      batch.work(0);
       batch.wait_finished();
       if (offered) {
         withdraw(batch);
@@ -171,7 +183,7 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
         retire(batch);
       }
     } else {
-      batch.work();
+      batch.work(0);
     }
     batch.rethrow_failure();
   }
@@ -215,15 +227,17 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
   }
 
   /// Attaches to `batch` as one more helper unless it already has `max_helpers` (a CAS loop:
-  /// two workers never both take the last place).
-  static bool attach(detail::Batch& batch) noexcept {
+  /// two workers never both take the last place). Returns the helper's thread number in the
+  /// batch (1, 2, …; the caller is 0), which picks the run of claims it starts on, or 0 when
+  /// the batch is full.
+  static std::size_t attach(detail::Batch& batch) noexcept {
     std::size_t attached = batch.helpers.load(std::memory_order_relaxed);
     while (attached < batch.max_helpers) {
       if (batch.helpers.compare_exchange_weak(attached, attached + 1, std::memory_order_relaxed)) {
-        return true;
+        return attached + 1;
       }
     }
-    return false;
+    return 0;
   }
 
   /// Bumps the epoch so spinning workers see new work, and wakes sleepers when fewer
@@ -252,12 +266,14 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
     offer_users_.fetch_add(1, std::memory_order_seq_cst);
     detail::Batch* batch = offer_.load(std::memory_order_seq_cst);
     Found found = Found::nothing;
+    std::size_t thread = 0;
     if (batch != nullptr && batch->has_unclaimed()) {
-      found = attach(*batch) ? Found::ran : Found::capped;
+      thread = attach(*batch);
+      found = thread != 0 ? Found::ran : Found::capped;
     }
     offer_users_.fetch_sub(1, std::memory_order_seq_cst);
     if (found == Found::ran) {
-      batch->work();
+      batch->work(thread);
       batch->helpers.fetch_sub(1, std::memory_order_release);
     }
     return found;
@@ -271,6 +287,7 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
       return offered;
     }
     detail::Batch* batch = nullptr;
+    std::size_t thread = 0;
     std::function<void()> task;
     bool capped = offered == Found::capped;
     {
@@ -279,7 +296,8 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
         if (!b->has_unclaimed()) {
           continue;
         }
-        if (attach(*b)) {
+        thread = attach(*b);
+        if (thread != 0) {
           batch = b;
           break;
         }
@@ -291,7 +309,7 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
       }
     }
     if (batch != nullptr) {
-      batch->work();
+      batch->work(thread);
       batch->helpers.fetch_sub(1, std::memory_order_release);
       return Found::ran;
     }

@@ -43,8 +43,8 @@ inline void decode_rows_wrapped(const PackedField& input, std::ptrdiff_t first_r
                                        });
 }
 
-/// The packed executor. Tasks are ranges of whole PQ blocks of about `block_elems` sites
-/// (a pure function of the shape, the PQ block size and `block_elems`); each decodes the
+/// The packed executor. Tasks are ranges of whole PQ blocks of about `block_sites` sites
+/// (a pure function of the shape, the PQ block size and `block_sites`); each decodes the
 /// rows covering its sites plus the halo into the thread's scratch, runs the kernel there,
 /// checks the contract and packs its sites.
 template <class K>
@@ -62,7 +62,8 @@ PackedField run_kernel_packed(ThreadPool& pool, const K& kernel, const PackedFie
   const std::size_t row_elems = shape.row_elems();
   const std::size_t rows = shape.rows();
   const std::size_t block_sites = input.block_sites();
-  const std::size_t elems = options.block_elems == 0 ? auto_block_elems() : options.block_elems;
+  const std::size_t requested = options.requested_block_sites();
+  const std::size_t elems = requested == 0 ? auto_block_elems() : requested;
   const std::size_t blocks_per_task =
       std::max<std::size_t>(1, elems / block_sites + (elems % block_sites != 0));
   TaskPlan plan;
@@ -174,8 +175,8 @@ namespace dashi {
 /// packs its sites. A kernel with a bit form (`bits::BitKernel`) runs on bit planes: PQ →
 /// planes → kernel → planes → PQ, no byte per site on the way; other kernels on bytes. The result
 /// has the input's block size, and `pq::decode(result)` equals `run_kernel_parallel(pool, kernel,
-/// pq::decode(input), options)` byte for byte, for any workers and `block_elems` (tasks are whole
-/// PQ blocks of about `block_elems` sites). Throws like the dense overloads
+/// pq::decode(input), options)` byte for byte, for any workers and `block_sites` (tasks are whole
+/// PQ blocks of about `block_sites` sites). Throws like the dense overloads
 /// (`std::invalid_argument`, `KernelContractError`, the lowest failing task's exception) and
 /// `std::bad_alloc`. Thread-safe.
 template <class K>

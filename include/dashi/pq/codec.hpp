@@ -24,18 +24,19 @@
 
 namespace dashi::pq {
 
-/// Packs `field` (docs/PQ_FORMAT.md §1). O(n); runs on `options.num_workers` threads when the
-/// field has at least 2^16 sites; the result is byte-identical for every worker count.
-/// Throws `std::invalid_argument` when `options.block_sites` is not a power of two in
-/// [64, 65536] and `std::bad_alloc`; a thread the system refuses only means fewer
-/// threads. Thread-safe (no shared state).
+/// Packs `field` (docs/PQ_FORMAT.md §1). O(n); runs on `options.num_workers` threads of the default
+/// pool (the caller included) when the field has at least 2^16 sites; the result is
+/// byte-identical for every worker count. Throws `std::invalid_argument` when
+/// `options.block_sites` is not a power of two in [64, 65536], `std::bad_alloc`, and
+/// `std::system_error` when the default pool's threads, started by the first call that needs
+/// them, cannot start. Thread-safe (no shared state).
 [[nodiscard]] inline PackedField encode(TernaryView field, const PqOptions& options = {}) {
   return detail::encode_with(field, options, detail::Tuning{});
 }
 
 /// Unpacks `packed` into a dense field (the exact inverse of `encode`). Uses the field's
-/// own block size and reads only `options.num_workers`. O(n). Throws `std::bad_alloc`.
-/// Thread-safe.
+/// own block size and reads only `options.num_workers`. O(n). Throws `std::bad_alloc`, and
+/// `std::system_error` like `encode`. Thread-safe.
 [[nodiscard]] inline TernaryField decode(const PackedField& packed, const PqOptions& options = {}) {
   return detail::decode_with(packed, options, detail::Tuning{});
 }
@@ -47,18 +48,18 @@ namespace dashi::pq {
 /// `encode_into(x, out, o)` leaves `out == encode(x, o)`; like `encode`, it runs on
 /// `options.num_workers` threads of the default pool for fields of at least 2^16 sites
 /// and the result never depends on it. Throws `std::invalid_argument` for a bad
-/// `options.block_sites` (before touching `out`) and `std::bad_alloc` when the storage
-/// must grow; on an exception `out` is left as the empty field. Thread-safe for distinct
-/// `out`s.
+/// `options.block_sites` (before touching `out`), `std::bad_alloc` when the storage must
+/// grow, and `std::system_error` like `encode`; on an exception `out` is left as the empty
+/// field. Thread-safe for distinct `out`s.
 inline void encode_into(TernaryView field, PackedField& out, const PqOptions& options = {}) {
   detail::encode_into_with(field, out, options, detail::Tuning{});
 }
 
 /// Unpacks `packed` into `out`, whose shape must be `packed.shape()` (else
 /// `std::invalid_argument`, nothing written). Allocates nothing; reads only
-/// `options.num_workers` (threads of the default pool, for fields of at least 2^16
-/// sites). `out` may not overlap the packed field's storage. O(n). Thread-safe for
-/// distinct `out`s.
+/// `options.num_workers` (threads of the default pool, the caller included, for fields of at
+/// least 2^16 sites; `std::system_error` like `encode`). `out` may not overlap the packed
+/// field's storage. O(n). Thread-safe for distinct `out`s.
 inline void decode_into(const PackedField& packed, TernarySpan out, const PqOptions& options = {}) {
   if (out.shape() != packed.shape()) {
     throw std::invalid_argument("dashi::pq::decode_into: the output has shape " +

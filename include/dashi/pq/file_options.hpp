@@ -15,9 +15,10 @@ struct FileOptions {
   /// 4096 in [4096, 2^28], else `std::invalid_argument`. Larger superblocks cost less
   /// metadata and fewer reads; smaller ones make `read_rows` of a few rows cheaper.
   std::uint32_t sb_bytes = 262144;
-  /// Threads used to build (writers) or decode (readers) superblocks, on
-  /// `dashi::default_thread_pool()`; 0 means `std::thread::hardware_concurrency()`.
-  /// Never changes a file or a result.
+  /// Threads of `dashi::default_thread_pool()` that build (writers) or decode (readers)
+  /// superblocks at once, the caller included; 0 → the pool's size,
+  /// `std::thread::hardware_concurrency()` (the library's one meaning of a thread count, see
+  /// `<dashi/execution/thread_pool.hpp>`). Never changes a file or a result.
   std::size_t num_workers = 1;
 };
 

@@ -77,7 +77,8 @@ void check_executor_on_field(ThreadPool& pool, const K& kernel, const FieldConte
   const std::string hint = " (is the declared radius " + std::to_string(context.radius) +
                            " too small, or does the result depend on the block?)";
   for (const ExecutorRun& run : executor_runs(x.shape(), context.radius)) {
-    const std::size_t blocks = Partition(x.shape(), run.options.block_elems).block_count();
+    const std::size_t blocks =
+        Partition(x.shape(), run.options.requested_block_sites()).block_count();
     const std::vector<std::size_t> order =
         run.order == Order::reversed ? detail::reversed_order(blocks)
         : run.order == Order::shuffled

@@ -70,11 +70,12 @@ struct ExecutorRun {
 /// The options of a run on `shape` as text: "num_workers = 1, block_elems = 63 (1 row per
 /// block, 5 blocks), halo = 1, boundary = clip, check_contract = true".
 [[nodiscard]] inline std::string describe(const ParallelOptions& options, const Shape& shape) {
-  const Partition partition(shape, options.block_elems);
+  const std::size_t block_sites = options.requested_block_sites();
+  const Partition partition(shape, block_sites);
   const std::size_t per_block = partition.rows_per_block();
   return "num_workers = " + std::to_string(options.num_workers) +
-         ", block_elems = " + std::to_string(options.block_elems) +
-         (options.block_elems == 0 ? " (automatic, " : " (") + std::to_string(per_block) +
+         ", block_elems = " + std::to_string(block_sites) +
+         (block_sites == 0 ? " (automatic, " : " (") + std::to_string(per_block) +
          (per_block == 1 ? " row" : " rows") + " per block, " +
          std::to_string(partition.block_count()) +
          " blocks), halo = " + std::to_string(options.halo.value_or(0)) +

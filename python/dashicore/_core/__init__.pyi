@@ -29,6 +29,7 @@ def run_kernel_parallel(
     x: _Field,
     *,
     num_workers: int = 0,
+    block_sites: int = 0,
     block_elems: int = 0,
     halo: int | None = None,
     boundary: _Boundary = "clip",
@@ -43,6 +44,7 @@ def run_kernel_iterated(
     *,
     steps_per_sync: int = 1,
     num_workers: int = 0,
+    block_sites: int = 0,
     block_elems: int = 0,
     boundary: _Boundary = "clip",
 ) -> _Field: ...
@@ -53,6 +55,7 @@ def iterate_to_fixed_point(
     *,
     steps_per_sync: int = 1,
     num_workers: int = 0,
+    block_sites: int = 0,
     block_elems: int = 0,
     boundary: _Boundary = "clip",
 ) -> tuple[_Field, int, bool]: ...

@@ -192,12 +192,14 @@ int root_of(py::handle value) {
 }
 
 /// The executor's options from the keywords (halo: None or a size).
-dashi::ParallelOptions parallel_options(py::handle num_workers, py::handle block_elems,
-                                        py::handle halo, py::handle boundary,
-                                        py::handle check_contract) {
+dashi::ParallelOptions parallel_options(py::handle num_workers, py::handle block_sites,
+                                        py::handle block_elems, py::handle halo,
+                                        py::handle boundary, py::handle check_contract) {
   dashi::ParallelOptions options;
   options.num_workers = size_of(num_workers, "num_workers");
+  options.block_sites = size_of(block_sites, "block_sites");
   options.block_elems = size_of(block_elems, "block_elems");
+  (void)options.requested_block_sites();  // ValueError when the two spellings disagree
   if (!halo.is_none()) {
     options.halo = size_of(halo, "halo");
   }
@@ -375,8 +377,9 @@ py::object gather(const PySlabLayout& self, const py::object& local_object,
 
 py::object run_kernel_distributed(const PySlabLayout& self, const py::object& kernel,
                                   const py::object& local_object, const py::object& num_workers,
-                                  const py::object& block_elems, const py::object& halo,
-                                  const py::object& boundary, const py::object& check_contract) {
+                                  const py::object& block_sites, const py::object& block_elems,
+                                  const py::object& halo, const py::object& boundary,
+                                  const py::object& check_contract) {
   const char* where = "dashicore.distributed.run_kernel_distributed: local";
   const dmpi::SlabLayout& layout = self.get();
   std::shared_ptr<const KernelBase> k;
@@ -385,8 +388,9 @@ py::object run_kernel_distributed(const PySlabLayout& self, const py::object& ke
   LocalError error = capture([&] {
     k = kernel_of(kernel);
     in = std::make_unique<InputArray>(local_object, where);
-    options =
-        with_halo(parallel_options(num_workers, block_elems, halo, boundary, check_contract), *k);
+    options = with_halo(
+        parallel_options(num_workers, block_sites, block_elems, halo, boundary, check_contract),
+        *k);
   });
   dashi::TernaryField result;
   {
@@ -406,7 +410,7 @@ py::object run_kernel_distributed(const PySlabLayout& self, const py::object& ke
 py::object run_kernel_iterated_distributed(
     const PySlabLayout& self, const py::object& kernel, const py::object& local_object,
     const py::object& steps_object, const py::object& steps_per_sync, const py::object& num_workers,
-    const py::object& block_elems, const py::object& boundary) {
+    const py::object& block_sites, const py::object& block_elems, const py::object& boundary) {
   const char* where = "dashicore.distributed.run_kernel_iterated_distributed: local";
   const dmpi::SlabLayout& layout = self.get();
   std::shared_ptr<const KernelBase> k;
@@ -417,8 +421,8 @@ py::object run_kernel_iterated_distributed(
     k = kernel_of(kernel);
     in = std::make_unique<InputArray>(local_object, where);
     steps = size_of(steps_object, "steps");
-    static_cast<dashi::ParallelOptions&>(options) =
-        parallel_options(num_workers, block_elems, py::none(), boundary, py::bool_(true));
+    static_cast<dashi::ParallelOptions&>(options) = parallel_options(
+        num_workers, block_sites, block_elems, py::none(), boundary, py::bool_(true));
     options.steps_per_sync = size_of(steps_per_sync, "steps_per_sync");
     options = with_halo(options, *k);
   });
@@ -567,11 +571,13 @@ void bind(py::module_& m) {
   m.def("scatter", &scatter, arg("layout"), arg("x"), arg("root") = 0);
   m.def("gather", &gather, arg("layout"), arg("local"), arg("root") = 0);
   m.def("run_kernel_distributed", &run_kernel_distributed, arg("layout"), arg("kernel"),
-        arg("local"), py::kw_only(), arg("num_workers") = 0, arg("block_elems") = 0,
-        arg("halo") = py::none(), arg("boundary") = "clip", arg("check_contract") = true);
+        arg("local"), py::kw_only(), arg("num_workers") = 0, arg("block_sites") = 0,
+        arg("block_elems") = 0, arg("halo") = py::none(), arg("boundary") = "clip",
+        arg("check_contract") = true);
   m.def("run_kernel_iterated_distributed", &run_kernel_iterated_distributed, arg("layout"),
         arg("kernel"), arg("local"), arg("steps"), py::kw_only(), arg("steps_per_sync") = 1,
-        arg("num_workers") = 0, arg("block_elems") = 0, arg("boundary") = "clip");
+        arg("num_workers") = 0, arg("block_sites") = 0, arg("block_elems") = 0,
+        arg("boundary") = "clip");
   m.def("defect_aggregate", &defect_aggregate, arg("layout"), arg("pre_local"), arg("post_local"));
   m.def("write_file", &write_file, arg("layout"), arg("path"), arg("local"), py::kw_only(),
         arg("sb_bytes") = 262144);

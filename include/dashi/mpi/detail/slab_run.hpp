@@ -161,7 +161,7 @@ template <class K>
   const std::size_t depth = sync.halo * sync.steps;
   const std::size_t lo = peers.previous != MPI_PROC_NULL ? depth : 0;
   const std::size_t hi = peers.next != MPI_PROC_NULL ? depth : 0;
-  const Partition partition(sync.src.shape(), sync.options.block_elems);
+  const Partition partition(sync.src.shape(), sync.options.requested_block_sites());
   Requests requests;
   SlabBlocks blocks;
   Failure local = attempt_local([&] {

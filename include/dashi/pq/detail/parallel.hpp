@@ -12,14 +12,16 @@
 namespace dashi::pq::detail {
 
 /// Runs `f(i)` once for every task index `i` in `[0, tasks)` on up to `workers` threads of
-/// `default_thread_pool()` (the calling thread is one of them) and returns when all have
-/// finished. With `workers <= 1` or a single task everything runs inline, in index order.
+/// `default_thread_pool()`, the calling thread included (0 → the pool's size, as everywhere:
+/// see `<dashi/execution/thread_pool.hpp>`), and returns when all have finished. With
+/// `workers == 1` or a single task everything runs inline, in index order.
 ///
 /// Tasks must not share writable state. When tasks throw, the exception of the lowest
-/// failing index is rethrown (tasks above it may be skipped).
+/// failing index is rethrown (tasks above it may be skipped). Throws `std::system_error`
+/// when the default pool's threads, started by the first call that needs them, cannot start.
 template <class F>
 void parallel_for_tasks(std::size_t tasks, std::size_t workers, F&& f) {
-  if (workers <= 1 || tasks <= 1) {
+  if (workers == 1 || tasks <= 1) {
     for (std::size_t i = 0; i < tasks; ++i) {
       f(i);
     }

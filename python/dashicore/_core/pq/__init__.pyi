@@ -38,6 +38,7 @@ def run_kernel_parallel(
     packed: PackedField,
     *,
     num_workers: int = 0,
+    block_sites: int = 0,
     block_elems: int = 0,
     halo: int | None = None,
     boundary: Literal["clip", "periodic"] = "clip",
