@@ -136,7 +136,7 @@ TEST(CheckKernel, RadiusDeclaredTooSmallIsCaughtWithShapeOptionsSiteAndValues) {
   EXPECT_NE(message.find("declared radius 1 too small"), std::string::npos) << message;
   EXPECT_NE(message.find("shape: ("), std::string::npos) << message;
   EXPECT_NE(message.find("options: num_workers = "), std::string::npos) << message;
-  EXPECT_NE(message.find("block_elems = "), std::string::npos) << message;
+  EXPECT_NE(message.find("block_sites = "), std::string::npos) << message;
   EXPECT_NE(message.find("boundary = "), std::string::npos) << message;
   EXPECT_NE(message.find("order = "), std::string::npos) << message;
   EXPECT_NE(message.find("check options: seed = 0, max_sites = 65536"), std::string::npos)

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <dashi/carrier.hpp>
 #include <dashi/detail/byte_simd.hpp>
+#include <dashi/detail/periodic_rows.hpp>
 #include <dashi/detail/scratch.hpp>
 #include <dashi/execution/thread_pool.hpp>
 #include <dashi/kernel.hpp>
@@ -29,7 +30,7 @@ enum class Boundary {
   periodic  ///< axis 0 wraps around: as if the field were padded periodically by the halo
 };
 
-/// Options of `run_kernel_parallel`. Designated initialisers read like the seed:
+/// Options of `run_kernel_parallel`. Designated initialisers read as a sentence:
 /// `{.num_workers = 4, .block_sites = 4096, .halo = 1}`.
 struct ParallelOptions {
   /// Threads that run blocks, the caller included (0 → the pool's size); the one meaning of a
@@ -157,11 +158,9 @@ void run_block(const K& kernel, TernaryView input, TernarySpan output, const Par
     // Rows [first - halo, end + halo) taken modulo the field's rows.
     const std::size_t ext_rows = block.row_count + 2 * halo;
     padded.emplace(ext_rows * row_elems, 0);
-    const std::size_t start = (block.first_row + rows - halo % rows) % rows;
-    for (std::size_t r = 0; r < ext_rows; ++r) {
-      std::copy_n(input.data() + ((start + r) % rows) * row_elems, row_elems,
-                  padded->data() + r * row_elems);
-    }
+    detail::copy_rows_periodic(input.data(), rows, row_elems,
+                               detail::periodic_row_before(block.first_row, halo, rows),
+                               padded->data(), ext_rows);
     extended = TernaryView::unchecked(padded->data(), input.shape().with_rows(ext_rows));
     before = halo;
   } else {

@@ -133,7 +133,7 @@ void check_iterated_on_field(ThreadPool& pool, const K& kernel, const FieldConte
         options.halo = context.radius;
         options.boundary = boundary;
         options.num_workers = 1;
-        options.block_elems = b * row_elems;
+        options.block_sites = b * row_elems;
         options.steps_per_sync = schedule.per_sync;
         const std::string run_options = detail::describe(options, schedule.steps, x.shape());
         TernaryField out;

@@ -67,14 +67,14 @@ struct ExecutorRun {
   return order == Order::forward ? "forward" : order == Order::reversed ? "reversed" : "shuffled";
 }
 
-/// The options of a run on `shape` as text: "num_workers = 1, block_elems = 63 (1 row per
+/// The options of a run on `shape` as text: "num_workers = 1, block_sites = 63 (1 row per
 /// block, 5 blocks), halo = 1, boundary = clip, check_contract = true".
 [[nodiscard]] inline std::string describe(const ParallelOptions& options, const Shape& shape) {
   const std::size_t block_sites = options.requested_block_sites();
   const Partition partition(shape, block_sites);
   const std::size_t per_block = partition.rows_per_block();
   return "num_workers = " + std::to_string(options.num_workers) +
-         ", block_elems = " + std::to_string(block_sites) +
+         ", block_sites = " + std::to_string(block_sites) +
          (block_sites == 0 ? " (automatic, " : " (") + std::to_string(per_block) +
          (per_block == 1 ? " row" : " rows") + " per block, " +
          std::to_string(partition.block_count()) +
@@ -119,11 +119,11 @@ struct ExecutorRun {
     options.boundary = boundary;
     options.num_workers = threaded ? 4 : 1;
     for (const std::size_t b : sizes) {
-      options.block_elems = b * row_elems;
+      options.block_sites = b * row_elems;
       runs.push_back({options, Order::forward});
     }
     for (const std::size_t b : tiny) {
-      options.block_elems = b * row_elems;
+      options.block_sites = b * row_elems;
       runs.push_back({options, Order::reversed});
       runs.push_back({options, Order::shuffled});
       ParallelOptions unchecked = options;
@@ -133,9 +133,9 @@ struct ExecutorRun {
     if (threaded) {
       for (const std::size_t workers : std::initializer_list<std::size_t>{2, 3}) {
         options.num_workers = workers;
-        options.block_elems = smallest * row_elems;
+        options.block_sites = smallest * row_elems;
         runs.push_back({options, Order::shuffled});
-        options.block_elems = 0;
+        options.block_sites = 0;
         runs.push_back({options, Order::forward});
       }
     }
