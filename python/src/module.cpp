@@ -316,12 +316,8 @@ void bind_core(py::module_& m) {
         return dashi::fingerprint(in.view());
       },
       arg("x").noconvert(), "Deterministic 64-bit parity witness over shape and values.");
-  m.def("_rule_isa", [] {
-    const auto isa = dashi::detail::rule_isa();
-    return std::string(isa == dashi::detail::RuleIsa::avx512 ? "avx512"
-                       : isa == dashi::detail::RuleIsa::avx2 ? "avx2"
-                                                             : "portable");
-  });
+  m.def("_rule_isa",
+        [] { return std::string(dashi::detail::isa_name(dashi::detail::rule_isa())); });
   m.def("_pool_size", [] { return dashi::default_thread_pool().size(); });
   m.def(
       "_time_cpp_calls",
