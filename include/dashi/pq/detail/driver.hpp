@@ -97,7 +97,8 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
 }
 
 /// Outputs of at least this many sites are written with non-temporal stores (they
-/// would only evict the caches), when the destination is 32-byte aligned.
+/// would only evict the caches) by the vector paths, when the destination is aligned to the
+/// vector width (32 bytes for AVX2, 64 for AVX-512).
 inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 
 /// Decode kernel of the level `isa` (resolved). Contract in `portable.hpp`. `stream` asks for
