@@ -240,14 +240,18 @@ template <class K>
 
 /// Collective: `reduce_parallel` over the global field whose rows this rank holds, bit for
 /// bit, on every rank, for any split — also for floating-point `combine`. The blocks are
-/// those of the global field's partition (`block_elems`, 0 → `reduce_block_elems`; it must
-/// agree between ranks, `num_workers` may differ); blocks straddling ranks are assembled on
-/// the rank owning their first row, every block result is sent to every rank, and each rank
-/// folds them from `init` in block order. `T` must be trivially copyable and default
-/// constructible (its bytes travel). Throws the same `std::invalid_argument` on every rank
-/// for a slab of the wrong shape or differing `block_elems`; when `map_block` throws, the
-/// rank owning the lowest failing block rethrows its exception and the others throw
-/// `RemoteError` naming that (global) block.
+/// those of the global field's partition (`block_sites` or its earlier spelling `block_elems`,
+/// 0 → `reduce_block_elems`; it must agree between ranks, `num_workers` may differ); blocks
+/// straddling ranks are assembled on the rank owning their first row, every block result is
+/// sent to every rank, and each rank folds them from `init` in block order. `T` must be
+/// trivially copyable and default constructible (its bytes travel). Throws the same
+/// `std::invalid_argument` on every rank for a slab of the wrong shape or differing block sizes,
+/// and the same `std::length_error` when all block results together exceed `INT_MAX` bytes (use
+/// larger blocks); when `map_block` throws, the rank owning the lowest failing block rethrows its
+/// exception and the others throw `RemoteError` naming that (global) block. A rank that cannot
+/// allocate or start its pool's threads throws its `std::bad_alloc` / `std::system_error` and the
+/// others `RemoteError`; `std::runtime_error` when MPI fails; what `combine` throws (on every rank
+/// alike, as every rank folds the same results).
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_distributed(ThreadPool& pool, const SlabLayout& layout, TernaryView local,
                                    Map map_block, Combine combine, T init,
@@ -287,7 +291,7 @@ template <class T, class Map, class Combine>
   return accumulator;
 }
 
-/// `reduce_distributed` on `default_thread_pool()`.
+/// `reduce_distributed` on `default_thread_pool()`; throws like the pool overload.
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_distributed(const SlabLayout& layout, TernaryView local, Map map_block,
                                    Combine combine, T init, const ParallelOptions& options = {}) {
