@@ -215,7 +215,8 @@ class RoundtripKernel {
     options_.num_workers = 1;  // already inside a parallel block
   }
 
-  /// Throws what `K` or the codec throws.
+  /// Throws what `K` or the codec throws, and `std::bad_alloc` (each call allocates a packed
+  /// and a dense field).
   void operator()(TernaryView in, TernarySpan out) const {
     PackedField packed;
     TernaryField unpacked = TernaryField::uninitialized(in.shape());
