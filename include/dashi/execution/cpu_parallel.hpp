@@ -142,8 +142,9 @@ std::size_t checked_halo(TernaryView input, TernarySpan output, const ParallelOp
 
 /// Runs block `b` of `partition`: the kernel sees the block's extended rows and the core of
 /// its result lands in `output`. Into kernels whose block has no halo rows, and row-window
-/// kernels, write straight into `output`; otherwise the thread's scratch holds the extended
-/// result.
+/// kernels, write straight into `output`; otherwise the thread's scratch (a functional
+/// kernel's returned field) holds the extended result, and a periodic halo is copied into
+/// the thread's scratch first.
 template <class K>
 void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
                std::size_t index, std::size_t halo, const ParallelOptions& options) {
