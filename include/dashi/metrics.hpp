@@ -40,7 +40,8 @@ inline void check_same_shape(const char* where, TernaryView pre, TernaryView pos
 
 /// Exact L1 defect `sum |pre - post|`: an integer sum, so it is the same whatever the order
 /// (computed block-parallel on `default_thread_pool()`). Throws `CarrierError` when the
-/// shapes differ. Thread-safe.
+/// shapes differ, `std::bad_alloc`, and `std::system_error` when the default pool's workers,
+/// started by the first call that needs them, cannot start. Thread-safe.
 [[nodiscard]] inline std::uint64_t defect_aggregate(TernaryView pre, TernaryView post) {
   detail::check_same_shape("dashi::defect_aggregate", pre, post);
   const std::int8_t* post_data = post.data();
@@ -73,7 +74,11 @@ template <class K>
 }
 
 /// Outcome of `mdl_compare`.
-enum class MdlChoice { a, b, tie };
+enum class MdlChoice {
+  a,   ///< the first carrier has the lower score
+  b,   ///< the second carrier has the lower score
+  tie  ///< equal scores
+};
 
 /// The preferred carrier by MDL (lower score), or `tie` when the scores are equal:
 /// deterministic, like the Python `mdl.compare` ("A", "B", "tie").

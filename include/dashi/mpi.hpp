@@ -147,11 +147,11 @@ void run_distributed(ThreadPool& pool, const SlabLayout& layout, const K& kernel
 /// workers and block size (both may differ between ranks).
 ///
 /// Throws the same `std::invalid_argument` on every rank when a slab has the wrong shape, the
-/// halo is below the radius, a slab is thinner than the halo it must send (every rank owns
-/// at least `halo` rows when there is more than one rank or the boundary is periodic), or
-/// the halo or boundary differ between ranks. When kernel blocks throw (or break the
-/// contract), the rank owning the first failing block (ranks in order, then its blocks)
-/// rethrows its own exception and every other rank throws `RemoteError`; a
+/// halo is below the radius, `block_sites` and `block_elems` differ, a slab is thinner than
+/// the halo it must send (every rank owns at least `halo` rows when there is more than one
+/// rank or the boundary is periodic), or the halo or boundary differ between ranks. When kernel
+/// blocks throw (or break the contract), the rank owning the first failing block (ranks in order,
+/// then its blocks) rethrows its own exception and every other rank throws `RemoteError`; a
 /// `KernelContractError` names the global site and the block of the global field's partition,
 /// as `run_kernel_parallel` does. A rank that cannot allocate or start its pool's threads
 /// throws its `std::bad_alloc` / `std::system_error` and the others `RemoteError`; the layout
@@ -240,14 +240,20 @@ template <class K>
 
 /// Collective: `reduce_parallel` over the global field whose rows this rank holds, bit for
 /// bit, on every rank, for any split — also for floating-point `combine`. The blocks are
-/// those of the global field's partition (`block_elems`, 0 → `reduce_block_elems`; it must
-/// agree between ranks, `num_workers` may differ); blocks straddling ranks are assembled on
-/// the rank owning their first row, every block result is sent to every rank, and each rank
-/// folds them from `init` in block order. `T` must be trivially copyable and default
-/// constructible (its bytes travel). Throws the same `std::invalid_argument` on every rank
-/// for a slab of the wrong shape or differing `block_elems`; when `map_block` throws, the
-/// rank owning the lowest failing block rethrows its exception and the others throw
-/// `RemoteError` naming that (global) block.
+/// those of the global field's partition (`block_sites` or its earlier spelling `block_elems`,
+/// 0 → `reduce_block_elems`; it must agree between ranks, `num_workers` may differ); blocks
+/// straddling ranks are assembled on the rank owning their first row, every block result is
+/// sent to every rank, and each rank folds them from `init` in block order. `T` must be
+/// trivially copyable and default constructible (its bytes travel).
+///
+/// Throws the same `std::invalid_argument` on every rank for a slab of the wrong shape,
+/// block sizes differing between ranks, or `block_sites` and `block_elems` differing on a
+/// rank; the same `std::length_error` when all block results together exceed `INT_MAX` bytes
+/// (use larger blocks). When `map_block` throws, the rank owning the lowest failing block
+/// rethrows its exception and the others throw `RemoteError` naming that (global) block; a
+/// rank that cannot allocate or start its pool's threads throws its `std::bad_alloc` /
+/// `std::system_error` and the others `RemoteError`. `std::runtime_error` when MPI fails;
+/// what `combine` throws (on every rank alike, as every rank folds the same results).
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_distributed(ThreadPool& pool, const SlabLayout& layout, TernaryView local,
                                    Map map_block, Combine combine, T init,
@@ -266,7 +272,7 @@ template <class T, class Map, class Combine>
             " passed a slab of shape " + local.shape().to_string() + ", its rows are " +
             layout.local_shape().to_string();
   }
-  const std::size_t block_sites = options.requested_block_sites();
+  const std::size_t block_sites = detail::requested_block_sites(options, error);
   const std::array<detail::Agreed, 1> agreed = {{{"block_elems", block_sites}}};
   detail::agree(detail::LayoutAccess::resources(layout).internal.get(), where, error, agreed);
   const Partition partition(layout.global_shape(),
@@ -287,7 +293,7 @@ template <class T, class Map, class Combine>
   return accumulator;
 }
 
-/// `reduce_distributed` on `default_thread_pool()`.
+/// `reduce_distributed` on `default_thread_pool()`; throws like the pool overload.
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_distributed(const SlabLayout& layout, TernaryView local, Map map_block,
                                    Combine combine, T init, const ParallelOptions& options = {}) {

@@ -63,12 +63,13 @@ namespace detail {
 
 }  // namespace detail
 
-/// Sites (bytes) of one automatic block: a quarter of the per-core L2 cache, clamped to
-/// [32 KiB, 1 MiB] (256 KiB when the cache size is unknown). Constant for a process. The
-/// same size serves single passes and iterations: the pool's static schedule hands each
-/// thread a contiguous run of blocks, so a single pass streams as with one block per thread,
-/// while L2-sized blocks keep temporal blocking, the contract check's read-back of a block
-/// and the per-worker scratch of kernels with halos in L2.
+/// Sites (bytes) of one automatic block: a quarter of CPU 0's level-2 cache as Linux reports
+/// it (on some CPUs shared by several cores), clamped to [32 KiB, 1 MiB] (256 KiB when the
+/// cache size is unknown). Constant for a process. The same size serves single passes and
+/// iterations: the pool's static schedule hands each thread a contiguous run of blocks, so a
+/// single pass streams as with one block per thread, while L2-sized blocks keep temporal
+/// blocking, the contract check's read-back of a block and the per-worker scratch of kernels
+/// with halos in L2.
 [[nodiscard]] inline std::size_t auto_block_elems() noexcept {
   static const std::size_t elems = [] {
     const std::size_t l2 = detail::l2_cache_bytes();
@@ -83,6 +84,8 @@ namespace detail {
 /// `auto_block_elems()`. Cheap value type; all members are `noexcept` and thread-safe.
 class Partition {
  public:
+  /// The partition of `shape` into blocks of `block_sites` sites rounded up to whole slices
+  /// (0 → `auto_block_elems()`).
   Partition(const Shape& shape, std::size_t block_sites) noexcept
       : rows_(shape.rows()), row_elems_(shape.row_elems()) {
     const std::size_t elems = block_sites == 0 ? auto_block_elems() : block_sites;

@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # Type stubs of the optional extension dashicore._distributed (checked by mypy --strict).
+import os
 from typing import Any, Literal, Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 _Int8Array = npt.NDArray[np.int8]
+_Path = str | os.PathLike[str]
 
 class RemoteError(RuntimeError):
     rank: int
@@ -41,5 +43,6 @@ def run_kernel_iterated_distributed(layout: SlabLayout, kernel: Any, local: _Int
                                     block_sites: int = 0, block_elems: int = 0,
                                     boundary: Literal["clip", "periodic"] = "clip") -> _Int8Array: ...
 def defect_aggregate(layout: SlabLayout, pre_local: _Int8Array, post_local: _Int8Array) -> int: ...
-def write_file(layout: SlabLayout, path: str, local: _Int8Array, *, sb_bytes: int = 262144) -> None: ...
-def read_slab(layout: SlabLayout, path: str) -> _Int8Array: ...
+def write_file(layout: SlabLayout, path: _Path, local: _Int8Array, *,
+               sb_bytes: int = 262144) -> None: ...
+def read_slab(layout: SlabLayout, path: _Path) -> _Int8Array: ...

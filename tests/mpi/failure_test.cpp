@@ -175,6 +175,37 @@ TEST(CollectiveChecks, ShapesAndOptionsDifferingBetweenRanks) {
   EXPECT_TRUE(same_on_every_rank(zero));
 }
 
+TEST(CollectiveChecks, BlockSitesAndBlockElemsDifferingOnOneRank) {
+  // Only the last rank's options are contradictory: every rank must throw its complaint
+  // (none may be left waiting for that rank).
+  const int p = world_size();
+  const bool last = world_rank() == p - 1;
+  const Shape shape{6 * static_cast<std::size_t>(p), 4};
+  const TernaryField global = dashi_test::random_field(shape, 0.3, 5);
+  const SlabLayout layout(MPI_COMM_WORLD, shape);
+  const TernaryView local = dashi_test::my_rows(layout, global);
+  dashi::ParallelOptions options;
+  options.block_sites = 8;
+  options.block_elems = last ? 4 : 0;
+  const std::string expected = "block_sites = 8 and block_elems = 4 differ";
+
+  const std::string run = message_of<std::invalid_argument>([&] {
+    const TernaryField out =
+        dashi::mpi::run_kernel_distributed(layout, dashi::kernels::LeftNeighbor{}, local, options);
+  });
+  EXPECT_NE(run.find(expected), std::string::npos) << run;
+  EXPECT_TRUE(same_on_every_rank(run));
+
+  const std::string reduce = message_of<std::invalid_argument>([&] {
+    const auto sum = dashi::mpi::reduce_distributed(
+        layout, local, [](TernaryView b) { return b.count_support(); },
+        [](std::size_t a, std::size_t b) { return a + b; }, std::size_t{0}, options);
+    EXPECT_EQ(sum, 0U);
+  });
+  EXPECT_NE(reduce.find(expected), std::string::npos) << reduce;
+  EXPECT_TRUE(same_on_every_rank(reduce));
+}
+
 /// Runs `kernel` (single application or iterated) and checks the failure semantics: the
 /// first failing rank rethrows its own exception (naming `block`), the others RemoteError.
 void expect_first_failure(const SlabLayout& layout, const ThrowingKernel& kernel, TernaryView local,

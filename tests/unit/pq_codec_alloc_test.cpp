@@ -2,7 +2,7 @@
 // `pq::encode_into` and `pq::decode_into` allocate nothing once the packed field has held a
 // field as large: this binary replaces the global operator new (and, with glibc and no
 // sanitizer, malloc, calloc and realloc) and counts the calls made during loops of them,
-// on one thread and on several.
+// on one thread and on several. It also makes chosen malloc calls fail.
 
 #include <gtest/gtest.h>
 
@@ -22,6 +22,8 @@ using namespace dashi_test;
 
 std::atomic<bool> counting{false};
 std::atomic<std::size_t> allocations{0};
+/// n > 0: the n-th call of malloc from now returns null (counted down by the replacement).
+std::atomic<int> failing_malloc{0};
 
 void note_allocation() noexcept {
   if (counting.load(std::memory_order_relaxed)) {
@@ -72,6 +74,10 @@ void* __libc_calloc(std::size_t count, std::size_t size);
 void* __libc_realloc(void* p, std::size_t size);
 void* malloc(std::size_t size) {
   note_allocation();
+  if (failing_malloc.load(std::memory_order_relaxed) > 0 &&
+      failing_malloc.fetch_sub(1, std::memory_order_relaxed) == 1) {
+    return nullptr;
+  }
   return __libc_malloc(size);
 }
 void* calloc(std::size_t count, std::size_t size) {
@@ -149,6 +155,30 @@ TEST(PqCodecAllocations, LoopsOfEncodeIntoAndDecodeIntoAllocateNothing) {
   }
   std::printf("allocations counted: operator new%s\n",
               DASHI_TEST_COUNTS_MALLOC ? ", malloc, calloc, realloc" : " (sanitized build)");
+}
+
+TEST(PqCodecAllocations, EncodeIntoLeavesTheEmptyFieldWhenItsStorageCannotGrow) {
+  if (!DASHI_TEST_COUNTS_MALLOC) {
+    GTEST_SKIP() << "needs the malloc replacement (not in sanitized builds)";
+  }
+  const TernaryField field = dashi_test::random_field(Shape{4096}, 0.5, 4);
+  const pq::PqOptions options{.block_sites = 64, .num_workers = 1};
+  // Into an empty packed field, encode_into allocates P, O and Q, in that order: fail each.
+  for (int failing = 1; failing <= 3; ++failing) {
+    pq::PackedField out;
+    bool threw = false;
+    failing_malloc.store(failing);
+    try {
+      pq::encode_into(field.view(), out, options);
+    } catch (const std::bad_alloc&) {
+      threw = true;
+    }
+    failing_malloc.store(0);
+    EXPECT_TRUE(threw) << "malloc call " << failing;
+    EXPECT_TRUE(out == pq::PackedField{}) << "malloc call " << failing << " failed";
+    pq::encode_into(field.view(), out, options);
+    EXPECT_TRUE(out == pq::encode(field.view(), options)) << "malloc call " << failing;
+  }
 }
 
 }  // namespace

@@ -215,7 +215,8 @@ template <class K>
 }
 
 /// Runs the bit kernel `kernel` block-parallel on `default_thread_pool()` and returns the new
-/// planes. Throws like the pool overloads.
+/// planes. Throws like the pool overloads, and `std::system_error` when the default pool's
+/// workers, started by the first call that needs them, cannot start.
 template <class K>
 [[nodiscard]] bits::BitField run_kernel_parallel(const K& kernel, bits::BitView input,
                                                  const ParallelOptions& options = {}) {
@@ -252,7 +253,8 @@ template <class K>
   return output;
 }
 
-/// `run_kernel_iterated` on planes, on `default_thread_pool()`.
+/// `run_kernel_iterated` on planes, on `default_thread_pool()`. Throws like the pool
+/// overload, and `std::system_error` when the default pool's workers cannot start.
 template <class K>
 [[nodiscard]] bits::BitField run_kernel_iterated(const K& kernel, bits::BitView input,
                                                  std::size_t steps,

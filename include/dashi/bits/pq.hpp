@@ -60,7 +60,9 @@ inline void read_packed(const pq::PackedField& packed, std::size_t site, std::si
 /// The packed form of `view` (canonical planes), byte-identical to
 /// `pq::encode(unpack(view), options)`, without a byte per site in between. Parallel like
 /// `pq::encode` (`options.num_workers`), with the same result for any worker count. Throws
-/// `std::invalid_argument` for a bad block size and `std::bad_alloc`. Thread-safe.
+/// `std::invalid_argument` for a bad block size, `std::bad_alloc`, and `std::system_error`
+/// when the default pool's workers, started by the first call that needs them, cannot start.
+/// Thread-safe.
 [[nodiscard]] inline pq::PackedField to_pq(BitView view, const pq::PqOptions& options = {}) {
   namespace pd = pq::detail;
   pd::check_block_sites(options.block_sites, "dashi::bits::to_pq");

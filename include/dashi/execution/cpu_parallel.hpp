@@ -34,7 +34,8 @@ enum class Boundary {
 /// `{.num_workers = 4, .block_sites = 4096, .halo = 1}`.
 struct ParallelOptions {
   /// Threads that run blocks, the caller included (0 → the pool's size); the one meaning of a
-  /// thread count in this library, see `<dashi/execution/thread_pool.hpp>`.
+  /// thread count in this library, see `<dashi/execution/thread_pool.hpp>`. Inputs of at most
+  /// 2^15 sites always run on the calling thread alone.
   std::size_t num_workers = 0;
   /// The earlier spelling of `block_sites`, with the same meaning; it stays supported (no
   /// deprecation). Set one of the two: both set to different non-zero values is an error
@@ -46,7 +47,8 @@ struct ParallelOptions {
   /// Halo rows on each side of a block (unset → `kernel_radius_v<K>`; below it → error).
   std::optional<std::size_t> halo = std::nullopt;
   /// Check shape, value range and no support creation on every block (skipped for kernels
-  /// that declare `contract_proven`, see `kernel_contract_proven_v`).
+  /// that declare `contract_proven`, see `kernel_contract_proven_v`). `false` skips the
+  /// executor's check only: a `compose` chain still checks each of its stages.
   bool check_contract = true;
   /// What lies beyond the ends of axis 0.
   Boundary boundary = Boundary::clip;
@@ -140,8 +142,9 @@ std::size_t checked_halo(TernaryView input, TernarySpan output, const ParallelOp
 
 /// Runs block `b` of `partition`: the kernel sees the block's extended rows and the core of
 /// its result lands in `output`. Into kernels whose block has no halo rows, and row-window
-/// kernels, write straight into `output`; otherwise the thread's scratch holds the extended
-/// result.
+/// kernels, write straight into `output`; otherwise the thread's scratch (a functional
+/// kernel's returned field) holds the extended result, and a periodic halo is copied into
+/// the thread's scratch first.
 template <class K>
 void run_block(const K& kernel, TernaryView input, TernarySpan output, const Partition& partition,
                std::size_t index, std::size_t halo, const ParallelOptions& options) {
@@ -240,9 +243,11 @@ void run_kernel_parallel_ordered(ThreadPool& pool, const K& kernel, TernaryView 
 }  // namespace detail
 
 /// Runs `kernel` block-parallel on `pool`, writing into `output` (the input's shape, not
-/// overlapping it). No allocation for radius-0 into kernels and row-window kernels
-/// (`RowWindowKernel`: each block's core goes straight into `output`); other kernels with
-/// halos use per-thread scratch reused across blocks and calls.
+/// overlapping it). With `Boundary::clip`, row-window kernels (`RowWindowKernel`) and
+/// radius-0 into kernels run without a halo write each block's core straight into `output`
+/// and allocate nothing; other into kernels, and `Boundary::periodic`, use per-thread scratch
+/// reused across blocks and calls (allocated on first use); functional kernels return a
+/// field per block.
 ///
 /// Throws `std::invalid_argument` for bad options (halo below the kernel's radius, shape
 /// mismatch, overlapping buffers), `KernelContractError` when a block breaks the kernel
@@ -268,7 +273,8 @@ template <class K>
 }
 
 /// Runs `kernel` block-parallel on `default_thread_pool()` and returns the new field.
-/// Throws like the pool overloads.
+/// Throws like the pool overloads, and `std::system_error` when the default pool's workers,
+/// started by the first call that needs them, cannot start.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_parallel(const K& kernel, TernaryView input,
                                                const ParallelOptions& options = {}) {

@@ -375,7 +375,8 @@ void run_kernel_iterated(ThreadPool& pool, const K& kernel, TernaryView input, s
   detail::iterate_into(pool, kernel, input, steps, output, spare, options, halo, false);
 }
 
-/// `run_kernel_iterated` on `default_thread_pool()`.
+/// `run_kernel_iterated` on `default_thread_pool()`. Throws like the pool overload, and
+/// `std::system_error` when the default pool's workers cannot start.
 template <class K>
 [[nodiscard]] TernaryField run_kernel_iterated(const K& kernel, TernaryView input,
                                                std::size_t steps,
@@ -398,7 +399,8 @@ template <class K>
   return detail::iterate(pool, kernel, input, max_steps, options, true);
 }
 
-/// `iterate_to_fixed_point` on `default_thread_pool()`.
+/// `iterate_to_fixed_point` on `default_thread_pool()`. Throws like the pool overload, and
+/// `std::system_error` when the default pool's workers cannot start.
 template <class K>
 [[nodiscard]] IterationResult iterate_to_fixed_point(const K& kernel, TernaryView input,
                                                      std::size_t max_steps,

@@ -4,7 +4,7 @@
 /// @file
 /// `reduce_parallel`: a deterministic reduction. Blocks are mapped in parallel, then their
 /// results are folded from `init` in block-index order on the calling thread, so the result
-/// depends only on the data and `block_elems` — never on the workers, the timing or the
+/// depends only on the data and the block size — never on the workers, the timing or the
 /// machine, even when `combine` is not associative (floating point).
 
 #include <cstddef>
@@ -19,16 +19,17 @@
 
 namespace dashi {
 
-/// Sites per block of `reduce_parallel` when `block_elems` is 0. A constant, unlike the
+/// Sites per block of `reduce_parallel` when no block size is set. A constant, unlike the
 /// executor's cache-derived default, so reductions agree on every machine.
 inline constexpr std::size_t reduce_block_elems = std::size_t{1} << 16;
 
 /// Left fold `combine(...combine(combine(init, r0), r1)..., r_last)` of `r_b =
-/// map_block(block b)` over the blocks of `Partition(input.shape(), block_elems)` (no halo),
-/// with the maps run on `pool`. Only `num_workers` and `block_sites` (or its earlier spelling
-/// `block_elems`) of `options` are read.
-/// Throws what `map_block` throws (the lowest failing block's exception) or what `combine`
-/// throws. Thread-safe when `map_block` is.
+/// map_block(block b)` over the blocks of `Partition(input.shape(), block_sites)` (0 →
+/// `reduce_block_elems`; no halo), with the maps run on `pool`. Only `num_workers` and
+/// `block_sites` (or its earlier spelling `block_elems`) of `options` are read.
+/// Throws `std::invalid_argument` when `block_sites` and `block_elems` differ, what
+/// `map_block` throws (the lowest failing block's exception), what `combine` throws, and
+/// `std::bad_alloc`. Thread-safe when `map_block` is.
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_parallel(ThreadPool& pool, TernaryView input, Map map_block, Combine combine,
                                 T init, const ParallelOptions& options = {}) {
@@ -54,7 +55,8 @@ template <class T, class Map, class Combine>
   return accumulator;
 }
 
-/// `reduce_parallel` on `default_thread_pool()`.
+/// `reduce_parallel` on `default_thread_pool()`. Throws like the pool overload, and
+/// `std::system_error` when the default pool's workers cannot start.
 template <class T, class Map, class Combine>
 [[nodiscard]] T reduce_parallel(TernaryView input, Map map_block, Combine combine, T init,
                                 const ParallelOptions& options = {}) {

@@ -41,15 +41,18 @@ namespace dashi {
 /// A fixed pool of `std::jthread` workers.
 ///
 /// Thread-safety: every member function may be called from any number of threads at once,
-/// including from inside tasks and `parallel_for` bodies running on this pool (nested calls
-/// never deadlock: the caller always takes part in its own batch). Destroying the pool while
-/// another thread is inside one of its member functions is undefined.
+/// including from inside tasks and `parallel_for` bodies running on this pool. Nested
+/// `parallel_for` calls never deadlock (the caller always takes part in its own batch), but
+/// tasks that wait on the futures of other submitted tasks may deadlock once every worker is
+/// such a waiting task (only workers run submitted tasks). Destroying the pool while another
+/// thread is inside one of its member functions is undefined.
 class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epoch, the offer
                     // users and the spinner count sit on cache lines of their own on purpose
  public:
   /// Starts `workers` workers, the pool's size (0 → `std::thread::hardware_concurrency()`, at
   /// least 1; see "Thread counts" above). Throws `std::system_error` when a thread cannot be
-  /// started (the workers already started are stopped and joined first).
+  /// started and `std::bad_alloc` when memory runs out (the workers already started are
+  /// stopped and joined first).
   explicit ThreadPool(std::size_t workers = 0) : size_(resolve_size(workers)) { start_workers(); }
 
   ThreadPool(const ThreadPool&) = delete;
@@ -88,9 +91,9 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
   /// contiguous run of indices from `t·count/T` upwards, and a thread done with its run takes
   /// indices one at a time from the end of another's (see `detail::Batch`). If calls throw,
   /// the exception of the lowest failing index is rethrown unchanged (calls above it may be
-  /// skipped); the pool stays usable. A single index and `num_workers == 1` run inline. No
-  /// allocation. On the default pool, the first call that needs workers starts them
-  /// (`std::system_error` when they cannot start).
+  /// skipped); the pool stays usable. A single index and `num_workers == 1` run inline.
+  /// Allocates nothing, except that on the default pool the first call that needs workers
+  /// starts them (`std::system_error` when a thread cannot start, `std::bad_alloc`).
   template <class F>
   void parallel_for(std::size_t count, F&& body, std::size_t num_workers = 0) {
     run_batch(count, {}, body, num_workers);
@@ -131,7 +134,8 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
   }
 
   /// Starts the workers of a deferred pool the first time a call needs them. Throws
-  /// `std::system_error` when a thread cannot be started (a later call tries again).
+  /// `std::system_error` when a thread cannot be started and `std::bad_alloc` (a later call
+  /// tries again).
   void ensure_started() {
     if (started_.load(std::memory_order_acquire)) {
       return;
@@ -378,7 +382,8 @@ class ThreadPool {  // NOLINT(clang-analyzer-optin.performance.Padding): the epo
 /// `std::thread::hardware_concurrency()` workers (at least 1). The object is created on
 /// first use; its threads start only when a call first needs workers (a call that runs
 /// inline, such as one on a small field or with `num_workers = 1`, starts none). Calls that
-/// need workers throw `std::system_error` while the threads cannot be started.
+/// need workers throw `std::system_error` (or `std::bad_alloc`) while the threads cannot be
+/// started.
 /// Thread-safe.
 [[nodiscard]] inline ThreadPool& default_thread_pool() {
   static ThreadPool pool{ThreadPool::Deferred{}};

@@ -59,6 +59,8 @@ class ComposedKernel {
   /// Proven when every kernel of the chain is.
   static constexpr bool contract_proven = (kernel_contract_proven_v<K> && ...);
 
+  /// The chain `kernels`, applied left to right (made by `compose`). Throws what moving a
+  /// kernel throws.
   explicit ComposedKernel(K... kernels) : kernels_(std::move(kernels)...) {}
 
   /// Applies the kernels in order: the first reads `in`, the last writes `out`, the

@@ -187,7 +187,8 @@ template <class K>
   return pq::detail::run_kernel_packed(pool, kernel, input, options);
 }
 
-/// The packed overload on `default_thread_pool()`.
+/// The packed overload on `default_thread_pool()`. Throws like the pool overload, and
+/// `std::system_error` when the default pool's workers cannot start.
 template <class K>
 [[nodiscard]] pq::PackedField run_kernel_parallel(const K& kernel, const pq::PackedField& input,
                                                   const ParallelOptions& options = {}) {
@@ -207,12 +208,15 @@ class RoundtripKernel {
   static constexpr std::size_t radius = kernel_radius_v<K>;
   static constexpr bool contract_proven = kernel_contract_proven_v<K>;
 
+  /// Wraps `kernel`; the round trips use `options.block_sites` and run on the calling thread
+  /// (`options.num_workers` is ignored: the kernel already runs inside a parallel block).
   explicit RoundtripKernel(K kernel, PqOptions options = {})
       : kernel_(std::move(kernel)), options_(options) {
     options_.num_workers = 1;  // already inside a parallel block
   }
 
-  /// Throws what `K` or the codec throws.
+  /// Throws what `K` or the codec throws, and `std::bad_alloc` (each call allocates a packed
+  /// and a dense field).
   void operator()(TernaryView in, TernarySpan out) const {
     PackedField packed;
     TernaryField unpacked = TernaryField::uninitialized(in.shape());

@@ -24,12 +24,12 @@
 
 namespace dashi::pq {
 
-/// Packs `field` (docs/PQ_FORMAT.md §1). O(n); runs on `options.num_workers` threads of the default
-/// pool (the caller included) when the field has at least 2^16 sites; the result is
-/// byte-identical for every worker count. Throws `std::invalid_argument` when
-/// `options.block_sites` is not a power of two in [64, 65536], `std::bad_alloc`, and
-/// `std::system_error` when the default pool's threads, started by the first call that needs
-/// them, cannot start. Thread-safe (no shared state).
+/// Packs `field` (docs/PQ_FORMAT.md §1). O(n); runs on up to `options.num_workers` threads of
+/// the default pool (the caller included; at most one per 2^15 sites) when the field has at
+/// least 2^16 sites; the result is byte-identical for every worker count. Throws
+/// `std::invalid_argument` when `options.block_sites` is not a power of two in [64, 65536],
+/// `std::bad_alloc`, and `std::system_error` when the default pool's threads, started by the
+/// first call that needs them, cannot start. Thread-safe (no shared state).
 [[nodiscard]] inline PackedField encode(TernaryView field, const PqOptions& options = {}) {
   return detail::encode_with(field, options, detail::Tuning{});
 }
@@ -45,7 +45,7 @@ namespace dashi::pq {
 /// with the same `options` has filled `out` with a field at least as large (any support),
 /// the call allocates nothing (a field made by `encode`, `from_bytes` or a copy holds
 /// trimmed storage, so the first `encode_into` into it may grow it once).
-/// `encode_into(x, out, o)` leaves `out == encode(x, o)`; like `encode`, it runs on
+/// `encode_into(x, out, o)` leaves `out == encode(x, o)`; like `encode`, it runs on up to
 /// `options.num_workers` threads of the default pool for fields of at least 2^16 sites
 /// and the result never depends on it. Throws `std::invalid_argument` for a bad
 /// `options.block_sites` (before touching `out`), `std::bad_alloc` when the storage must
@@ -56,10 +56,11 @@ inline void encode_into(TernaryView field, PackedField& out, const PqOptions& op
 }
 
 /// Unpacks `packed` into `out`, whose shape must be `packed.shape()` (else
-/// `std::invalid_argument`, nothing written). Allocates nothing; reads only
-/// `options.num_workers` (threads of the default pool, the caller included, for fields of at
-/// least 2^16 sites; `std::system_error` like `encode`). `out` may not overlap the packed
-/// field's storage. O(n). Thread-safe for distinct `out`s.
+/// `std::invalid_argument`, nothing written). Allocates nothing, except that the first
+/// parallel call starts the default pool's workers (`std::system_error` like `encode`, or
+/// `std::bad_alloc`); reads only `options.num_workers` (up to that many threads of the
+/// default pool, the caller included, for fields of at least 2^16 sites). `out` may not
+/// overlap the packed field's storage. O(n). Thread-safe for distinct `out`s.
 inline void decode_into(const PackedField& packed, TernarySpan out, const PqOptions& options = {}) {
   if (out.shape() != packed.shape()) {
     throw std::invalid_argument("dashi::pq::decode_into: the output has shape " +

@@ -26,10 +26,10 @@ struct PqOptions {
   /// the metadata costs 64 / B bits per site; `decode_site` costs O(B / 64). Only
   /// `encode` reads it (`decode` uses the packed field's own block size).
   std::uint32_t block_sites = 4096;
-  /// Threads of `dashi::default_thread_pool()` that work at once on fields of at least 2^16
-  /// sites, the caller included; 0 → the pool's size, `std::thread::hardware_concurrency()`
-  /// (the library's one meaning of a thread count, see `<dashi/execution/thread_pool.hpp>`).
-  /// Never changes the result.
+  /// The most threads of `dashi::default_thread_pool()` that work at once on fields of at
+  /// least 2^16 sites (one per 2^15 sites at most), the caller included; 0 → the pool's size,
+  /// `std::thread::hardware_concurrency()` (the library's one meaning of a thread count, see
+  /// `<dashi/execution/thread_pool.hpp>`). Never changes the result.
   std::size_t num_workers = 1;
 };
 

@@ -6,8 +6,10 @@
 /// which instruction sets the library's SIMD code may use. The layer's other files are
 /// vectors.hpp (the vector types), x86.hpp (the compiler builtins), dispatch.hpp (the
 /// run-time choice of entry point), cpu_features.hpp (vendor, family, fast `pext`/`pdep`) and
-/// cpu_relax.hpp (the spin-wait hint); no file outside this folder holds a builtin, defines a
-/// vector type or detects the CPU (the hygiene label's `simd-layer` test checks it).
+/// cpu_relax.hpp (the spin-wait hint); no file outside this folder calls a builtin of an
+/// instruction set (generic ones such as `__builtin_expect` are used elsewhere), defines a
+/// vector type or queries the CPU's features (the hygiene label's `simd-layer` test checks
+/// the first two).
 ///
 /// - `DASHI_DETAIL_X86` is 1 when x86-64 code paths with target attributes are compiled
 ///   in (x86-64 with GCC or Clang), else 0. `<immintrin.h>` is then included here, at

@@ -8,7 +8,8 @@
 /// extensions and the compilers' builtins, never the `<immintrin.h>` wrappers (in a unit
 /// built with wider `-m` flags those carry the unit's flags and cannot be inlined into an
 /// exact function); where GCC and Clang spell a builtin differently, both spellings are here
-/// and nowhere else: this is the only file of the library that calls a `__builtin_ia32_*`.
+/// and nowhere else: but for the `__builtin_ia32_pause` of cpu_relax.hpp, this is the only
+/// file of the library that calls a `__builtin_ia32_*`.
 /// Present when `DASHI_DETAIL_X86`. Pure functions: thread-safe, no throw.
 
 #include <cstddef>
@@ -120,7 +121,8 @@ template <class V>
   return __builtin_ia32_pdep_di(x, mask);
 }
 
-/// `x` with the bits from `count` up cleared (`bzhi`; all of `x` for `count >= 64`).
+/// `x` with the bits from `count` up cleared (`bzhi`, which reads only the low byte of
+/// `count`: all of `x` for `count` in [64, 255]).
 [[nodiscard]] [[gnu::always_inline]] DASHI_DETAIL_TARGET_AVX2_EXACT inline std::uint64_t bzhi(
     std::uint64_t x, std::size_t count) noexcept {
   return __builtin_ia32_bzhi_di(x, count);

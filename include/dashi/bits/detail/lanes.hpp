@@ -8,8 +8,8 @@
 /// words elsewhere), 4 on AVX2 and 8 on AVX-512, where the compiler fuses the logic into
 /// `vpternlogq`. Loops are `always_inline` `DASHI_DETAIL_TARGET_PORTABLE` templates over the
 /// vector type, instantiated in exact-target entry points by `dispatch_bits` (see
-/// `cpu_dispatch.hpp` for why entry points are exact and not inlined). Pure functions:
-/// thread-safe, no throw.
+/// `simd/isa.hpp` and `simd/dispatch.hpp` for why entry points are exact and not inlined). Pure
+/// functions: thread-safe, no throw.
 
 #include <cstddef>
 #include <cstdint>

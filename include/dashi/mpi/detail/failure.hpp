@@ -28,13 +28,16 @@ namespace dashi::mpi {
 /// Thrown on every rank but the failing one when a step failed on another rank — a kernel
 /// block, a reduction's map, or a rank-local step such as an allocation, starting the
 /// pool's threads or file I/O: `rank()` is the rank that failed, `block()` the index of the
-/// failing block in that rank's own partition of its slab (`no_block` when the failure was
-/// outside any block), `message()` the `what()` of its exception.
+/// failing block — in that rank's own partition of its slab for the executors, in the global
+/// field's partition for `reduce_distributed` (`no_block` when the failure was outside any
+/// block) — and `message()` the `what()` of its exception.
 class RemoteError : public std::runtime_error {
  public:
   /// `block()` of a failure outside any block.
   static constexpr std::size_t no_block = std::numeric_limits<std::size_t>::max();
 
+  /// The failure of `rank` in `block` (`no_block` outside any block), `message` being that
+  /// rank's `what()` text. Throws `std::bad_alloc`.
   RemoteError(int rank, std::size_t block, const std::string& message)
       : std::runtime_error(
             "dashi::mpi: rank " + std::to_string(rank) + " failed" +
@@ -45,7 +48,7 @@ class RemoteError : public std::runtime_error {
         message_(message) {}
   /// The rank that failed first.
   [[nodiscard]] int rank() const noexcept { return rank_; }
-  /// The failing block's index in that rank's partition of its own slab, or `no_block`.
+  /// The failing block's index (see the class comment), or `no_block`.
   [[nodiscard]] std::size_t block() const noexcept { return block_; }
   /// The failing rank's exception text.
   [[nodiscard]] const std::string& message() const noexcept { return message_; }

@@ -102,7 +102,8 @@ inline constexpr std::size_t type_piece_bytes = std::size_t{1} << 30;
 /// type when `bytes <= piece`, else a contiguous run of `bytes / piece` pieces of `piece`
 /// bytes followed (in a struct type) by the remainder. `piece` is a parameter so that tests
 /// can exercise the large form with small sizes. Throws `std::runtime_error` when MPI fails,
-/// `std::invalid_argument` when `piece` is 0 or above `INT_MAX`.
+/// `std::invalid_argument` when `piece` is 0 or above `INT_MAX` or when `bytes` needs more
+/// than `INT_MAX` pieces.
 [[nodiscard]] inline Datatype bytes_type(std::size_t bytes, std::size_t piece = type_piece_bytes) {
   if (piece == 0 || piece > static_cast<std::size_t>(INT_MAX)) {
     throw std::invalid_argument("dashi::mpi: datatype piece of " + std::to_string(piece) +

@@ -77,9 +77,10 @@ struct LayoutAccess {
 ///
 /// The constructors are collective over `comm` (all ranks with the same arguments): they
 /// throw the same `std::invalid_argument` on every rank when the global shapes or the splits
-/// differ between ranks or a split does not add up, and `std::runtime_error` when MPI fails.
-/// Queries are `noexcept` and thread-safe. The layout must be destroyed before
-/// `MPI_Finalize`, or it leaves its communicators to MPI.
+/// differ between ranks or a split does not add up, and `std::runtime_error` when MPI fails
+/// (`std::bad_alloc` on a rank that cannot allocate the layout's few words is not agreed).
+/// Queries are thread-safe and never throw (all but `local_shape()` are `noexcept`). The
+/// layout must be destroyed before `MPI_Finalize`, or it leaves its communicators to MPI.
 class SlabLayout {
  public:
   /// The balanced split: rank r owns rows `[R*r/P, R*(r+1)/P)` of the `R` rows.

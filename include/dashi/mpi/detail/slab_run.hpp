@@ -28,6 +28,7 @@
 #include <dashi/partition.hpp>
 #include <exception>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -203,11 +204,26 @@ template <class K>
   return first_failure(local, blocks.failures);
 }
 
+/// `options.requested_block_sites()`, or 0 with its complaint in `error` (unless `error`
+/// already holds one) when `block_sites` and `block_elems` differ: a rank-local check whose
+/// verdict the caller agrees on, so that no rank throws it alone while others wait.
+[[nodiscard]] inline std::size_t requested_block_sites(const ParallelOptions& options,
+                                                       std::string& error) {
+  try {
+    return options.requested_block_sites();
+  } catch (const std::invalid_argument& e) {
+    if (error.empty()) {
+      error = e.what();
+    }
+    return 0;
+  }
+}
+
 /// The collective argument check of the executors; returns the halo (rows per step). Every
 /// rank throws the same `std::invalid_argument` when this rank's slab does not match the
-/// layout, the halo is below the kernel's radius, `steps_per_sync` is 0, some rank's slab is
-/// thinner than the rows it must send (`halo × steps_per_sync`), or the halo, boundary,
-/// steps or `steps_per_sync` differ between ranks.
+/// layout, the halo is below the kernel's radius, `steps_per_sync` is 0, `block_sites` and
+/// `block_elems` differ, some rank's slab is thinner than the rows it must send (`halo ×
+/// steps_per_sync`), or the halo, boundary, steps or `steps_per_sync` differ between ranks.
 template <class K>
 std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
                                 const ParallelOptions& options, std::size_t steps,
@@ -243,6 +259,7 @@ std::size_t check_run_arguments(const SlabLayout& layout, TernaryView local,
       }
     }
   }
+  (void)requested_block_sites(options, error);
   const std::array<Agreed, 5> agreed = {{{"the halo", halo},
                                          {"the boundary", periodic ? 1U : 0U},
                                          {"the kernel's radius", radius},

@@ -97,7 +97,8 @@ inline void check_block_sites(std::uint32_t block_sites, const char* where) {
 }
 
 /// Outputs of at least this many sites are written with non-temporal stores (they
-/// would only evict the caches), when the destination is 32-byte aligned.
+/// would only evict the caches) by the vector paths, when the destination is aligned to the
+/// vector width (32 bytes for AVX2, 64 for AVX-512).
 inline constexpr std::size_t stream_min_sites = std::size_t{1} << 23;
 
 /// Decode kernel of the level `isa` (resolved). Contract in `portable.hpp`. `stream` asks for
@@ -205,7 +206,8 @@ struct Access {
 /// bit 0; `count / 64 + 2` words, zero past the end not required) and `offsets` (its blocks'
 /// offsets relative to its first block) and return its number of supported sites — what
 /// `encode_kernel` does. `parallel_for(count, body)` runs `body(i)` for every index. When a
-/// task throws, `out` is left as the empty field (storage kept) and the exception passes.
+/// task or the growth of the storage throws, `out` is left as the empty field (the storage
+/// it still has kept) and the exception passes.
 template <class ParallelFor, class EncodeTask>
 void build_packed_into(pq::PackedField& out, const Shape& shape, std::uint32_t block_sites,
                        const TaskPlan& plan, ParallelFor&& parallel_for, EncodeTask&& encode_task) {
@@ -218,11 +220,11 @@ void build_packed_into(pq::PackedField& out, const Shape& shape, std::uint32_t b
   Words& p = Access::p(out);
   Words& q = Access::q(out);
   Words& o = Access::o(out);
-  p.assign_uninitialized(p_count);
-  o.assign_uninitialized(blocks + 1);
-  q.assign_uninitialized(q_storage_words(p_count, tasks));
   std::uint64_t support = 0;
   try {
+    p.assign_uninitialized(p_count);
+    o.assign_uninitialized(blocks + 1);
+    q.assign_uninitialized(q_storage_words(p_count, tasks));
     if (tasks <= 1) {
       support = encode_task(std::size_t{0}, std::size_t{0}, n, p.data(), q.data(), o.data());
     } else {

@@ -3,7 +3,8 @@
 
 /// @file
 /// The one place where the PQ codec runs work on several threads: the process-wide
-/// `ThreadPool`, so no call creates threads.
+/// `ThreadPool` (`default_thread_pool()`), so calls create no threads of their own; the first
+/// parallel call starts the pool's workers.
 
 #include <cstddef>
 #include <dashi/execution/thread_pool.hpp>
@@ -17,8 +18,9 @@ namespace dashi::pq::detail {
 /// `workers == 1` or a single task everything runs inline, in index order.
 ///
 /// Tasks must not share writable state. When tasks throw, the exception of the lowest
-/// failing index is rethrown (tasks above it may be skipped). Throws `std::system_error`
-/// when the default pool's threads, started by the first call that needs them, cannot start.
+/// failing index is rethrown (tasks above it may be skipped). Throws `std::system_error` (or
+/// `std::bad_alloc`) when the default pool's threads, started by the first call that needs
+/// them, cannot start.
 template <class F>
 void parallel_for_tasks(std::size_t tasks, std::size_t workers, F&& f) {
   if (workers == 1 || tasks <= 1) {

@@ -15,8 +15,8 @@
 ///   trits (support is bit 0 of each byte, negative bit 7: the portable rule, so every path
 ///   agrees on any bytes); the tail reads only `[0, tail)`.
 /// - `sites64_<level><Stream>` / `sites64_tail_<level>`: the 64 trit bytes of one word from
-///   its two masks (value = support - 2 * positive in two's complement bytes: 0x00, 0xFF or
-///   0x01); the tail writes only `[0, tail)`.
+///   its two masks (value = 2 * positive - support: the bytes 0x00, 0xFF or 0x01); the tail
+///   writes only `[0, tail)`.
 ///
 /// Encode: per word, the masks, then the sign bits of its supported sites, `pext(positive,
 /// support)`, appended to Q. Decode: per word, `pdep` the next popcount(support) sign bits
